@@ -1,1 +1,20 @@
-//! placeholder
+//! Protobuf schemas of learnlog's events (`proto/learnlog/v1/*.proto`), compiled with
+//! prost. This crate owns the wire format of the log and nothing else: no I/O, no logic
+//! beyond encoding helpers.
+
+/// `learnlog.v1`: the events on the log.
+pub mod v1 {
+    #![allow(clippy::all)]
+    include!(concat!(env!("OUT_DIR"), "/learnlog.v1.rs"));
+}
+
+pub use prost::Message;
+
+/// The topics of the log and their keys. Part of the wire contract: every backend and
+/// every process agrees on these names.
+pub mod topics {
+    /// Statement submissions and voidings, keyed by statement id.
+    pub const STATEMENTS: &str = "statements";
+    /// Credential changes, keyed by credential key.
+    pub const CREDENTIALS: &str = "credentials";
+}

@@ -1,1 +1,21 @@
-pub fn placeholder() {}
+//! The HTTP front door of learnlog (actix-web).
+//!
+//! It owns the xAPI resources under `/xapi/`, authentication, version negotiation,
+//! and the operational endpoints `/healthz`, `/readyz` and `/metrics`. Writes are
+//! validated here, appended to the log, and acknowledged only once durable; when a
+//! write must know what the projection decided (409 for a conflicting id) it waits,
+//! bounded, for the fold's recorded outcome. Reads come from projections, never from
+//! state of its own.
+
+mod auth;
+mod error;
+mod ingest;
+mod metrics;
+mod middleware;
+mod routes;
+mod server;
+mod state;
+
+pub use error::ApiError;
+pub use server::{ApiServer, ServerOptions};
+pub use state::{AppState, Limits};

@@ -1,0 +1,231 @@
+//! The statement write path: assign what the LRS assigns, refuse known conflicts
+//! before appending, append durably, and wait for the store's outcome.
+//!
+//! A batch is checked against the store before anything is appended, so a batch that
+//! conflicts with a stored statement is rejected whole. Two writers racing to submit
+//! the same id with different content in the same instant are both appended; the
+//! store keeps the first and the other writer gets 409 from the fold's outcome (see
+//! `docs/adr/0002-statement-batches-and-conflicts.md`).
+
+use crate::auth::Authenticated;
+use crate::error::ApiError;
+use crate::metrics;
+use crate::state::AppState;
+use chrono::{DateTime, SubsecRound, Utc};
+use learnlog_log::{Position, Record};
+use learnlog_projector::statements::Lookup;
+use learnlog_proto::v1::{envelope::Event, statement_outcome::Kind, Envelope, StatementOutcome};
+use learnlog_proto::v1::{StatementSubmitted, StatementVoided};
+use learnlog_proto::{topics, Message};
+use learnlog_xapi::{StoredFields, XapiVersion};
+use serde_json::Value;
+use uuid::Uuid;
+
+/// One statement on its way in.
+struct Submission {
+    id: Uuid,
+    json: Vec<u8>,
+    voids: Option<Uuid>,
+    /// Already stored with equivalent content: acknowledged without appending.
+    duplicate: bool,
+}
+
+/// Stores a validated batch; returns the ids in input order.
+pub async fn submit(
+    state: &AppState,
+    caller: &Authenticated,
+    version: XapiVersion,
+    statements: Vec<Value>,
+    put_id: Option<Uuid>,
+) -> Result<Vec<Uuid>, ApiError> {
+    let stored = Utc::now().trunc_subsecs(3);
+    let authority = authority(state, caller);
+    let mut submissions = Vec::with_capacity(statements.len());
+    for mut statement in statements {
+        let given = learnlog_xapi::statement_id(&statement).or(put_id);
+        let id = given.unwrap_or_else(Uuid::new_v4);
+        learnlog_xapi::prepare_for_storage(
+            &mut statement,
+            &StoredFields {
+                id,
+                stored,
+                authority: &authority,
+                version,
+            },
+        );
+        let duplicate = match given {
+            Some(id) => is_known_duplicate(state, caller.tenant(), id, &statement).await?,
+            None => false,
+        };
+        submissions.push(Submission {
+            id,
+            voids: learnlog_xapi::voided_target(&statement),
+            json: serde_json::to_vec(&statement)
+                .map_err(|error| ApiError::Internal(error.to_string()))?,
+            duplicate,
+        });
+    }
+
+    let fresh: Vec<&Submission> = submissions.iter().filter(|s| !s.duplicate).collect();
+    let records = records(caller.tenant(), version, stored, &fresh);
+    if !records.is_empty() {
+        let positions = append(state, records).await?;
+        check_outcomes(state, &fresh, &positions).await?;
+    }
+    let duplicates = (submissions.len() - fresh.len()) as u64;
+    metrics::STATEMENTS_STORED
+        .with_label_values(&["duplicate"])
+        .inc_by(duplicates);
+    Ok(submissions.iter().map(|s| s.id).collect())
+}
+
+/// The authority assigned to statements stored with this credential.
+fn authority(state: &AppState, caller: &Authenticated) -> Value {
+    serde_json::json!({
+        "objectType": "Agent",
+        "account": {"homePage": state.authority_home_page, "name": caller.0.key},
+    })
+}
+
+/// Waits until the store has folded everything already appended for `id`'s
+/// partition, then tells whether `id` is stored: equivalent (a duplicate to
+/// acknowledge), different (409 before anything is appended) or absent.
+async fn is_known_duplicate(
+    state: &AppState,
+    tenant: &str,
+    id: Uuid,
+    statement: &Value,
+) -> Result<bool, ApiError> {
+    let key = id.to_string();
+    let partition = state.log.partition_for(topics::STATEMENTS, key.as_bytes())?;
+    let end = state.log.high_watermark(topics::STATEMENTS, partition)?;
+    if end > 0 {
+        state
+            .statements
+            .wait_folded(topics::STATEMENTS, partition, end - 1, state.limits.consistency_wait)
+            .await?;
+    }
+    let existing = match state.statement_reader.lookup(tenant, id)? {
+        Lookup::Found(existing) | Lookup::Voided(existing) => existing,
+        Lookup::Missing => return Ok(false),
+    };
+    let existing: Value = serde_json::from_slice(&existing.json)
+        .map_err(|error| ApiError::Internal(format!("stored statement {id}: {error}")))?;
+    if learnlog_xapi::statements_equivalent(&existing, statement) {
+        Ok(true)
+    } else {
+        Err(ApiError::Conflict(format!(
+            "statement {id} is already stored with different content; nothing of this request was stored"
+        )))
+    }
+}
+
+fn conflict(id: Uuid) -> ApiError {
+    ApiError::Conflict(format!(
+        "statement {id} was stored concurrently with different content"
+    ))
+}
+
+/// One `StatementSubmitted` per statement, plus a `StatementVoided` keyed by the
+/// target for each voiding statement.
+fn records(
+    tenant: &str,
+    version: XapiVersion,
+    stored: DateTime<Utc>,
+    submissions: &[&Submission],
+) -> Vec<Record> {
+    let stored_micros = stored.timestamp_micros();
+    let envelope = |key: String, event: Event| Envelope {
+        event_id: Uuid::new_v4().to_string(),
+        tenant: tenant.to_owned(),
+        key: key.clone(),
+        produced_at_micros: stored_micros,
+        event: Some(event),
+    };
+    let mut records = Vec::with_capacity(submissions.len());
+    for submission in submissions {
+        let key = submission.id.to_string();
+        let submitted = Event::StatementSubmitted(StatementSubmitted {
+            statement_id: key.clone(),
+            statement_json: submission.json.clone(),
+            stored_micros,
+            xapi_version: version.header_value().to_owned(),
+        });
+        records.push(Record {
+            key: key.clone().into_bytes(),
+            value: envelope(key.clone(), submitted).encode_to_vec(),
+        });
+        if let Some(target) = submission.voids {
+            let target = target.to_string();
+            let voided = Event::StatementVoided(StatementVoided {
+                target_statement_id: target.clone(),
+                voiding_statement_id: key,
+            });
+            records.push(Record {
+                key: target.clone().into_bytes(),
+                value: envelope(target, voided).encode_to_vec(),
+            });
+        }
+    }
+    records
+}
+
+async fn append(state: &AppState, records: Vec<Record>) -> Result<Vec<Position>, ApiError> {
+    let count = records.len() as u64;
+    let timer = metrics::LOG_APPEND_SECONDS
+        .with_label_values(&[topics::STATEMENTS])
+        .start_timer();
+    let positions = state.log.append(topics::STATEMENTS, records).await?;
+    timer.observe_duration();
+    metrics::LOG_APPENDS.inc();
+    metrics::LOG_APPENDED_RECORDS.inc_by(count);
+    Ok(positions)
+}
+
+/// Reads the store's outcome for each submission (the first position of each pair of
+/// records belongs to the `StatementSubmitted`). Any conflict answers 409.
+async fn check_outcomes(
+    state: &AppState,
+    submissions: &[&Submission],
+    positions: &[Position],
+) -> Result<(), ApiError> {
+    let mut positions = positions.iter();
+    let mut conflicts = Vec::new();
+    for submission in submissions {
+        let position = positions
+            .next()
+            .ok_or_else(|| ApiError::Internal("log returned too few positions".into()))?;
+        if submission.voids.is_some() {
+            positions.next();
+        }
+        state
+            .statements
+            .wait_folded(
+                topics::STATEMENTS,
+                position.partition,
+                position.offset,
+                state.limits.consistency_wait,
+            )
+            .await?;
+        let outcome = state
+            .statements
+            .outcome(topics::STATEMENTS, position.partition, position.offset)?
+            .and_then(|bytes| StatementOutcome::decode(bytes.as_slice()).ok())
+            .ok_or_else(|| ApiError::Internal(format!("no outcome for {}", submission.id)))?;
+        let kind = Kind::try_from(outcome.kind).unwrap_or(Kind::Unspecified);
+        let label = match kind {
+            Kind::Accepted => "accepted",
+            Kind::Duplicate => "duplicate",
+            Kind::Conflict => {
+                conflicts.push(submission.id);
+                "conflict"
+            }
+            Kind::Unspecified => "unknown",
+        };
+        metrics::STATEMENTS_STORED.with_label_values(&[label]).inc();
+    }
+    match conflicts.first() {
+        Some(id) => Err(conflict(*id)),
+        None => Ok(()),
+    }
+}

@@ -1,0 +1,61 @@
+//! Prometheus metrics of the API, registered in the default registry.
+
+use prometheus::{
+    register_histogram_vec, register_int_counter, register_int_counter_vec, HistogramVec,
+    IntCounter, IntCounterVec,
+};
+use std::sync::LazyLock;
+
+pub(crate) static HTTP_REQUESTS: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    register_int_counter_vec!(
+        "learnlog_http_requests_total",
+        "HTTP requests answered, by method, route and status.",
+        &["method", "route", "status"]
+    )
+    .expect("metric registers once")
+});
+
+pub(crate) static HTTP_SECONDS: LazyLock<HistogramVec> = LazyLock::new(|| {
+    register_histogram_vec!(
+        "learnlog_http_request_duration_seconds",
+        "Time from request to response, by method and route.",
+        &["method", "route"],
+        vec![0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5]
+    )
+    .expect("metric registers once")
+});
+
+pub(crate) static LOG_APPENDS: LazyLock<IntCounter> = LazyLock::new(|| {
+    register_int_counter!(
+        "learnlog_log_appends_total",
+        "Durable appends to the log made by the API."
+    )
+    .expect("metric registers once")
+});
+
+pub(crate) static LOG_APPENDED_RECORDS: LazyLock<IntCounter> = LazyLock::new(|| {
+    register_int_counter!(
+        "learnlog_log_appended_records_total",
+        "Records appended to the log by the API."
+    )
+    .expect("metric registers once")
+});
+
+pub(crate) static LOG_APPEND_SECONDS: LazyLock<HistogramVec> = LazyLock::new(|| {
+    register_histogram_vec!(
+        "learnlog_log_append_duration_seconds",
+        "Time for an append to become durable, by topic.",
+        &["topic"],
+        vec![0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0]
+    )
+    .expect("metric registers once")
+});
+
+pub(crate) static STATEMENTS_STORED: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    register_int_counter_vec!(
+        "learnlog_statements_submitted_total",
+        "Statements submitted through the API, by outcome.",
+        &["outcome"]
+    )
+    .expect("metric registers once")
+});

@@ -1,0 +1,124 @@
+//! Request middleware: xAPI version negotiation and its response header, the
+//! consistency header of /statements, and HTTP metrics.
+
+use crate::error::ApiError;
+use crate::metrics;
+use crate::state::AppState;
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest, ResponseError};
+use futures::future::{ready, Ready};
+use learnlog_proto::topics;
+use learnlog_xapi::XapiVersion;
+use std::time::Instant;
+
+const VERSION_HEADER: HeaderName = HeaderName::from_static("x-experience-api-version");
+const CONSISTENT_THROUGH: HeaderName =
+    HeaderName::from_static("x-experience-api-consistent-through");
+
+/// The xAPI version negotiated for this request.
+#[derive(Clone, Copy, Debug)]
+pub struct Negotiated(pub XapiVersion);
+
+impl FromRequest for Negotiated {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(
+            request
+                .extensions()
+                .get::<Negotiated>()
+                .copied()
+                .ok_or_else(|| ApiError::Internal("version was not negotiated".into())),
+        )
+    }
+}
+
+fn state(request: &ServiceRequest) -> Option<web::Data<AppState>> {
+    request.app_data::<web::Data<AppState>>().cloned()
+}
+
+/// Negotiates `X-Experience-API-Version` (required everywhere but `/xapi/about`) and
+/// sets the header on every response, errors included.
+pub async fn xapi_version(
+    request: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let default = state(&request).map_or(XapiVersion::V2_0_0, |s| s.default_version);
+    let requested = request
+        .headers()
+        .get(&VERSION_HEADER)
+        .map(|value| value.to_str().ok().and_then(XapiVersion::from_header));
+    let exempt = request.path().trim_end_matches('/').ends_with("/about")
+        || request.method() == actix_web::http::Method::OPTIONS;
+    let version = match requested {
+        Some(Some(version)) => version,
+        _ if exempt => default,
+        None | Some(None) => {
+            let error = ApiError::BadRequest(match requested {
+                None => "header X-Experience-API-Version: required".into(),
+                Some(_) => "header X-Experience-API-Version: must be 1.0, 1.0.x, 2.0 or 2.0.x".into(),
+            });
+            let mut response = error.error_response();
+            response.headers_mut().insert(
+                VERSION_HEADER,
+                HeaderValue::from_static(default.header_value()),
+            );
+            return Ok(request.into_response(response).map_into_right_body());
+        }
+    };
+    request.extensions_mut().insert(Negotiated(version));
+    let mut response = next.call(request).await?;
+    response.headers_mut().insert(
+        VERSION_HEADER,
+        HeaderValue::from_static(version.header_value()),
+    );
+    Ok(response.map_into_left_body())
+}
+
+/// Sets `X-Experience-API-Consistent-Through` from the statement store's watermark on
+/// every /statements response, errors included.
+pub async fn consistent_through(
+    request: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let state = state(&request);
+    let mut response = next.call(request).await?;
+    if let Some(state) = state {
+        let now = chrono::Utc::now();
+        let through = state
+            .statements
+            .consistent_through_micros(topics::STATEMENTS, now.timestamp_micros())
+            .ok()
+            .and_then(chrono::DateTime::from_timestamp_micros)
+            .unwrap_or(now);
+        if let Ok(value) = HeaderValue::from_str(&learnlog_xapi::format_timestamp(through)) {
+            response.headers_mut().insert(CONSISTENT_THROUGH, value);
+        }
+    }
+    Ok(response)
+}
+
+/// Counts requests and observes their latency by route pattern.
+pub async fn http_metrics(
+    request: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let started = Instant::now();
+    let method = request.method().to_string();
+    let route = request
+        .match_pattern()
+        .unwrap_or_else(|| "unmatched".to_owned());
+    let response = next.call(request).await?;
+    let status = response.status().as_u16().to_string();
+    metrics::HTTP_REQUESTS
+        .with_label_values(&[&method, &route, &status])
+        .inc();
+    metrics::HTTP_SECONDS
+        .with_label_values(&[&method, &route])
+        .observe(started.elapsed().as_secs_f64());
+    Ok(response)
+}

@@ -1,0 +1,36 @@
+//! Operational endpoints: liveness, readiness, Prometheus metrics.
+
+use crate::state::AppState;
+use actix_web::{web, HttpResponse};
+use prometheus::Encoder;
+
+/// Alive as long as the process answers.
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().body("ok")
+}
+
+/// Ready once every projection has folded what the log held at start.
+pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    let pending: Vec<&str> = [&state.statements, &state.credentials]
+        .into_iter()
+        .filter(|projection| !projection.is_ready())
+        .map(|projection| projection.name())
+        .collect();
+    if pending.is_empty() {
+        HttpResponse::Ok().body("ready")
+    } else {
+        HttpResponse::ServiceUnavailable().body(format!("catching up: {}", pending.join(", ")))
+    }
+}
+
+/// Every metric of the process, in the Prometheus text format.
+pub async fn metrics() -> HttpResponse {
+    let encoder = prometheus::TextEncoder::new();
+    let mut body = Vec::new();
+    match encoder.encode(&prometheus::gather(), &mut body) {
+        Ok(()) => HttpResponse::Ok()
+            .content_type(encoder.format_type())
+            .body(body),
+        Err(error) => HttpResponse::InternalServerError().body(error.to_string()),
+    }
+}

@@ -1,0 +1,78 @@
+//! Binding and running the HTTP server. Binding is separate from running so that
+//! callers (and tests) can listen on port 0 and learn the address first.
+
+use crate::middleware;
+use crate::routes;
+use crate::state::AppState;
+use actix_web::dev::{Server, ServerHandle};
+use actix_web::middleware::from_fn;
+use actix_web::{web, App, HttpServer};
+use std::net::{SocketAddr, TcpListener};
+
+/// How the HTTP server runs.
+#[derive(Clone, Debug)]
+pub struct ServerOptions {
+    /// Worker threads; 0 means one per core.
+    pub workers: usize,
+    /// Seconds in-flight requests get to finish on a graceful stop.
+    pub shutdown_timeout_seconds: u64,
+}
+
+impl Default for ServerOptions {
+    fn default() -> Self {
+        Self {
+            workers: 0,
+            shutdown_timeout_seconds: 30,
+        }
+    }
+}
+
+/// A bound, not yet running, API server.
+pub struct ApiServer {
+    server: Server,
+    address: SocketAddr,
+}
+
+impl ApiServer {
+    /// Binds `listener` and builds the server. Signals are left to the caller.
+    pub fn build(
+        state: AppState,
+        listener: TcpListener,
+        options: &ServerOptions,
+    ) -> std::io::Result<Self> {
+        let address = listener.local_addr()?;
+        let data = web::Data::new(state);
+        let limit = data.limits.max_body_bytes;
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .app_data(data.clone())
+                // Bodies above the limit are refused before they are buffered;
+                // handlers also check, to answer 413 with an xAPI error body.
+                .app_data(web::PayloadConfig::new(limit + 1))
+                .wrap(from_fn(middleware::http_metrics))
+                .configure(routes::configure)
+        })
+        .disable_signals()
+        .shutdown_timeout(options.shutdown_timeout_seconds);
+        if options.workers > 0 {
+            server = server.workers(options.workers);
+        }
+        let server = server.listen(listener)?.run();
+        Ok(Self { server, address })
+    }
+
+    /// The address the server listens on.
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// A handle to stop the server (gracefully: stop accepting, finish requests).
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until stopped through the handle.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

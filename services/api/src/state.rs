@@ -1,0 +1,45 @@
+//! What every request handler shares: the log, the projections it reads and waits on,
+//! and the limits.
+
+use learnlog_log::EventLog;
+use learnlog_projection::Projection;
+use learnlog_projector::credentials::CredentialReader;
+use learnlog_projector::statements::StatementReader;
+use learnlog_xapi::XapiVersion;
+use std::time::Duration;
+
+/// Bounds on requests and on waits.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    /// Largest request body accepted, in bytes (413 above it).
+    pub max_body_bytes: usize,
+    /// Most statements in one POST (413 above it).
+    pub max_batch_statements: usize,
+    /// How long a request waits for a projection to fold its own write or catch up.
+    pub consistency_wait: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: 16 << 20,
+            max_batch_statements: 1_000,
+            consistency_wait: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Shared state of the API. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub log: EventLog,
+    pub statements: Projection,
+    pub statement_reader: StatementReader,
+    pub credentials: Projection,
+    pub credential_reader: CredentialReader,
+    pub limits: Limits,
+    /// `homePage` of the authority account assigned to stored statements.
+    pub authority_home_page: String,
+    /// Version announced on responses to requests that negotiated none.
+    pub default_version: XapiVersion,
+}

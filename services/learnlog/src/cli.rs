@@ -1,0 +1,93 @@
+//! The command line. Every flag has an environment variable (`LEARNLOG_…`).
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// learnlog: an event-sourced xAPI Learning Record Store.
+///
+/// Every accepted change is an event on a durable log; projections fold the log
+/// into the views that answer queries. `learnlog serve` runs everything in one
+/// process on an embedded log in a data directory.
+#[derive(Debug, Parser)]
+#[command(name = "learnlog", version, about, long_about)]
+pub struct Cli {
+    /// Log output: `text` for people, `json` for log collectors.
+    #[arg(long, env = "LEARNLOG_LOG_FORMAT", default_value = "text", global = true,
+          value_parser = ["text", "json"])]
+    pub log_format: String,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the xAPI API, fold projections, and expose /healthz, /readyz, /metrics.
+    Serve(ServeArgs),
+    /// Delete projection state and fold the whole log again, then exit.
+    ///
+    /// Run it with the server stopped. The rebuilt projections are identical to the
+    /// ones they replace, because folds are deterministic functions of the log.
+    Rebuild(RebuildArgs),
+}
+
+/// Where the data lives.
+#[derive(Debug, Args, Clone)]
+pub struct StorageArgs {
+    /// Data directory: the embedded log (`log/`) and projection state (`projections/`).
+    #[arg(long, env = "LEARNLOG_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+
+    /// Partitions of the statements topic, fixed when the topic is first created.
+    #[arg(long, env = "LEARNLOG_PARTITIONS", default_value_t = 8)]
+    pub partitions: u32,
+
+    /// Skip fsync on log appends. Only for throwaway benchmarks: acknowledged data
+    /// can be lost on a machine crash.
+    #[arg(long, env = "LEARNLOG_UNSAFE_NO_FSYNC", default_value_t = false)]
+    pub unsafe_no_fsync: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (`127.0.0.1:0` picks a free port and prints it).
+    #[arg(long, env = "LEARNLOG_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: String,
+
+    #[command(flatten)]
+    pub storage: StorageArgs,
+
+    /// A credential with full access, as KEY:SECRET. Created if missing, its secret
+    /// replaced if different. Without it, and when no credential exists yet, one is
+    /// created and printed once.
+    #[arg(long, env = "LEARNLOG_ADMIN_CREDENTIAL", hide_env_values = true)]
+    pub admin_credential: Option<String>,
+
+    /// Base URL clients use to reach this server; the `homePage` of the authority
+    /// learnlog assigns to statements. Defaults to `http://<listen address>`.
+    #[arg(long, env = "LEARNLOG_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// Largest request body accepted, in bytes.
+    #[arg(long, env = "LEARNLOG_MAX_BODY_BYTES", default_value_t = 16 << 20)]
+    pub max_body_bytes: usize,
+
+    /// Most statements accepted in one POST.
+    #[arg(long, env = "LEARNLOG_MAX_BATCH", default_value_t = 1000)]
+    pub max_batch: usize,
+
+    /// HTTP worker threads (0 = one per core).
+    #[arg(long, env = "LEARNLOG_WORKERS", default_value_t = 0)]
+    pub workers: usize,
+
+    /// xAPI version announced on responses to requests that give none (`1.0.3` or
+    /// `2.0.0`).
+    #[arg(long, env = "LEARNLOG_DEFAULT_XAPI_VERSION", default_value = "2.0.0")]
+    pub default_xapi_version: String,
+}
+
+#[derive(Debug, Args)]
+pub struct RebuildArgs {
+    #[command(flatten)]
+    pub storage: StorageArgs,
+}

@@ -1,0 +1,91 @@
+//! Issuing credentials (as events) and making sure an admin credential exists.
+
+use crate::node::Node;
+use anyhow::Context;
+use learnlog_log::Record;
+use learnlog_projector::credentials::{hash_secret, new_secret, CredentialReader};
+use learnlog_proto::v1::{envelope::Event, CredentialIssued, Envelope};
+use learnlog_proto::{topics, Message};
+use std::time::Duration;
+
+/// The tenant credentials belong to until multi-tenancy is configurable.
+pub const DEFAULT_TENANT: &str = "default";
+
+/// Appends a `CredentialIssued` event and waits until the credentials projection has
+/// folded it, so the credential works as soon as this returns.
+pub async fn issue(
+    node: &Node,
+    key: &str,
+    secret: &str,
+    scopes: &[&str],
+    label: &str,
+) -> anyhow::Result<()> {
+    let salt = uuid::Uuid::new_v4().as_bytes().to_vec();
+    let issued = CredentialIssued {
+        key: key.to_owned(),
+        secret_sha256: hash_secret(&salt, secret),
+        secret_salt: salt,
+        scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
+        label: label.to_owned(),
+    };
+    let envelope = Envelope {
+        event_id: uuid::Uuid::new_v4().to_string(),
+        tenant: DEFAULT_TENANT.to_owned(),
+        key: key.to_owned(),
+        produced_at_micros: now_micros(),
+        event: Some(Event::CredentialIssued(issued)),
+    };
+    let record = Record {
+        key: key.as_bytes().to_vec(),
+        value: envelope.encode_to_vec(),
+    };
+    let positions = node.log.append(topics::CREDENTIALS, vec![record]).await?;
+    let position = positions.first().context("append returned no position")?;
+    node.credentials
+        .wait_folded(
+            topics::CREDENTIALS,
+            position.partition,
+            position.offset,
+            Duration::from_secs(30),
+        )
+        .await?;
+    Ok(())
+}
+
+fn now_micros() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_micros() as i64)
+}
+
+/// Makes sure an admin credential exists: the one given (`KEY:SECRET`), created or
+/// its secret replaced; or, when none is given and none exists, a new one printed once.
+pub async fn ensure_admin(node: &Node, given: Option<&str>) -> anyhow::Result<()> {
+    node.credentials
+        .catch_up(Duration::from_secs(60))
+        .await
+        .context("folding existing credentials")?;
+    let reader = CredentialReader::new(node.credentials.db())?;
+    match given {
+        Some(pair) => {
+            let (key, secret) = pair
+                .split_once(':')
+                .filter(|(key, secret)| !key.is_empty() && !secret.is_empty())
+                .context("--admin-credential must be KEY:SECRET")?;
+            if !reader.has_secret(key, secret)? {
+                issue(node, key, secret, &["all"], "admin").await?;
+                tracing::info!(key, "admin credential issued");
+            }
+        }
+        None if reader.list()?.is_empty() => {
+            let key = format!("admin-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+            let secret = new_secret();
+            issue(node, &key, &secret, &["all"], "admin").await?;
+            println!("Created an admin credential. It is shown only this once:");
+            println!("  key:    {key}");
+            println!("  secret: {secret}");
+        }
+        None => {}
+    }
+    Ok(())
+}

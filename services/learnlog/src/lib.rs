@@ -1,0 +1,24 @@
+//! learnlog as one program: the command line, the wiring of log, projections and API
+//! into one process (a *node*), and the operator commands.
+//!
+//! This crate only assembles parts; what each part means lives in its own crate.
+
+pub mod cli;
+mod credentials;
+mod node;
+mod rebuild;
+mod serve;
+pub mod telemetry;
+
+use cli::{Cli, Command};
+
+/// Runs the command the user asked for.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    match cli.command {
+        Command::Serve(args) => runtime.block_on(serve::serve(args)),
+        Command::Rebuild(args) => runtime.block_on(rebuild::rebuild(args)),
+    }
+}

@@ -1,0 +1,79 @@
+//! A node: the log and every projection of one process, opened from a data directory.
+
+use crate::cli::StorageArgs;
+use anyhow::Context;
+use learnlog_log::{EmbeddedOptions, EventLog};
+use learnlog_projection::{Fold, Projection, ProjectionOptions};
+use learnlog_projector::credentials::CredentialStore;
+use learnlog_projector::statements::StatementStore;
+use learnlog_proto::topics;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+pub struct Node {
+    pub log: EventLog,
+    pub statements: Projection,
+    pub credentials: Projection,
+}
+
+/// The directory holding one projection's state.
+pub fn projection_dir(data_dir: &Path, name: &str) -> PathBuf {
+    data_dir.join("projections").join(name)
+}
+
+impl Node {
+    /// Opens (creating when missing) the embedded log and the projections.
+    pub fn open(storage: &StorageArgs) -> anyhow::Result<Self> {
+        let options = EmbeddedOptions {
+            fsync: !storage.unsafe_no_fsync,
+            ..EmbeddedOptions::default()
+        };
+        let log_dir = storage.data_dir.join("log");
+        let log = EventLog::open_embedded(&log_dir, options)
+            .with_context(|| format!("opening the log in {}", log_dir.display()))?;
+        log.ensure_topic(topics::STATEMENTS, storage.partitions)
+            .context("creating the statements topic")?;
+        log.ensure_topic(topics::CREDENTIALS, 1)
+            .context("creating the credentials topic")?;
+        let open = |fold: Arc<dyn Fold>| {
+            let dir = projection_dir(&storage.data_dir, fold.name());
+            Projection::open(&dir, log.clone(), fold, ProjectionOptions::default())
+                .with_context(|| format!("opening projection state in {}", dir.display()))
+        };
+        Ok(Self {
+            statements: open(Arc::new(StatementStore))?,
+            credentials: open(Arc::new(CredentialStore))?,
+            log,
+        })
+    }
+
+    pub fn projections(&self) -> [&Projection; 2] {
+        [&self.statements, &self.credentials]
+    }
+
+    /// Starts folding every projection until `cancel` fires.
+    pub fn run_projections(&self, cancel: &CancellationToken) -> Vec<JoinSet<()>> {
+        self.projections()
+            .iter()
+            .map(|projection| projection.run(cancel.clone()))
+            .collect()
+    }
+
+    /// Waits for the projection tasks (after `cancel` fired), writes projection state
+    /// and checkpoints to disk, and closes the log.
+    pub async fn shut_down(&self, tasks: Vec<JoinSet<()>>) -> anyhow::Result<()> {
+        for set in tasks {
+            set.join_all().await;
+        }
+        for projection in self.projections() {
+            projection
+                .flush()
+                .await
+                .with_context(|| format!("flushing projection {}", projection.name()))?;
+        }
+        self.log.close().await.context("closing the log")?;
+        Ok(())
+    }
+}

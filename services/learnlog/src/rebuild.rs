@@ -1,0 +1,38 @@
+//! `learnlog rebuild`: delete every projection's state and fold the log again.
+
+use crate::cli::RebuildArgs;
+use crate::node::{projection_dir, Node};
+use anyhow::Context;
+use learnlog_projector::credentials::CredentialStore;
+use learnlog_projector::statements::StatementStore;
+use std::time::{Duration, Instant};
+use tokio_util::sync::CancellationToken;
+
+pub async fn rebuild(args: RebuildArgs) -> anyhow::Result<()> {
+    for name in [StatementStore::NAME, CredentialStore::NAME] {
+        let dir = projection_dir(&args.storage.data_dir, name);
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir)
+                .with_context(|| format!("removing {}", dir.display()))?;
+        }
+    }
+    let started = Instant::now();
+    let node = Node::open(&args.storage)?;
+    let cancel = CancellationToken::new();
+    let tasks = node.run_projections(&cancel);
+    for projection in node.projections() {
+        projection
+            .catch_up(Duration::from_secs(24 * 3600))
+            .await
+            .with_context(|| format!("folding {}", projection.name()))?;
+    }
+    cancel.cancel();
+    node.shut_down(tasks).await?;
+    println!(
+        "rebuilt {} and {} in {:.1}s",
+        StatementStore::NAME,
+        CredentialStore::NAME,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}

@@ -1,0 +1,366 @@
+//! Running a projection: one task per partition of each topic, folding batches and
+//! committing state, checkpoint and outcomes in one sled transaction.
+
+use crate::checkpoint::{self, CHECKPOINTS, EVENT_TIMES, OUTCOMES, OUTCOME_RETENTION};
+use crate::fold::{Fold, FoldError, FoldTrees};
+use crate::metrics;
+use crate::{Error, Result};
+use learnlog_log::{EventLog, StoredRecord};
+use learnlog_proto::v1::Envelope;
+use learnlog_proto::Message;
+use sled::transaction::{ConflictableTransactionError, Transactional};
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+/// How a projection reads and commits.
+#[derive(Clone, Debug)]
+pub struct ProjectionOptions {
+    /// Most events folded in one sled transaction.
+    pub batch_records: usize,
+    /// Most bytes read from the log for one batch.
+    pub batch_bytes: usize,
+    /// How long a caught-up partition waits for new events before looking again.
+    pub idle_poll: Duration,
+}
+
+impl Default for ProjectionOptions {
+    fn default() -> Self {
+        Self {
+            batch_records: 1_000,
+            batch_bytes: 8 << 20,
+            idle_poll: Duration::from_millis(500),
+        }
+    }
+}
+
+/// A projection of the log into its own sled database. Cheap to clone.
+#[derive(Clone)]
+pub struct Projection {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    fold: Arc<dyn Fold>,
+    db: sled::Db,
+    log: EventLog,
+    options: ProjectionOptions,
+    /// `[checkpoints, outcomes, event_times, fold trees…]`, the order the transaction sees.
+    trees: Vec<sled::Tree>,
+    partitions: HashMap<&'static str, Vec<PartitionProgress>>,
+}
+
+struct PartitionProgress {
+    /// The next offset to fold; everything before it is committed.
+    folded: watch::Sender<u64>,
+    /// Produced-at (µs) of the last folded event, 0 when none.
+    last_event_micros: AtomicI64,
+    /// The high watermark when the projection opened: folded past it means ready.
+    startup_high_watermark: u64,
+}
+
+const RUNTIME_TREES: usize = 3;
+
+impl Projection {
+    /// Opens (or creates) the projection's sled database in `dir` and reads its
+    /// checkpoints. Nothing is folded until [`Projection::run`].
+    pub fn open(
+        dir: &Path,
+        log: EventLog,
+        fold: Arc<dyn Fold>,
+        options: ProjectionOptions,
+    ) -> Result<Self> {
+        let db = sled::Config::new().path(dir).open()?;
+        let mut trees = Vec::new();
+        for name in [CHECKPOINTS, OUTCOMES, EVENT_TIMES] {
+            trees.push(db.open_tree(name)?);
+        }
+        for name in fold.trees() {
+            trees.push(db.open_tree(name)?);
+        }
+        let mut partitions = HashMap::new();
+        for topic in fold.topics() {
+            let count = log.partition_count(topic)?;
+            let mut progress = Vec::with_capacity(count as usize);
+            for partition in 0..count {
+                let key = checkpoint::partition_key(topic, partition);
+                let folded = trees[0]
+                    .get(&key)?
+                    .map_or(0, |value| checkpoint::decode_u64(&value));
+                let last = trees[2]
+                    .get(&key)?
+                    .map_or(0, |value| checkpoint::decode_i64(&value));
+                progress.push(PartitionProgress {
+                    folded: watch::channel(folded).0,
+                    last_event_micros: AtomicI64::new(last),
+                    startup_high_watermark: log.high_watermark(topic, partition)?,
+                });
+            }
+            partitions.insert(*topic, progress);
+        }
+        Ok(Self {
+            inner: Arc::new(Inner {
+                fold,
+                db,
+                log,
+                options,
+                trees,
+                partitions,
+            }),
+        })
+    }
+
+    /// The projection's name.
+    pub fn name(&self) -> &'static str {
+        self.inner.fold.name()
+    }
+
+    /// The sled database, for readers of the projection's trees.
+    pub fn db(&self) -> &sled::Db {
+        &self.inner.db
+    }
+
+    /// Starts folding every partition; the tasks stop when `cancel` fires, after
+    /// committing the batch in flight. Join the returned set to wait for them.
+    pub fn run(&self, cancel: CancellationToken) -> JoinSet<()> {
+        let mut tasks = JoinSet::new();
+        for (topic, partitions) in &self.inner.partitions {
+            for partition in 0..partitions.len() as u32 {
+                let inner = self.inner.clone();
+                let cancel = cancel.clone();
+                tasks.spawn(fold_partition(inner, topic, partition, cancel));
+            }
+        }
+        tasks
+    }
+
+    /// The next offset to fold in a partition: every event before it is folded.
+    pub fn folded(&self, topic: &str, partition: u32) -> Result<u64> {
+        Ok(*self.inner.progress(topic, partition)?.folded.borrow())
+    }
+
+    /// Waits until the event at `offset` is folded, at most `timeout`.
+    pub async fn wait_folded(
+        &self,
+        topic: &str,
+        partition: u32,
+        offset: u64,
+        timeout: Duration,
+    ) -> Result<()> {
+        let mut folded = self.inner.progress(topic, partition)?.folded.subscribe();
+        let reached = tokio::time::timeout(timeout, folded.wait_for(|next| *next > offset)).await;
+        match reached {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(_)) | Err(_) => Err(Error::Timeout {
+                topic: topic.to_owned(),
+                partition,
+                offset,
+            }),
+        }
+    }
+
+    /// Waits until every partition of every topic is folded up to the high watermark
+    /// it has now (read-your-writes for everything appended before the call).
+    pub async fn catch_up(&self, timeout: Duration) -> Result<()> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        for (topic, partitions) in &self.inner.partitions {
+            for partition in 0..partitions.len() as u32 {
+                let end = self.inner.log.high_watermark(topic, partition)?;
+                if end > 0 {
+                    let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+                    self.wait_folded(topic, partition, end - 1, left).await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The outcome the fold recorded for the event at a position, if any.
+    pub fn outcome(&self, topic: &str, partition: u32, offset: u64) -> Result<Option<Vec<u8>>> {
+        let key = checkpoint::outcome_key(topic, partition, offset);
+        Ok(self.inner.trees[1].get(key)?.map(|value| value.to_vec()))
+    }
+
+    /// True once every partition has folded what the log held when it opened.
+    pub fn is_ready(&self) -> bool {
+        self.inner.partitions.values().flatten().all(|progress| {
+            *progress.folded.borrow() >= progress.startup_high_watermark
+        })
+    }
+
+    /// The newest instant (µs) up to which every event of `topic` is folded: `now`
+    /// when no partition lags, otherwise the produced-at of the last event folded by
+    /// the most lagging partition.
+    pub fn consistent_through_micros(&self, topic: &str, now_micros: i64) -> Result<i64> {
+        let partitions = self.inner.partitions_of(topic)?;
+        let mut through = now_micros;
+        for (partition, progress) in partitions.iter().enumerate() {
+            let end = self.inner.log.high_watermark(topic, partition as u32)?;
+            if *progress.folded.borrow() < end {
+                through = through.min(progress.last_event_micros.load(Ordering::Acquire));
+            }
+        }
+        Ok(through)
+    }
+
+    /// Writes sled's state to disk (checkpoints included).
+    pub async fn flush(&self) -> Result<()> {
+        self.inner.db.flush_async().await?;
+        Ok(())
+    }
+}
+
+impl Inner {
+    fn partitions_of(&self, topic: &str) -> Result<&[PartitionProgress]> {
+        self.partitions
+            .get(topic)
+            .map(Vec::as_slice)
+            .ok_or_else(|| Error::UnknownTopic {
+                projection: self.fold.name().to_owned(),
+                topic: topic.to_owned(),
+            })
+    }
+
+    fn progress(&self, topic: &str, partition: u32) -> Result<&PartitionProgress> {
+        self.partitions_of(topic)?
+            .get(partition as usize)
+            .ok_or_else(|| Error::UnknownTopic {
+                projection: self.fold.name().to_owned(),
+                topic: format!("{topic}/{partition}"),
+            })
+    }
+
+    /// Folds `records` (consecutive, starting at the checkpoint) in one transaction
+    /// with the new checkpoint. Returns the next offset to fold.
+    fn commit_batch(&self, topic: &str, partition: u32, records: &[StoredRecord]) -> Result<u64> {
+        let name = self.fold.name();
+        let envelopes: Vec<Option<Envelope>> = records
+            .iter()
+            .map(|record| match Envelope::decode(record.value.as_slice()) {
+                Ok(envelope) => Some(envelope),
+                Err(error) => {
+                    tracing::warn!(projection = name, topic, partition, offset = record.offset, %error, "undecodable event skipped");
+                    None
+                }
+            })
+            .collect();
+        let rejected = std::cell::Cell::new(0u64);
+        let key = checkpoint::partition_key(topic, partition);
+        let Some(last) = records.last() else {
+            return Ok(*self.progress(topic, partition)?.folded.borrow());
+        };
+        let next = last.offset + 1;
+        let last_time = envelopes.iter().flatten().last().map(|e| e.produced_at_micros);
+
+        let committed = self.trees.as_slice().transaction(|trees| {
+            rejected.set(0);
+            let fold_trees = FoldTrees::new(self.fold.trees(), &trees[RUNTIME_TREES..]);
+            for (record, envelope) in records.iter().zip(&envelopes) {
+                let Some(envelope) = envelope else { continue };
+                match self.fold.apply(&fold_trees, topic, partition, record.offset, envelope) {
+                    Ok(folded) => {
+                        if let Some(outcome) = folded.outcome {
+                            let at = checkpoint::outcome_key(topic, partition, record.offset);
+                            trees[1].insert(at, outcome)?;
+                        }
+                    }
+                    Err(FoldError::BadEvent(reason)) => {
+                        rejected.set(rejected.get() + 1);
+                        tracing::warn!(projection = name, topic, partition, offset = record.offset, %reason, "event rejected by fold");
+                    }
+                    Err(FoldError::Store(error)) => return Err(error.into()),
+                }
+                if let Some(expired) = record.offset.checked_sub(OUTCOME_RETENTION) {
+                    trees[1].remove(checkpoint::outcome_key(topic, partition, expired))?;
+                }
+            }
+            trees[0].insert(key.as_slice(), &next.to_be_bytes())?;
+            if let Some(time) = last_time {
+                trees[2].insert(key.as_slice(), &time.to_be_bytes())?;
+            }
+            Ok::<_, ConflictableTransactionError<()>>(())
+        });
+        committed.map_err(|error| match error {
+            sled::transaction::TransactionError::Storage(error) => Error::Store(error),
+            sled::transaction::TransactionError::Abort(()) => Error::Task("fold aborted".into()),
+        })?;
+
+        let undecodable = envelopes.iter().filter(|e| e.is_none()).count() as u64;
+        let skipped = undecodable + rejected.get();
+        let folded = records.len() as u64 - skipped;
+        metrics::EVENTS_FOLDED.with_label_values(&[name, topic]).inc_by(folded);
+        if skipped > 0 {
+            metrics::EVENTS_SKIPPED.with_label_values(&[name, topic]).inc_by(skipped);
+        }
+        let progress = self.progress(topic, partition)?;
+        if let Some(time) = last_time {
+            progress.last_event_micros.store(time, Ordering::Release);
+        }
+        progress.folded.send_replace(next);
+        Ok(next)
+    }
+}
+
+/// Folds one partition until cancelled. Log or store failures are logged and retried
+/// after a pause: a projection never gives up on its partition.
+async fn fold_partition(
+    inner: Arc<Inner>,
+    topic: &'static str,
+    partition: u32,
+    cancel: CancellationToken,
+) {
+    let name = inner.fold.name();
+    let partition_label = partition.to_string();
+    let lag = metrics::LAG.with_label_values(&[name, topic, &partition_label]);
+    let batch_seconds = metrics::BATCH_SECONDS.with_label_values(&[name]);
+    let mut next = inner
+        .progress(topic, partition)
+        .map(|p| *p.folded.borrow())
+        .unwrap_or(0);
+    while !cancel.is_cancelled() {
+        let options = &inner.options;
+        let step = async {
+            let records = inner
+                .log
+                .read(topic, partition, next, options.batch_records, options.batch_bytes)
+                .await?;
+            if records.is_empty() {
+                inner
+                    .log
+                    .wait_for_offset(topic, partition, next, options.idle_poll)
+                    .await?;
+                return Ok::<_, Error>(next);
+            }
+            let timer = batch_seconds.start_timer();
+            let batch_inner = inner.clone();
+            let folded = tokio::task::spawn_blocking(move || {
+                batch_inner.commit_batch(topic, partition, &records)
+            })
+            .await
+            .map_err(|error| Error::Task(error.to_string()))??;
+            timer.observe_duration();
+            Ok(folded)
+        };
+        // A batch in flight finishes before cancellation is honoured: `step` is only
+        // interrupted while it waits for new events.
+        match step.await {
+            Ok(folded) => {
+                next = folded;
+                let end = inner.log.high_watermark(topic, partition).unwrap_or(next);
+                lag.set(end.saturating_sub(next) as i64);
+            }
+            Err(error) => {
+                tracing::error!(projection = name, topic, partition, %error, "folding failed; retrying");
+                tokio::select! {
+                    _ = cancel.cancelled() => {}
+                    _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,128 @@
+//! The statement store: statements by id and in stored order, duplicate and conflict
+//! detection, voiding.
+//!
+//! Submissions are keyed by statement id, so every submission of one id is folded by
+//! one partition, in log order: the first one is stored; a later one is a duplicate
+//! when [`learnlog_xapi::statements_equivalent`] says so, a conflict otherwise. The
+//! outcome of each submission is recorded for the writer waiting on it.
+//!
+//! Voiding: the API appends a `StatementVoided` event keyed by the *target* id beside
+//! the voiding statement. The fold records the claim; the reader confirms it against
+//! the stored voiding statement, so the target and the voiding statement may arrive in
+//! either order and a rejected voiding statement voids nothing.
+
+mod codec;
+mod reader;
+
+pub use codec::StoredStatement;
+pub use reader::{Lookup, StatementReader};
+
+use learnlog_projection::{Fold, FoldError, FoldTrees, Folded};
+use learnlog_proto::v1::{envelope::Event, statement_outcome::Kind, Envelope, StatementOutcome};
+use learnlog_proto::{topics, Message};
+use uuid::Uuid;
+
+pub(crate) const BY_ID: &str = "statements.by_id";
+pub(crate) const BY_STORED: &str = "statements.by_stored";
+pub(crate) const VOIDING: &str = "statements.voiding";
+
+/// The statement store fold.
+#[derive(Debug, Default)]
+pub struct StatementStore;
+
+impl StatementStore {
+    /// The projection's name (its directory under `projections/`).
+    pub const NAME: &'static str = "statements";
+}
+
+fn parse_id(value: &str, field: &str) -> Result<Uuid, FoldError> {
+    Uuid::parse_str(value).map_err(|_| FoldError::BadEvent(format!("{field} is not a uuid")))
+}
+
+impl Fold for StatementStore {
+    fn name(&self) -> &'static str {
+        Self::NAME
+    }
+
+    fn topics(&self) -> &'static [&'static str] {
+        &[topics::STATEMENTS]
+    }
+
+    fn trees(&self) -> &'static [&'static str] {
+        &[BY_ID, BY_STORED, VOIDING]
+    }
+
+    fn apply(
+        &self,
+        trees: &FoldTrees<'_>,
+        _topic: &str,
+        partition: u32,
+        offset: u64,
+        event: &Envelope,
+    ) -> Result<Folded, FoldError> {
+        match &event.event {
+            Some(Event::StatementSubmitted(submitted)) => {
+                let id = parse_id(&submitted.statement_id, "statement_id")?;
+                let key = codec::id_key(&event.tenant, id);
+                let by_id = trees.tree(BY_ID);
+                let kind = match by_id.get(&key)? {
+                    Some(existing) => {
+                        let existing = StoredStatement::decode(&existing)
+                            .ok_or_else(|| FoldError::BadEvent("stored record corrupt".into()))?;
+                        if same_statement(&existing.json, &submitted.statement_json) {
+                            Kind::Duplicate
+                        } else {
+                            Kind::Conflict
+                        }
+                    }
+                    None => {
+                        let statement = StoredStatement {
+                            stored_micros: submitted.stored_micros,
+                            partition,
+                            offset,
+                            json: submitted.statement_json.clone(),
+                        };
+                        trees
+                            .tree(BY_STORED)
+                            .insert(codec::stored_key(&event.tenant, &statement), id.as_bytes())?;
+                        by_id.insert(key, statement.encode())?;
+                        Kind::Accepted
+                    }
+                };
+                let outcome = StatementOutcome {
+                    kind: kind as i32,
+                    statement_id: submitted.statement_id.clone(),
+                };
+                Ok(Folded {
+                    outcome: Some(outcome.encode_to_vec()),
+                })
+            }
+            Some(Event::StatementVoided(voided)) => {
+                let target = parse_id(&voided.target_statement_id, "target_statement_id")?;
+                let voiding = parse_id(&voided.voiding_statement_id, "voiding_statement_id")?;
+                trees
+                    .tree(VOIDING)
+                    .insert(codec::voiding_key(&event.tenant, target, voiding), &[])?;
+                Ok(Folded::default())
+            }
+            _ => Ok(Folded::default()),
+        }
+    }
+}
+
+/// Whether two stored statement JSONs are the same statement for duplicate detection.
+fn same_statement(a: &[u8], b: &[u8]) -> bool {
+    if a == b {
+        return true;
+    }
+    match (
+        serde_json::from_slice::<serde_json::Value>(a),
+        serde_json::from_slice::<serde_json::Value>(b),
+    ) {
+        (Ok(a), Ok(b)) => learnlog_xapi::statements_equivalent(&a, &b),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,83 @@
+//! Reading the statement store.
+
+use super::codec::{self, StoredStatement};
+use super::{BY_ID, VOIDING};
+use crate::{Error, Result};
+use uuid::Uuid;
+
+/// What a lookup by id found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Lookup {
+    /// Stored and not voided.
+    Found(StoredStatement),
+    /// Stored and voided by a stored voiding statement.
+    Voided(StoredStatement),
+    /// Not stored.
+    Missing,
+}
+
+/// Reads the statement store's trees. Cheap to clone.
+#[derive(Clone)]
+pub struct StatementReader {
+    by_id: sled::Tree,
+    voiding: sled::Tree,
+}
+
+impl StatementReader {
+    /// A reader over the statement store projection's database.
+    pub fn new(db: &sled::Db) -> Result<Self> {
+        Ok(Self {
+            by_id: db.open_tree(BY_ID)?,
+            voiding: db.open_tree(VOIDING)?,
+        })
+    }
+
+    /// The stored statement with this id, voided or not.
+    pub fn get(&self, tenant: &str, id: Uuid) -> Result<Option<StoredStatement>> {
+        self.by_id
+            .get(codec::id_key(tenant, id))?
+            .map(|value| {
+                StoredStatement::decode(&value)
+                    .ok_or_else(|| Error::Corrupt(format!("statement {id}")))
+            })
+            .transpose()
+    }
+
+    /// Looks a statement up and tells whether it is voided.
+    pub fn lookup(&self, tenant: &str, id: Uuid) -> Result<Lookup> {
+        let Some(statement) = self.get(tenant, id)? else {
+            return Ok(Lookup::Missing);
+        };
+        if self.is_voided(tenant, id, &statement)? {
+            Ok(Lookup::Voided(statement))
+        } else {
+            Ok(Lookup::Found(statement))
+        }
+    }
+
+    /// A statement is voided when it is not itself a voiding statement and a stored
+    /// voiding statement targets it.
+    fn is_voided(&self, tenant: &str, id: Uuid, statement: &StoredStatement) -> Result<bool> {
+        if voided_target(&statement.json).is_some() {
+            return Ok(false);
+        }
+        for claim in self.voiding.scan_prefix(codec::id_key(tenant, id)) {
+            let (key, _) = claim?;
+            let voiding = key
+                .get(key.len() - 16..)
+                .and_then(|bytes| Uuid::from_slice(bytes).ok())
+                .ok_or_else(|| Error::Corrupt("voiding key".into()))?;
+            if let Some(voiding_statement) = self.get(tenant, voiding)? {
+                if voided_target(&voiding_statement.json) == Some(id) {
+                    return Ok(true);
+                }
+            }
+        }
+        Ok(false)
+    }
+}
+
+fn voided_target(json: &[u8]) -> Option<Uuid> {
+    let statement: serde_json::Value = serde_json::from_slice(json).ok()?;
+    learnlog_xapi::voided_target(&statement)
+}
