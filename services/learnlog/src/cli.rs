@@ -29,6 +29,11 @@ pub enum Command {
     /// Run it with the server stopped. The rebuilt projections are identical to the
     /// ones they replace, because folds are deterministic functions of the log.
     Rebuild(RebuildArgs),
+    /// Print a digest of every projection's state, one `NAME SHA256` line each.
+    ///
+    /// Run it with the server stopped. Two data directories that folded the same
+    /// events print the same digests.
+    Digest(RebuildArgs),
 }
 
 /// Where the data lives.

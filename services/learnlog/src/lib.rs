@@ -20,5 +20,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => runtime.block_on(serve::serve(args)),
         Command::Rebuild(args) => runtime.block_on(rebuild::rebuild(args)),
+        Command::Digest(args) => runtime.block_on(rebuild::digest(args)),
     }
 }

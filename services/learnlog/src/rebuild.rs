@@ -1,4 +1,5 @@
-//! `learnlog rebuild`: delete every projection's state and fold the log again.
+//! `learnlog rebuild`: delete every projection's state and fold the log again; and
+//! `learnlog digest`: fingerprint every projection's state.
 
 use crate::cli::RebuildArgs;
 use crate::node::{projection_dir, Node};
@@ -34,5 +35,14 @@ pub async fn rebuild(args: RebuildArgs) -> anyhow::Result<()> {
         CredentialStore::NAME,
         started.elapsed().as_secs_f64()
     );
+    Ok(())
+}
+
+pub async fn digest(args: RebuildArgs) -> anyhow::Result<()> {
+    let node = Node::open(&args.storage)?;
+    for projection in node.projections() {
+        println!("{} {}", projection.name(), projection.digest()?);
+    }
+    node.log.close().await?;
     Ok(())
 }

@@ -208,6 +208,32 @@ impl Projection {
         Ok(through)
     }
 
+    /// A SHA-256 (lowercase hex) over every tree of the projection, runtime trees
+    /// included, in name and key order: equal digests mean equal contents.
+    pub fn digest(&self) -> Result<String> {
+        use sha2::{Digest, Sha256};
+        let mut hasher = Sha256::new();
+        let names = [CHECKPOINTS, OUTCOMES, EVENT_TIMES]
+            .into_iter()
+            .chain(self.inner.fold.trees().iter().copied());
+        for (name, tree) in names.zip(&self.inner.trees) {
+            hasher.update((name.len() as u64).to_be_bytes());
+            hasher.update(name.as_bytes());
+            for entry in tree.iter() {
+                let (key, value) = entry?;
+                hasher.update((key.len() as u64).to_be_bytes());
+                hasher.update(&key);
+                hasher.update((value.len() as u64).to_be_bytes());
+                hasher.update(&value);
+            }
+        }
+        Ok(hasher
+            .finalize()
+            .iter()
+            .map(|byte| format!("{byte:02x}"))
+            .collect())
+    }
+
     /// Writes sled's state to disk (checkpoints included).
     pub async fn flush(&self) -> Result<()> {
         self.inner.db.flush_async().await?;

@@ -1,0 +1,106 @@
+//! Cross-cutting behaviour: authentication, version negotiation, health, metrics,
+//! graceful shutdown.
+
+use crate::support::{new_id, statement, Learnlog};
+use reqwest::Method;
+
+#[test]
+fn about_needs_neither_credentials_nor_version() {
+    let data = tempfile::tempdir().unwrap();
+    let server = Learnlog::start(data.path());
+    let response = server.raw(Method::GET, "/xapi/about").send().unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response.headers().contains_key("x-experience-api-version"));
+    let about: serde_json::Value = response.json().unwrap();
+    assert_eq!(about["version"], serde_json::json!(["1.0.3", "2.0.0"]));
+}
+
+#[test]
+fn missing_version_header_is_400_and_still_carries_the_header() {
+    let data = tempfile::tempdir().unwrap();
+    let server = Learnlog::start(data.path());
+    let response = server
+        .raw(Method::GET, &format!("/xapi/statements?statementId={}", new_id()))
+        .basic_auth(crate::support::KEY, Some(crate::support::SECRET))
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    assert!(response.headers().contains_key("x-experience-api-version"));
+}
+
+#[test]
+fn negotiated_version_is_echoed_exactly() {
+    let data = tempfile::tempdir().unwrap();
+    let server = Learnlog::start(data.path());
+    for (asked, answered) in [("1.0.3", "1.0.3"), ("1.0", "1.0.3"), ("2.0", "2.0.0")] {
+        let response = server
+            .xapi(Method::GET, &format!("/xapi/statements?statementId={}", new_id()))
+            .header("X-Experience-API-Version", asked)
+            .send()
+            .unwrap();
+        assert_eq!(response.status(), 404);
+        assert_eq!(response.headers()["x-experience-api-version"], answered);
+        assert!(response.headers().contains_key("x-experience-api-consistent-through"));
+    }
+}
+
+#[test]
+fn unknown_credentials_get_401() {
+    let data = tempfile::tempdir().unwrap();
+    let server = Learnlog::start(data.path());
+    let id = new_id();
+    for auth in [Some(("e2e-admin", "wrong")), Some(("nobody", "x")), None] {
+        let mut request = server
+            .raw(Method::PUT, &format!("/xapi/statements?statementId={id}"))
+            .header("X-Experience-API-Version", "2.0.0")
+            .header("Content-Type", "application/json")
+            .body(statement(&id, 1));
+        if let Some((key, secret)) = auth {
+            request = request.basic_auth(key, Some(secret));
+        }
+        assert_eq!(request.send().unwrap().status(), 401);
+    }
+    assert_eq!(server.get_statement(&id).status(), 404);
+}
+
+#[test]
+fn unknown_query_parameter_is_rejected() {
+    let data = tempfile::tempdir().unwrap();
+    let server = Learnlog::start(data.path());
+    let response = server
+        .xapi(Method::GET, &format!("/xapi/statements?StatementId={}", new_id()))
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), 400);
+}
+
+#[test]
+fn health_readiness_and_metrics_are_served() {
+    let data = tempfile::tempdir().unwrap();
+    let server = Learnlog::start(data.path());
+    assert_eq!(server.raw(Method::GET, "/healthz").send().unwrap().status(), 200);
+    assert_eq!(server.raw(Method::GET, "/readyz").send().unwrap().status(), 200);
+    let id = new_id();
+    assert_eq!(server.put_statement(&id, &statement(&id, 1)).status(), 204);
+    let metrics = server.raw(Method::GET, "/metrics").send().unwrap().text().unwrap();
+    for name in [
+        "learnlog_http_requests_total",
+        "learnlog_http_request_duration_seconds_bucket",
+        "learnlog_log_appended_records_total",
+        "learnlog_projection_lag_events",
+        "learnlog_statements_submitted_total",
+    ] {
+        assert!(metrics.contains(name), "metrics expose {name}");
+    }
+}
+
+#[test]
+fn sigterm_stops_gracefully_and_keeps_data() {
+    let data = tempfile::tempdir().unwrap();
+    let server = Learnlog::start(data.path());
+    let id = new_id();
+    assert_eq!(server.put_statement(&id, &statement(&id, 1)).status(), 204);
+    assert!(server.terminate().success(), "exit status 0 on SIGTERM");
+    let server = Learnlog::start(data.path());
+    assert_eq!(server.get_statement(&id).status(), 200);
+}

@@ -1,0 +1,167 @@
+//! Starting and stopping the real binary, and an xAPI client for it.
+
+use reqwest::blocking::{Client, RequestBuilder, Response};
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+pub const KEY: &str = "e2e-admin";
+pub const SECRET: &str = "e2e-secret-0123456789";
+
+/// A running `learnlog serve`.
+pub struct Learnlog {
+    child: Option<Child>,
+    pub base: String,
+    pub data_dir: PathBuf,
+    client: Client,
+}
+
+/// The binary under test.
+pub fn binary() -> &'static str {
+    env!("CARGO_BIN_EXE_learnlog")
+}
+
+impl Learnlog {
+    /// Starts a server on a free port over `data_dir` and waits until it listens.
+    pub fn start(data_dir: &Path) -> Self {
+        let mut child = Command::new(binary())
+            .args(["serve", "--listen", "127.0.0.1:0", "--partitions", "4"])
+            .arg("--data-dir")
+            .arg(data_dir)
+            .arg("--admin-credential")
+            .arg(format!("{KEY}:{SECRET}"))
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("learnlog starts");
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let (sender, receiver) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(address) = line.strip_prefix("learnlog listening on ") {
+                    let _ = sender.send(address.to_owned());
+                }
+            }
+        });
+        let base = receiver
+            .recv_timeout(Duration::from_secs(120))
+            .expect("learnlog prints its address");
+        Self {
+            child: Some(child),
+            base,
+            data_dir: data_dir.to_owned(),
+            client: Client::builder()
+                .timeout(Duration::from_secs(60))
+                .build()
+                .expect("client builds"),
+        }
+    }
+
+    /// SIGKILL: no shutdown code runs.
+    pub fn kill(mut self) {
+        if let Some(mut child) = self.child.take() {
+            child.kill().expect("kill");
+            child.wait().expect("wait");
+        }
+    }
+
+    /// SIGTERM, then wait for a graceful exit.
+    pub fn terminate(mut self) -> ExitStatus {
+        let mut child = self.child.take().expect("running");
+        let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+        nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).expect("signal");
+        child.wait().expect("wait")
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// A request with Basic auth and `X-Experience-API-Version: 2.0.0`.
+    pub fn xapi(&self, method: reqwest::Method, path: &str) -> RequestBuilder {
+        self.client
+            .request(method, self.url(path))
+            .basic_auth(KEY, Some(SECRET))
+            .header("X-Experience-API-Version", "2.0.0")
+    }
+
+    /// A request with no headers added.
+    pub fn raw(&self, method: reqwest::Method, path: &str) -> RequestBuilder {
+        self.client.request(method, self.url(path))
+    }
+
+    pub fn post_statements(&self, body: &str) -> Response {
+        self.xapi(reqwest::Method::POST, "/xapi/statements")
+            .header("Content-Type", "application/json")
+            .body(body.to_owned())
+            .send()
+            .expect("POST answers")
+    }
+
+    pub fn put_statement(&self, id: &str, body: &str) -> Response {
+        self.xapi(reqwest::Method::PUT, &format!("/xapi/statements?statementId={id}"))
+            .header("Content-Type", "application/json")
+            .body(body.to_owned())
+            .send()
+            .expect("PUT answers")
+    }
+
+    pub fn get_statement(&self, id: &str) -> Response {
+        self.xapi(reqwest::Method::GET, &format!("/xapi/statements?statementId={id}"))
+            .send()
+            .expect("GET answers")
+    }
+
+    /// Runs `learnlog <subcommand> --data-dir <dir> --partitions 4`; returns stdout.
+    pub fn run_offline(data_dir: &Path, subcommand: &str) -> String {
+        let output = Command::new(binary())
+            .args([subcommand, "--partitions", "4"])
+            .arg("--data-dir")
+            .arg(data_dir)
+            .env("RUST_LOG", "warn")
+            .output()
+            .expect("learnlog runs");
+        assert!(output.status.success(), "learnlog {subcommand} failed: {output:?}");
+        String::from_utf8(output.stdout).expect("utf-8 output")
+    }
+}
+
+impl Drop for Learnlog {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// A compact statement with an explicit id, about 1 KB, unique per `n`.
+pub fn statement(id: &str, n: usize) -> String {
+    let padding = "x".repeat(700);
+    format!(
+        concat!(
+            r#"{{"id":"{id}","actor":{{"objectType":"Agent","name":"Learner {learner}","#,
+            r#""mbox":"mailto:learner{learner}@example.org"}},"#,
+            r#""verb":{{"id":"http://adlnet.gov/expapi/verbs/answered","display":{{"en-US":"answered"}}}},"#,
+            r#""object":{{"id":"https://example.org/items/{n}","definition":{{"name":{{"en-US":"Item {n}"}},"#,
+            r#""description":{{"en-US":"{padding}"}}}}}},"#,
+            r#""result":{{"success":true,"score":{{"scaled":0.875,"raw":7.0,"min":0,"max":8}}}}}}"#
+        ),
+        id = id,
+        learner = n % 97,
+        n = n,
+        padding = padding,
+    )
+}
+
+pub fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// Parses a response body as JSON.
+pub fn json(response: Response) -> Value {
+    response.json().expect("JSON body")
+}
