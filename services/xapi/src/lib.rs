@@ -1,1 +1,42 @@
+//! The xAPI statement model for learnlog: strict parsing, validation and the
+//! stored form of xAPI Statements, for both xAPI 1.0.3 and 2.0 (IEEE 9274.1.1).
+//!
+//! This crate owns the rules of the statement data model (`XAPI.md` §2), what the
+//! LRS adds to a statement when it stores it (§3.1 "On write"), and when two
+//! statements count as the same (§3.1 "Existing id", §3.7). It is pure: no I/O,
+//! no async, no clocks (the caller passes `stored`), and it never panics on input.
+//!
+//! Statements stay [`serde_json::Value`]s from end to end, so that they are
+//! returned exactly as received: key order and number text are preserved
+//! (serde_json's `preserve_order` and `arbitrary_precision` features).
+//!
+//! Every validation failure is a [`ValidationError`] naming the JSON path of the
+//! offending value and the rule it breaks.
 
+mod activity;
+mod agent;
+mod attachment;
+mod batch;
+mod context;
+mod equivalence;
+mod error;
+mod formats;
+mod ids;
+mod json;
+mod path;
+mod result;
+mod statement;
+mod storage;
+mod timestamp;
+mod version;
+
+pub use agent::{agent_ifi_key, parse_agent_param};
+pub use batch::parse_statement_batch;
+pub use equivalence::{statements_equivalent, statements_equivalent_with, Equivalence};
+pub use error::{Result, ValidationError};
+pub use formats::{is_iri, is_language_tag, is_uuid};
+pub use ids::{statement_id, voided_target, VOIDED_VERB};
+pub use statement::validate_statement;
+pub use storage::{prepare_for_storage, StoredFields};
+pub use timestamp::{format_timestamp, parse_timestamp};
+pub use version::XapiVersion;
