@@ -134,6 +134,14 @@ fn validate_object(
         return Err(at.error("must be an object"));
     }
     let kind = match value.get("objectType") {
+        None if ["mbox", "mbox_sha1sum", "openid", "account", "member"]
+            .iter()
+            .any(|key| value.get(key).is_some()) =>
+        {
+            return Err(at
+                .key("objectType")
+                .error("is required for an agent or group used as a statement object"))
+        }
         None => "Activity",
         Some(kind) => string(kind, &at.key("objectType"))?,
     };
