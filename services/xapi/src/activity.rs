@@ -52,12 +52,12 @@ const DEFINITION_KEYS: [&str; 12] = [
 /// Validates an Activity: `objectType` absent or exactly `"Activity"`, an IRI
 /// `id`, and an optional definition.
 pub(crate) fn validate_activity(value: &Value, at: &At<'_>) -> Result<()> {
-    let map = strict_object(value, at, "an activity", &["objectType", "id", "definition"])?;
-    if let Some(kind) = map.get("objectType") {
+    if let Some(kind) = value.get("objectType") {
         if string(kind, &at.key("objectType"))? != "Activity" {
             return Err(at.key("objectType").error("must be \"Activity\""));
         }
     }
+    let map = strict_object(value, at, "an activity", &["objectType", "id", "definition"])?;
     iri(required(map, at, "id")?, &at.key("id"))?;
     if let Some(definition) = map.get("definition") {
         validate_definition(definition, &at.key("definition"))?;
