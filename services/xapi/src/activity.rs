@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use serde_json::Value;
 
 use crate::error::Result;
-use crate::json::{array, extensions, iri, language_map, required, string, strict_object};
+use crate::json::{array, extensions, iri, language_map, required, strict_object, string};
 use crate::path::At;
 
 const INTERACTION_TYPES: [&str; 10] = [
@@ -57,7 +57,12 @@ pub(crate) fn validate_activity(value: &Value, at: &At<'_>) -> Result<()> {
             return Err(at.key("objectType").error("must be \"Activity\""));
         }
     }
-    let map = strict_object(value, at, "an activity", &["objectType", "id", "definition"])?;
+    let map = strict_object(
+        value,
+        at,
+        "an activity",
+        &["objectType", "id", "definition"],
+    )?;
     iri(required(map, at, "id")?, &at.key("id"))?;
     if let Some(definition) = map.get("definition") {
         validate_definition(definition, &at.key("definition"))?;
@@ -91,7 +96,10 @@ fn validate_definition(value: &Value, at: &At<'_>) -> Result<()> {
             }
         }
         None => {
-            if let Some(key) = INTERACTION_PROPERTIES.iter().find(|k| map.contains_key(**k)) {
+            if let Some(key) = INTERACTION_PROPERTIES
+                .iter()
+                .find(|k| map.contains_key(**k))
+            {
                 return Err(at
                     .key("interactionType")
                     .error(format!("is required when {key} is present")));
@@ -117,10 +125,17 @@ fn validate_components(value: &Value, at: &At<'_>) -> Result<()> {
     let mut ids = HashSet::new();
     for (i, component) in array(value, at)?.iter().enumerate() {
         let here = at.index(i);
-        let map = strict_object(component, &here, "an interaction component", &["id", "description"])?;
+        let map = strict_object(
+            component,
+            &here,
+            "an interaction component",
+            &["id", "description"],
+        )?;
         let id = string(required(map, &here, "id")?, &here.key("id"))?;
         if !ids.insert(id) {
-            return Err(here.key("id").error("duplicates another component id in the list"));
+            return Err(here
+                .key("id")
+                .error("duplicates another component id in the list"));
         }
         if let Some(description) = map.get("description") {
             language_map(description, &here.key("description"))?;

@@ -7,12 +7,19 @@ use serde_json::Value;
 use crate::batch::parse_json;
 use crate::error::{Result, ValidationError};
 use crate::formats;
-use crate::json::{iri, required, string, strict_object};
+use crate::json::{iri, required, strict_object, string};
 use crate::path::At;
 
 /// The inverse functional identifier properties.
 const IFIS: [&str; 4] = ["mbox", "mbox_sha1sum", "openid", "account"];
-const AGENT_KEYS: [&str; 6] = ["objectType", "name", "mbox", "mbox_sha1sum", "openid", "account"];
+const AGENT_KEYS: [&str; 6] = [
+    "objectType",
+    "name",
+    "mbox",
+    "mbox_sha1sum",
+    "openid",
+    "account",
+];
 const GROUP_KEYS: [&str; 7] = [
     "objectType",
     "name",
@@ -89,9 +96,9 @@ pub(crate) fn validate_actor(value: &Value, at: &At<'_>, expect: Expect) -> Resu
     }
     if !is_group {
         if ifis != 1 {
-            return Err(at.error(
-                "an agent must have exactly one of mbox, mbox_sha1sum, openid or account",
-            ));
+            return Err(
+                at.error("an agent must have exactly one of mbox, mbox_sha1sum, openid or account")
+            );
         }
         return Ok(Actor::Agent);
     }
@@ -134,7 +141,9 @@ pub(crate) fn validate_authority(value: &Value, at: &At<'_>) -> Result<()> {
         Actor::Group {
             identified: true, ..
         } => Err(at.error("an authority group must be anonymous")),
-        Actor::Group { .. } => Err(at.key("member").error("an authority group must have exactly two agents")),
+        Actor::Group { .. } => Err(at
+            .key("member")
+            .error("an authority group must have exactly two agents")),
     }
 }
 
@@ -187,8 +196,7 @@ pub fn agent_ifi_key(agent: &Value) -> Option<String> {
 /// identified Group with exactly one IFI. Errors have paths under `agent`.
 pub fn parse_agent_param(value: &str) -> Result<Value> {
     let at = At::root("agent");
-    let agent = parse_json(value.as_bytes())
-        .map_err(|rule| ValidationError::new("agent", rule))?;
+    let agent = parse_json(value.as_bytes()).map_err(|rule| ValidationError::new("agent", rule))?;
     match validate_actor(&agent, &at, Expect::AgentOrGroup)? {
         Actor::Group {
             identified: false, ..

@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use crate::error::Result;
 use crate::formats;
-use crate::json::{array, iri, language_map, required, string, strict_object};
+use crate::json::{array, iri, language_map, required, strict_object, string};
 use crate::path::At;
 
 const KEYS: [&str; 7] = [

@@ -30,14 +30,20 @@ pub fn parse_statement_batch(body: &[u8], version: XapiVersion) -> Result<Vec<Va
         }
         Value::Array(statements) => {
             if statements.is_empty() {
-                return Err(ValidationError::new("$", "must contain at least one statement"));
+                return Err(ValidationError::new(
+                    "$",
+                    "must contain at least one statement",
+                ));
             }
             let root = At::root("statements");
             let mut seen: HashMap<uuid::Uuid, usize> = HashMap::new();
             for (i, statement) in statements.iter().enumerate() {
                 let at = root.index(i);
                 validate_statement_at(statement, &at, version)?;
-                let id = statement.get("id").and_then(Value::as_str).and_then(parse_uuid);
+                let id = statement
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .and_then(parse_uuid);
                 if let Some(id) = id {
                     if let Some(first) = seen.insert(id, i) {
                         return Err(at

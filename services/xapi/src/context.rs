@@ -7,7 +7,7 @@ use serde_json::Value;
 use crate::activity::validate_activity;
 use crate::agent::{validate_actor, Expect};
 use crate::error::Result;
-use crate::json::{array, extensions, iri, language_tag, required, string, strict_object, uuid};
+use crate::json::{array, extensions, iri, language_tag, required, strict_object, string, uuid};
 use crate::path::At;
 use crate::statement::validate_statement_ref;
 use crate::version::XapiVersion;
@@ -122,7 +122,11 @@ fn validate_context_actors(value: &Value, at: &At<'_>, kind: &str, member: &str)
         if string(required(map, &here, "objectType")?, &object_type)? != kind {
             return Err(object_type.error(format!("must be \"{kind}\"")));
         }
-        let expect = if member == "agent" { Expect::Agent } else { Expect::Group };
+        let expect = if member == "agent" {
+            Expect::Agent
+        } else {
+            Expect::Group
+        };
         validate_actor(required(map, &here, member)?, &here.key(member), expect)?;
         if let Some(types) = map.get("relevantTypes") {
             let types_at = here.key("relevantTypes");

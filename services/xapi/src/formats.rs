@@ -6,9 +6,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-static SCHEME: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^[A-Za-z][A-Za-z0-9+.\-]*:").expect("valid scheme regex")
-});
+static SCHEME: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[A-Za-z][A-Za-z0-9+.\-]*:").expect("valid scheme regex"));
 
 static UUID: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$")
@@ -191,9 +190,27 @@ mod tests {
     #[test]
     fn language_tags_follow_rfc_5646_syntax() {
         for good in [
-            "de", "de-DE", "zh-Hant", "sr-Latn-RS", "sr-Cyrl", "zh-Hans-CN", "cmn", "ase", "tlh",
-            "es-MX", "fr-CA", "ja", "en", "en-US", "EN-us", "es-419", "de-CH-1901",
-            "en-a-bbb-x-ccc", "x-private", "i-klingon", "zh-min-nan",
+            "de",
+            "de-DE",
+            "zh-Hant",
+            "sr-Latn-RS",
+            "sr-Cyrl",
+            "zh-Hans-CN",
+            "cmn",
+            "ase",
+            "tlh",
+            "es-MX",
+            "fr-CA",
+            "ja",
+            "en",
+            "en-US",
+            "EN-us",
+            "es-419",
+            "de-CH-1901",
+            "en-a-bbb-x-ccc",
+            "x-private",
+            "i-klingon",
+            "zh-min-nan",
         ] {
             assert!(is_language_tag(good), "{good}");
         }
@@ -230,7 +247,16 @@ mod tests {
             assert!(is_duration(good), "{good}");
         }
         for bad in [
-            "PA1H0M0S", "P4W1D", "P", "PT", "P1DT", "should fail", "", "1H", "PT1.S", "P1H",
+            "PA1H0M0S",
+            "P4W1D",
+            "P",
+            "PT",
+            "P1DT",
+            "should fail",
+            "",
+            "1H",
+            "PT1.S",
+            "P1H",
             "PT1S1M",
         ] {
             assert!(!is_duration(bad), "{bad}");
@@ -239,7 +265,11 @@ mod tests {
 
     #[test]
     fn mailto_iris_need_an_email_address() {
-        for good in ["mailto:a@b.c", "mailto:first.last+tag@sub.example.com", "mailto:x@localhost"] {
+        for good in [
+            "mailto:a@b.c",
+            "mailto:first.last+tag@sub.example.com",
+            "mailto:x@localhost",
+        ] {
             assert!(is_mailto(good), "{good}");
         }
         for bad in [
@@ -259,8 +289,14 @@ mod tests {
 
     #[test]
     fn digests_and_media_types_are_checked_by_shape() {
-        assert!(is_hex_of_len("ebd31e95054c018b10727ccffd2ef2ec3a016ee9", 40));
-        assert!(!is_hex_of_len("ebd31e95054c018b10727ccffd2ef2ec3a016ee", 40));
+        assert!(is_hex_of_len(
+            "ebd31e95054c018b10727ccffd2ef2ec3a016ee9",
+            40
+        ));
+        assert!(!is_hex_of_len(
+            "ebd31e95054c018b10727ccffd2ef2ec3a016ee",
+            40
+        ));
         assert!(is_sha2_hex(&"a".repeat(64)));
         assert!(is_sha2_hex(&"B".repeat(128)));
         assert!(!is_sha2_hex(&"a".repeat(63)));

@@ -22,7 +22,9 @@ pub(crate) fn strict_object<'v>(
         .ok_or_else(|| at.error(format!("must be {what} object")))?;
     for (key, field) in map {
         if !allowed.contains(&key.as_str()) {
-            return Err(at.key(key).error(format!("is not an allowed property of {what}")));
+            return Err(at
+                .key(key)
+                .error(format!("is not an allowed property of {what}")));
         }
         if field.is_null() {
             return Err(at.key(key).error("must not be null"));

@@ -4,7 +4,7 @@ use serde_json::Value;
 
 use crate::error::Result;
 use crate::formats;
-use crate::json::{boolean, extensions, number, string, strict_object};
+use crate::json::{boolean, extensions, number, strict_object, string};
 use crate::path::At;
 
 /// Validates a statement's `result`.
@@ -13,7 +13,14 @@ pub(crate) fn validate_result(value: &Value, at: &At<'_>) -> Result<()> {
         value,
         at,
         "a result",
-        &["score", "success", "completion", "response", "duration", "extensions"],
+        &[
+            "score",
+            "success",
+            "completion",
+            "response",
+            "duration",
+            "extensions",
+        ],
     )?;
     if let Some(score) = map.get("score") {
         validate_score(score, &at.key("score"))?;

@@ -10,7 +10,7 @@ use crate::attachment::validate_attachments;
 use crate::context::validate_context;
 use crate::error::Result;
 use crate::ids::VOIDED_VERB;
-use crate::json::{iri, language_map, required, string, strict_object, timestamp, uuid};
+use crate::json::{iri, language_map, required, strict_object, string, timestamp, uuid};
 use crate::path::At;
 use crate::result::validate_result;
 use crate::version::XapiVersion;
@@ -50,7 +50,11 @@ pub fn validate_statement(statement: &Value, version: XapiVersion) -> Result<()>
     validate_statement_at(statement, &At::root(""), version)
 }
 
-pub(crate) fn validate_statement_at(value: &Value, at: &At<'_>, version: XapiVersion) -> Result<()> {
+pub(crate) fn validate_statement_at(
+    value: &Value,
+    at: &At<'_>,
+    version: XapiVersion,
+) -> Result<()> {
     let map = strict_object(value, at, "a statement", &STATEMENT_KEYS)?;
     if let Some(id) = map.get("id") {
         uuid(id, &at.key("id"))?;
@@ -77,7 +81,12 @@ pub(crate) fn validate_statement_at(value: &Value, at: &At<'_>, version: XapiVer
         .and_then(Value::as_str)
         == Some(VOIDED_VERB);
     let object = map.get("object");
-    if voids && object.and_then(|o| o.get("objectType")).and_then(Value::as_str) != Some("StatementRef") {
+    if voids
+        && object
+            .and_then(|o| o.get("objectType"))
+            .and_then(Value::as_str)
+            != Some("StatementRef")
+    {
         return Err(at
             .key("object")
             .error("must be a statementref when the verb is voided"));
@@ -94,10 +103,15 @@ fn validate_core(
     version: XapiVersion,
     allow_substatement: bool,
 ) -> Result<()> {
-    validate_actor(required(map, at, "actor")?, &at.key("actor"), Expect::AgentOrGroup)?;
+    validate_actor(
+        required(map, at, "actor")?,
+        &at.key("actor"),
+        Expect::AgentOrGroup,
+    )?;
     validate_verb(required(map, at, "verb")?, &at.key("verb"))?;
     let object = required(map, at, "object")?;
-    let object_is_activity = validate_object(object, &at.key("object"), version, allow_substatement)?;
+    let object_is_activity =
+        validate_object(object, &at.key("object"), version, allow_substatement)?;
     if let Some(result) = map.get("result") {
         validate_result(result, &at.key("result"))?;
     }
@@ -149,7 +163,9 @@ fn validate_object(
         "Activity" => validate_activity(value, at).map(|()| true),
         "Agent" | "Group" => validate_actor(value, at, Expect::AgentOrGroupTyped).map(|_| false),
         "StatementRef" => validate_statement_ref(value, at).map(|()| false),
-        "SubStatement" if allow_substatement => validate_substatement(value, at, version).map(|()| false),
+        "SubStatement" if allow_substatement => {
+            validate_substatement(value, at, version).map(|()| false)
+        }
         "SubStatement" => Err(at
             .key("objectType")
             .error("a substatement must not contain another substatement")),

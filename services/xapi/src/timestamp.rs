@@ -32,7 +32,12 @@ pub fn parse_timestamp(value: &str) -> Result<DateTime<Utc>, String> {
         .ok_or_else(invalid)?;
     let date = NaiveDate::from_ymd_opt(year, field(2), field(3)).ok_or_else(invalid)?;
     let nanos = caps.get(7).map_or(0, |m| {
-        let digits: String = m.as_str().chars().chain(std::iter::repeat('0')).take(9).collect();
+        let digits: String = m
+            .as_str()
+            .chars()
+            .chain(std::iter::repeat('0'))
+            .take(9)
+            .collect();
         digits.parse::<u32>().unwrap_or(0)
     });
     let (hour, minute, second) = (field(4), field(5), field(6));
@@ -92,7 +97,10 @@ mod tests {
             ("2023-05-04T12:00:00-05:00", "2023-05-04T17:00:00.000Z"),
             ("2013-05-18T05:32:34Z", "2013-05-18T05:32:34.000Z"),
             ("2013-05-18T05:32:34.123456789Z", "2013-05-18T05:32:34.123Z"),
-            ("2013-05-18T05:32:34.9999999999Z", "2013-05-18T05:32:34.999Z"),
+            (
+                "2013-05-18T05:32:34.9999999999Z",
+                "2013-05-18T05:32:34.999Z",
+            ),
             ("2008-09-15 15:53:00.601+00:00", "2008-09-15T15:53:00.601Z"),
             ("2008-09-15t15:53:00.601z", "2008-09-15T15:53:00.601Z"),
             ("2013-05-18T05:32:34.804", "2013-05-18T05:32:34.804Z"),

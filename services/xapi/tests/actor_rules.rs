@@ -13,31 +13,117 @@ fn an_agent_needs_exactly_one_valid_ifi() {
     for version in BOTH {
         assert_accepted(
             &[
-                ("mbox", with("/actor", json!({"mbox": "mailto:a@example.com"}))),
+                (
+                    "mbox",
+                    with("/actor", json!({"mbox": "mailto:a@example.com"})),
+                ),
                 ("sha1", with("/actor", json!({"mbox_sha1sum": HEX40}))),
-                ("openid", with("/actor", json!({"openid": "http://openid.example.com/ann"}))),
-                ("account", with("/actor", json!({"account": {"homePage": "http://example.com", "name": "ann"}}))),
-                ("typed with name", with("/actor", json!({"objectType": "Agent", "name": "Ann", "mbox": "mailto:a@b.c"}))),
+                (
+                    "openid",
+                    with("/actor", json!({"openid": "http://openid.example.com/ann"})),
+                ),
+                (
+                    "account",
+                    with(
+                        "/actor",
+                        json!({"account": {"homePage": "http://example.com", "name": "ann"}}),
+                    ),
+                ),
+                (
+                    "typed with name",
+                    with(
+                        "/actor",
+                        json!({"objectType": "Agent", "name": "Ann", "mbox": "mailto:a@b.c"}),
+                    ),
+                ),
             ],
             version,
         );
         assert_rejected(
             &[
                 ("no ifi", with("/actor", json!({"name": "Ann"})), "actor"),
-                ("mbox and openid", with("/actor", json!({"mbox": "mailto:a@b.c", "openid": "http://o.id/a"})), "actor"),
-                ("mbox and account", with("/actor", json!({"mbox": "mailto:a@b.c", "account": {"homePage": "http://a.b", "name": "x"}})), "actor"),
-                ("mbox without mailto", with("/actor", json!({"mbox": "a@b.c"})), "actor.mbox"),
-                ("mailto without address", with("/actor", json!({"mbox": "mailto:should.fail.com"})), "actor.mbox"),
-                ("http mbox", with("/actor", json!({"mbox": "http://should.fail.com"})), "actor.mbox"),
-                ("sha1 as object", with("/actor", json!({"mbox_sha1sum": {}})), "actor.mbox_sha1sum"),
-                ("sha1 too short", with("/actor", json!({"mbox_sha1sum": "abc"})), "actor.mbox_sha1sum"),
-                ("bad openid", with("/actor", json!({"openid": "ab=c://x"})), "actor.openid"),
-                ("scheme-less openid", with("/actor", json!({"openid": "open.id.com/x"})), "actor.openid"),
-                ("account without homePage", with("/actor", json!({"account": {"name": "x"}})), "actor.account.homePage"),
-                ("account without name", with("/actor", json!({"account": {"homePage": "http://a.b"}})), "actor.account.name"),
-                ("account bad homePage", with("/actor", json!({"account": {"homePage": "a.b", "name": "x"}})), "actor.account.homePage"),
-                ("account name object", with("/actor", json!({"account": {"homePage": "http://a.b", "name": {}}})), "actor.account.name"),
-                ("name as number", with("/actor/name", json!(3)), "actor.name"),
+                (
+                    "mbox and openid",
+                    with(
+                        "/actor",
+                        json!({"mbox": "mailto:a@b.c", "openid": "http://o.id/a"}),
+                    ),
+                    "actor",
+                ),
+                (
+                    "mbox and account",
+                    with(
+                        "/actor",
+                        json!({"mbox": "mailto:a@b.c", "account": {"homePage": "http://a.b", "name": "x"}}),
+                    ),
+                    "actor",
+                ),
+                (
+                    "mbox without mailto",
+                    with("/actor", json!({"mbox": "a@b.c"})),
+                    "actor.mbox",
+                ),
+                (
+                    "mailto without address",
+                    with("/actor", json!({"mbox": "mailto:should.fail.com"})),
+                    "actor.mbox",
+                ),
+                (
+                    "http mbox",
+                    with("/actor", json!({"mbox": "http://should.fail.com"})),
+                    "actor.mbox",
+                ),
+                (
+                    "sha1 as object",
+                    with("/actor", json!({"mbox_sha1sum": {}})),
+                    "actor.mbox_sha1sum",
+                ),
+                (
+                    "sha1 too short",
+                    with("/actor", json!({"mbox_sha1sum": "abc"})),
+                    "actor.mbox_sha1sum",
+                ),
+                (
+                    "bad openid",
+                    with("/actor", json!({"openid": "ab=c://x"})),
+                    "actor.openid",
+                ),
+                (
+                    "scheme-less openid",
+                    with("/actor", json!({"openid": "open.id.com/x"})),
+                    "actor.openid",
+                ),
+                (
+                    "account without homePage",
+                    with("/actor", json!({"account": {"name": "x"}})),
+                    "actor.account.homePage",
+                ),
+                (
+                    "account without name",
+                    with("/actor", json!({"account": {"homePage": "http://a.b"}})),
+                    "actor.account.name",
+                ),
+                (
+                    "account bad homePage",
+                    with(
+                        "/actor",
+                        json!({"account": {"homePage": "a.b", "name": "x"}}),
+                    ),
+                    "actor.account.homePage",
+                ),
+                (
+                    "account name object",
+                    with(
+                        "/actor",
+                        json!({"account": {"homePage": "http://a.b", "name": {}}}),
+                    ),
+                    "actor.account.name",
+                ),
+                (
+                    "name as number",
+                    with("/actor/name", json!(3)),
+                    "actor.name",
+                ),
             ],
             version,
         );
@@ -51,19 +137,66 @@ fn groups_are_anonymous_with_members_or_identified_by_one_ifi() {
     for version in BOTH {
         assert_accepted(
             &[
-                ("anonymous", with("/actor", json!({"objectType": "Group", "member": [ann, bob]}))),
-                ("identified", with("/actor", json!({"objectType": "Group", "mbox": "mailto:g@example.com"}))),
-                ("identified with members", with("/actor", json!({"objectType": "Group", "name": "g", "account": {"homePage": "http://a.b", "name": "g"}, "member": [ann]}))),
+                (
+                    "anonymous",
+                    with(
+                        "/actor",
+                        json!({"objectType": "Group", "member": [ann, bob]}),
+                    ),
+                ),
+                (
+                    "identified",
+                    with(
+                        "/actor",
+                        json!({"objectType": "Group", "mbox": "mailto:g@example.com"}),
+                    ),
+                ),
+                (
+                    "identified with members",
+                    with(
+                        "/actor",
+                        json!({"objectType": "Group", "name": "g", "account": {"homePage": "http://a.b", "name": "g"}, "member": [ann]}),
+                    ),
+                ),
             ],
             version,
         );
         assert_rejected(
             &[
-                ("anonymous without member", with("/actor", json!({"objectType": "Group", "name": "g"})), "actor.member"),
-                ("member not an array", with("/actor", json!({"objectType": "Group", "member": ann})), "actor.member"),
-                ("two ifis", with("/actor", json!({"objectType": "Group", "mbox": "mailto:g@b.c", "openid": "http://o.id/g", "member": []})), "actor"),
-                ("group as member", with("/actor", json!({"objectType": "Group", "member": [{"objectType": "Group", "mbox": "mailto:g@b.c"}]})), "actor.member[0]"),
-                ("invalid member", with("/actor", json!({"objectType": "Group", "member": [ann, {"name": "x"}]})), "actor.member[1]"),
+                (
+                    "anonymous without member",
+                    with("/actor", json!({"objectType": "Group", "name": "g"})),
+                    "actor.member",
+                ),
+                (
+                    "member not an array",
+                    with("/actor", json!({"objectType": "Group", "member": ann})),
+                    "actor.member",
+                ),
+                (
+                    "two ifis",
+                    with(
+                        "/actor",
+                        json!({"objectType": "Group", "mbox": "mailto:g@b.c", "openid": "http://o.id/g", "member": []}),
+                    ),
+                    "actor",
+                ),
+                (
+                    "group as member",
+                    with(
+                        "/actor",
+                        json!({"objectType": "Group", "member": [{"objectType": "Group", "mbox": "mailto:g@b.c"}]}),
+                    ),
+                    "actor.member[0]",
+                ),
+                (
+                    "invalid member",
+                    with(
+                        "/actor",
+                        json!({"objectType": "Group", "member": [ann, {"name": "x"}]}),
+                    ),
+                    "actor.member[1]",
+                ),
             ],
             version,
         );
@@ -75,13 +208,29 @@ fn agents_and_groups_as_objects_need_object_type() {
     for version in BOTH {
         assert_accepted(
             &[
-                ("agent", with("/object", json!({"objectType": "Agent", "mbox": "mailto:a@b.c"}))),
-                ("group", with("/object", json!({"objectType": "Group", "mbox": "mailto:g@b.c"}))),
+                (
+                    "agent",
+                    with(
+                        "/object",
+                        json!({"objectType": "Agent", "mbox": "mailto:a@b.c"}),
+                    ),
+                ),
+                (
+                    "group",
+                    with(
+                        "/object",
+                        json!({"objectType": "Group", "mbox": "mailto:g@b.c"}),
+                    ),
+                ),
             ],
             version,
         );
         assert_rejected(
-            &[("untyped agent", with("/object", json!({"mbox": "mailto:a@b.c"})), "object.objectType")],
+            &[(
+                "untyped agent",
+                with("/object", json!({"mbox": "mailto:a@b.c"})),
+                "object.objectType",
+            )],
             version,
         );
     }
@@ -95,15 +244,32 @@ fn team_must_be_a_group_and_instructor_may_be_either() {
         assert_accepted(
             &[
                 ("team group", with("/context/team", group.clone())),
-                ("instructor agent", with("/context/instructor", agent.clone())),
-                ("instructor group", with("/context/instructor", group.clone())),
+                (
+                    "instructor agent",
+                    with("/context/instructor", agent.clone()),
+                ),
+                (
+                    "instructor group",
+                    with("/context/instructor", group.clone()),
+                ),
             ],
             version,
         );
         assert_rejected(
             &[
-                ("team agent", with("/context/team", agent.clone()), "context.team.objectType"),
-                ("typed team agent", with("/context/team", json!({"objectType": "Agent", "mbox": "mailto:a@b.c"})), "context.team.objectType"),
+                (
+                    "team agent",
+                    with("/context/team", agent.clone()),
+                    "context.team.objectType",
+                ),
+                (
+                    "typed team agent",
+                    with(
+                        "/context/team",
+                        json!({"objectType": "Agent", "mbox": "mailto:a@b.c"}),
+                    ),
+                    "context.team.objectType",
+                ),
             ],
             version,
         );
@@ -119,17 +285,49 @@ fn authority_is_an_agent_or_an_anonymous_group_of_exactly_two() {
         assert_accepted(
             &[
                 ("agent", with("/authority", a.clone())),
-                ("pair", with("/authority", json!({"objectType": "Group", "member": [a, b]}))),
+                (
+                    "pair",
+                    with(
+                        "/authority",
+                        json!({"objectType": "Group", "member": [a, b]}),
+                    ),
+                ),
             ],
             version,
         );
         assert_rejected(
             &[
-                ("identified group", with("/authority", json!({"objectType": "Group", "mbox": "mailto:g@b.c", "member": [a, b]})), "authority"),
-                ("one member", with("/authority", json!({"objectType": "Group", "member": [a]})), "authority.member"),
-                ("three members", with("/authority", json!({"objectType": "Group", "member": [a, b, c]})), "authority.member"),
-                ("no members", with("/authority", json!({"objectType": "Group"})), "authority.member"),
-                ("agent without ifi", with("/authority", json!({"name": "x"})), "authority"),
+                (
+                    "identified group",
+                    with(
+                        "/authority",
+                        json!({"objectType": "Group", "mbox": "mailto:g@b.c", "member": [a, b]}),
+                    ),
+                    "authority",
+                ),
+                (
+                    "one member",
+                    with("/authority", json!({"objectType": "Group", "member": [a]})),
+                    "authority.member",
+                ),
+                (
+                    "three members",
+                    with(
+                        "/authority",
+                        json!({"objectType": "Group", "member": [a, b, c]}),
+                    ),
+                    "authority.member",
+                ),
+                (
+                    "no members",
+                    with("/authority", json!({"objectType": "Group"})),
+                    "authority.member",
+                ),
+                (
+                    "agent without ifi",
+                    with("/authority", json!({"name": "x"})),
+                    "authority",
+                ),
             ],
             version,
         );
@@ -139,14 +337,32 @@ fn authority_is_an_agent_or_an_anonymous_group_of_exactly_two() {
 #[test]
 fn ifi_keys_identify_agents_and_identified_groups_regardless_of_name() {
     let cases = [
-        (json!({"name": "A", "mbox": "mailto:a@b.c"}), Some("mbox:mailto:a@b.c")),
-        (json!({"mbox_sha1sum": HEX40}), Some("mbox_sha1sum:ebd31e95054c018b10727ccffd2ef2ec3a016ee9")),
-        (json!({"openid": "http://o.id/a"}), Some("openid:http://o.id/a")),
-        (json!({"account": {"homePage": "http://a.b", "name": "x"}}), Some("account:http://a.b|x")),
-        (json!({"objectType": "Group", "mbox": "mailto:g@b.c", "member": []}), Some("mbox:mailto:g@b.c")),
+        (
+            json!({"name": "A", "mbox": "mailto:a@b.c"}),
+            Some("mbox:mailto:a@b.c"),
+        ),
+        (
+            json!({"mbox_sha1sum": HEX40}),
+            Some("mbox_sha1sum:ebd31e95054c018b10727ccffd2ef2ec3a016ee9"),
+        ),
+        (
+            json!({"openid": "http://o.id/a"}),
+            Some("openid:http://o.id/a"),
+        ),
+        (
+            json!({"account": {"homePage": "http://a.b", "name": "x"}}),
+            Some("account:http://a.b|x"),
+        ),
+        (
+            json!({"objectType": "Group", "mbox": "mailto:g@b.c", "member": []}),
+            Some("mbox:mailto:g@b.c"),
+        ),
         (json!({"objectType": "Group", "member": []}), None),
         (json!({"mbox": "a@b.c"}), None),
-        (json!({"mbox": "mailto:a@b.c", "openid": "http://o.id/a"}), None),
+        (
+            json!({"mbox": "mailto:a@b.c", "openid": "http://o.id/a"}),
+            None,
+        ),
         (json!("mailto:a@b.c"), None),
     ];
     for (agent, expected) in cases {
@@ -159,9 +375,15 @@ fn agent_parameter_must_be_an_agent_or_identified_group() {
     assert!(parse_agent_param(r#"{"mbox":"mailto:a@b.c"}"#).is_ok());
     assert!(parse_agent_param(r#"{"objectType":"Group","openid":"http://o.id/g"}"#).is_ok());
     for (value, path) in [
-        (r#"{"objectType":"Group","member":[{"mbox":"mailto:a@b.c"}]}"#, "agent"),
+        (
+            r#"{"objectType":"Group","member":[{"mbox":"mailto:a@b.c"}]}"#,
+            "agent",
+        ),
         (r#"{"mbox":"mailto:a@b.c","name":null}"#, "agent.name"),
-        (r#"{"account":{"homePage":"ab=c://x","name":"n"}}"#, "agent.account.homePage"),
+        (
+            r#"{"account":{"homePage":"ab=c://x","name":"n"}}"#,
+            "agent.account.homePage",
+        ),
         (r#"{"mbox":"mailto:a@b.c""#, "agent"),
         (r#"{"mbox":"mailto:a@b.c","mbox":"mailto:d@b.c"}"#, "agent"),
         ("[]", "agent"),

@@ -28,7 +28,11 @@ fn a_single_object_and_an_array_are_both_accepted_as_received() {
         assert_eq!(parsed.len(), 1);
         assert_eq!(serde_json::to_string(&parsed[0]).expect("serializes"), one);
 
-        let many = format!("[{},{}]", statement(""), statement(r#""result":{"score":{"raw":12.500}},"#));
+        let many = format!(
+            "[{},{}]",
+            statement(""),
+            statement(r#""result":{"score":{"raw":12.500}},"#)
+        );
         let parsed = parse_statement_batch(many.as_bytes(), version).expect("valid");
         assert_eq!(parsed.len(), 2);
         assert_eq!(serde_json::to_string(&parsed).expect("serializes"), many);
@@ -70,7 +74,12 @@ fn duplicate_ids_in_one_batch_are_rejected_in_both_versions() {
     let upper = r#""id":"FD41C918-B88B-4B20-A0A5-A4C32391AAA0","#;
     for version in BOTH {
         for second in [id, upper] {
-            let body = format!("[{},{},{}]", statement(id), statement(""), statement(second));
+            let body = format!(
+                "[{},{},{}]",
+                statement(id),
+                statement(""),
+                statement(second)
+            );
             let error = parse_statement_batch(body.as_bytes(), version).expect_err("duplicate");
             assert_eq!(error.path, "statements[2].id");
         }

@@ -50,17 +50,41 @@ fn statements_differing_only_in_ignored_ways_are_equivalent() {
 #[test]
 fn statements_differing_in_a_real_field_are_not_equivalent() {
     let changes: Vec<(&str, Value)> = vec![
-        ("actor", edited(|s| s["actor"]["mbox"] = json!("mailto:z@b.c"))),
+        (
+            "actor",
+            edited(|s| s["actor"]["mbox"] = json!("mailto:z@b.c")),
+        ),
         ("actor name", edited(|s| s["actor"]["name"] = json!("Bob"))),
-        ("verb", edited(|s| s["verb"]["id"] = json!("http://example.com/v"))),
-        ("timestamp instant", edited(|s| s["timestamp"] = json!("2023-05-04T12:00:00.001-05:00"))),
-        ("duration", edited(|s| s["result"]["duration"] = json!("P1DT12H36M0.13S"))),
+        (
+            "verb",
+            edited(|s| s["verb"]["id"] = json!("http://example.com/v")),
+        ),
+        (
+            "timestamp instant",
+            edited(|s| s["timestamp"] = json!("2023-05-04T12:00:00.001-05:00")),
+        ),
+        (
+            "duration",
+            edited(|s| s["result"]["duration"] = json!("P1DT12H36M0.13S")),
+        ),
         ("score", edited(|s| s["result"]["score"]["raw"] = json!(2))),
-        ("extra result field", edited(|s| s["result"]["success"] = json!(true))),
-        ("missing context", edited(|s| {
-            s.as_object_mut().map(|m| m.remove("context"));
-        })),
-        ("two parents", edited(|s| s["context"]["contextActivities"]["parent"] = json!([{"id": "http://example.com/p"}, {"id": "http://example.com/q"}]))),
+        (
+            "extra result field",
+            edited(|s| s["result"]["success"] = json!(true)),
+        ),
+        (
+            "missing context",
+            edited(|s| {
+                s.as_object_mut().map(|m| m.remove("context"));
+            }),
+        ),
+        (
+            "two parents",
+            edited(|s| {
+                s["context"]["contextActivities"]["parent"] =
+                    json!([{"id": "http://example.com/p"}, {"id": "http://example.com/q"}])
+            }),
+        ),
         ("attachments", edited(|s| s["attachments"] = json!([]))),
     ];
     for (label, changed) in changes {
@@ -74,7 +98,9 @@ fn the_signature_comparison_can_ignore_attachments() {
         s.as_object_mut().map(|m| m.remove("attachments"));
     });
     assert!(!statements_equivalent(&statement(), &without));
-    let options = Equivalence { ignore_attachments: true };
+    let options = Equivalence {
+        ignore_attachments: true,
+    };
     assert!(statements_equivalent_with(&statement(), &without, options));
 }
 

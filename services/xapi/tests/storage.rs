@@ -12,7 +12,8 @@ fn prepare(text: &str, version: XapiVersion) -> String {
     let authority = json!({"objectType": "Agent", "account": {"homePage": "http://lrs.example.com", "name": "key"}});
     let fields = StoredFields {
         id: Uuid::parse_str(ID).expect("uuid"),
-        stored: Utc.with_ymd_and_hms(2024, 1, 2, 3, 4, 5).unwrap() + chrono::Duration::microseconds(678_901),
+        stored: Utc.with_ymd_and_hms(2024, 1, 2, 3, 4, 5).unwrap()
+            + chrono::Duration::microseconds(678_901),
         authority: &authority,
         version,
     };
@@ -42,7 +43,10 @@ fn existing_keys_keep_their_position_and_version_is_kept() {
 
 #[test]
 fn missing_version_defaults_to_the_negotiated_family() {
-    let out = prepare(r#"{"id":"fd41c918-b88b-4b20-a0a5-a4c32391aaa0"}"#, XapiVersion::V2_0_0);
+    let out = prepare(
+        r#"{"id":"fd41c918-b88b-4b20-a0a5-a4c32391aaa0"}"#,
+        XapiVersion::V2_0_0,
+    );
     assert!(out.ends_with(r#""version":"2.0.0"}"#), "{out}");
 }
 
@@ -50,7 +54,10 @@ fn missing_version_defaults_to_the_negotiated_family() {
 fn context_activities_become_arrays_also_inside_substatements() {
     let input = r#"{"id":"fd41c918-b88b-4b20-a0a5-a4c32391aaa0","object":{"objectType":"SubStatement","context":{"contextActivities":{"parent":{"id":"http://x.y/p"},"other":[{"id":"http://x.y/o"}]}}},"context":{"contextActivities":{"grouping":{"id":"http://x.y/g"},"category":[]}}}"#;
     let out: Value = serde_json::from_str(&prepare(input, XapiVersion::V1_0_3)).expect("json");
-    assert_eq!(out["context"]["contextActivities"], json!({"grouping": [{"id": "http://x.y/g"}], "category": []}));
+    assert_eq!(
+        out["context"]["contextActivities"],
+        json!({"grouping": [{"id": "http://x.y/g"}], "category": []})
+    );
     assert_eq!(
         out["object"]["context"]["contextActivities"],
         json!({"parent": [{"id": "http://x.y/p"}], "other": [{"id": "http://x.y/o"}]})
@@ -67,7 +74,10 @@ fn context_activities_in_a_non_substatement_object_are_left_alone() {
 #[test]
 fn statement_id_reads_only_hyphenated_uuids() {
     assert_eq!(statement_id(&json!({"id": ID})), Uuid::parse_str(ID).ok());
-    assert_eq!(statement_id(&json!({"id": "fd41c918b88b4b20a0a5a4c32391aaa0"})), None);
+    assert_eq!(
+        statement_id(&json!({"id": "fd41c918b88b4b20a0a5a4c32391aaa0"})),
+        None
+    );
     assert_eq!(statement_id(&json!({"id": 5})), None);
     assert_eq!(statement_id(&json!({})), None);
     assert_eq!(statement_id(&json!([])), None);

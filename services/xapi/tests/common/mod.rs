@@ -85,13 +85,16 @@ pub fn assert_accepted(cases: &[(&str, Value)], version: XapiVersion) {
 pub fn assert_rejected(cases: &[(&str, Value, &str)], version: XapiVersion) {
     let failures: Vec<String> = cases
         .iter()
-        .filter_map(|(label, statement, path)| match validate_statement(statement, version) {
-            Ok(()) => Some(format!("{label}: unexpectedly accepted")),
-            Err(e) if e.path != *path => {
-                Some(format!("{label}: error at {} ({}), expected at {path}", e.path, e.rule))
-            }
-            Err(_) => None,
-        })
+        .filter_map(
+            |(label, statement, path)| match validate_statement(statement, version) {
+                Ok(()) => Some(format!("{label}: unexpectedly accepted")),
+                Err(e) if e.path != *path => Some(format!(
+                    "{label}: error at {} ({}), expected at {path}",
+                    e.path, e.rule
+                )),
+                Err(_) => None,
+            },
+        )
         .collect();
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
 }
