@@ -20,7 +20,13 @@ pub struct Equivalence {
 /// True when two statements are the same for duplicate detection: ignores
 /// `id`, `authority`, `stored`, `version`, how `timestamp` is written (instants
 /// are compared), a contextActivities object versus a one-element array, and
-/// duration digits beyond 0.01 s. `attachments` count.
+/// duration digits beyond 0.01 s. `attachments` count. Numbers compare by
+/// value and object keys in any order.
+///
+/// Timestamps the LRS filled in are not compared: when each side's `timestamp`
+/// is absent or equal to its own `stored`, timestamps are ignored, so a stored
+/// statement and a prepared retry of it (both without a client timestamp) are
+/// equivalent.
 pub fn statements_equivalent(a: &Value, b: &Value) -> bool {
     statements_equivalent_with(a, b, Equivalence::default())
 }
@@ -28,10 +34,34 @@ pub fn statements_equivalent(a: &Value, b: &Value) -> bool {
 /// [`statements_equivalent`] with options; for the signature check (§3.7) use
 /// `Equivalence { ignore_attachments: true }`.
 pub fn statements_equivalent_with(a: &Value, b: &Value, options: Equivalence) -> bool {
+    let both_unspecified = timestamp_unspecified(a) && timestamp_unspecified(b);
     let (mut a, mut b) = (a.clone(), b.clone());
-    canonicalize(&mut a, options);
-    canonicalize(&mut b, options);
+    for statement in [&mut a, &mut b] {
+        if both_unspecified {
+            if let Some(map) = statement.as_object_mut() {
+                map.remove("timestamp");
+            }
+        }
+        canonicalize(statement, options);
+    }
     same(&a, &b)
+}
+
+/// True when the statement has no `timestamp`, or one equal to its `stored`
+/// (the LRS set it because the client gave none). Two such statements do not
+/// compare timestamps: a retried statement that never had a timestamp is the
+/// same statement even though each attempt was given a different one.
+fn timestamp_unspecified(statement: &Value) -> bool {
+    let instant = |key: &str| {
+        statement
+            .get(key)
+            .and_then(Value::as_str)
+            .and_then(|text| parse_timestamp(text).ok())
+    };
+    match statement.get("timestamp") {
+        None => true,
+        Some(_) => instant("timestamp").is_some() && instant("timestamp") == instant("stored"),
+    }
 }
 
 fn canonicalize(statement: &mut Value, options: Equivalence) {

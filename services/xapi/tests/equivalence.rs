@@ -117,3 +117,25 @@ fn substatement_timestamps_and_context_activities_are_normalized_too() {
     let b = sub("2023-05-04T17:00:00Z", json!([{"id": "http://x.y/p"}]));
     assert!(statements_equivalent(&a, &b));
 }
+
+#[test]
+fn timestamps_filled_in_by_the_lrs_are_not_compared() {
+    let stored = |timestamp: Option<&str>, stored: &str| {
+        let mut s = statement();
+        let map = s.as_object_mut().expect("object");
+        map.remove("timestamp");
+        if let Some(timestamp) = timestamp {
+            map.insert("timestamp".into(), json!(timestamp));
+        }
+        map.insert("stored".into(), json!(stored));
+        s
+    };
+    let first = stored(Some("2024-01-01T00:00:00.000Z"), "2024-01-01T00:00:00.000Z");
+    let retry = stored(Some("2024-02-02T00:00:00.000Z"), "2024-02-02T00:00:00.000Z");
+    let bare = stored(None, "2024-03-03T00:00:00.000Z");
+    let explicit = stored(Some("2023-05-04T17:00:00Z"), "2024-02-02T00:00:00.000Z");
+    assert!(statements_equivalent(&first, &retry));
+    assert!(statements_equivalent(&first, &bare));
+    assert!(!statements_equivalent(&first, &explicit));
+    assert!(!statements_equivalent(&bare, &explicit));
+}
