@@ -14,28 +14,42 @@
 //! offending value and the rule it breaks.
 
 mod activity;
+mod activity_definition;
 mod agent;
 mod attachment;
 mod batch;
 mod context;
 mod equivalence;
 mod error;
+mod format;
 mod formats;
 mod ids;
 mod json;
+mod language;
+mod multipart;
 mod path;
+mod person;
 mod result;
+mod signature;
 mod statement;
 mod storage;
 mod timestamp;
 mod version;
 
+pub use activity_definition::{activities_in, merge_activity_definition, unknown_activity};
 pub use agent::{agent_ifi_key, parse_agent_param};
 pub use batch::parse_statement_batch;
 pub use equivalence::{statements_equivalent, statements_equivalent_with, Equivalence};
 pub use error::{Result, ValidationError};
+pub use format::{to_canonical_format, to_ids_format, StatementFormat};
 pub use formats::{is_iri, is_language_tag, is_uuid};
 pub use ids::{statement_id, voided_target, VOIDED_VERB};
+pub use language::{pick_language, LanguagePreference};
+pub use multipart::{
+    check_attachments, parse_multipart, write_multipart, AttachmentPart, Multipart,
+};
+pub use person::Person;
+pub use signature::{check_signatures, SIGNATURE_USAGE_TYPE};
 pub use statement::validate_statement;
 pub use storage::{prepare_for_storage, StoredFields};
 pub use timestamp::{format_timestamp, parse_timestamp};

@@ -1,0 +1,328 @@
+//! `multipart/mixed` bodies of the Statement API (`XAPI.md` §3.5, §3.6):
+//! reading a request body into its statements part and attachment parts,
+//! checking those parts against the statements' attachment metadata, and
+//! writing a response body.
+//!
+//! Parsing is tolerant where clients differ (a preamble or leading CRLF, header
+//! names in any case, `Header:value` without a space, LF line ends, a closing
+//! delimiter without a trailing CRLF) and strict where §3.6 says 400. Errors
+//! name the header or part: `Content-Type`, `multipart.statements`,
+//! `multipart.parts[1]` (attachment parts numbered from 0, after the
+//! statements part).
+
+use serde_json::Value;
+use sha2::{Digest, Sha256, Sha384, Sha512};
+
+use crate::error::{Result, ValidationError};
+
+/// A `multipart/mixed` request body, split.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Multipart {
+    /// The body of the first part (`application/json`): a statement or an
+    /// array of statements, not yet parsed.
+    pub statements_json: Vec<u8>,
+    /// The later parts, in body order.
+    pub parts: Vec<AttachmentPart>,
+}
+
+/// One attachment part: its `X-Experience-API-Hash`, its `Content-Type`
+/// (`application/octet-stream` when absent) and its raw bytes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AttachmentPart {
+    pub sha2: String,
+    pub content_type: String,
+    pub data: Vec<u8>,
+}
+
+/// Parses a `multipart/mixed` body. `content_type` is the request's full
+/// `Content-Type` header; its `boundary` parameter (quoted or not) is required.
+///
+/// Rejects: a content type other than `multipart/mixed`, a missing or empty
+/// boundary, a body without a delimiter or without the closing delimiter, a
+/// first part that is not `application/json` (JSON in the preamble is not a
+/// part), a later part without `X-Experience-API-Hash`, and any part whose
+/// `Content-Transfer-Encoding` is present and not `binary`.
+pub fn parse_multipart(content_type: &str, body: &[u8]) -> Result<Multipart> {
+    let boundary = boundary(content_type)?;
+    let delimiter = [b"--", boundary.as_bytes()].concat();
+    let body_error = |rule: &str| ValidationError::new("multipart", rule);
+
+    let mut position = find_delimiter(body, &delimiter, 0, true)
+        .ok_or_else(|| body_error("must contain a delimiter line for the boundary"))?
+        .1;
+    let mut bodies = Vec::new();
+    loop {
+        if body[position..].starts_with(b"--") {
+            break;
+        }
+        let start = skip_line_end(body, position)
+            .ok_or_else(|| body_error("delimiter must be followed by a line end"))?;
+        let (end, next) = find_delimiter(body, &delimiter, start, false)
+            .ok_or_else(|| body_error("must end with the closing delimiter"))?;
+        bodies.push(&body[start..end]);
+        position = next;
+    }
+
+    let mut parts = bodies.into_iter().enumerate();
+    let (_, first) = parts
+        .next()
+        .ok_or_else(|| ValidationError::new("multipart.statements", "is required"))?;
+    let (headers, statements_json) = split_part(first, "multipart.statements")?;
+    check_encoding(&headers, "multipart.statements")?;
+    let media_type = header(&headers, "content-type").map(media_type);
+    if media_type.as_deref() != Some("application/json") {
+        return Err(ValidationError::new(
+            "multipart.statements",
+            "the first part must have content-type application/json",
+        ));
+    }
+
+    let mut attachments = Vec::new();
+    for (i, part) in parts {
+        let path = format!("multipart.parts[{}]", i - 1);
+        let (headers, data) = split_part(part, &path)?;
+        check_encoding(&headers, &path)?;
+        let sha2 = header(&headers, "x-experience-api-hash")
+            .filter(|hash| !hash.is_empty())
+            .ok_or_else(|| ValidationError::new(&path, "x-experience-api-hash is required"))?;
+        attachments.push(AttachmentPart {
+            sha2: sha2.to_owned(),
+            content_type: header(&headers, "content-type")
+                .unwrap_or("application/octet-stream")
+                .to_owned(),
+            data: data.to_vec(),
+        });
+    }
+    Ok(Multipart {
+        statements_json: statements_json.to_vec(),
+        parts: attachments,
+    })
+}
+
+/// The `boundary` parameter of a `multipart/mixed` content type.
+fn boundary(content_type: &str) -> Result<String> {
+    let error = |rule: &str| ValidationError::new("Content-Type", rule);
+    let mut params = content_type.split(';');
+    if media_type(params.next().unwrap_or_default()) != "multipart/mixed" {
+        return Err(error("must be multipart/mixed"));
+    }
+    for param in params {
+        let Some((name, value)) = param.split_once('=') else {
+            continue;
+        };
+        if !name.trim().eq_ignore_ascii_case("boundary") {
+            continue;
+        }
+        let value = value.trim();
+        let value = match value.strip_prefix('"') {
+            Some(quoted) => quoted
+                .strip_suffix('"')
+                .ok_or_else(|| error("boundary has an unterminated quote"))?
+                .replace("\\\"", "\"")
+                .replace("\\\\", "\\"),
+            None => value.to_owned(),
+        };
+        if value.is_empty() || value.len() > 200 {
+            return Err(error("boundary must be 1 to 200 characters"));
+        }
+        return Ok(value);
+    }
+    Err(error("must have a boundary parameter"))
+}
+
+/// `type/subtype` in lowercase, without parameters.
+fn media_type(value: &str) -> String {
+    value
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase()
+}
+
+/// The next delimiter line at or after `from`: `(end of the preceding part
+/// body, position just after the delimiter)`. A delimiter starts a line (its
+/// CRLF or LF belongs to it); `at_start` also accepts one at `from` itself.
+/// Text after the boundary on the line must be `--`, blanks or the line end.
+fn find_delimiter(
+    body: &[u8],
+    delimiter: &[u8],
+    from: usize,
+    at_start: bool,
+) -> Option<(usize, usize)> {
+    let mut search = from;
+    while let Some(offset) = find(&body[search..], delimiter) {
+        let at = search + offset;
+        let after = at + delimiter.len();
+        let line_start = at == from && at_start || at > 0 && body[at - 1] == b'\n';
+        let rest = &body[after..];
+        let terminated = rest.is_empty()
+            || rest.starts_with(b"--")
+            || matches!(rest[0], b'\r' | b'\n' | b' ' | b'\t');
+        if line_start && terminated {
+            let end = if at == from && at_start {
+                at
+            } else if at >= from + 2 && body[at - 2] == b'\r' {
+                at - 2
+            } else {
+                at - 1
+            };
+            return Some((end.max(from), after));
+        }
+        search = at + 1;
+    }
+    None
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack
+        .windows(needle.len())
+        .position(|window| window == needle)
+}
+
+/// The position after the blanks and line end that follow a delimiter.
+fn skip_line_end(body: &[u8], mut position: usize) -> Option<usize> {
+    while matches!(body.get(position), Some(b' ' | b'\t')) {
+        position += 1;
+    }
+    match body.get(position..)? {
+        [b'\r', b'\n', ..] => Some(position + 2),
+        [b'\n', ..] => Some(position + 1),
+        _ => None,
+    }
+}
+
+/// A part's headers: lowercase names, trimmed values, in order.
+type Headers = Vec<(String, String)>;
+
+/// A part's headers and its body.
+fn split_part<'b>(part: &'b [u8], path: &str) -> Result<(Headers, &'b [u8])> {
+    let mut headers: Headers = Vec::new();
+    let mut position = 0;
+    loop {
+        let line_end = find(&part[position..], b"\n")
+            .map(|offset| position + offset)
+            .ok_or_else(|| ValidationError::new(path, "headers must end with an empty line"))?;
+        let line = &part[position..line_end];
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        position = line_end + 1;
+        if line.is_empty() {
+            return Ok((headers, &part[position..]));
+        }
+        let line = std::str::from_utf8(line)
+            .map_err(|_| ValidationError::new(path, "headers must be utf-8 text"))?;
+        if line.starts_with([' ', '\t']) {
+            match headers.last_mut() {
+                Some((_, value)) => {
+                    value.push(' ');
+                    value.push_str(line.trim());
+                }
+                None => return Err(ValidationError::new(path, "first header line is folded")),
+            }
+            continue;
+        }
+        let (name, value) = line
+            .split_once(':')
+            .ok_or_else(|| ValidationError::new(path, "header line must be name:value"))?;
+        headers.push((name.trim().to_ascii_lowercase(), value.trim().to_owned()));
+    }
+}
+
+fn header<'h>(headers: &'h [(String, String)], name: &str) -> Option<&'h str> {
+    headers
+        .iter()
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.as_str())
+}
+
+fn check_encoding(headers: &[(String, String)], path: &str) -> Result<()> {
+    match header(headers, "content-transfer-encoding") {
+        Some(encoding) if !encoding.eq_ignore_ascii_case("binary") => Err(ValidationError::new(
+            path,
+            "content-transfer-encoding must be binary when present",
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Checks attachment parts against the statements' `attachments` metadata:
+/// every attachment without a `fileUrl` needs a part with its `sha2`; every
+/// part's hash must be the `sha2` of some attachment (else it is an excess
+/// part); and a part whose hash is 64, 96 or 128 hex digits must have that
+/// SHA-256, SHA-384 or SHA-512 digest. Hashes compare ignoring case.
+pub fn check_attachments(statements: &[Value], parts: &[AttachmentPart]) -> Result<()> {
+    let mut declared = Vec::new();
+    for (s, statement) in statements.iter().enumerate() {
+        let Some(Value::Array(attachments)) = statement.get("attachments") else {
+            continue;
+        };
+        for (a, attachment) in attachments.iter().enumerate() {
+            let sha2 = attachment.get("sha2").and_then(Value::as_str).unwrap_or("");
+            declared.push(sha2);
+            let has_part = parts
+                .iter()
+                .any(|part| part.sha2.eq_ignore_ascii_case(sha2));
+            if attachment.get("fileUrl").is_none() && !has_part {
+                return Err(ValidationError::new(
+                    format!("statements[{s}].attachments[{a}]"),
+                    "needs a fileUrl or a multipart part with its sha2",
+                ));
+            }
+        }
+    }
+    for (i, part) in parts.iter().enumerate() {
+        let path = format!("multipart.parts[{i}]");
+        if !declared
+            .iter()
+            .any(|sha2| part.sha2.eq_ignore_ascii_case(sha2))
+        {
+            return Err(ValidationError::new(
+                path,
+                "x-experience-api-hash matches no attachment sha2 (excess part)",
+            ));
+        }
+        let digest = match part.sha2.len() {
+            64 => hex(&Sha256::digest(&part.data)),
+            96 => hex(&Sha384::digest(&part.data)),
+            128 => hex(&Sha512::digest(&part.data)),
+            _ => continue,
+        };
+        if !digest.eq_ignore_ascii_case(&part.sha2) {
+            return Err(ValidationError::new(
+                path,
+                "data does not have the sha-2 digest in x-experience-api-hash",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Lowercase hex of a digest.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A `multipart/mixed` response body (§3.5): the JSON part, then one part per
+/// attachment with `Content-Type`, `Content-Transfer-Encoding: binary` and
+/// `X-Experience-API-Hash`, CRLF framing, ending with `--boundary--`. The
+/// caller picks a boundary (plain alphanumerics) that occurs in no part.
+pub fn write_multipart(boundary: &str, json: &[u8], parts: &[AttachmentPart]) -> Vec<u8> {
+    let size = json.len() + parts.iter().map(|p| p.data.len() + 200).sum::<usize>();
+    let mut out = Vec::with_capacity(size + 100);
+    out.extend_from_slice(
+        format!("--{boundary}\r\nContent-Type: application/json\r\n\r\n").as_bytes(),
+    );
+    out.extend_from_slice(json);
+    for part in parts {
+        out.extend_from_slice(
+            format!(
+                "\r\n--{boundary}\r\nContent-Type: {}\r\nContent-Transfer-Encoding: binary\r\nX-Experience-API-Hash: {}\r\n\r\n",
+                part.content_type, part.sha2
+            )
+            .as_bytes(),
+        );
+        out.extend_from_slice(&part.data);
+    }
+    out.extend_from_slice(format!("\r\n--{boundary}--").as_bytes());
+    out
+}
