@@ -1,1 +1,219 @@
+//! The `EventLog` API: durable, keyed, partitioned topics — the one source of truth every
+//! learnlog projection folds (DESIGN.md principle 1).
+//!
+//! The contract is Kafka's, so that the embedded backend (append-only segment files in a
+//! data directory, the default) and a Kafka backend (later, behind the same type) are
+//! interchangeable:
+//!
+//! - a topic has a fixed number of partitions, set when it is created;
+//! - each partition is an append-only sequence of records whose offsets start at 0 and
+//!   increase by one with no gaps;
+//! - a record's partition is chosen from its key by Kafka's default partitioner
+//!   (`(murmur2(key) & 0x7fffffff) % partitions`), so both backends place keys alike;
+//! - an append is acknowledged only once every record in it is durable (fsync'd here,
+//!   `acks=all` on Kafka), and readers only ever see acknowledged records.
+//!
+//! This crate owns storage and ordering only. It does not interpret record bytes, keep
+//! consumer offsets (projections checkpoint their own) or retry failures: every error is
+//! returned to the caller, which answers 503 rather than dropping data (principle 7).
 
+mod embedded;
+mod error;
+mod partitioner;
+mod stats;
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use embedded::EmbeddedOptions;
+pub use error::{Error, Result};
+pub use partitioner::{murmur2, partition_for_key};
+pub use stats::LogStats;
+
+/// The most partitions a topic may have.
+pub const MAX_PARTITIONS: u32 = 4096;
+/// The most bytes of key plus value one record may carry (Kafka's broker default for
+/// `message.max.bytes` is about 1 MiB; the embedded log allows more).
+pub const MAX_RECORD_BYTES: usize = 16 * 1024 * 1024;
+
+/// One record to append. Its partition is chosen from `key` (see [`partition_for_key`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Record {
+    pub key: Vec<u8>,
+    pub value: Vec<u8>,
+}
+
+/// Where an appended record landed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Position {
+    pub partition: u32,
+    pub offset: u64,
+}
+
+/// A record read back from a partition.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredRecord {
+    pub offset: u64,
+    pub key: Vec<u8>,
+    pub value: Vec<u8>,
+}
+
+/// The log. Cheap to clone (every clone shares one backend); `Send + Sync`.
+#[derive(Clone)]
+pub struct EventLog {
+    backend: Backend,
+}
+
+/// The backends behind [`EventLog`], chosen by URL (tansu's storage enum). A Kafka
+/// variant joins this enum; every method dispatches with an exhaustive match.
+#[derive(Clone)]
+enum Backend {
+    Embedded(Arc<embedded::EmbeddedLog>),
+}
+
+impl std::fmt::Debug for EventLog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.backend {
+            Backend::Embedded(log) => f
+                .debug_tuple("EventLog::Embedded")
+                .field(&log.dir())
+                .finish(),
+        }
+    }
+}
+
+impl EventLog {
+    /// Opens the log named by `url`: `file:///abs/path` or a plain path opens the embedded
+    /// log there (see [`EventLog::open_embedded`]). Other schemes fail with
+    /// [`Error::InvalidUrl`] until their backend exists.
+    pub fn open(url: &str, options: EmbeddedOptions) -> Result<EventLog> {
+        if let Some(path) = url.strip_prefix("file://") {
+            if path.is_empty() {
+                return Err(Error::InvalidUrl(url.to_owned()));
+            }
+            return Self::open_embedded(Path::new(path), options);
+        }
+        if url.is_empty() || url.contains("://") {
+            return Err(Error::InvalidUrl(url.to_owned()));
+        }
+        Self::open_embedded(Path::new(url), options)
+    }
+
+    /// Opens the embedded log in `dir` (created if missing) and recovers every partition:
+    /// each segment is checked (framing, CRC, offset chain); a torn or corrupt tail of a
+    /// partition's last segment — bytes that were never acknowledged — is truncated at the
+    /// last valid record. Damage anywhere else fails with [`Error::Corrupt`], since it
+    /// would mean losing acknowledged records. Fails with [`Error::Locked`] while another
+    /// open `EventLog` holds the directory. Blocking: call it before serving.
+    pub fn open_embedded(dir: &Path, options: EmbeddedOptions) -> Result<EventLog> {
+        let log = embedded::EmbeddedLog::open(dir, options)?;
+        Ok(EventLog {
+            backend: Backend::Embedded(Arc::new(log)),
+        })
+    }
+
+    /// Creates `topic` with `partitions` partitions if it does not exist, durably (files
+    /// and directories fsync'd before returning). If it exists, succeeds only when the
+    /// partition count matches ([`Error::PartitionCountMismatch`] otherwise). Topic names
+    /// follow Kafka's rule: 1–249 characters of `[A-Za-z0-9._-]`, not `.` or `..`.
+    pub fn ensure_topic(&self, topic: &str, partitions: u32) -> Result<()> {
+        match &self.backend {
+            Backend::Embedded(log) => log.ensure_topic(topic, partitions),
+        }
+    }
+
+    /// The topic's partition count, or [`Error::UnknownTopic`].
+    pub fn partition_count(&self, topic: &str) -> Result<u32> {
+        match &self.backend {
+            Backend::Embedded(log) => log.partition_count(topic),
+        }
+    }
+
+    /// The partition `key` goes to in `topic` (Kafka's default partitioner). Stable for
+    /// the life of the topic, since partition counts never change.
+    pub fn partition_for(&self, topic: &str, key: &[u8]) -> Result<u32> {
+        Ok(partition_for_key(key, self.partition_count(topic)?))
+    }
+
+    /// Appends `records`, each to its key's partition, and returns their positions in input
+    /// order once every one of them is durable (written and fsync'd).
+    ///
+    /// Records of one call that land on one partition get contiguous offsets in input
+    /// order. Concurrent callers are group-committed: one write and one fsync per touched
+    /// segment file serve every caller waiting at that moment.
+    ///
+    /// On error nothing is acknowledged, but some records may have been written and may
+    /// become visible later (after recovery, or to readers once a later fsync succeeds):
+    /// callers must treat the outcome as unknown, never as "not written". After an I/O
+    /// failure the writer stops and every later append fails with
+    /// [`Error::WriterFailed`]; after [`EventLog::close`] they fail with [`Error::Closed`].
+    /// An empty `records` returns an empty vector without touching the disk.
+    pub async fn append(&self, topic: &str, records: Vec<Record>) -> Result<Vec<Position>> {
+        match &self.backend {
+            Backend::Embedded(log) => log.append(topic, records).await,
+        }
+    }
+
+    /// Reads up to `max_records` records of `partition` with offsets from `from`
+    /// (inclusive), in offset order, stopping before the record that would take the total
+    /// of key and value bytes past `max_bytes` — but always returning at least one record
+    /// when one exists at `from`. Returns an empty vector when `from` is at or beyond the
+    /// high watermark. Only acknowledged (durable) records are ever returned. Fails with
+    /// [`Error::Corrupt`] if a stored record fails its CRC.
+    pub async fn read(
+        &self,
+        topic: &str,
+        partition: u32,
+        from: u64,
+        max_records: usize,
+        max_bytes: usize,
+    ) -> Result<Vec<StoredRecord>> {
+        match &self.backend {
+            Backend::Embedded(log) => {
+                log.read(topic, partition, from, max_records, max_bytes)
+                    .await
+            }
+        }
+    }
+
+    /// The next offset to be written in `partition`, which is also the number of durable
+    /// records in it. Never decreases while the log is open.
+    pub fn high_watermark(&self, topic: &str, partition: u32) -> Result<u64> {
+        match &self.backend {
+            Backend::Embedded(log) => log.high_watermark(topic, partition),
+        }
+    }
+
+    /// Resolves as soon as `high_watermark(topic, partition) > offset` (the record at
+    /// `offset` is durable and readable), or when `timeout` has passed, returning the high
+    /// watermark at that moment either way; the caller compares it with `offset`.
+    pub async fn wait_for_offset(
+        &self,
+        topic: &str,
+        partition: u32,
+        offset: u64,
+        timeout: Duration,
+    ) -> Result<u64> {
+        match &self.backend {
+            Backend::Embedded(log) => log.wait_for_offset(topic, partition, offset, timeout).await,
+        }
+    }
+
+    /// Finishes every append queued before it (their callers get their answers), then stops
+    /// the writer and releases the directory, so it can be opened again. Later appends fail
+    /// with [`Error::Closed`]; reads of durable records keep working on this handle.
+    /// Closing twice is harmless.
+    pub async fn close(&self) -> Result<()> {
+        match &self.backend {
+            Backend::Embedded(log) => log.close().await,
+        }
+    }
+
+    /// Counters since the log was opened, for metrics.
+    pub fn stats(&self) -> LogStats {
+        match &self.backend {
+            Backend::Embedded(log) => log.stats(),
+        }
+    }
+}

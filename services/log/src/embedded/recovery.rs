@@ -1,0 +1,146 @@
+//! Recovery on open: rebuilds each partition's segment chain and sparse index from its
+//! files, and truncates a torn tail.
+//!
+//! The writer fsyncs a segment completely before it creates the next one, and
+//! acknowledges records only after their segment is fsync'd. So only the last segment of
+//! a partition can hold unacknowledged bytes: a torn or invalid frame there (and
+//! everything after it) was never acknowledged and is cut off. An invalid frame in an
+//! earlier segment, a gap in the offset chain, or a segment that does not start where
+//! its predecessor ended is damage to acknowledged data and fails the open with
+//! [`Error::Corrupt`] rather than silently dropping records.
+
+use std::collections::HashMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use super::partition::Partition;
+use super::segment::{self, FrameReader, Scan, Segment};
+use super::topic::{self, Topic};
+use crate::{Error, Result};
+
+/// Bytes fetched per `pread` while scanning segments.
+const SCAN_CHUNK_BYTES: usize = 1024 * 1024;
+
+/// Loads every completely created topic under `topics_dir`.
+pub(crate) fn load_topics(topics_dir: &Path, fsync: bool) -> Result<HashMap<String, Arc<Topic>>> {
+    let mut topics = HashMap::new();
+    let entries = fs::read_dir(topics_dir)
+        .map_err(|e| Error::io(format!("listing {}", topics_dir.display()), e))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io(format!("listing {}", topics_dir.display()), e))?;
+        let Ok(name) = entry.file_name().into_string() else {
+            continue;
+        };
+        let dir = entry.path();
+        if !dir.is_dir() || topic::validate_name(&name).is_err() {
+            continue;
+        }
+        let Some(count) = topic::read_meta(&dir)? else {
+            tracing::warn!(topic = %name, "ignored a topic whose creation did not finish");
+            continue;
+        };
+        let partitions = (0..count)
+            .map(|id| recover_partition(dir.join(id.to_string()), fsync))
+            .collect::<Result<Vec<_>>>()?;
+        topics.insert(name.clone(), Arc::new(Topic { name, partitions }));
+    }
+    Ok(topics)
+}
+
+/// Rebuilds one partition from its directory, truncating a torn tail of its last segment.
+pub(crate) fn recover_partition(dir: PathBuf, fsync: bool) -> Result<Partition> {
+    let mut bases = Vec::new();
+    let entries =
+        fs::read_dir(&dir).map_err(|e| Error::io(format!("listing {}", dir.display()), e))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io(format!("listing {}", dir.display()), e))?;
+        if let Some(base) = entry
+            .file_name()
+            .to_str()
+            .and_then(segment::parse_file_name)
+        {
+            bases.push(base);
+        }
+    }
+    bases.sort_unstable();
+    if bases.first() != Some(&0) {
+        return Err(Error::Corrupt {
+            path: dir.join(segment::file_name(0)),
+            position: 0,
+            reason: "the partition's first segment is missing".to_owned(),
+        });
+    }
+    let last = bases.len() - 1;
+    let mut list = Vec::with_capacity(bases.len());
+    let mut expected = 0;
+    for (i, base) in bases.into_iter().enumerate() {
+        let path = dir.join(segment::file_name(base));
+        if base != expected {
+            return Err(Error::Corrupt {
+                path,
+                position: 0,
+                reason: format!(
+                    "segment starts at offset {base} but the previous one ends at {expected}"
+                ),
+            });
+        }
+        let mut segment = Segment::open(path, base)?;
+        scan_segment(&mut segment, i == last, fsync)?;
+        expected = segment.next_offset;
+        list.push(segment);
+    }
+    Ok(Partition::new(dir, list))
+}
+
+/// Reads every frame of a segment into its index; cuts an invalid tail if it is the last.
+fn scan_segment(segment: &mut Segment, is_last: bool, fsync: bool) -> Result<()> {
+    let file = segment.file.clone();
+    let path = segment.path.clone();
+    let mut reader = FrameReader::new(&file, 0, SCAN_CHUNK_BYTES);
+    loop {
+        let scan = reader
+            .next_frame()
+            .map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
+        let (position, reason) = match scan {
+            Scan::End => return Ok(()),
+            Scan::Frame(frame) if frame.offset == segment.next_offset => {
+                segment.note_record(frame.offset, frame.len);
+                continue;
+            }
+            Scan::Frame(frame) => (
+                frame.position,
+                format!(
+                    "found offset {} where {} belongs",
+                    frame.offset, segment.next_offset
+                ),
+            ),
+            Scan::Invalid { position, reason } => (position, reason.to_owned()),
+        };
+        if !is_last {
+            return Err(Error::Corrupt {
+                path,
+                position,
+                reason,
+            });
+        }
+        let length = file
+            .metadata()
+            .map_err(|e| Error::io(format!("reading metadata of {}", path.display()), e))?
+            .len();
+        tracing::warn!(
+            path = %path.display(),
+            position,
+            dropped_bytes = length - position,
+            %reason,
+            "truncated the unacknowledged tail of a segment"
+        );
+        file.set_len(position)
+            .map_err(|e| Error::io(format!("truncating {}", path.display()), e))?;
+        if fsync {
+            file.sync_all()
+                .map_err(|e| Error::io(format!("syncing {}", path.display()), e))?;
+        }
+        return Ok(());
+    }
+}
