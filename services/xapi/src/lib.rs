@@ -3,7 +3,10 @@
 //!
 //! This crate owns the rules of the statement data model (`XAPI.md` §2), what the
 //! LRS adds to a statement when it stores it (§3.1 "On write"), and when two
-//! statements count as the same (§3.1 "Existing id", §3.7). It is pure: no I/O,
+//! statements count as the same (§3.1 "Existing id", §3.7), and the pure parts
+//! of the Statement API around them: response formats and `Accept-Language`
+//! (§3.4), multipart bodies and signed statements (§3.5–§3.7), the canonical
+//! Activity and the Person object (§5). It is pure: no I/O,
 //! no async, no clocks (the caller passes `stored`), and it never panics on input.
 //!
 //! Statements stay [`serde_json::Value`]s from end to end, so that they are
@@ -17,6 +20,7 @@ mod activity;
 mod activity_definition;
 mod agent;
 mod attachment;
+mod attachment_parts;
 mod batch;
 mod context;
 mod equivalence;
@@ -38,6 +42,7 @@ mod version;
 
 pub use activity_definition::{activities_in, merge_activity_definition, unknown_activity};
 pub use agent::{agent_ifi_key, parse_agent_param};
+pub use attachment_parts::{check_attachments, write_multipart};
 pub use batch::parse_statement_batch;
 pub use equivalence::{statements_equivalent, statements_equivalent_with, Equivalence};
 pub use error::{Result, ValidationError};
@@ -45,9 +50,7 @@ pub use format::{to_canonical_format, to_ids_format, StatementFormat};
 pub use formats::{is_iri, is_language_tag, is_uuid};
 pub use ids::{statement_id, voided_target, VOIDED_VERB};
 pub use language::{pick_language, LanguagePreference};
-pub use multipart::{
-    check_attachments, parse_multipart, write_multipart, AttachmentPart, Multipart,
-};
+pub use multipart::{parse_multipart, AttachmentPart, Multipart};
 pub use person::Person;
 pub use signature::{check_signatures, SIGNATURE_USAGE_TYPE};
 pub use statement::validate_statement;
