@@ -3,7 +3,7 @@
 use reqwest::blocking::{Client, RequestBuilder, Response};
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
@@ -15,7 +15,6 @@ pub const SECRET: &str = "e2e-secret-0123456789";
 pub struct Learnlog {
     child: Option<Child>,
     pub base: String,
-    pub data_dir: PathBuf,
     client: Client,
 }
 
@@ -52,7 +51,6 @@ impl Learnlog {
         Self {
             child: Some(child),
             base,
-            data_dir: data_dir.to_owned(),
             client: Client::builder()
                 .timeout(Duration::from_secs(60))
                 .build()
