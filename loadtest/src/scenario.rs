@@ -80,7 +80,10 @@ impl Context {
                 Request {
                     bytes: body.len() as u64,
                     builder: self
-                        .xapi(reqwest::Method::PUT, &format!("/xapi/statements?statementId={id}"))
+                        .xapi(
+                            reqwest::Method::PUT,
+                            &format!("/xapi/statements?statementId={id}"),
+                        )
                         .header("Content-Type", "application/json")
                         .body(body),
                     statements: 1,
@@ -154,7 +157,11 @@ async fn seed(context: &Context) -> anyhow::Result<Vec<String>> {
             .collect();
         let body = format!(
             "[{}]",
-            statements.iter().map(|(_, s)| s.as_str()).collect::<Vec<_>>().join(",")
+            statements
+                .iter()
+                .map(|(_, s)| s.as_str())
+                .collect::<Vec<_>>()
+                .join(",")
         );
         let response = context
             .xapi(reqwest::Method::POST, "/xapi/statements")
@@ -162,7 +169,11 @@ async fn seed(context: &Context) -> anyhow::Result<Vec<String>> {
             .body(body)
             .send()
             .await?;
-        anyhow::ensure!(response.status().is_success(), "seeding: {}", response.status());
+        anyhow::ensure!(
+            response.status().is_success(),
+            "seeding: {}",
+            response.status()
+        );
         ids.extend(statements.into_iter().map(|(id, _)| id));
     }
     Ok(ids)

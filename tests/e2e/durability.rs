@@ -13,7 +13,12 @@ fn assert_served_as_sent(sent: &str, served: &str) {
     );
     let added: Value = serde_json::from_str(&format!("{{{}", &served[open.len() + 1..]))
         .expect("added fields form a JSON object");
-    let mut names: Vec<&str> = added.as_object().unwrap().keys().map(String::as_str).collect();
+    let mut names: Vec<&str> = added
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
     names.sort_unstable();
     assert_eq!(names, ["authority", "stored", "timestamp", "version"]);
     assert_eq!(added["stored"], added["timestamp"]);
@@ -35,12 +40,22 @@ fn acknowledged_statements_survive_sigkill_byte_identical() {
             .collect();
         let body = format!(
             "[{}]",
-            statements.iter().map(|(_, s)| s.as_str()).collect::<Vec<_>>().join(",")
+            statements
+                .iter()
+                .map(|(_, s)| s.as_str())
+                .collect::<Vec<_>>()
+                .join(",")
         );
         let response = server.post_statements(&body);
         assert_eq!(response.status(), 200);
         let ids: Vec<String> = serde_json::from_value(json(response)).unwrap();
-        assert_eq!(ids, statements.iter().map(|(id, _)| id.clone()).collect::<Vec<_>>());
+        assert_eq!(
+            ids,
+            statements
+                .iter()
+                .map(|(id, _)| id.clone())
+                .collect::<Vec<_>>()
+        );
         sent.extend(statements);
     }
     server.kill();
@@ -58,20 +73,37 @@ fn deleted_projection_state_rebuilds_to_the_same_digest() {
     let data = tempfile::tempdir().unwrap();
     let server = Learnlog::start(data.path());
     let target = new_id();
-    assert_eq!(server.put_statement(&target, &statement(&target, 1)).status(), 204);
+    assert_eq!(
+        server
+            .put_statement(&target, &statement(&target, 1))
+            .status(),
+        204
+    );
     let voiding = format!(
         r#"{{"actor":{{"mbox":"mailto:teacher@example.org"}},"verb":{{"id":"http://adlnet.gov/expapi/verbs/voided"}},"object":{{"objectType":"StatementRef","id":"{target}"}}}}"#
     );
     assert_eq!(server.post_statements(&voiding).status(), 200);
     let batch: Vec<String> = (0..300).map(|n| statement(&new_id(), n)).collect();
-    assert_eq!(server.post_statements(&format!("[{}]", batch.join(","))).status(), 200);
+    assert_eq!(
+        server
+            .post_statements(&format!("[{}]", batch.join(",")))
+            .status(),
+        200
+    );
     assert!(server.terminate().success());
 
     let before = Learnlog::run_offline(data.path(), "digest");
-    assert!(before.contains("statements "), "digest lists the statement store: {before}");
+    assert!(
+        before.contains("statements "),
+        "digest lists the statement store: {before}"
+    );
     std::fs::remove_dir_all(data.path().join("projections")).unwrap();
     let server = Learnlog::start(data.path());
-    assert_eq!(server.get_statement(&target).status(), 404, "still voided after rebuild");
+    assert_eq!(
+        server.get_statement(&target).status(),
+        404,
+        "still voided after rebuild"
+    );
     assert!(server.terminate().success());
     assert_eq!(Learnlog::run_offline(data.path(), "digest"), before);
 

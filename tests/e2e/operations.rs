@@ -20,7 +20,10 @@ fn missing_version_header_is_400_and_still_carries_the_header() {
     let data = tempfile::tempdir().unwrap();
     let server = Learnlog::start(data.path());
     let response = server
-        .raw(Method::GET, &format!("/xapi/statements?statementId={}", new_id()))
+        .raw(
+            Method::GET,
+            &format!("/xapi/statements?statementId={}", new_id()),
+        )
         .basic_auth(crate::support::KEY, Some(crate::support::SECRET))
         .send()
         .unwrap();
@@ -34,14 +37,19 @@ fn negotiated_version_is_echoed_exactly() {
     let server = Learnlog::start(data.path());
     for (asked, answered) in [("1.0.3", "1.0.3"), ("1.0", "1.0.3"), ("2.0", "2.0.0")] {
         let response = server
-            .raw(Method::GET, &format!("/xapi/statements?statementId={}", new_id()))
+            .raw(
+                Method::GET,
+                &format!("/xapi/statements?statementId={}", new_id()),
+            )
             .basic_auth(crate::support::KEY, Some(crate::support::SECRET))
             .header("X-Experience-API-Version", asked)
             .send()
             .unwrap();
         assert_eq!(response.status(), 404);
         assert_eq!(response.headers()["x-experience-api-version"], answered);
-        assert!(response.headers().contains_key("x-experience-api-consistent-through"));
+        assert!(response
+            .headers()
+            .contains_key("x-experience-api-consistent-through"));
     }
 }
 
@@ -69,7 +77,10 @@ fn unknown_query_parameter_is_rejected() {
     let data = tempfile::tempdir().unwrap();
     let server = Learnlog::start(data.path());
     let response = server
-        .xapi(Method::GET, &format!("/xapi/statements?StatementId={}", new_id()))
+        .xapi(
+            Method::GET,
+            &format!("/xapi/statements?StatementId={}", new_id()),
+        )
         .send()
         .unwrap();
     assert_eq!(response.status(), 400);
@@ -79,11 +90,22 @@ fn unknown_query_parameter_is_rejected() {
 fn health_readiness_and_metrics_are_served() {
     let data = tempfile::tempdir().unwrap();
     let server = Learnlog::start(data.path());
-    assert_eq!(server.raw(Method::GET, "/healthz").send().unwrap().status(), 200);
-    assert_eq!(server.raw(Method::GET, "/readyz").send().unwrap().status(), 200);
+    assert_eq!(
+        server.raw(Method::GET, "/healthz").send().unwrap().status(),
+        200
+    );
+    assert_eq!(
+        server.raw(Method::GET, "/readyz").send().unwrap().status(),
+        200
+    );
     let id = new_id();
     assert_eq!(server.put_statement(&id, &statement(&id, 1)).status(), 204);
-    let metrics = server.raw(Method::GET, "/metrics").send().unwrap().text().unwrap();
+    let metrics = server
+        .raw(Method::GET, "/metrics")
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
     for name in [
         "learnlog_http_requests_total",
         "learnlog_http_request_duration_seconds_bucket",

@@ -24,7 +24,11 @@ fn conflicting_statement_id_is_rejected_with_409_and_changes_nothing() {
     assert_eq!(in_batch.status(), 409);
 
     assert_eq!(server.get_statement(&id).text().unwrap(), original);
-    assert_eq!(server.put_statement(&id, &statement(&id, 1)).status(), 204, "same content is a no-op");
+    assert_eq!(
+        server.put_statement(&id, &statement(&id, 1)).status(),
+        204,
+        "same content is a no-op"
+    );
     assert_eq!(server.get_statement(&id).text().unwrap(), original);
 }
 
@@ -33,7 +37,12 @@ fn batch_with_one_conflict_stores_none_of_it() {
     let data = tempfile::tempdir().unwrap();
     let server = Learnlog::start(data.path());
     let stored = new_id();
-    assert_eq!(server.put_statement(&stored, &statement(&stored, 1)).status(), 204);
+    assert_eq!(
+        server
+            .put_statement(&stored, &statement(&stored, 1))
+            .status(),
+        204
+    );
     let fresh = new_id();
     let body = format!("[{},{}]", statement(&fresh, 5), statement(&stored, 6));
     assert_eq!(server.post_statements(&body).status(), 409);
@@ -50,7 +59,10 @@ fn batch_with_one_invalid_statement_is_rejected_whole_naming_the_problem() {
     let response = server.post_statements(&format!("[{},{}]", statement(&valid, 1), broken));
     assert_eq!(response.status(), 400);
     let message = json(response)["message"].as_str().unwrap().to_owned();
-    assert!(message.contains("[1]") && message.contains("mbox"), "names the field: {message}");
+    assert!(
+        message.contains("[1]") && message.contains("mbox"),
+        "names the field: {message}"
+    );
     assert_eq!(server.get_statement(&valid).status(), 404);
     assert_eq!(server.get_statement(&invalid).status(), 404);
 }
@@ -78,18 +90,33 @@ fn voided_statement_is_hidden_whichever_arrives_first() {
     let server = Learnlog::start(data.path());
 
     let target = new_id();
-    assert_eq!(server.put_statement(&target, &statement(&target, 1)).status(), 204);
+    assert_eq!(
+        server
+            .put_statement(&target, &statement(&target, 1))
+            .status(),
+        204
+    );
     assert_eq!(server.post_statements(&voiding(&target)).status(), 200);
     assert_eq!(server.get_statement(&target).status(), 404);
     let voided = server
-        .xapi(Method::GET, &format!("/xapi/statements?voidedStatementId={target}"))
+        .xapi(
+            Method::GET,
+            &format!("/xapi/statements?voidedStatementId={target}"),
+        )
         .send()
         .unwrap();
     assert_eq!(voided.status(), 200);
 
     let late = new_id();
-    assert_eq!(server.post_statements(&voiding(&late)).status(), 200, "unknown target is fine");
-    assert_eq!(server.put_statement(&late, &statement(&late, 2)).status(), 204);
+    assert_eq!(
+        server.post_statements(&voiding(&late)).status(),
+        200,
+        "unknown target is fine"
+    );
+    assert_eq!(
+        server.put_statement(&late, &statement(&late, 2)).status(),
+        204
+    );
     assert_eq!(server.get_statement(&late).status(), 404);
 }
 

@@ -100,17 +100,23 @@ impl Learnlog {
     }
 
     pub fn put_statement(&self, id: &str, body: &str) -> Response {
-        self.xapi(reqwest::Method::PUT, &format!("/xapi/statements?statementId={id}"))
-            .header("Content-Type", "application/json")
-            .body(body.to_owned())
-            .send()
-            .expect("PUT answers")
+        self.xapi(
+            reqwest::Method::PUT,
+            &format!("/xapi/statements?statementId={id}"),
+        )
+        .header("Content-Type", "application/json")
+        .body(body.to_owned())
+        .send()
+        .expect("PUT answers")
     }
 
     pub fn get_statement(&self, id: &str) -> Response {
-        self.xapi(reqwest::Method::GET, &format!("/xapi/statements?statementId={id}"))
-            .send()
-            .expect("GET answers")
+        self.xapi(
+            reqwest::Method::GET,
+            &format!("/xapi/statements?statementId={id}"),
+        )
+        .send()
+        .expect("GET answers")
     }
 
     /// Runs `learnlog <subcommand> --data-dir <dir> --partitions 4`; returns stdout.
@@ -122,7 +128,10 @@ impl Learnlog {
             .env("RUST_LOG", "warn")
             .output()
             .expect("learnlog runs");
-        assert!(output.status.success(), "learnlog {subcommand} failed: {output:?}");
+        assert!(
+            output.status.success(),
+            "learnlog {subcommand} failed: {output:?}"
+        );
         String::from_utf8(output.stdout).expect("utf-8 output")
     }
 }

@@ -37,7 +37,12 @@ impl Scope {
 impl Authenticated {
     /// Fails with 403 unless the credential has `scope`.
     pub fn require(&self, scope: Scope) -> Result<(), ApiError> {
-        if self.0.scopes.iter().any(|granted| scope.granted_by(granted)) {
+        if self
+            .0
+            .scopes
+            .iter()
+            .any(|granted| scope.granted_by(granted))
+        {
             Ok(())
         } else {
             Err(ApiError::Forbidden(scope.name()))

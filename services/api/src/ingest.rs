@@ -97,12 +97,19 @@ async fn is_known_duplicate(
     statement: &Value,
 ) -> Result<bool, ApiError> {
     let key = id.to_string();
-    let partition = state.log.partition_for(topics::STATEMENTS, key.as_bytes())?;
+    let partition = state
+        .log
+        .partition_for(topics::STATEMENTS, key.as_bytes())?;
     let end = state.log.high_watermark(topics::STATEMENTS, partition)?;
     if end > 0 {
         state
             .statements
-            .wait_folded(topics::STATEMENTS, partition, end - 1, state.limits.consistency_wait)
+            .wait_folded(
+                topics::STATEMENTS,
+                partition,
+                end - 1,
+                state.limits.consistency_wait,
+            )
             .await?;
     }
     let existing = match state.statement_reader.lookup(tenant, id)? {

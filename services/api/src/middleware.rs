@@ -60,7 +60,9 @@ pub async fn xapi_version(
         None | Some(None) => {
             let error = ApiError::BadRequest(match requested {
                 None => "header X-Experience-API-Version: required".into(),
-                Some(_) => "header X-Experience-API-Version: must be 1.0, 1.0.x, 2.0 or 2.0.x".into(),
+                Some(_) => {
+                    "header X-Experience-API-Version: must be 1.0, 1.0.x, 2.0 or 2.0.x".into()
+                }
             });
             let mut response = error.error_response();
             response.headers_mut().insert(

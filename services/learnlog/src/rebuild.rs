@@ -13,8 +13,7 @@ pub async fn rebuild(args: RebuildArgs) -> anyhow::Result<()> {
     for name in [StatementStore::NAME, CredentialStore::NAME] {
         let dir = projection_dir(&args.storage.data_dir, name);
         if dir.exists() {
-            std::fs::remove_dir_all(&dir)
-                .with_context(|| format!("removing {}", dir.display()))?;
+            std::fs::remove_dir_all(&dir).with_context(|| format!("removing {}", dir.display()))?;
         }
     }
     let started = Instant::now();

@@ -76,8 +76,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
 
 /// Resolves on SIGTERM or SIGINT.
 async fn wait_for_signal() -> anyhow::Result<()> {
-    let mut terminate =
-        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     tokio::select! {
         _ = terminate.recv() => {}
         result = tokio::signal::ctrl_c() => result?,

@@ -188,9 +188,11 @@ impl Projection {
 
     /// True once every partition has folded what the log held when it opened.
     pub fn is_ready(&self) -> bool {
-        self.inner.partitions.values().flatten().all(|progress| {
-            *progress.folded.borrow() >= progress.startup_high_watermark
-        })
+        self.inner
+            .partitions
+            .values()
+            .flatten()
+            .all(|progress| *progress.folded.borrow() >= progress.startup_high_watermark)
     }
 
     /// The newest instant (µs) up to which every event of `topic` is folded: `now`
@@ -281,7 +283,11 @@ impl Inner {
             return Ok(*self.progress(topic, partition)?.folded.borrow());
         };
         let next = last.offset + 1;
-        let last_time = envelopes.iter().flatten().last().map(|e| e.produced_at_micros);
+        let last_time = envelopes
+            .iter()
+            .flatten()
+            .last()
+            .map(|e| e.produced_at_micros);
 
         let committed = self.trees.as_slice().transaction(|trees| {
             rejected.set(0);
@@ -319,9 +325,13 @@ impl Inner {
         let undecodable = envelopes.iter().filter(|e| e.is_none()).count() as u64;
         let skipped = undecodable + rejected.get();
         let folded = records.len() as u64 - skipped;
-        metrics::EVENTS_FOLDED.with_label_values(&[name, topic]).inc_by(folded);
+        metrics::EVENTS_FOLDED
+            .with_label_values(&[name, topic])
+            .inc_by(folded);
         if skipped > 0 {
-            metrics::EVENTS_SKIPPED.with_label_values(&[name, topic]).inc_by(skipped);
+            metrics::EVENTS_SKIPPED
+                .with_label_values(&[name, topic])
+                .inc_by(skipped);
         }
         let progress = self.progress(topic, partition)?;
         if let Some(time) = last_time {
@@ -353,7 +363,13 @@ async fn fold_partition(
         let step = async {
             let records = inner
                 .log
-                .read(topic, partition, next, options.batch_records, options.batch_bytes)
+                .read(
+                    topic,
+                    partition,
+                    next,
+                    options.batch_records,
+                    options.batch_bytes,
+                )
                 .await?;
             if records.is_empty() {
                 inner

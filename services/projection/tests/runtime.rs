@@ -77,7 +77,9 @@ fn event(key: &str, at: i64) -> Record {
         tenant: "t".into(),
         key: key.into(),
         produced_at_micros: at,
-        event: Some(Event::CredentialRevoked(CredentialRevoked { key: key.into() })),
+        event: Some(Event::CredentialRevoked(CredentialRevoked {
+            key: key.into(),
+        })),
     };
     Record {
         key: key.as_bytes().to_vec(),
@@ -108,17 +110,25 @@ async fn run_to_end(projection: &Projection) {
 async fn reopened_projection_resumes_from_its_checkpoint_without_refolding() {
     let dir = tempfile::tempdir().unwrap();
     let log = open_log(dir.path());
-    log.append(TOPIC, (0..50).map(|i| event("a", i)).collect()).await.unwrap();
+    log.append(TOPIC, (0..50).map(|i| event("a", i)).collect())
+        .await
+        .unwrap();
     let projection = open_projection(dir.path(), &log);
     run_to_end(&projection).await;
     assert_eq!(count(&projection, "a"), 50);
     drop(projection);
 
-    log.append(TOPIC, (50..80).map(|i| event("a", i)).collect()).await.unwrap();
+    log.append(TOPIC, (50..80).map(|i| event("a", i)).collect())
+        .await
+        .unwrap();
     let projection = open_projection(dir.path(), &log);
     assert!(!projection.is_ready(), "30 events are not folded yet");
     run_to_end(&projection).await;
-    assert_eq!(count(&projection, "a"), 80, "each event folded exactly once");
+    assert_eq!(
+        count(&projection, "a"),
+        80,
+        "each event folded exactly once"
+    );
     assert!(projection.is_ready());
 }
 
@@ -138,7 +148,9 @@ async fn writers_read_the_outcome_recorded_at_their_position() {
         .wait_folded(TOPIC, last.partition, last.offset, Duration::from_secs(10))
         .await
         .unwrap();
-    let outcome = projection.outcome(TOPIC, last.partition, last.offset).unwrap();
+    let outcome = projection
+        .outcome(TOPIC, last.partition, last.offset)
+        .unwrap();
     assert_eq!(outcome, Some(3u64.to_be_bytes().to_vec()));
     cancel.cancel();
 }
@@ -151,7 +163,10 @@ async fn waiting_for_an_unwritten_offset_times_out() {
     let waited = projection
         .wait_folded(TOPIC, 0, 5, Duration::from_millis(50))
         .await;
-    assert!(matches!(waited, Err(learnlog_projection::Error::Timeout { .. })));
+    assert!(matches!(
+        waited,
+        Err(learnlog_projection::Error::Timeout { .. })
+    ));
 }
 
 #[tokio::test]
@@ -178,10 +193,16 @@ async fn consistent_through_is_now_when_caught_up_and_the_last_folded_event_when
     log.append(TOPIC, vec![event("d", 1_000)]).await.unwrap();
     let projection = open_projection(dir.path(), &log);
     run_to_end(&projection).await;
-    assert_eq!(projection.consistent_through_micros(TOPIC, 9_999).unwrap(), 9_999);
+    assert_eq!(
+        projection.consistent_through_micros(TOPIC, 9_999).unwrap(),
+        9_999
+    );
     // A new event on the same key's partition, not folded (the projection is stopped).
     log.append(TOPIC, vec![event("d", 2_000)]).await.unwrap();
-    assert_eq!(projection.consistent_through_micros(TOPIC, 9_999).unwrap(), 1_000);
+    assert_eq!(
+        projection.consistent_through_micros(TOPIC, 9_999).unwrap(),
+        1_000
+    );
 }
 
 #[tokio::test]

@@ -112,8 +112,10 @@ pub async fn get(
             ));
         }
     }
-    let (id, want_voided) = match (params.uuid("statementId")?, params.uuid("voidedStatementId")?)
-    {
+    let (id, want_voided) = match (
+        params.uuid("statementId")?,
+        params.uuid("voidedStatementId")?,
+    ) {
         (Some(id), None) => (id, false),
         (None, Some(id)) => (id, true),
         (Some(_), Some(_)) => {
@@ -128,7 +130,10 @@ pub async fn get(
         }
     };
     caught_up_for(&state, id).await;
-    match (state.statement_reader.lookup(caller.tenant(), id)?, want_voided) {
+    match (
+        state.statement_reader.lookup(caller.tenant(), id)?,
+        want_voided,
+    ) {
         (Lookup::Found(statement), false) | (Lookup::Voided(statement), true) => {
             Ok(statement_response(&statement))
         }

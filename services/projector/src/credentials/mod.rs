@@ -88,7 +88,9 @@ impl StoredCredential {
 
     fn decode(value: &[u8]) -> Option<Self> {
         let length = u16::from_be_bytes(value.get(..2)?.try_into().ok()?) as usize;
-        let tenant = std::str::from_utf8(value.get(2..2 + length)?).ok()?.to_owned();
+        let tenant = std::str::from_utf8(value.get(2..2 + length)?)
+            .ok()?
+            .to_owned();
         let issued = CredentialIssued::decode(value.get(2 + length..)?).ok()?;
         Some(Self { tenant, issued })
     }
@@ -123,8 +125,10 @@ impl CredentialReader {
             return Ok(None);
         };
         let expected = hash_secret(&stored.issued.secret_salt, secret);
-        Ok(secret::constant_time_eq(&expected, &stored.issued.secret_sha256)
-            .then(|| stored.credential()))
+        Ok(
+            secret::constant_time_eq(&expected, &stored.issued.secret_sha256)
+                .then(|| stored.credential()),
+        )
     }
 
     /// Every credential, by key.

@@ -56,9 +56,18 @@ impl Harness {
             key: key.to_string().into_bytes(),
             value: envelope.encode_to_vec(),
         };
-        let position = self.log.append(topics::STATEMENTS, vec![record]).await.unwrap()[0];
+        let position = self
+            .log
+            .append(topics::STATEMENTS, vec![record])
+            .await
+            .unwrap()[0];
         self.projection
-            .wait_folded(topics::STATEMENTS, position.partition, position.offset, Duration::from_secs(10))
+            .wait_folded(
+                topics::STATEMENTS,
+                position.partition,
+                position.offset,
+                Duration::from_secs(10),
+            )
             .await
             .unwrap();
         position
@@ -111,7 +120,10 @@ fn voiding(id: Uuid, target: Uuid) -> String {
 async fn first_submission_of_an_id_is_accepted_and_stored() {
     let store = Harness::new();
     let id = Uuid::new_v4();
-    assert_eq!(store.submit("t", id, &answered(id, 1)).await, Kind::Accepted);
+    assert_eq!(
+        store.submit("t", id, &answered(id, 1)).await,
+        Kind::Accepted
+    );
     let stored = store.reader.get("t", id).unwrap().expect("stored");
     assert_eq!(stored.json, answered(id, 1).into_bytes());
 }
@@ -122,7 +134,10 @@ async fn same_content_again_is_a_duplicate_and_changes_nothing() {
     let id = Uuid::new_v4();
     store.submit("t", id, &answered(id, 1)).await;
     let first = store.reader.get("t", id).unwrap();
-    assert_eq!(store.submit("t", id, &answered(id, 1)).await, Kind::Duplicate);
+    assert_eq!(
+        store.submit("t", id, &answered(id, 1)).await,
+        Kind::Duplicate
+    );
     assert_eq!(store.reader.get("t", id).unwrap(), first);
 }
 
@@ -131,7 +146,10 @@ async fn different_content_under_a_stored_id_is_a_conflict_and_keeps_the_first()
     let store = Harness::new();
     let id = Uuid::new_v4();
     store.submit("t", id, &answered(id, 1)).await;
-    assert_eq!(store.submit("t", id, &answered(id, 2)).await, Kind::Conflict);
+    assert_eq!(
+        store.submit("t", id, &answered(id, 2)).await,
+        Kind::Conflict
+    );
     let stored = store.reader.get("t", id).unwrap().unwrap();
     assert_eq!(stored.json, answered(id, 1).into_bytes());
 }
@@ -144,7 +162,10 @@ async fn voiding_works_whichever_event_arrives_first() {
     store.submit("t", voider, &voiding(voider, target)).await;
     assert_eq!(store.reader.lookup("t", target).unwrap(), Lookup::Missing);
     store.submit("t", target, &answered(target, 1)).await;
-    assert!(matches!(store.reader.lookup("t", target).unwrap(), Lookup::Voided(_)));
+    assert!(matches!(
+        store.reader.lookup("t", target).unwrap(),
+        Lookup::Voided(_)
+    ));
 }
 
 #[tokio::test]
@@ -153,10 +174,16 @@ async fn a_voiding_claim_without_its_stored_voiding_statement_voids_nothing() {
     let (target, voider) = (Uuid::new_v4(), Uuid::new_v4());
     store.submit("t", target, &answered(target, 1)).await;
     store.void_claim("t", target, voider).await;
-    assert!(matches!(store.reader.lookup("t", target).unwrap(), Lookup::Found(_)));
+    assert!(matches!(
+        store.reader.lookup("t", target).unwrap(),
+        Lookup::Found(_)
+    ));
     // The claimed voider id holds an ordinary statement: still nothing is voided.
     store.submit("t", voider, &answered(voider, 2)).await;
-    assert!(matches!(store.reader.lookup("t", target).unwrap(), Lookup::Found(_)));
+    assert!(matches!(
+        store.reader.lookup("t", target).unwrap(),
+        Lookup::Found(_)
+    ));
 }
 
 #[tokio::test]
@@ -167,7 +194,10 @@ async fn a_voiding_statement_is_never_voided() {
     store.submit("t", first, &voiding(first, target)).await;
     store.submit("t", second, &voiding(second, first)).await;
     store.void_claim("t", first, second).await;
-    assert!(matches!(store.reader.lookup("t", first).unwrap(), Lookup::Found(_)));
+    assert!(matches!(
+        store.reader.lookup("t", first).unwrap(),
+        Lookup::Found(_)
+    ));
 }
 
 #[tokio::test]
@@ -175,6 +205,12 @@ async fn tenants_do_not_see_each_other() {
     let store = Harness::new();
     let id = Uuid::new_v4();
     store.submit("district-a", id, &answered(id, 1)).await;
-    assert_eq!(store.reader.lookup("district-b", id).unwrap(), Lookup::Missing);
-    assert_eq!(store.submit("district-b", id, &answered(id, 2)).await, Kind::Accepted);
+    assert_eq!(
+        store.reader.lookup("district-b", id).unwrap(),
+        Lookup::Missing
+    );
+    assert_eq!(
+        store.submit("district-b", id, &answered(id, 2)).await,
+        Kind::Accepted
+    );
 }
