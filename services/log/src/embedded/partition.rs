@@ -95,17 +95,19 @@ impl Partition {
         let mut bytes = 0usize;
         let mut next = from;
         while next < end && out.len() < max_records {
-            let (file, path, position) = {
+            let (file, path, position, size) = {
                 let segments = self.segments();
                 let after = segments.list.partition_point(|s| s.base <= next);
                 let segment = &segments.list[after.saturating_sub(1)];
+                let position = segment.locate(next);
                 (
                     segment.file.clone(),
                     segment.path.clone(),
-                    segment.locate(next),
+                    position,
+                    segment.size,
                 )
             };
-            let mut reader = FrameReader::new(&file, position, READ_CHUNK_BYTES);
+            let mut reader = FrameReader::new(&file, position, size, READ_CHUNK_BYTES);
             let mut progressed = false;
             loop {
                 let scan = reader

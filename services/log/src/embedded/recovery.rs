@@ -97,7 +97,11 @@ pub(crate) fn recover_partition(dir: PathBuf, fsync: bool) -> Result<Partition> 
 fn scan_segment(segment: &mut Segment, is_last: bool, fsync: bool) -> Result<()> {
     let file = segment.file.clone();
     let path = segment.path.clone();
-    let mut reader = FrameReader::new(&file, 0, SCAN_CHUNK_BYTES);
+    let length = file
+        .metadata()
+        .map_err(|e| Error::io(format!("reading metadata of {}", path.display()), e))?
+        .len();
+    let mut reader = FrameReader::new(&file, 0, length, SCAN_CHUNK_BYTES);
     loop {
         let scan = reader
             .next_frame()
@@ -124,10 +128,6 @@ fn scan_segment(segment: &mut Segment, is_last: bool, fsync: bool) -> Result<()>
                 reason,
             });
         }
-        let length = file
-            .metadata()
-            .map_err(|e| Error::io(format!("reading metadata of {}", path.display()), e))?
-            .len();
         tracing::warn!(
             path = %path.display(),
             position,

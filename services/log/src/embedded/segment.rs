@@ -92,17 +92,22 @@ pub(crate) struct FrameReader<'a> {
     /// Index in `buf` of the next unread byte.
     start: usize,
     chunk: usize,
+    /// Bytes past this file position are never fetched (they are not whole records).
+    limit: u64,
     eof: bool,
 }
 
 impl<'a> FrameReader<'a> {
-    pub(crate) fn new(file: &'a File, position: u64, chunk: usize) -> Self {
+    /// Reads frames from `position` up to `limit` (the file length, or the end of the
+    /// records known to be whole), fetching at most `chunk` bytes ahead.
+    pub(crate) fn new(file: &'a File, position: u64, limit: u64, chunk: usize) -> Self {
         FrameReader {
             file,
             buf_pos: position,
             buf: Vec::new(),
             start: 0,
             chunk,
+            limit,
             eof: false,
         }
     }
@@ -121,7 +126,8 @@ impl<'a> FrameReader<'a> {
                 self.start = 0;
             }
             let have = self.buf.len();
-            let want = need.max(self.chunk);
+            let ahead = self.limit.saturating_sub(self.buf_pos + have as u64);
+            let want = need.max(self.chunk.min(have + ahead as usize));
             self.buf.resize(want, 0);
             let read = self
                 .file
