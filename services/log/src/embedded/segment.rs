@@ -250,3 +250,100 @@ impl Segment {
         after.checked_sub(1).map_or(0, |i| self.index[i].1)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::*;
+
+    fn file_with(bytes: &[u8]) -> File {
+        let mut file = tempfile::tempfile().unwrap();
+        file.write_all(bytes).unwrap();
+        file
+    }
+
+    fn scan_all(bytes: &[u8]) -> (Vec<Frame>, Scan) {
+        let file = file_with(bytes);
+        let mut reader = FrameReader::new(&file, 0, bytes.len() as u64, 7);
+        let mut frames = Vec::new();
+        loop {
+            match reader.next_frame().unwrap() {
+                Scan::Frame(frame) => frames.push(frame),
+                other => return (frames, other),
+            }
+        }
+    }
+
+    #[test]
+    fn frames_round_trip_through_a_file() {
+        let mut bytes = Vec::new();
+        encode_frame(&mut bytes, 7, b"key", b"value");
+        encode_frame(&mut bytes, 8, b"", &[0; 300]);
+        let (frames, end) = scan_all(&bytes);
+        assert!(matches!(end, Scan::End));
+        assert_eq!(frames.len(), 2);
+        assert_eq!(
+            (frames[0].offset, &frames[0].key[..], &frames[0].value[..]),
+            (7, &b"key"[..], &b"value"[..])
+        );
+        assert_eq!(frames[1].position, frames[0].len);
+        assert_eq!(frames[1].value.len(), 300);
+    }
+
+    #[test]
+    fn every_torn_prefix_of_a_frame_is_invalid() {
+        let mut bytes = Vec::new();
+        encode_frame(&mut bytes, 0, b"k", b"v");
+        let whole = bytes.len();
+        encode_frame(&mut bytes, 1, b"key", b"a longer value");
+        for cut in whole + 1..bytes.len() {
+            let (frames, end) = scan_all(&bytes[..cut]);
+            assert_eq!(frames.len(), 1, "cut at {cut}");
+            assert!(
+                matches!(end, Scan::Invalid { position, .. } if position == whole as u64),
+                "cut at {cut}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_flipped_bit_is_detected() {
+        let mut bytes = Vec::new();
+        encode_frame(&mut bytes, 3, b"key", b"value");
+        for byte in 0..bytes.len() {
+            for bit in 0..8 {
+                let mut damaged = bytes.clone();
+                damaged[byte] ^= 1 << bit;
+                let (frames, end) = scan_all(&damaged);
+                assert!(frames.is_empty(), "byte {byte} bit {bit}");
+                assert!(matches!(end, Scan::Invalid { .. }), "byte {byte} bit {bit}");
+            }
+        }
+    }
+
+    #[test]
+    fn file_names_carry_the_base_offset() {
+        assert_eq!(file_name(42), "00000000000000000042.log");
+        assert_eq!(parse_file_name("00000000000000000042.log"), Some(42));
+        assert_eq!(parse_file_name("42.log"), None);
+        assert_eq!(parse_file_name("00000000000000000042.tmp"), None);
+    }
+
+    #[test]
+    fn the_sparse_index_finds_the_last_entry_at_or_before_an_offset() {
+        let file = file_with(&[]);
+        let mut segment = Segment::new(100, PathBuf::from("x"), file);
+        for offset in 100..200 {
+            segment.note_record(offset, 1000);
+        }
+        assert_eq!(segment.locate(100), 0);
+        assert!(segment.locate(150) <= 50 * 1000);
+        assert!(
+            segment.locate(150) >= 45 * 1000,
+            "index entries are at most ~4 KiB apart"
+        );
+        assert_eq!(segment.next_offset, 200);
+        assert_eq!(segment.size, 100_000);
+    }
+}
