@@ -3,7 +3,8 @@
 mod about;
 mod ops;
 mod params;
-mod statements;
+mod statement_reads;
+mod statement_writes;
 
 use crate::middleware;
 use actix_web::middleware::from_fn;
@@ -26,10 +27,10 @@ pub fn configure(config: &mut web::ServiceConfig) {
                 .service(
                     web::resource("/statements")
                         .wrap(from_fn(middleware::consistent_through))
-                        .route(web::post().to(statements::post))
-                        .route(web::put().to(statements::put))
-                        .route(web::get().to(statements::get))
-                        .route(web::head().to(statements::get)),
+                        .route(web::post().to(statement_writes::post))
+                        .route(web::put().to(statement_writes::put))
+                        .route(web::get().to(statement_reads::get))
+                        .route(web::head().to(statement_reads::get)),
                 ),
         );
 }
