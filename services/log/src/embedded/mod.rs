@@ -1,6 +1,7 @@
 //! The embedded backend: topics as directories of append-only segment files in one data
-//! directory, written by one group-committing writer thread, read with `pread` on the
-//! blocking pool. Needs no server; the default for `learnlog serve`.
+//! directory, written by one group-committing writer thread, read with `pread` (on the
+//! calling task for the hot tail of a partition, on the blocking pool otherwise). Needs
+//! no server; the default for `learnlog serve`.
 //!
 //! - [`segment`]: record framing, frame reader, sparse index.
 //! - [`partition`]: a partition's segments, high watermark and read path.
@@ -183,9 +184,12 @@ impl EmbeddedLog {
         max_bytes: usize,
     ) -> Result<Vec<StoredRecord>> {
         let topic = self.topic(topic)?;
-        let high_watermark = topic.partition(partition)?.high_watermark();
-        if from >= high_watermark || max_records == 0 {
+        let part = topic.partition(partition)?;
+        if from >= part.high_watermark() || max_records == 0 {
             return Ok(Vec::new());
+        }
+        if part.is_hot(from) {
+            return part.read(from, max_records, max_bytes);
         }
         tokio::task::spawn_blocking(move || {
             topic.partitions[partition as usize].read(from, max_records, max_bytes)

@@ -17,6 +17,10 @@ use crate::{Error, Result, StoredRecord};
 
 /// Bytes fetched per `pread` when serving reads.
 const READ_CHUNK_BYTES: usize = 64 * 1024;
+/// A read that starts within this many bytes of the end of the active segment is served
+/// on the calling task: those bytes were just written, so they are in the page cache and
+/// copying them costs tens of microseconds, less than a hop to the blocking pool.
+const HOT_TAIL_BYTES: u64 = 128 * 1024;
 
 /// A partition's segments, oldest first; the last one is being appended to.
 #[derive(Debug)]
@@ -81,6 +85,14 @@ impl Partition {
 
     pub(crate) fn subscribe(&self) -> watch::Receiver<u64> {
         self.high_watermark.subscribe()
+    }
+
+    /// Whether a read from `from` touches only the hot tail of the active segment (see
+    /// [`HOT_TAIL_BYTES`]), so it may run without `spawn_blocking`.
+    pub(crate) fn is_hot(&self, from: u64) -> bool {
+        let mut segments = self.segments();
+        let active = segments.active();
+        from >= active.base && active.size - active.locate(from) <= HOT_TAIL_BYTES
     }
 
     /// Reads durable records from `from`; see `EventLog::read` for the limits. Blocking.

@@ -150,22 +150,29 @@ impl Writer {
     }
 
     /// Writes one partition's frames, rolling segments at `segment_bytes`.
+    ///
+    /// The writer is the only thread that changes a partition's segments, so it holds the
+    /// lock only to look at and update them, never across a `pwrite` or fsync: readers
+    /// locating an offset are not held up by I/O.
     fn write(
         &self,
         pending: &Pending,
         to_sync: &mut Vec<(Arc<File>, std::path::PathBuf)>,
     ) -> Result<()> {
         let partition = &pending.topic.partitions[pending.partition as usize];
-        let mut segments = partition.segments();
         let frames = &pending.frames;
         let mut i = 0;
         while i < frames.len() {
-            let segment = segments.active();
+            let (file, path, size) = {
+                let mut segments = partition.segments();
+                let active = segments.active();
+                (active.file.clone(), active.path.clone(), active.size)
+            };
             let mut end = i;
             let mut run = 0;
             while end < frames.len() {
                 let len = frames[end].len;
-                if segment.size + run > 0 && segment.size + run + len > self.segment_bytes {
+                if size + run > 0 && size + run + len > self.segment_bytes {
                     break;
                 }
                 run += len;
@@ -174,32 +181,31 @@ impl Writer {
             if end == i {
                 // The active segment is full: make it durable before its successor exists.
                 if self.fsync {
-                    self.sync(&segment.file, &segment.path)?;
+                    self.sync(&file, &path)?;
                 }
-                to_sync.retain(|(file, _)| !Arc::ptr_eq(file, &segment.file));
+                to_sync.retain(|(synced, _)| !Arc::ptr_eq(synced, &file));
                 let next = Segment::create(&partition.dir, frames[i].offset)?;
                 if self.fsync {
                     self.sync(&next.file, &next.path)?;
                     sync_dir(&partition.dir)?;
                     self.counters.fsynced();
                 }
-                segments.list.push(next);
+                partition.segments().list.push(next);
                 continue;
             }
             let start = frames[i].start;
             let stop = frames[end - 1].start + frames[end - 1].len as usize;
-            segment
-                .file
-                .write_all_at(&pending.buf[start..stop], segment.size)
-                .map_err(|e| Error::io(format!("writing {}", segment.path.display()), e))?;
-            for frame in &frames[i..end] {
-                segment.note_record(frame.offset, frame.len);
-            }
-            if !to_sync
-                .iter()
-                .any(|(file, _)| Arc::ptr_eq(file, &segment.file))
+            file.write_all_at(&pending.buf[start..stop], size)
+                .map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
             {
-                to_sync.push((segment.file.clone(), segment.path.clone()));
+                let mut segments = partition.segments();
+                let active = segments.active();
+                for frame in &frames[i..end] {
+                    active.note_record(frame.offset, frame.len);
+                }
+            }
+            if !to_sync.iter().any(|(synced, _)| Arc::ptr_eq(synced, &file)) {
+                to_sync.push((file, path));
             }
             i = end;
         }
