@@ -3,12 +3,14 @@
 //! calling task for the hot tail of a partition, on the blocking pool otherwise). Needs
 //! no server; the default for `learnlog serve`.
 //!
-//! - [`segment`]: record framing, frame reader, sparse index.
+//! - [`frame`]: record framing and the frame reader.
+//! - [`segment`]: segment files and their sparse index.
 //! - [`partition`]: a partition's segments, high watermark and read path.
 //! - [`topic`]: topic names, `meta`, durable creation.
 //! - [`recovery`]: rebuilding partitions on open, torn-tail truncation.
 //! - [`writer`]: the writer thread and group commit.
 
+mod frame;
 mod partition;
 mod recovery;
 mod segment;

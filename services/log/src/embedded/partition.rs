@@ -12,7 +12,8 @@ use std::sync::{Mutex, MutexGuard};
 
 use tokio::sync::watch;
 
-use super::segment::{FrameReader, Scan, Segment};
+use super::frame::{FrameReader, Scan};
+use super::segment::Segment;
 use crate::{Error, Result, StoredRecord};
 
 /// Bytes fetched per `pread` when serving reads.

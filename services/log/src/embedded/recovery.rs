@@ -14,8 +14,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use super::frame::{FrameReader, Scan};
 use super::partition::Partition;
-use super::segment::{self, FrameReader, Scan, Segment};
+use super::segment::{self, Segment};
 use super::topic::{self, Topic};
 use crate::{Error, Result};
 

@@ -19,7 +19,8 @@ use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot};
 
-use super::segment::{encode_frame, Segment};
+use super::frame::encode_frame;
+use super::segment::Segment;
 use super::topic::{sync_dir, Topic};
 use crate::stats::Counters;
 use crate::{Error, Position, Record, Result};
