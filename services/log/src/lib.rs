@@ -65,6 +65,12 @@ pub struct EventLog {
     backend: Backend,
 }
 
+// Handles are shared across tasks and threads.
+const _: fn() = || {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<EventLog>();
+};
+
 /// The backends behind [`EventLog`], chosen by URL (tansu's storage enum). A Kafka
 /// variant joins this enum; every method dispatches with an exhaustive match.
 #[derive(Clone)]
