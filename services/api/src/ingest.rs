@@ -15,9 +15,9 @@ use chrono::{DateTime, SubsecRound, Utc};
 use learnlog_log::{Position, Record};
 use learnlog_projector::statements::Lookup;
 use learnlog_proto::v1::{envelope::Event, statement_outcome::Kind, Envelope, StatementOutcome};
-use learnlog_proto::v1::{StatementSubmitted, StatementVoided};
+use learnlog_proto::v1::{AttachmentContent, StatementSubmitted, StatementVoided};
 use learnlog_proto::{topics, Message};
-use learnlog_xapi::{StoredFields, XapiVersion};
+use learnlog_xapi::{AttachmentPart, StoredFields, XapiVersion};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -28,6 +28,29 @@ struct Submission {
     voids: Option<Uuid>,
     /// Already stored with equivalent content: acknowledged without appending.
     duplicate: bool,
+    /// Raw data of the attachments this statement declares, once per sha2.
+    attachments: Vec<AttachmentContent>,
+}
+
+/// The received parts a statement's attachments refer to, once per sha2.
+fn attachment_contents(statement: &Value, parts: &[AttachmentPart]) -> Vec<AttachmentContent> {
+    let mut contents: Vec<AttachmentContent> = Vec::new();
+    let declared = statement["attachments"].as_array().into_iter().flatten();
+    for sha2 in declared.filter_map(|attachment| attachment["sha2"].as_str()) {
+        let part = parts
+            .iter()
+            .find(|part| part.sha2.eq_ignore_ascii_case(sha2));
+        if let Some(part) = part {
+            if !contents.iter().any(|c| c.sha2.eq_ignore_ascii_case(sha2)) {
+                contents.push(AttachmentContent {
+                    sha2: sha2.to_ascii_lowercase(),
+                    content_type: part.content_type.clone(),
+                    data: part.data.clone(),
+                });
+            }
+        }
+    }
+    contents
 }
 
 /// Stores a validated batch; returns the ids in input order.
@@ -36,6 +59,7 @@ pub async fn submit(
     caller: &Authenticated,
     version: XapiVersion,
     statements: Vec<Value>,
+    parts: &[AttachmentPart],
     put_id: Option<Uuid>,
 ) -> Result<Vec<Uuid>, ApiError> {
     let stored = Utc::now().trunc_subsecs(3);
@@ -58,6 +82,7 @@ pub async fn submit(
             None => false,
         };
         submissions.push(Submission {
+            attachments: attachment_contents(&statement, parts),
             id,
             voids: learnlog_xapi::voided_target(&statement),
             json: serde_json::to_vec(&statement)
@@ -157,6 +182,7 @@ fn records(
             statement_json: submission.json.clone(),
             stored_micros,
             xapi_version: version.header_value().to_owned(),
+            attachments: submission.attachments.clone(),
         });
         records.push(Record {
             key: key.clone().into_bytes(),

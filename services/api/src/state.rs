@@ -3,6 +3,7 @@
 
 use learnlog_log::EventLog;
 use learnlog_projection::Projection;
+use learnlog_projector::attachments::AttachmentReader;
 use learnlog_projector::credentials::CredentialReader;
 use learnlog_projector::statements::StatementReader;
 use learnlog_xapi::XapiVersion;
@@ -37,9 +38,18 @@ pub struct AppState {
     pub statement_reader: StatementReader,
     pub credentials: Projection,
     pub credential_reader: CredentialReader,
+    pub attachments: Projection,
+    pub attachment_reader: AttachmentReader,
     pub limits: Limits,
     /// `homePage` of the authority account assigned to stored statements.
     pub authority_home_page: String,
     /// Version announced on responses to requests that negotiated none.
     pub default_version: XapiVersion,
+}
+
+impl AppState {
+    /// Every projection the API reads, for readiness.
+    pub fn projections(&self) -> Vec<&Projection> {
+        vec![&self.statements, &self.credentials, &self.attachments]
+    }
 }

@@ -4,6 +4,7 @@ use crate::cli::StorageArgs;
 use anyhow::Context;
 use learnlog_log::{EmbeddedOptions, EventLog};
 use learnlog_projection::{Fold, Projection, ProjectionOptions};
+use learnlog_projector::attachments::AttachmentStore;
 use learnlog_projector::credentials::CredentialStore;
 use learnlog_projector::statements::StatementStore;
 use learnlog_proto::topics;
@@ -16,11 +17,12 @@ pub struct Node {
     pub log: EventLog,
     pub statements: Projection,
     pub credentials: Projection,
+    pub attachments: Projection,
 }
 
-/// The directory holding one projection's state.
-pub fn projection_dir(data_dir: &Path, name: &str) -> PathBuf {
-    data_dir.join("projections").join(name)
+/// The directory holding every projection's state.
+pub fn projections_dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("projections")
 }
 
 impl Node {
@@ -38,19 +40,21 @@ impl Node {
         log.ensure_topic(topics::CREDENTIALS, 1)
             .context("creating the credentials topic")?;
         let open = |fold: Arc<dyn Fold>| {
-            let dir = projection_dir(&storage.data_dir, fold.name());
+            let dir = projections_dir(&storage.data_dir).join(fold.name());
             Projection::open(&dir, log.clone(), fold, ProjectionOptions::default())
                 .with_context(|| format!("opening projection state in {}", dir.display()))
         };
         Ok(Self {
             statements: open(Arc::new(StatementStore))?,
             credentials: open(Arc::new(CredentialStore))?,
+            attachments: open(Arc::new(AttachmentStore))?,
             log,
         })
     }
 
-    pub fn projections(&self) -> [&Projection; 2] {
-        [&self.statements, &self.credentials]
+    /// Every projection of the node.
+    pub fn projections(&self) -> Vec<&Projection> {
+        vec![&self.statements, &self.credentials, &self.attachments]
     }
 
     /// Starts folding every projection until `cancel` fires.

@@ -2,19 +2,15 @@
 //! `learnlog digest`: fingerprint every projection's state.
 
 use crate::cli::RebuildArgs;
-use crate::node::{projection_dir, Node};
+use crate::node::{projections_dir, Node};
 use anyhow::Context;
-use learnlog_projector::credentials::CredentialStore;
-use learnlog_projector::statements::StatementStore;
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 
 pub async fn rebuild(args: RebuildArgs) -> anyhow::Result<()> {
-    for name in [StatementStore::NAME, CredentialStore::NAME] {
-        let dir = projection_dir(&args.storage.data_dir, name);
-        if dir.exists() {
-            std::fs::remove_dir_all(&dir).with_context(|| format!("removing {}", dir.display()))?;
-        }
+    let dir = projections_dir(&args.storage.data_dir);
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).with_context(|| format!("removing {}", dir.display()))?;
     }
     let started = Instant::now();
     let node = Node::open(&args.storage)?;
@@ -28,10 +24,10 @@ pub async fn rebuild(args: RebuildArgs) -> anyhow::Result<()> {
     }
     cancel.cancel();
     node.shut_down(tasks).await?;
+    let names: Vec<&str> = node.projections().iter().map(|p| p.name()).collect();
     println!(
-        "rebuilt {} and {} in {:.1}s",
-        StatementStore::NAME,
-        CredentialStore::NAME,
+        "rebuilt {} in {:.1}s",
+        names.join(", "),
         started.elapsed().as_secs_f64()
     );
     Ok(())

@@ -11,6 +11,7 @@ use crate::credentials;
 use crate::node::Node;
 use anyhow::Context;
 use learnlog_api::{ApiServer, AppState, Limits, ServerOptions};
+use learnlog_projector::attachments::AttachmentReader;
 use learnlog_projector::credentials::CredentialReader;
 use learnlog_projector::statements::StatementReader;
 use learnlog_xapi::XapiVersion;
@@ -35,6 +36,8 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         statements: node.statements.clone(),
         credential_reader: CredentialReader::new(node.credentials.db())?,
         credentials: node.credentials.clone(),
+        attachment_reader: AttachmentReader::new(node.attachments.db())?,
+        attachments: node.attachments.clone(),
         limits: Limits {
             max_body_bytes: args.max_body_bytes,
             max_batch_statements: args.max_batch,

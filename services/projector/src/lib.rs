@@ -5,6 +5,7 @@
 //! trees. This crate must not append to the log or read the wall clock: producers live
 //! in the API, time comes from events.
 
+pub mod attachments;
 pub mod credentials;
 pub mod statements;
 

@@ -11,7 +11,8 @@ pub async fn healthz() -> HttpResponse {
 
 /// Ready once every projection has folded what the log held at start.
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    let pending: Vec<&str> = [&state.statements, &state.credentials]
+    let pending: Vec<&str> = state
+        .projections()
         .into_iter()
         .filter(|projection| !projection.is_ready())
         .map(|projection| projection.name())

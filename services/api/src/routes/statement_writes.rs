@@ -8,6 +8,7 @@ use crate::middleware::Negotiated;
 use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
+use learnlog_xapi::AttachmentPart;
 
 /// `POST /xapi/statements`: one statement or an array; answers the ids in order.
 pub async fn post(
@@ -19,13 +20,21 @@ pub async fn post(
 ) -> Result<HttpResponse, ApiError> {
     Params::parse(request.query_string(), &[])?;
     caller.require(Scope::StatementsWrite)?;
-    let statements = parse_body(&state, &request, &body, version)?;
-    if statements.len() > state.limits.max_batch_statements {
+    let body = parse_body(&state, &request, &body, version)?;
+    if body.statements.len() > state.limits.max_batch_statements {
         return Err(ApiError::PayloadTooLarge {
             limit: state.limits.max_batch_statements,
         });
     }
-    let ids = ingest::submit(&state, &caller, version.0, statements, None).await?;
+    let ids = ingest::submit(
+        &state,
+        &caller,
+        version.0,
+        body.statements,
+        &body.parts,
+        None,
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(ids))
 }
 
@@ -42,44 +51,99 @@ pub async fn put(
         .uuid("statementId")?
         .ok_or_else(|| ApiError::BadRequest("query parameter statementId: required".into()))?;
     caller.require(Scope::StatementsWrite)?;
-    if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+    let body = parse_body(&state, &request, &body, version)?;
+    if body.statements.len() != 1 {
         return Err(ApiError::BadRequest(
             "body: PUT takes one statement object, not an array".into(),
         ));
     }
-    let statements = parse_body(&state, &request, &body, version)?;
-    if let Some(body_id) = statements.first().and_then(learnlog_xapi::statement_id) {
+    if let Some(body_id) = body
+        .statements
+        .first()
+        .and_then(learnlog_xapi::statement_id)
+    {
         if body_id != id {
             return Err(ApiError::BadRequest(format!(
                 "id: {body_id} differs from query parameter statementId {id}"
             )));
         }
     }
-    ingest::submit(&state, &caller, version.0, statements, Some(id)).await?;
+    ingest::submit(
+        &state,
+        &caller,
+        version.0,
+        body.statements,
+        &body.parts,
+        Some(id),
+    )
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// A statement request body, split: the statements and any attachment parts.
+struct Body {
+    statements: Vec<serde_json::Value>,
+    parts: Vec<AttachmentPart>,
+}
+
+/// Parses `application/json` or `multipart/mixed` bodies (XAPI.md §3.6), checking
+/// that attachments and parts match and that signatures hold.
 fn parse_body(
     state: &AppState,
     request: &HttpRequest,
     body: &[u8],
     version: Negotiated,
-) -> Result<Vec<serde_json::Value>, ApiError> {
+) -> Result<Body, ApiError> {
+    if body.len() > state.limits.max_body_bytes {
+        return Err(ApiError::PayloadTooLarge {
+            limit: state.limits.max_body_bytes,
+        });
+    }
     let content_type = request
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
         .unwrap_or("");
     let media_type = content_type.split(';').next().unwrap_or("").trim();
-    if !media_type.eq_ignore_ascii_case("application/json") {
-        return Err(ApiError::UnsupportedMediaType(format!(
-            "header Content-Type: must be application/json, not {content_type:?}"
-        )));
-    }
-    if body.len() > state.limits.max_body_bytes {
-        return Err(ApiError::PayloadTooLarge {
-            limit: state.limits.max_body_bytes,
+    if media_type.eq_ignore_ascii_case("application/json") {
+        let statements = learnlog_xapi::parse_statement_batch(body, version.0)?;
+        for (index, statement) in statements.iter().enumerate() {
+            require_file_urls(statement, index)?;
+        }
+        return Ok(Body {
+            statements,
+            parts: Vec::new(),
         });
     }
-    Ok(learnlog_xapi::parse_statement_batch(body, version.0)?)
+    if media_type.eq_ignore_ascii_case("multipart/mixed") {
+        let multipart = learnlog_xapi::parse_multipart(content_type, body)?;
+        let statements =
+            learnlog_xapi::parse_statement_batch(&multipart.statements_json, version.0)?;
+        learnlog_xapi::check_attachments(&statements, &multipart.parts)?;
+        for statement in &statements {
+            learnlog_xapi::check_signatures(statement, &multipart.parts)?;
+        }
+        return Ok(Body {
+            statements,
+            parts: multipart.parts,
+        });
+    }
+    Err(ApiError::UnsupportedMediaType(format!(
+        "header Content-Type: must be application/json or multipart/mixed, not {content_type:?}"
+    )))
+}
+
+/// With `application/json` there is no room for raw data: every attachment must
+/// point to it with `fileUrl`.
+fn require_file_urls(statement: &serde_json::Value, index: usize) -> Result<(), ApiError> {
+    let attachments = statement["attachments"].as_array().into_iter().flatten();
+    for (position, attachment) in attachments.enumerate() {
+        if attachment.get("fileUrl").is_none() {
+            return Err(ApiError::BadRequest(format!(
+                "statements[{index}].attachments[{position}].fileUrl: required unless the \
+                 data is sent as a multipart/mixed part"
+            )));
+        }
+    }
+    Ok(())
 }
