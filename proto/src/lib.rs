@@ -17,4 +17,6 @@ pub mod topics {
     pub const STATEMENTS: &str = "statements";
     /// Credential changes, keyed by credential key.
     pub const CREDENTIALS: &str = "credentials";
+    /// xAPI document writes and deletes, keyed by a hash of tenant and document set.
+    pub const DOCUMENTS: &str = "documents";
 }
