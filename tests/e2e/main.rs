@@ -1,6 +1,7 @@
 //! End-to-end tests: each starts the real `learnlog` binary on port 0 with a
 //! temporary data directory and talks xAPI to it over loopback HTTP.
 
+mod agents_activities;
 mod attachments;
 mod durability;
 mod operations;

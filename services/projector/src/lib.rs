@@ -5,6 +5,8 @@
 //! trees. This crate must not append to the log or read the wall clock: producers live
 //! in the API, time comes from events.
 
+pub mod activities;
+pub mod agents;
 pub mod attachments;
 pub mod credentials;
 pub mod statements;

@@ -1,6 +1,8 @@
 //! The routes of the API, one module per resource.
 
 mod about;
+mod activities;
+mod agents;
 mod ops;
 mod params;
 mod statement_reads;
@@ -19,6 +21,16 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .service(
             web::scope("/xapi")
                 .wrap(from_fn(middleware::xapi_version))
+                .service(
+                    web::resource("/activities")
+                        .route(web::get().to(activities::get))
+                        .route(web::head().to(activities::get)),
+                )
+                .service(
+                    web::resource("/agents")
+                        .route(web::get().to(agents::get))
+                        .route(web::head().to(agents::get)),
+                )
                 .service(
                     web::resource("/about")
                         .route(web::get().to(about::get))

@@ -49,7 +49,13 @@ impl Fold for StatementStore {
     }
 
     fn trees(&self) -> &'static [&'static str] {
-        &[BY_ID, BY_STORED, VOIDING]
+        &[
+            BY_ID,
+            BY_STORED,
+            VOIDING,
+            crate::activities::DEFINITIONS,
+            crate::agents::PERSONS,
+        ]
     }
 
     fn apply(
@@ -86,6 +92,7 @@ impl Fold for StatementStore {
                             .tree(BY_STORED)
                             .insert(codec::stored_key(&event.tenant, &statement), id.as_bytes())?;
                         by_id.insert(key, statement.encode())?;
+                        crate::activities::record_statement(trees, &event.tenant, &statement)?;
                         Kind::Accepted
                     }
                 };
