@@ -3,6 +3,7 @@
 
 mod agents_activities;
 mod attachments;
+mod compatibility;
 mod durability;
 mod operations;
 mod statements;

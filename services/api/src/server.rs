@@ -49,6 +49,8 @@ impl ApiServer {
                 // Bodies above the limit are refused before they are buffered;
                 // handlers also check, to answer 413 with an xAPI error body.
                 .app_data(web::PayloadConfig::new(limit + 1))
+                .wrap(from_fn(middleware::alternate_syntax))
+                .wrap(from_fn(middleware::cors))
                 .wrap(from_fn(middleware::http_metrics))
                 .configure(routes::configure)
         })

@@ -1,5 +1,12 @@
 //! Request middleware: xAPI version negotiation and its response header, the
-//! consistency header of /statements, and HTTP metrics.
+//! consistency header of /statements, and HTTP metrics; CORS and the 1.0.3
+//! alternate request syntax in their own modules.
+
+mod alternate_syntax;
+mod cors;
+
+pub use alternate_syntax::alternate_syntax;
+pub use cors::cors;
 
 use crate::error::ApiError;
 use crate::metrics;
@@ -111,10 +118,12 @@ pub async fn http_metrics(
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
     let method = request.method().to_string();
-    let route = request
+    let response = next.call(request).await?;
+    // Routing has happened by now, so the matched pattern is known.
+    let route = response
+        .request()
         .match_pattern()
         .unwrap_or_else(|| "unmatched".to_owned());
-    let response = next.call(request).await?;
     let status = response.status().as_u16().to_string();
     metrics::HTTP_REQUESTS
         .with_label_values(&[&method, &route, &status])
