@@ -10,11 +10,19 @@
 //! the voiding statement. The fold records the claim; the reader confirms it against
 //! the stored voiding statement, so the target and the voiding statement may arrive in
 //! either order and a rejected voiding statement voids nothing.
+//!
+//! Queries: the fold maintains one secondary index per filter in the same transaction
+//! as the statement (see `index`), and [`StatementReader::query`] range-scans them in
+//! stored order (see `query`).
 
 mod codec;
+mod index;
+mod query;
 mod reader;
 
-pub use codec::StoredStatement;
+pub use codec::{StorePosition, StoredStatement};
+pub use index::{own_entries, ref_target, Entry, IndexKind};
+pub use query::{Page, StatementQuery, MAX_LIMIT};
 pub use reader::{Lookup, StatementReader};
 
 use learnlog_projection::{Fold, FoldError, FoldTrees, Folded};
@@ -55,6 +63,13 @@ impl Fold for StatementStore {
             VOIDING,
             crate::activities::DEFINITIONS,
             crate::agents::PERSONS,
+            index::BY_AGENT,
+            index::BY_RELATED_AGENT,
+            index::BY_VERB,
+            index::BY_ACTIVITY,
+            index::BY_RELATED_ACTIVITY,
+            index::BY_REGISTRATION,
+            index::REFS,
         ]
     }
 
@@ -93,6 +108,7 @@ impl Fold for StatementStore {
                             .insert(codec::stored_key(&event.tenant, &statement), id.as_bytes())?;
                         by_id.insert(key, statement.encode())?;
                         crate::activities::record_statement(trees, &event.tenant, &statement)?;
+                        index::index_accepted(trees, &event.tenant, id, &statement)?;
                         Kind::Accepted
                     }
                 };
@@ -133,3 +149,6 @@ fn same_statement(a: &[u8], b: &[u8]) -> bool {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod query_tests;

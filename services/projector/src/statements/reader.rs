@@ -1,7 +1,8 @@
 //! Reading the statement store.
 
 use super::codec::{self, StoredStatement};
-use super::{BY_ID, VOIDING};
+use super::index::IndexKind;
+use super::{BY_ID, BY_STORED, VOIDING};
 use crate::{Error, Result};
 use uuid::Uuid;
 
@@ -20,16 +21,33 @@ pub enum Lookup {
 #[derive(Clone)]
 pub struct StatementReader {
     by_id: sled::Tree,
+    pub(super) by_stored: sled::Tree,
     voiding: sled::Tree,
+    /// The secondary indexes, in [`IndexKind::ALL`] order.
+    indexes: Vec<sled::Tree>,
 }
 
 impl StatementReader {
     /// A reader over the statement store projection's database.
     pub fn new(db: &sled::Db) -> Result<Self> {
+        let mut indexes = Vec::with_capacity(IndexKind::ALL.len());
+        for kind in IndexKind::ALL {
+            indexes.push(db.open_tree(kind.tree())?);
+        }
         Ok(Self {
             by_id: db.open_tree(BY_ID)?,
+            by_stored: db.open_tree(BY_STORED)?,
             voiding: db.open_tree(VOIDING)?,
+            indexes,
         })
+    }
+
+    pub(super) fn index(&self, kind: IndexKind) -> &sled::Tree {
+        let at = IndexKind::ALL
+            .iter()
+            .position(|k| *k == kind)
+            .unwrap_or_default();
+        &self.indexes[at]
     }
 
     /// The stored statement with this id, voided or not.
@@ -57,11 +75,20 @@ impl StatementReader {
 
     /// A statement is voided when it is not itself a voiding statement and a stored
     /// voiding statement targets it.
-    fn is_voided(&self, tenant: &str, id: Uuid, statement: &StoredStatement) -> Result<bool> {
-        if voided_target(&statement.json).is_some() {
+    pub(super) fn is_voided(
+        &self,
+        tenant: &str,
+        id: Uuid,
+        statement: &StoredStatement,
+    ) -> Result<bool> {
+        let mut claims = self
+            .voiding
+            .scan_prefix(codec::id_key(tenant, id))
+            .peekable();
+        if claims.peek().is_none() || voided_target(&statement.json).is_some() {
             return Ok(false);
         }
-        for claim in self.voiding.scan_prefix(codec::id_key(tenant, id)) {
+        for claim in claims {
             let (key, _) = claim?;
             let voiding = key
                 .get(key.len() - 16..)

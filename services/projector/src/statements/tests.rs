@@ -79,6 +79,7 @@ impl Harness {
             statement_json: json.as_bytes().to_vec(),
             stored_micros: 1_700_000_000_000_000,
             xapi_version: "2.0.0".into(),
+            ..StatementSubmitted::default()
         });
         let position = self.append(tenant, id, event).await;
         let outcome = self
