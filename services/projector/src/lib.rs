@@ -9,6 +9,7 @@ pub mod activities;
 pub mod agents;
 pub mod attachments;
 pub mod credentials;
+pub mod documents;
 pub mod statements;
 
 /// Errors of projection readers.
