@@ -6,5 +6,6 @@ mod attachments;
 mod compatibility;
 mod durability;
 mod operations;
+mod statement_queries;
 mod statements;
 mod support;

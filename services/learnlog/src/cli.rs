@@ -34,6 +34,8 @@ pub enum Command {
     /// Run it with the server stopped. Two data directories that folded the same
     /// events print the same digests.
     Digest(RebuildArgs),
+    /// Create, list and revoke credentials on a running server (its admin API).
+    Credentials(crate::credentials_cli::CredentialsArgs),
 }
 
 /// Where the data lives.

@@ -3,8 +3,7 @@
 use crate::node::Node;
 use anyhow::Context;
 use learnlog_log::Record;
-use learnlog_projector::credentials::{hash_secret, new_secret, CredentialReader};
-use learnlog_proto::v1::{envelope::Event, CredentialIssued, Envelope};
+use learnlog_projector::credentials::{self, new_secret, CredentialReader};
 use learnlog_proto::{topics, Message};
 use std::time::Duration;
 
@@ -20,21 +19,8 @@ pub async fn issue(
     scopes: &[&str],
     label: &str,
 ) -> anyhow::Result<()> {
-    let salt = uuid::Uuid::new_v4().as_bytes().to_vec();
-    let issued = CredentialIssued {
-        key: key.to_owned(),
-        secret_sha256: hash_secret(&salt, secret),
-        secret_salt: salt,
-        scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
-        label: label.to_owned(),
-    };
-    let envelope = Envelope {
-        event_id: uuid::Uuid::new_v4().to_string(),
-        tenant: DEFAULT_TENANT.to_owned(),
-        key: key.to_owned(),
-        produced_at_micros: now_micros(),
-        event: Some(Event::CredentialIssued(issued)),
-    };
+    let scopes: Vec<String> = scopes.iter().map(|s| (*s).to_owned()).collect();
+    let envelope = credentials::issued(DEFAULT_TENANT, key, secret, &scopes, label, now_micros())?;
     let record = Record {
         key: key.as_bytes().to_vec(),
         value: envelope.encode_to_vec(),

@@ -5,6 +5,7 @@
 
 pub mod cli;
 mod credentials;
+pub mod credentials_cli;
 mod node;
 mod rebuild;
 mod serve;
@@ -21,5 +22,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(args) => runtime.block_on(serve::serve(args)),
         Command::Rebuild(args) => runtime.block_on(rebuild::rebuild(args)),
         Command::Digest(args) => runtime.block_on(rebuild::digest(args)),
+        Command::Credentials(args) => credentials_cli::run(args),
     }
 }

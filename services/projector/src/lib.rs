@@ -19,6 +19,9 @@ pub enum Error {
     Store(#[from] sled::Error),
     #[error("stored record is corrupt: {0}")]
     Corrupt(String),
+    /// A request to build an event broke a rule; the message names the field.
+    #[error("{0}")]
+    Invalid(String),
 }
 
 /// Result of projection readers.

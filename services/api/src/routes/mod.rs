@@ -6,6 +6,7 @@ mod agents;
 mod ops;
 mod params;
 mod statement_reads;
+mod statement_query;
 mod statement_writes;
 
 use crate::middleware;

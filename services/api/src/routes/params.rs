@@ -32,6 +32,11 @@ impl Params {
         self.0.get(name).map(String::as_str)
     }
 
+    /// The names given, in name order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.0.keys().map(String::as_str)
+    }
+
     pub fn uuid(&self, name: &str) -> Result<Option<uuid::Uuid>, ApiError> {
         self.get(name)
             .map(|value| {

@@ -1,8 +1,10 @@
 //! Credentials: API keys with hashed secrets and xAPI scopes, folded from
 //! `CredentialIssued` / `CredentialRevoked` events on the credentials topic.
 
+mod events;
 mod secret;
 
+pub use events::{check_key, check_scopes, issued, new_key, revoked, SCOPES};
 pub use secret::{hash_secret, new_secret};
 
 use crate::{Error, Result};
@@ -129,6 +131,11 @@ impl CredentialReader {
             secret::constant_time_eq(&expected, &stored.issued.secret_sha256)
                 .then(|| stored.credential()),
         )
+    }
+
+    /// The credential with this key, if it is issued and not revoked.
+    pub fn get(&self, key: &str) -> Result<Option<Credential>> {
+        Ok(self.stored(key)?.map(StoredCredential::credential))
     }
 
     /// Every credential, by key.
