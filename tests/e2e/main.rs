@@ -4,6 +4,7 @@
 mod agents_activities;
 mod attachments;
 mod compatibility;
+mod credentials;
 mod durability;
 mod operations;
 mod statement_queries;

@@ -2,6 +2,7 @@
 
 mod about;
 mod activities;
+mod admin;
 mod agents;
 mod ops;
 mod params;
@@ -19,6 +20,17 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route("/healthz", web::get().to(ops::healthz))
         .route("/readyz", web::get().to(ops::readyz))
         .route("/metrics", web::get().to(ops::metrics))
+        .service(
+            web::scope("/v1/admin")
+                .service(
+                    web::resource("/credentials")
+                        .route(web::post().to(admin::create))
+                        .route(web::get().to(admin::list)),
+                )
+                .service(
+                    web::resource("/credentials/{key}").route(web::delete().to(admin::revoke)),
+                ),
+        )
         .service(
             web::scope("/xapi")
                 .wrap(from_fn(middleware::xapi_version))
