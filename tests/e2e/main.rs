@@ -5,6 +5,7 @@ mod agents_activities;
 mod attachments;
 mod compatibility;
 mod credentials;
+mod documents;
 mod durability;
 mod operations;
 mod statement_queries;

@@ -5,6 +5,7 @@ use learnlog_log::EventLog;
 use learnlog_projection::Projection;
 use learnlog_projector::attachments::AttachmentReader;
 use learnlog_projector::credentials::CredentialReader;
+use learnlog_projector::documents::DocumentReader;
 use learnlog_projector::statements::StatementReader;
 use learnlog_xapi::XapiVersion;
 use std::time::Duration;
@@ -40,6 +41,8 @@ pub struct AppState {
     pub credential_reader: CredentialReader,
     pub attachments: Projection,
     pub attachment_reader: AttachmentReader,
+    pub documents: Projection,
+    pub document_reader: DocumentReader,
     pub limits: Limits,
     /// `homePage` of the authority account assigned to stored statements.
     pub authority_home_page: String,
@@ -50,6 +53,11 @@ pub struct AppState {
 impl AppState {
     /// Every projection the API reads, for readiness.
     pub fn projections(&self) -> Vec<&Projection> {
-        vec![&self.statements, &self.credentials, &self.attachments]
+        vec![
+            &self.statements,
+            &self.credentials,
+            &self.attachments,
+            &self.documents,
+        ]
     }
 }

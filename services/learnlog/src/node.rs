@@ -6,6 +6,7 @@ use learnlog_log::{EmbeddedOptions, EventLog};
 use learnlog_projection::{Fold, Projection, ProjectionOptions};
 use learnlog_projector::attachments::AttachmentStore;
 use learnlog_projector::credentials::CredentialStore;
+use learnlog_projector::documents::DocumentStore;
 use learnlog_projector::statements::StatementStore;
 use learnlog_proto::topics;
 use std::path::{Path, PathBuf};
@@ -18,6 +19,7 @@ pub struct Node {
     pub statements: Projection,
     pub credentials: Projection,
     pub attachments: Projection,
+    pub documents: Projection,
 }
 
 /// The directory holding every projection's state.
@@ -39,6 +41,12 @@ impl Node {
             .context("creating the statements topic")?;
         log.ensure_topic(topics::CREDENTIALS, 1)
             .context("creating the credentials topic")?;
+        // Documents spread over as many partitions as statements.
+        let partitions = log
+            .partition_count(topics::STATEMENTS)
+            .context("reading the statements topic")?;
+        log.ensure_topic(topics::DOCUMENTS, partitions)
+            .context("creating the documents topic")?;
         let open = |fold: Arc<dyn Fold>| {
             let dir = projections_dir(&storage.data_dir).join(fold.name());
             Projection::open(&dir, log.clone(), fold, ProjectionOptions::default())
@@ -48,13 +56,19 @@ impl Node {
             statements: open(Arc::new(StatementStore))?,
             credentials: open(Arc::new(CredentialStore))?,
             attachments: open(Arc::new(AttachmentStore))?,
+            documents: open(Arc::new(DocumentStore))?,
             log,
         })
     }
 
     /// Every projection of the node.
     pub fn projections(&self) -> Vec<&Projection> {
-        vec![&self.statements, &self.credentials, &self.attachments]
+        vec![
+            &self.statements,
+            &self.credentials,
+            &self.attachments,
+            &self.documents,
+        ]
     }
 
     /// Starts folding every projection until `cancel` fires.

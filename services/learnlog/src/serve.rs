@@ -13,6 +13,7 @@ use anyhow::Context;
 use learnlog_api::{ApiServer, AppState, Limits, ServerOptions};
 use learnlog_projector::attachments::AttachmentReader;
 use learnlog_projector::credentials::CredentialReader;
+use learnlog_projector::documents::DocumentReader;
 use learnlog_projector::statements::StatementReader;
 use learnlog_xapi::XapiVersion;
 use std::io::Write;
@@ -38,6 +39,8 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         credentials: node.credentials.clone(),
         attachment_reader: AttachmentReader::new(node.attachments.db())?,
         attachments: node.attachments.clone(),
+        document_reader: DocumentReader::new(node.documents.db())?,
+        documents: node.documents.clone(),
         limits: Limits {
             max_body_bytes: args.max_body_bytes,
             max_batch_statements: args.max_batch,

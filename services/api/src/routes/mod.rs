@@ -4,6 +4,9 @@ mod about;
 mod activities;
 mod admin;
 mod agents;
+mod document_params;
+mod document_writes;
+mod documents;
 mod ops;
 mod params;
 mod statement_reads;
@@ -43,6 +46,30 @@ pub fn configure(config: &mut web::ServiceConfig) {
                     web::resource("/agents")
                         .route(web::get().to(agents::get))
                         .route(web::head().to(agents::get)),
+                )
+                .service(
+                    web::resource("/activities/state")
+                        .route(web::get().to(documents::get::<documents::State>))
+                        .route(web::head().to(documents::get::<documents::State>))
+                        .route(web::put().to(documents::put::<documents::State>))
+                        .route(web::post().to(documents::post::<documents::State>))
+                        .route(web::delete().to(documents::delete::<documents::State>)),
+                )
+                .service(
+                    web::resource("/activities/profile")
+                        .route(web::get().to(documents::get::<documents::ActivityProfile>))
+                        .route(web::head().to(documents::get::<documents::ActivityProfile>))
+                        .route(web::put().to(documents::put::<documents::ActivityProfile>))
+                        .route(web::post().to(documents::post::<documents::ActivityProfile>))
+                        .route(web::delete().to(documents::delete::<documents::ActivityProfile>)),
+                )
+                .service(
+                    web::resource("/agents/profile")
+                        .route(web::get().to(documents::get::<documents::AgentProfile>))
+                        .route(web::head().to(documents::get::<documents::AgentProfile>))
+                        .route(web::put().to(documents::put::<documents::AgentProfile>))
+                        .route(web::post().to(documents::post::<documents::AgentProfile>))
+                        .route(web::delete().to(documents::delete::<documents::AgentProfile>)),
                 )
                 .service(
                     web::resource("/about")
