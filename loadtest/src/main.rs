@@ -3,7 +3,9 @@
 //! Scenarios:
 //! - `lms`: an LMS posting single statements (PUT with an id);
 //! - `bulk`: a bulk importer posting batches (POST of an array);
-//! - `read`: a reader fetching statements by id (posts a working set first).
+//! - `read`: a reader fetching statements by id (posts a working set first);
+//! - `query`: statement queries (`--query agent|verb-since|related-activity`, limit=100)
+//!   over statements loaded before, e.g. by `bulk`.
 //!
 //! With `--rate`, requests start on a fixed schedule whatever the server does, and
 //! latency is measured from the scheduled start (no coordinated omission). Without
@@ -15,7 +17,7 @@ mod report;
 mod scenario;
 
 use clap::Parser;
-use scenario::{Scenario, Settings};
+use scenario::{QueryKind, Scenario, Settings};
 use std::time::Duration;
 
 /// Load generator for learnlog.
@@ -51,6 +53,12 @@ struct Args {
     /// Stop after this many requests.
     #[arg(long, default_value_t = 1_000_000)]
     max_requests: u64,
+    /// Which query the `query` scenario sends.
+    #[arg(long, value_enum, default_value = "agent")]
+    query: QueryKind,
+    /// `since` of the verb-since query (an xAPI timestamp).
+    #[arg(long, default_value = "2020-01-01T00:00:00Z")]
+    since: String,
     /// Print the report as one JSON line instead of text.
     #[arg(long)]
     json: bool,
@@ -84,6 +92,8 @@ fn main() -> anyhow::Result<()> {
         rate: args.rate,
         duration: args.duration,
         max_requests: args.max_requests,
+        query: args.query,
+        since: args.since,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -14,6 +14,20 @@ pub enum Scenario {
     Bulk,
     /// GET by statement id over a working set posted first.
     Read,
+    /// Statement queries (`--query`) with limit=100 over statements loaded before
+    /// (for example by `bulk`).
+    Query,
+}
+
+/// Which statement query the `query` scenario sends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum QueryKind {
+    /// `agent=<one of the 10,000 learners>`.
+    Agent,
+    /// `verb=answered&since=<--since>`.
+    VerbSince,
+    /// `activity=<one of the 500 items>&related_activities=true`.
+    RelatedActivity,
 }
 
 #[derive(Clone, Debug)]
@@ -27,6 +41,9 @@ pub struct Settings {
     pub rate: Option<f64>,
     pub duration: Duration,
     pub max_requests: u64,
+    pub query: QueryKind,
+    /// `since` of the verb-since query.
+    pub since: String,
 }
 
 const READ_WORKING_SET: usize = 2_000;
@@ -102,6 +119,38 @@ impl Context {
                         .header("Content-Type", "application/json")
                         .body(body),
                     statements: batch,
+                }
+            }
+            Scenario::Query => {
+                // Spread the requests over learners and items with a stride prime to both.
+                let pick = n.wrapping_mul(7_919);
+                let params: Vec<(&str, String)> = match self.settings.query {
+                    QueryKind::Agent => vec![(
+                        "agent",
+                        format!(
+                            r#"{{"mbox":"mailto:learner{}@example.org"}}"#,
+                            pick % 10_000
+                        ),
+                    )],
+                    QueryKind::VerbSince => vec![
+                        ("verb", "http://adlnet.gov/expapi/verbs/answered".into()),
+                        ("since", self.settings.since.clone()),
+                    ],
+                    QueryKind::RelatedActivity => vec![
+                        (
+                            "activity",
+                            format!("https://example.org/items/{}", pick % 500),
+                        ),
+                        ("related_activities", "true".into()),
+                    ],
+                };
+                Request {
+                    bytes: 0,
+                    builder: self
+                        .xapi(reqwest::Method::GET, "/xapi/statements")
+                        .query(&params)
+                        .query(&[("limit", "100")]),
+                    statements: 1,
                 }
             }
             Scenario::Read => {

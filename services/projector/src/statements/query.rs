@@ -173,7 +173,7 @@ impl StatementReader {
                     .count(),
                 None => 0,
             };
-            if best.map_or(true, |(fewest, _)| count < fewest) {
+            if best.is_none_or(|(fewest, _)| count < fewest) {
                 best = Some((count, entry));
             }
         }
@@ -213,6 +213,9 @@ fn parse(json: &[u8]) -> Result<Value> {
     serde_json::from_slice(json).map_err(|_| Error::Corrupt("statement json".into()))
 }
 
+/// Lower and upper bound of a range of index keys.
+type KeyRange = (Bound<Vec<u8>>, Bound<Vec<u8>>);
+
 /// The key range of one value's entries between the query's bounds, or `None` when
 /// it is empty.
 fn range(
@@ -220,7 +223,7 @@ fn range(
     query: &StatementQuery,
     after: Option<StorePosition>,
     bound: StorePosition,
-) -> Option<(Bound<Vec<u8>>, Bound<Vec<u8>>)> {
+) -> Option<KeyRange> {
     let key = |position: StorePosition| {
         let mut key = prefix.to_vec();
         key.extend_from_slice(&position.to_bytes());
