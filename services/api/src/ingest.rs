@@ -63,7 +63,7 @@ pub async fn submit(
     put_id: Option<Uuid>,
 ) -> Result<Vec<Uuid>, ApiError> {
     let stored = Utc::now().trunc_subsecs(3);
-    let authority = authority(state, caller);
+    let authority = caller.authority(&state.authority_home_page);
     let mut submissions = Vec::with_capacity(statements.len());
     for mut statement in statements {
         let given = learnlog_xapi::statement_id(&statement).or(put_id);
@@ -102,14 +102,6 @@ pub async fn submit(
         .with_label_values(&["duplicate"])
         .inc_by(duplicates);
     Ok(submissions.iter().map(|s| s.id).collect())
-}
-
-/// The authority assigned to statements stored with this credential.
-fn authority(state: &AppState, caller: &Authenticated) -> Value {
-    serde_json::json!({
-        "objectType": "Agent",
-        "account": {"homePage": state.authority_home_page, "name": caller.0.key},
-    })
 }
 
 /// Waits until the store has folded everything already appended for `id`'s
