@@ -92,7 +92,7 @@ pub async fn revoke(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Scope::All)?;
     let known = state.credential_reader.get(&key)?;
-    if !known.is_some_and(|credential| credential.tenant == caller.tenant()) {
+    if known.is_none_or(|credential| credential.tenant != caller.tenant()) {
         return Err(ApiError::NotFound(format!("no credential {key}")));
     }
     append(
