@@ -1,7 +1,7 @@
 //! Statement queries over HTTP: every filter, the StatementRef rule, parameter errors,
 //! formats, and `more` paging while statements keep arriving.
 
-use crate::support::{json, new_id, Learnlog};
+use crate::support::{json, new_id, Learnlog, KEY, SECRET};
 use reqwest::Method;
 use serde_json::{json as j, Value};
 use std::collections::HashSet;
@@ -297,4 +297,50 @@ fn paging_through_10000_statements_while_others_arrive_misses_and_repeats_nothin
             .all(|id| expected.contains(id) || concurrent.contains(id)),
         "nothing foreign"
     );
+}
+
+#[test]
+fn a_read_mine_credential_queries_only_statements_it_stored() {
+    let data = tempfile::tempdir().unwrap();
+    let server = Learnlog::start(data.path());
+    let created = json(
+        server
+            .raw(Method::POST, "/v1/admin/credentials")
+            .basic_auth(KEY, Some(SECRET))
+            .json(&j!({"scopes": ["statements/write", "statements/read/mine"], "label": "mine"}))
+            .send()
+            .unwrap(),
+    );
+    let (key, secret) = (
+        created["key"].as_str().unwrap(),
+        created["secret"].as_str().unwrap(),
+    );
+    let as_mine = |method: Method, path: &str| {
+        server
+            .raw(method, path)
+            .basic_auth(key, Some(secret))
+            .header("X-Experience-API-Version", "2.0.0")
+    };
+    let own = did("ann", V, "http://example.org/a");
+    let response = as_mine(Method::POST, "/xapi/statements")
+        .header("Content-Type", "application/json")
+        .body(Value::from(vec![own.clone()]).to_string())
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    post(&server, &[did("ann", V, "http://example.org/a")]);
+
+    let page = json(
+        as_mine(Method::GET, &format!("/xapi/statements?verb={V}"))
+            .send()
+            .unwrap(),
+    );
+    let returned: Vec<String> = page["statements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(id)
+        .collect();
+    assert_eq!(returned, [id(&own)]);
+    assert_eq!(ids(&server, &format!("verb={V}")).len(), 2);
 }

@@ -115,6 +115,7 @@ impl QueryRequest {
             until_micros: timestamp(params, "until")?,
             ascending: boolean(params, "ascending")?,
             limit: usize::try_from(limit).unwrap_or(usize::MAX),
+            authority: None,
         };
         Ok(Self {
             query,
@@ -151,6 +152,7 @@ impl QueryRequest {
                 until_micros: token.until,
                 ascending: token.ascending,
                 limit: token.limit,
+                authority: None,
             },
             format,
             attachments: token.attachments,

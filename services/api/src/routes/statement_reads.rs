@@ -36,11 +36,7 @@ pub async fn get(
         }
         return get_one(&state, &request, &caller, &params).await;
     }
-    if own_only {
-        // statements/read/mine: queries are not filtered by authority yet.
-        return Err(ApiError::Forbidden(Scope::StatementsRead.name()));
-    }
-    let page = match params.get("more") {
+    let mut page = match params.get("more") {
         Some(token) => {
             if let Some(name) = params.names().find(|name| *name != "more") {
                 return Err(ApiError::BadRequest(format!(
@@ -51,6 +47,11 @@ pub async fn get(
         }
         None => QueryRequest::from_params(&params)?,
     };
+    // statements/read/mine: only statements this credential is the authority of.
+    if own_only {
+        let own = learnlog_xapi::agent_ifi_key(&caller.authority(&state.authority_home_page));
+        page.query.authority = Some(own.ok_or(ApiError::Forbidden(Scope::StatementsRead.name()))?);
+    }
     query(&state, &request, &caller, page).await
 }
 

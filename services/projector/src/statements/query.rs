@@ -42,6 +42,9 @@ pub struct StatementQuery {
     pub ascending: bool,
     /// Most statements per page; 0 means [`MAX_LIMIT`].
     pub limit: usize,
+    /// Only statements whose own `authority` has this IFI key (credentials limited to
+    /// `statements/read/mine`).
+    pub authority: Option<String>,
 }
 
 impl StatementQuery {
@@ -113,7 +116,11 @@ impl StatementReader {
         bound: StorePosition,
     ) -> Result<Page> {
         let required = query.required();
-        let (tree, prefix) = match self.driver(tenant, query, &required, bound)? {
+        let mut drivers = required.clone();
+        if let Some(authority) = &query.authority {
+            drivers.push((IndexKind::RelatedAgent, authority.clone()));
+        }
+        let (tree, prefix) = match self.driver(tenant, query, &drivers, bound)? {
             Some((kind, value)) => (self.index(kind), index::value_prefix(tenant, &value)),
             None => (&self.by_stored, crate::tenant_prefix(tenant)),
         };
@@ -135,8 +142,15 @@ impl StatementReader {
             let Some(statement) = self.get(tenant, id)? else {
                 continue;
             };
-            if required.len() > 1 && !self.chain_matches(tenant, &statement, &required)? {
+            if drivers.len() > 1 && !self.chain_matches(tenant, &statement, &required)? {
                 continue;
+            }
+            if let Some(authority) = &query.authority {
+                let json = parse(&statement.json)?;
+                let own = json.get("authority").and_then(learnlog_xapi::agent_ifi_key);
+                if own.as_ref() != Some(authority) {
+                    continue;
+                }
             }
             if self.is_voided(tenant, id, &statement)? {
                 continue;
