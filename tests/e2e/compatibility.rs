@@ -50,7 +50,6 @@ fn alternate_syntax_put_stores_with_credentials_from_the_form() {
         ("content", &statement(&id, 1)),
         ("Authorization", &auth),
         ("X-Experience-API-Version", "1.0.3"),
-        ("Content-Type", "application/json"),
     ]);
     let response = server
         .raw(Method::POST, "/xapi/statements?method=PUT")

@@ -127,3 +127,25 @@ fn sigterm_stops_gracefully_and_keeps_data() {
     let server = Learnlog::start(data.path());
     assert_eq!(server.get_statement(&id).status(), 200);
 }
+
+#[test]
+fn missing_version_is_answered_in_the_version_the_credential_last_spoke() {
+    let data = tempfile::tempdir().unwrap();
+    let server = Learnlog::start(data.path());
+    let path = format!("/xapi/statements?statementId={}", new_id());
+    let ask = |version: Option<&str>| {
+        let mut request = server
+            .raw(Method::GET, &path)
+            .basic_auth(crate::support::KEY, Some(crate::support::SECRET));
+        if let Some(version) = version {
+            request = request.header("X-Experience-API-Version", version);
+        }
+        request.send().unwrap()
+    };
+    for spoken in ["1.0.3", "2.0.0"] {
+        assert_eq!(ask(Some(spoken)).status(), 404);
+        let response = ask(None);
+        assert_eq!(response.status(), 400);
+        assert_eq!(response.headers()["x-experience-api-version"], spoken);
+    }
+}

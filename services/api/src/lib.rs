@@ -17,5 +17,6 @@ mod server;
 mod state;
 
 pub use error::ApiError;
+pub use middleware::VersionMemory;
 pub use server::{ApiServer, ServerOptions};
 pub use state::{AppState, Limits};

@@ -1,6 +1,7 @@
 //! What every request handler shares: the log, the projections it reads and waits on,
 //! and the limits.
 
+use crate::middleware::VersionMemory;
 use learnlog_log::EventLog;
 use learnlog_projection::Projection;
 use learnlog_projector::attachments::AttachmentReader;
@@ -48,6 +49,8 @@ pub struct AppState {
     pub authority_home_page: String,
     /// Version announced on responses to requests that negotiated none.
     pub default_version: XapiVersion,
+    /// The version each credential last negotiated, for requests that name none.
+    pub version_memory: VersionMemory,
 }
 
 impl AppState {

@@ -51,6 +51,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             .clone()
             .unwrap_or_else(|| format!("http://{address}")),
         default_version,
+        version_memory: Default::default(),
     };
     let options = ServerOptions {
         workers: args.workers,

@@ -84,6 +84,8 @@ async fn rewrite(request: &mut ServiceRequest, query: &[(String, String)]) -> Re
         return Err(bad("the form body is empty"));
     }
 
+    // The outer Content-Type describes the form, not the request it stands for.
+    request.headers_mut().remove(header::CONTENT_TYPE);
     let mut content = None;
     let mut params = Vec::new();
     for (name, value) in form {
@@ -121,7 +123,7 @@ async fn rewrite(request: &mut ServiceRequest, query: &[(String, String)]) -> Re
         .map_err(|_| bad("form fields make no valid URI"))?;
     request.head_mut().method = method;
     let content = content.unwrap_or_default();
-    if !request.headers().contains_key(header::CONTENT_TYPE) || content.is_empty() {
+    if !request.headers().contains_key(header::CONTENT_TYPE) {
         request.headers_mut().insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),

@@ -4,9 +4,11 @@
 
 mod alternate_syntax;
 mod cors;
+mod version_memory;
 
 pub use alternate_syntax::alternate_syntax;
 pub use cors::cors;
+pub use version_memory::VersionMemory;
 
 use crate::error::ApiError;
 use crate::metrics;
@@ -54,7 +56,11 @@ pub async fn xapi_version(
     request: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
-    let default = state(&request).map_or(XapiVersion::V2_0_0, |s| s.default_version);
+    let state = state(&request);
+    let key = version_memory::basic_key(request.headers());
+    let default = state
+        .as_ref()
+        .map_or(XapiVersion::V2_0_0, |s| s.default_version);
     let requested = request
         .headers()
         .get(&VERSION_HEADER)
@@ -71,14 +77,22 @@ pub async fn xapi_version(
                     "header X-Experience-API-Version: must be 1.0, 1.0.x, 2.0 or 2.0.x".into()
                 }
             });
+            let spoken = state
+                .as_ref()
+                .zip(key.as_deref())
+                .and_then(|(state, key)| state.version_memory.recall(key))
+                .unwrap_or(default);
             let mut response = error.error_response();
             response.headers_mut().insert(
                 VERSION_HEADER,
-                HeaderValue::from_static(default.header_value()),
+                HeaderValue::from_static(spoken.header_value()),
             );
             return Ok(request.into_response(response).map_into_right_body());
         }
     };
+    if let (Some(state), Some(key), Some(Some(_))) = (&state, &key, requested) {
+        state.version_memory.remember(key, version);
+    }
     request.extensions_mut().insert(Negotiated(version));
     let mut response = next.call(request).await?;
     response.headers_mut().insert(

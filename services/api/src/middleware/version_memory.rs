@@ -1,0 +1,47 @@
+//! Which xAPI version each credential last negotiated. A request that names no
+//! version gets a 400 whose `X-Experience-API-Version` is the version its client
+//! speaks (XAPI.md §6, approach 2), so 1.0.3 and 2.0 clients both read a header they
+//! understand without reconfiguring the server.
+
+use actix_web::http::header::{self, HeaderMap};
+use base64::Engine;
+use learnlog_xapi::XapiVersion;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+/// Bound on remembered keys; past it the memory starts over.
+const CAPACITY: usize = 10_000;
+
+/// Shared memory of negotiated versions by credential key. Cheap to clone.
+#[derive(Clone, Debug, Default)]
+pub struct VersionMemory(Arc<Mutex<HashMap<String, XapiVersion>>>);
+
+impl VersionMemory {
+    pub fn remember(&self, key: &str, version: XapiVersion) {
+        let Ok(mut versions) = self.0.lock() else {
+            return;
+        };
+        if versions.get(key) == Some(&version) {
+            return;
+        }
+        if versions.len() >= CAPACITY {
+            versions.clear();
+        }
+        versions.insert(key.to_owned(), version);
+    }
+
+    pub fn recall(&self, key: &str) -> Option<XapiVersion> {
+        self.0.lock().ok()?.get(key).copied()
+    }
+}
+
+/// The key of HTTP Basic credentials, unverified: only used to pick a header value.
+pub fn basic_key(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let encoded = value.strip_prefix("Basic ")?;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .ok()?;
+    let decoded = String::from_utf8(decoded).ok()?;
+    decoded.split_once(':').map(|(key, _)| key.to_owned())
+}
