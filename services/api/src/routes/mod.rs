@@ -9,8 +9,8 @@ mod document_writes;
 mod documents;
 mod ops;
 mod params;
-mod statement_reads;
 mod statement_query;
+mod statement_reads;
 mod statement_writes;
 
 use crate::middleware;
