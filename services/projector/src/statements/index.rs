@@ -3,7 +3,8 @@
 //!
 //! Each index is its own tree of ordered keys
 //! `tenant \0 <value> \0 stored_µs(8 BE) partition(4 BE) offset(8 BE)` -> statement id,
-//! so every filter is a range scan in stored order. What a statement contributes by its
+//! so every filter is a range scan in stored order. The agent index also holds a copy
+//! of the statement after the id (see [`IndexKind::is_clustered`]). What a statement contributes by its
 //! own content is [`own_entries`]; the query engine post-filters with the same function,
 //! so the index and the filter semantics cannot drift apart.
 //!
@@ -63,6 +64,13 @@ impl IndexKind {
         IndexKind::RelatedActivity,
         IndexKind::Registration,
     ];
+
+    /// Whether the index holds a copy of each statement (`id(16)` then the `by_id`
+    /// record) rather than only its id. The agent index is clustered: a learner's
+    /// statements are read with one range scan instead of one random `by_id` read each.
+    pub(crate) fn is_clustered(self) -> bool {
+        self == IndexKind::Agent
+    }
 
     pub(crate) fn tree(self) -> &'static str {
         match self {
@@ -233,10 +241,19 @@ fn write_entries(
     id: Uuid,
 ) -> Result<(), FoldError> {
     let position = codec::position_bytes(at);
+    let mut clustered = Vec::new();
     for (kind, value) in entries {
         let mut key = value_prefix(tenant, value);
         key.extend_from_slice(&position);
-        trees.tree(kind.tree()).insert(key, id.as_bytes())?;
+        if kind.is_clustered() {
+            if clustered.is_empty() {
+                clustered.extend_from_slice(id.as_bytes());
+                clustered.extend_from_slice(&at.encode());
+            }
+            trees.tree(kind.tree()).insert(key, clustered.as_slice())?;
+        } else {
+            trees.tree(kind.tree()).insert(key, id.as_bytes())?;
+        }
     }
     Ok(())
 }

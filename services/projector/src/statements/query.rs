@@ -138,9 +138,16 @@ impl StatementReader {
             };
         for entry in scan {
             let (_, value) = entry?;
-            let id = Uuid::from_slice(&value).map_err(|_| Error::Corrupt("index value".into()))?;
-            let Some(statement) = self.get(tenant, id)? else {
-                continue;
+            let corrupt = || Error::Corrupt("index value".into());
+            let id =
+                Uuid::from_slice(value.get(..16).ok_or_else(corrupt)?).map_err(|_| corrupt())?;
+            let statement = if value.len() > 16 {
+                StoredStatement::decode(&value[16..]).ok_or_else(corrupt)?
+            } else {
+                match self.get(tenant, id)? {
+                    Some(statement) => statement,
+                    None => continue,
+                }
             };
             if drivers.len() > 1 && !self.chain_matches(tenant, &statement, &required)? {
                 continue;
