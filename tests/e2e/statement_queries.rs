@@ -64,7 +64,7 @@ fn each_filter_selects_exactly_its_statements() {
         "instructor": mbox("ann"),
         "contextActivities": {"parent": {"id": "http://example.org/a"}}});
     for statement in [&by_ann, &about_ann, &in_course] {
-        post(&server, &[statement.clone()]);
+        post(&server, std::slice::from_ref(statement));
     }
     let ann = encoded(&mbox("ann").to_string());
 
@@ -137,7 +137,7 @@ fn a_verb_query_returns_ref_and_voiding_statements_never_the_voided_one() {
     let s3 = j!({"id": new_id(), "actor": mbox("bob"), "verb": {"id": V},
         "object": {"objectType": "StatementRef", "id": id(&s1)}});
     for statement in [&s1, &s2, &s3] {
-        post(&server, &[statement.clone()]);
+        post(&server, std::slice::from_ref(statement));
     }
     assert_eq!(ids(&server, &format!("verb={V}")), [id(&s3), id(&s2)]);
     let first = json(
