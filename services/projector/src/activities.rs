@@ -75,14 +75,10 @@ pub(crate) fn record_statement(
     trees: &FoldTrees<'_>,
     tenant: &str,
     statement: &StoredStatement,
+    json: &Value,
 ) -> Result<(), FoldError> {
-    let Ok(json) = serde_json::from_slice::<Value>(&statement.json) else {
-        // The API stores only validated JSON; skipping keeps the statement stored.
-        tracing::warn!(offset = statement.offset, "accepted statement is not JSON");
-        return Ok(());
-    };
     let tree = trees.tree(DEFINITIONS);
-    for (occurrence, activity) in learnlog_xapi::activities_in(&json).into_iter().enumerate() {
+    for (occurrence, activity) in learnlog_xapi::activities_in(json).into_iter().enumerate() {
         let (Some(id), Some(definition)) = (
             activity.get("id").and_then(Value::as_str),
             activity.get("definition").and_then(Value::as_object),
@@ -110,7 +106,7 @@ pub(crate) fn record_statement(
             }
         }
     }
-    crate::agents::record(trees, tenant, &json)
+    crate::agents::record(trees, tenant, json)
 }
 
 /// The leaves of a definition: `(field \0 kind sub, value)`.

@@ -293,14 +293,12 @@ pub(crate) fn index_accepted(
     tenant: &str,
     id: Uuid,
     statement: &StoredStatement,
+    json: &Value,
 ) -> Result<(), FoldError> {
-    let Ok(json) = serde_json::from_slice::<Value>(&statement.json) else {
-        return Err(fold_error("statement json is not json"));
-    };
     let by_id = trees.tree(BY_ID);
-    let mut entries = own_entries(&json);
+    let mut entries = own_entries(json);
     let mut seen = HashSet::from([id]);
-    let mut next = ref_target(&json);
+    let mut next = ref_target(json);
     while let Some(target) = next {
         if seen.len() >= MAX_CHAIN || !seen.insert(target) {
             break;
@@ -315,7 +313,7 @@ pub(crate) fn index_accepted(
         next = ref_target(&target_json);
     }
     write_entries(trees, tenant, &entries, statement, id)?;
-    if let Some(target) = ref_target(&json) {
+    if let Some(target) = ref_target(json) {
         add_referrer(trees, tenant, target, id)?;
     }
 

@@ -97,6 +97,11 @@ impl Fold for StatementStore {
                         }
                     }
                     None => {
+                        // Parsed before any write: a fold that rejects an event must
+                        // not have written part of it.
+                        let json: serde_json::Value =
+                            serde_json::from_slice(&submitted.statement_json)
+                                .map_err(|e| FoldError::BadEvent(format!("statement json: {e}")))?;
                         let statement = StoredStatement {
                             stored_micros: submitted.stored_micros,
                             partition,
@@ -107,8 +112,13 @@ impl Fold for StatementStore {
                             .tree(BY_STORED)
                             .insert(codec::stored_key(&event.tenant, &statement), id.as_bytes())?;
                         by_id.insert(key, statement.encode())?;
-                        crate::activities::record_statement(trees, &event.tenant, &statement)?;
-                        index::index_accepted(trees, &event.tenant, id, &statement)?;
+                        crate::activities::record_statement(
+                            trees,
+                            &event.tenant,
+                            &statement,
+                            &json,
+                        )?;
+                        index::index_accepted(trees, &event.tenant, id, &statement, &json)?;
                         Kind::Accepted
                     }
                 };
