@@ -49,6 +49,11 @@ pub struct StorageArgs {
     #[arg(long, env = "LEARNLOG_PARTITIONS", default_value_t = 8)]
     pub partitions: u32,
 
+    /// Page cache of each projection's database, in MiB. The statement store answers
+    /// queries fastest when its indexes fit.
+    #[arg(long, env = "LEARNLOG_PROJECTION_CACHE_MB", default_value_t = 1024)]
+    pub projection_cache_mb: u64,
+
     /// Skip fsync on log appends. Only for throwaway benchmarks: acknowledged data
     /// can be lost on a machine crash.
     #[arg(long, env = "LEARNLOG_UNSAFE_NO_FSYNC", default_value_t = false)]

@@ -49,7 +49,11 @@ impl Node {
             .context("creating the documents topic")?;
         let open = |fold: Arc<dyn Fold>| {
             let dir = projections_dir(&storage.data_dir).join(fold.name());
-            Projection::open(&dir, log.clone(), fold, ProjectionOptions::default())
+            let options = ProjectionOptions {
+                cache_bytes: storage.projection_cache_mb << 20,
+                ..ProjectionOptions::default()
+            };
+            Projection::open(&dir, log.clone(), fold, options)
                 .with_context(|| format!("opening projection state in {}", dir.display()))
         };
         Ok(Self {

@@ -27,6 +27,8 @@ pub struct ProjectionOptions {
     pub batch_bytes: usize,
     /// How long a caught-up partition waits for new events before looking again.
     pub idle_poll: Duration,
+    /// sled's page cache for this projection, in bytes.
+    pub cache_bytes: u64,
 }
 
 impl Default for ProjectionOptions {
@@ -35,6 +37,7 @@ impl Default for ProjectionOptions {
             batch_records: 1_000,
             batch_bytes: 8 << 20,
             idle_poll: Duration::from_millis(500),
+            cache_bytes: 1 << 30,
         }
     }
 }
@@ -80,6 +83,7 @@ impl Projection {
         let db = sled::Config::new()
             .path(dir)
             .mode(sled::Mode::HighThroughput)
+            .cache_capacity(options.cache_bytes)
             .open()?;
         let mut trees = Vec::new();
         for name in [CHECKPOINTS, OUTCOMES, EVENT_TIMES] {
