@@ -11,6 +11,8 @@ pub mod attachments;
 pub mod credentials;
 pub mod documents;
 pub mod statements;
+#[cfg(test)]
+mod test_support;
 
 /// Errors of projection readers.
 #[derive(Debug, thiserror::Error)]

@@ -2,84 +2,30 @@
 //! given/when/then.
 
 use super::*;
-use learnlog_log::{EmbeddedOptions, EventLog, Record};
-use learnlog_projection::{Projection, ProjectionOptions};
+use crate::test_support::FoldHarness;
 use learnlog_proto::v1::{StatementSubmitted, StatementVoided};
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio_util::sync::CancellationToken;
 
 const V: &str = "http://example.org/verbs/attempted";
 const T: &str = "t";
 
 struct Store {
-    dir: tempfile::TempDir,
-    log: EventLog,
-    projection: Projection,
+    fold: FoldHarness,
     reader: StatementReader,
-    cancel: CancellationToken,
-}
-
-fn open_projection(dir: &Path, log: &EventLog, cancel: &CancellationToken) -> Projection {
-    let projection = Projection::open(
-        dir,
-        log.clone(),
-        Arc::new(StatementStore),
-        ProjectionOptions::default(),
-    )
-    .unwrap();
-    projection.run(cancel.clone()).detach_all();
-    projection
 }
 
 impl Store {
     fn new() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let options = EmbeddedOptions {
-            fsync: false,
-            ..EmbeddedOptions::default()
-        };
-        let log = EventLog::open_embedded(&dir.path().join("log"), options).unwrap();
-        log.ensure_topic(topics::STATEMENTS, 3).unwrap();
-        let cancel = CancellationToken::new();
-        let projection = open_projection(&dir.path().join("store"), &log, &cancel);
-        let reader = StatementReader::new(projection.db()).unwrap();
-        Self {
-            dir,
-            log,
-            projection,
-            reader,
-            cancel,
-        }
+        let fold = FoldHarness::new(Arc::new(StatementStore), topics::STATEMENTS);
+        let reader = StatementReader::new(fold.projection.db()).unwrap();
+        Self { fold, reader }
     }
 
     async fn append(&self, key: Uuid, event: Event) {
-        let envelope = Envelope {
-            event_id: Uuid::new_v4().to_string(),
-            tenant: T.into(),
-            key: key.to_string(),
-            produced_at_micros: 1_700_000_000_000_000,
-            event: Some(event),
-        };
-        let record = Record {
-            key: key.to_string().into_bytes(),
-            value: envelope.encode_to_vec(),
-        };
-        let position = self
-            .log
-            .append(topics::STATEMENTS, vec![record])
-            .await
-            .unwrap()[0];
-        self.projection
-            .wait_folded(
-                topics::STATEMENTS,
-                position.partition,
-                position.offset,
-                Duration::from_secs(10),
-            )
-            .await
-            .unwrap();
+        self.fold
+            .append(T, &key.to_string(), 1_700_000_000_000_000, event)
+            .await;
     }
 
     /// Stores a statement at `stored` = `second` seconds.
@@ -116,12 +62,6 @@ impl Store {
         let page = self.reader.query(T, query, after, bound).unwrap();
         let ids = page.statements.iter().map(|s| id_of(&s.json)).collect();
         (ids, page.more)
-    }
-}
-
-impl Drop for Store {
-    fn drop(&mut self) {
-        self.cancel.cancel();
     }
 }
 
@@ -218,14 +158,14 @@ async fn replaying_the_log_from_zero_gives_the_same_trees() {
         store.put(n, referring("b", V, target_id)).await;
     }
     store.put(30, target).await;
-    let replayed = open_projection(&store.dir.path().join("replay"), &store.log, &store.cancel);
+    let replayed = store.fold.replay("replay");
     replayed
         .catch_up(Duration::from_secs(10))
         .await
         .expect("replay catches up");
     assert_eq!(
         replayed.digest().unwrap(),
-        store.projection.digest().unwrap()
+        store.fold.projection.digest().unwrap()
     );
 }
 

@@ -1,76 +1,27 @@
 //! The statement store folded from a real embedded log, given/when/then.
 
 use super::*;
-use learnlog_log::{EmbeddedOptions, EventLog, Position, Record};
-use learnlog_projection::{Projection, ProjectionOptions};
+use crate::test_support::FoldHarness;
+use learnlog_log::Position;
 use learnlog_proto::v1::{StatementSubmitted, StatementVoided};
 use std::sync::Arc;
-use std::time::Duration;
-use tokio_util::sync::CancellationToken;
 
 struct Harness {
-    _dir: tempfile::TempDir,
-    log: EventLog,
-    projection: Projection,
+    fold: FoldHarness,
     reader: StatementReader,
-    cancel: CancellationToken,
 }
 
 impl Harness {
     fn new() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let options = EmbeddedOptions {
-            fsync: false,
-            ..EmbeddedOptions::default()
-        };
-        let log = EventLog::open_embedded(&dir.path().join("log"), options).unwrap();
-        log.ensure_topic(topics::STATEMENTS, 3).unwrap();
-        let projection = Projection::open(
-            &dir.path().join("store"),
-            log.clone(),
-            Arc::new(StatementStore),
-            ProjectionOptions::default(),
-        )
-        .unwrap();
-        let cancel = CancellationToken::new();
-        projection.run(cancel.clone()).detach_all();
-        let reader = StatementReader::new(projection.db()).unwrap();
-        Self {
-            _dir: dir,
-            log,
-            projection,
-            reader,
-            cancel,
-        }
+        let fold = FoldHarness::new(Arc::new(StatementStore), topics::STATEMENTS);
+        let reader = StatementReader::new(fold.projection.db()).unwrap();
+        Self { fold, reader }
     }
 
     async fn append(&self, tenant: &str, key: Uuid, event: Event) -> Position {
-        let envelope = Envelope {
-            event_id: Uuid::new_v4().to_string(),
-            tenant: tenant.into(),
-            key: key.to_string(),
-            produced_at_micros: 1_700_000_000_000_000,
-            event: Some(event),
-        };
-        let record = Record {
-            key: key.to_string().into_bytes(),
-            value: envelope.encode_to_vec(),
-        };
-        let position = self
-            .log
-            .append(topics::STATEMENTS, vec![record])
+        self.fold
+            .append(tenant, &key.to_string(), 1_700_000_000_000_000, event)
             .await
-            .unwrap()[0];
-        self.projection
-            .wait_folded(
-                topics::STATEMENTS,
-                position.partition,
-                position.offset,
-                Duration::from_secs(10),
-            )
-            .await
-            .unwrap();
-        position
     }
 
     async fn submit(&self, tenant: &str, id: Uuid, json: &str) -> Kind {
@@ -82,11 +33,7 @@ impl Harness {
             ..StatementSubmitted::default()
         });
         let position = self.append(tenant, id, event).await;
-        let outcome = self
-            .projection
-            .outcome(topics::STATEMENTS, position.partition, position.offset)
-            .unwrap()
-            .expect("the fold records an outcome");
+        let outcome = self.fold.outcome(position);
         Kind::try_from(StatementOutcome::decode(outcome.as_slice()).unwrap().kind).unwrap()
     }
 
@@ -96,12 +43,6 @@ impl Harness {
             voiding_statement_id: voiding.to_string(),
         });
         self.append(tenant, target, event).await;
-    }
-}
-
-impl Drop for Harness {
-    fn drop(&mut self) {
-        self.cancel.cancel();
     }
 }
 

@@ -3,12 +3,9 @@
 //! `preconditions`, merges, deletes, listing and replay in `store`.
 
 use super::*;
-use learnlog_log::{EmbeddedOptions, EventLog, Record};
-use learnlog_projection::{Projection, ProjectionOptions};
+use crate::test_support::FoldHarness;
 use learnlog_proto::v1::{DocumentDeleted, DocumentWritten};
 use std::sync::Arc;
-use std::time::Duration;
-use tokio_util::sync::CancellationToken;
 
 mod preconditions;
 mod store;
@@ -17,74 +14,20 @@ const JSON: &str = "application/json";
 const T: &str = "district";
 
 struct Harness {
-    _dir: tempfile::TempDir,
-    log: EventLog,
-    projection: Projection,
+    fold: FoldHarness,
     reader: DocumentReader,
-    cancel: CancellationToken,
 }
 
 impl Harness {
     fn new() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let options = EmbeddedOptions {
-            fsync: false,
-            ..EmbeddedOptions::default()
-        };
-        let log = EventLog::open_embedded(&dir.path().join("log"), options).unwrap();
-        log.ensure_topic(topics::DOCUMENTS, 3).unwrap();
-        let projection = Projection::open(
-            &dir.path().join("store"),
-            log.clone(),
-            Arc::new(DocumentStore),
-            ProjectionOptions::default(),
-        )
-        .unwrap();
-        let cancel = CancellationToken::new();
-        projection.run(cancel.clone()).detach_all();
-        let reader = DocumentReader::new(projection.db()).unwrap();
-        Self {
-            _dir: dir,
-            log,
-            projection,
-            reader,
-            cancel,
-        }
+        let fold = FoldHarness::new(Arc::new(DocumentStore), topics::DOCUMENTS);
+        let reader = DocumentReader::new(fold.projection.db()).unwrap();
+        Self { fold, reader }
     }
 
     async fn append(&self, set: &DocumentSet, at_micros: i64, event: Event) -> Kind {
-        let key = set.log_key(T);
-        let envelope = Envelope {
-            event_id: uuid::Uuid::new_v4().to_string(),
-            tenant: T.into(),
-            key: key.clone(),
-            produced_at_micros: at_micros,
-            event: Some(event),
-        };
-        let record = Record {
-            key: key.into_bytes(),
-            value: envelope.encode_to_vec(),
-        };
-        let position = self
-            .log
-            .append(topics::DOCUMENTS, vec![record])
-            .await
-            .unwrap()[0];
-        let (partition, offset) = (position.partition, position.offset);
-        self.projection
-            .wait_folded(
-                topics::DOCUMENTS,
-                partition,
-                offset,
-                Duration::from_secs(10),
-            )
-            .await
-            .unwrap();
-        let outcome = self
-            .projection
-            .outcome(topics::DOCUMENTS, partition, offset)
-            .unwrap()
-            .expect("the fold records an outcome");
+        let position = self.fold.append(T, &set.log_key(T), at_micros, event).await;
+        let outcome = self.fold.outcome(position);
         let outcome = DocumentOutcome::decode(outcome.as_slice()).unwrap();
         Kind::try_from(outcome.kind).unwrap()
     }
@@ -131,12 +74,6 @@ impl Harness {
 
     fn etag(&self, set: &DocumentSet, id: &str) -> String {
         self.reader.get(T, set, id).unwrap().expect("stored").etag
-    }
-}
-
-impl Drop for Harness {
-    fn drop(&mut self) {
-        self.cancel.cancel();
     }
 }
 

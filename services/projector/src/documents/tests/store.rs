@@ -1,6 +1,7 @@
 //! Stored bytes, POST merges, deletes, listing with `since`, tenants and replay.
 
 use super::*;
+use std::time::Duration;
 
 #[tokio::test]
 async fn post_merges_top_level_keys_shallowly() {
@@ -133,25 +134,11 @@ async fn replaying_the_log_from_zero_gives_the_same_trees() {
     store.write(&state(), "s", r#"{"b":2}"#, merge).await;
     store.write(&state(), "t", "{}", plain).await;
     store.delete(&state(), "t", None).await;
-    let replayed = Projection::open(
-        &store._dir.path().join("replay"),
-        store.log.clone(),
-        Arc::new(DocumentStore),
-        ProjectionOptions::default(),
-    )
-    .unwrap();
-    let cancel = CancellationToken::new();
-    replayed.run(cancel.clone()).detach_all();
+    let replayed = store.fold.replay("replay");
     replayed.catch_up(Duration::from_secs(10)).await.unwrap();
-    store
-        .projection
-        .catch_up(Duration::from_secs(10))
-        .await
-        .unwrap();
-    cancel.cancel();
     assert_eq!(
         replayed.digest().unwrap(),
-        store.projection.digest().unwrap()
+        store.fold.projection.digest().unwrap()
     );
 }
 
