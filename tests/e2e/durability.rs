@@ -1,6 +1,6 @@
 //! Acknowledged statements survive SIGKILL; projections rebuild to the same state.
 
-use crate::support::{json, new_id, statement, Learnlog};
+use crate::support::{json, new_id, statement, voiding, Learnlog};
 use serde_json::Value;
 
 /// Checks that `served` is `sent` byte for byte, followed only by the fields the LRS
@@ -79,10 +79,7 @@ fn deleted_projection_state_rebuilds_to_the_same_digest() {
             .status(),
         204
     );
-    let voiding = format!(
-        r#"{{"actor":{{"mbox":"mailto:teacher@example.org"}},"verb":{{"id":"http://adlnet.gov/expapi/verbs/voided"}},"object":{{"objectType":"StatementRef","id":"{target}"}}}}"#
-    );
-    assert_eq!(server.post_statements(&voiding).status(), 200);
+    assert_eq!(server.post_statements(&voiding(&target)).status(), 200);
     let batch: Vec<String> = (0..300).map(|n| statement(&new_id(), n)).collect();
     assert_eq!(
         server

@@ -1,13 +1,7 @@
 //! The statement resource: storing, conflicts, atomic batches, voiding.
 
-use crate::support::{json, new_id, statement, Learnlog};
+use crate::support::{json, new_id, statement, voiding, Learnlog};
 use reqwest::Method;
-
-fn voiding(target: &str) -> String {
-    format!(
-        r#"{{"actor":{{"mbox":"mailto:teacher@example.org"}},"verb":{{"id":"http://adlnet.gov/expapi/verbs/voided"}},"object":{{"objectType":"StatementRef","id":"{target}"}}}}"#
-    )
-}
 
 #[test]
 fn conflicting_statement_id_is_rejected_with_409_and_changes_nothing() {

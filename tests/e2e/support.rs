@@ -164,6 +164,13 @@ pub fn statement(id: &str, n: usize) -> String {
     )
 }
 
+/// A statement voiding `target`.
+pub fn voiding(target: &str) -> String {
+    format!(
+        r#"{{"actor":{{"mbox":"mailto:teacher@example.org"}},"verb":{{"id":"http://adlnet.gov/expapi/verbs/voided"}},"object":{{"objectType":"StatementRef","id":"{target}"}}}}"#
+    )
+}
+
 pub fn new_id() -> String {
     uuid::Uuid::new_v4().to_string()
 }
