@@ -1,0 +1,235 @@
+//! Reader of the reference response format (the only I/O in this crate).
+//!
+//! Columns (any order, by header name): `user_id, skill_name, correct, order_id,
+//! item_id, timestamp, epoch_s, session, response_id, split`. Rows are in time order
+//! per learner. A response on a multi-competency item is several consecutive rows
+//! sharing `response_id`; [`Dataset::responses`] groups them so each response is
+//! scored once.
+
+use crate::{Error, Result};
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+
+/// Which side of the learner-level split a row is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Split {
+    Train,
+    Test,
+}
+
+/// One row: one (response, competency) pair.
+#[derive(Debug, Clone, Copy)]
+pub struct Row {
+    pub user: u32,
+    /// Index into [`Dataset::skills`].
+    pub skill: u32,
+    /// Index into [`Dataset::items`].
+    pub item: u32,
+    pub correct: bool,
+    pub epoch_s: i64,
+    pub response_id: u64,
+    pub split: Split,
+}
+
+/// One response: consecutive rows sharing a learner and `response_id`.
+#[derive(Debug, Clone)]
+pub struct Response {
+    pub user: u32,
+    pub item: u32,
+    pub correct: bool,
+    pub epoch_s: i64,
+    pub split: Split,
+    /// Competency indices, in row order.
+    pub skills: Vec<u32>,
+}
+
+/// A whole response log with interned competency and item names.
+#[derive(Debug, Clone, Default)]
+pub struct Dataset {
+    pub skills: Vec<String>,
+    pub items: Vec<String>,
+    pub rows: Vec<Row>,
+}
+
+impl Dataset {
+    /// Reads a CSV file, gunzipping it when the name ends in `.gz`.
+    pub fn open(path: &Path) -> Result<Self> {
+        let io = |source| Error::Io {
+            path: path.display().to_string(),
+            source,
+        };
+        let file = std::fs::File::open(path).map_err(io)?;
+        let reader: Box<dyn Read> = if path.extension().is_some_and(|e| e == "gz") {
+            Box::new(flate2::read::MultiGzDecoder::new(file))
+        } else {
+            Box::new(file)
+        };
+        Self::read(BufReader::with_capacity(1 << 20, reader)).map_err(|e| match e {
+            Error::Io { source, .. } => io(source),
+            other => other,
+        })
+    }
+
+    /// Parses CSV text in the reference format.
+    pub fn read(reader: impl BufRead) -> Result<Self> {
+        let mut lines = reader.lines();
+        let header = match lines.next() {
+            Some(h) => h.map_err(|source| Error::Io {
+                path: String::new(),
+                source,
+            })?,
+            None => return Ok(Self::default()),
+        };
+        let cols: Vec<&str> = header.trim_end().split(',').collect();
+        let col = |name: &str| {
+            cols.iter()
+                .position(|c| *c == name)
+                .ok_or_else(|| Error::Csv {
+                    line: 1,
+                    message: format!("missing column {name}"),
+                })
+        };
+        let (c_user, c_skill, c_correct, c_item, c_epoch, c_resp, c_split) = (
+            col("user_id")?,
+            col("skill_name")?,
+            col("correct")?,
+            col("item_id")?,
+            col("epoch_s")?,
+            col("response_id")?,
+            col("split")?,
+        );
+        let mut ds = Self::default();
+        let mut skill_ix: HashMap<String, u32> = HashMap::new();
+        let mut item_ix: HashMap<String, u32> = HashMap::new();
+        for (n, line) in lines.enumerate() {
+            let line = line.map_err(|source| Error::Io {
+                path: String::new(),
+                source,
+            })?;
+            let line_no = n + 2;
+            let line = line.trim_end();
+            if line.is_empty() {
+                continue;
+            }
+            let fields: Vec<&str> = line.split(',').collect();
+            if fields.len() != cols.len() {
+                return Err(Error::Csv {
+                    line: line_no,
+                    message: format!("expected {} fields, found {}", cols.len(), fields.len()),
+                });
+            }
+            let num = |c: usize, what: &str| -> Result<i64> {
+                fields[c].parse::<i64>().map_err(|_| Error::Csv {
+                    line: line_no,
+                    message: format!("{what} must be an integer, found {:?}", fields[c]),
+                })
+            };
+            let correct = match fields[c_correct] {
+                "1" => true,
+                "0" => false,
+                other => {
+                    return Err(Error::Csv {
+                        line: line_no,
+                        message: format!("correct must be 0 or 1, found {other:?}"),
+                    })
+                }
+            };
+            let split = match fields[c_split] {
+                "train" => Split::Train,
+                "test" => Split::Test,
+                other => {
+                    return Err(Error::Csv {
+                        line: line_no,
+                        message: format!("split must be train or test, found {other:?}"),
+                    })
+                }
+            };
+            let skill = intern(&mut skill_ix, &mut ds.skills, fields[c_skill]);
+            let item = intern(&mut item_ix, &mut ds.items, fields[c_item]);
+            ds.rows.push(Row {
+                user: u32::try_from(num(c_user, "user_id")?).map_err(|_| Error::Csv {
+                    line: line_no,
+                    message: "user_id out of range".into(),
+                })?,
+                skill,
+                item,
+                correct,
+                epoch_s: num(c_epoch, "epoch_s")?,
+                response_id: num(c_resp, "response_id")? as u64,
+                split,
+            });
+        }
+        Ok(ds)
+    }
+
+    /// Index of a competency by name.
+    pub fn skill_index(&self, name: &str) -> Option<u32> {
+        self.skills.iter().position(|s| s == name).map(|i| i as u32)
+    }
+
+    /// The rows grouped into responses, in file order.
+    pub fn responses(&self) -> Vec<Response> {
+        let mut out: Vec<Response> = Vec::new();
+        let mut last: Option<(u32, u64)> = None;
+        for r in &self.rows {
+            if last == Some((r.user, r.response_id)) {
+                if let Some(resp) = out.last_mut() {
+                    resp.skills.push(r.skill);
+                }
+                continue;
+            }
+            last = Some((r.user, r.response_id));
+            out.push(Response {
+                user: r.user,
+                item: r.item,
+                correct: r.correct,
+                epoch_s: r.epoch_s,
+                split: r.split,
+                skills: vec![r.skill],
+            });
+        }
+        out
+    }
+}
+
+fn intern(ix: &mut HashMap<String, u32>, names: &mut Vec<String>, name: &str) -> u32 {
+    if let Some(&i) = ix.get(name) {
+        return i;
+    }
+    let i = names.len() as u32;
+    names.push(name.to_owned());
+    ix.insert(name.to_owned(), i);
+    i
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CSV: &str =
+        "user_id,skill_name,correct,order_id,item_id,timestamp,epoch_s,session,response_id,split
+0,a,1,0,i1,t,100,0,0,train
+0,a,0,1,i2,t,160,0,1,train
+0,b,0,1,i2,t,160,0,1,train
+1,b,1,2,i3,t,50,0,2,test
+";
+
+    #[test]
+    fn rows_sharing_a_response_id_become_one_response_with_two_skills() {
+        let ds = Dataset::read(CSV.as_bytes()).unwrap();
+        assert_eq!(ds.rows.len(), 4);
+        assert_eq!(ds.skills, vec!["a", "b"]);
+        let r = ds.responses();
+        assert_eq!(r.len(), 3);
+        assert_eq!(r[1].skills, vec![0, 1]);
+        assert_eq!(r[2].split, Split::Test);
+    }
+
+    #[test]
+    fn a_correct_value_other_than_zero_or_one_is_rejected_with_its_line() {
+        let bad = CSV.replace("0,a,1,0", "0,a,yes,0");
+        let err = Dataset::read(bad.as_bytes()).unwrap_err().to_string();
+        assert!(err.contains("line 2"), "{err}");
+    }
+}

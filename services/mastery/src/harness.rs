@@ -1,0 +1,173 @@
+//! The benchmark harness: fit on the training learners, stream the test learners
+//! through the production model (predict, then update), and score the predictions.
+//!
+//! `learnlog bench mastery` is a thin wrapper around [`run`].
+
+use crate::bkt::BktParams;
+use crate::data::{Dataset, Response, Split};
+use crate::em::{self, FitOptions, Sequences};
+use crate::metrics::{self, Metrics};
+use crate::model::{BktModel, Evidence, Model, SkillState};
+use crate::{Error, Result};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::time::Instant;
+
+/// Which model variant to fit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ModelKind {
+    /// Standard BKT.
+    Bkt,
+}
+
+impl std::str::FromStr for ModelKind {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "bkt" => Ok(ModelKind::Bkt),
+            other => Err(Error::Params(format!(
+                "unknown model {other:?} (known: bkt)"
+            ))),
+        }
+    }
+}
+
+/// What the harness prints: accuracy over the test responses, and speed.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Report {
+    pub auc: f64,
+    pub rmse: f64,
+    pub logloss: f64,
+    pub accuracy: f64,
+    pub fit_seconds: f64,
+    pub predict_per_second: f64,
+    pub responses: usize,
+}
+
+/// Runs the protocol: fit on `split=train` (or take `fixed`), then stream `split=test`.
+pub fn run(ds: &Dataset, kind: ModelKind, fixed: Option<Model>, fit: &FitOptions) -> Report {
+    let responses = ds.responses();
+    let started = Instant::now();
+    let model = match fixed {
+        Some(m) => m,
+        None => fit_model(ds, &responses, kind, fit),
+    };
+    let fit_seconds = if matches!(kind, ModelKind::Bkt) {
+        started.elapsed().as_secs_f64()
+    } else {
+        0.0
+    };
+    let test: Vec<&Response> = responses
+        .iter()
+        .filter(|r| r.split == Split::Test)
+        .collect();
+    let started = Instant::now();
+    let predictions = stream(&model, ds.skills.len(), &test);
+    let seconds = started.elapsed().as_secs_f64();
+    let outcomes: Vec<bool> = test.iter().map(|r| r.correct).collect();
+    let Metrics {
+        auc,
+        rmse,
+        logloss,
+        accuracy,
+    } = metrics::evaluate(&predictions, &outcomes);
+    Report {
+        auc,
+        rmse,
+        logloss,
+        accuracy,
+        fit_seconds,
+        predict_per_second: test.len() as f64 / seconds.max(1e-12),
+        responses: test.len(),
+    }
+}
+
+/// Fits a model of `kind` on the training responses.
+pub fn fit_model(
+    ds: &Dataset,
+    responses: &[Response],
+    kind: ModelKind,
+    opts: &FitOptions,
+) -> Model {
+    match kind {
+        ModelKind::Bkt => {
+            let seqs = bkt_sequences(ds.skills.len(), responses);
+            Model::Bkt(BktModel {
+                params: em::fit_all(&seqs, opts),
+            })
+        }
+    }
+}
+
+/// Per-competency sequences of the training responses (a multi-competency response
+/// counts as an observation of each of its competencies, as in pyBKT).
+pub fn bkt_sequences(n_skills: usize, responses: &[Response]) -> Vec<Sequences> {
+    let mut per: HashMap<(u32, u32), Vec<bool>> = HashMap::new();
+    let mut order: Vec<(u32, u32)> = Vec::new();
+    for r in responses.iter().filter(|r| r.split == Split::Train) {
+        for &s in &r.skills {
+            per.entry((s, r.user))
+                .or_insert_with(|| {
+                    order.push((s, r.user));
+                    Vec::new()
+                })
+                .push(r.correct);
+        }
+    }
+    order.sort_unstable();
+    let mut seqs = vec![Sequences::default(); n_skills];
+    for key in order {
+        if let Some(seq) = per.remove(&key) {
+            seqs[key.0 as usize].push(seq);
+        }
+    }
+    seqs
+}
+
+/// Streams responses through `model` in order, one learner state per `user`:
+/// predict P(correct) from what is known so far, then fold the response in.
+pub fn stream(model: &Model, n_skills: usize, responses: &[&Response]) -> Vec<f64> {
+    let mut learners: HashMap<u32, Vec<Option<SkillState>>> = HashMap::new();
+    let mut buf: Vec<SkillState> = Vec::with_capacity(4);
+    let mut out = Vec::with_capacity(responses.len());
+    for r in responses {
+        let states = learners
+            .entry(r.user)
+            .or_insert_with(|| vec![None; n_skills]);
+        buf.clear();
+        buf.extend(
+            r.skills
+                .iter()
+                .map(|&s| states[s as usize].unwrap_or_else(|| model.initial(s))),
+        );
+        let ev = Evidence {
+            skills: &r.skills,
+            correct: r.correct,
+        };
+        out.push(model.predict(&ev, &buf));
+        model.update(&ev, &mut buf);
+        for (&s, st) in r.skills.iter().zip(&buf) {
+            states[s as usize] = Some(*st);
+        }
+    }
+    out
+}
+
+/// A BKT model from parameters in pyBKT's JSON format
+/// (`{"skill": {"prior":…, "learn":…, "forget":…, "guess":…, "slip":…}, …}`), in the
+/// dataset's competency order. Every competency of the dataset must have parameters.
+pub fn bkt_from_pybkt_json(json: &str, ds: &Dataset) -> Result<Model> {
+    let by_name: HashMap<String, BktParams> =
+        serde_json::from_str(json).map_err(|e| Error::Params(e.to_string()))?;
+    let params = ds
+        .skills
+        .iter()
+        .map(|s| {
+            by_name
+                .get(s)
+                .copied()
+                .ok_or_else(|| Error::Params(format!("no parameters for competency {s:?}")))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Model::Bkt(BktModel { params }))
+}
