@@ -3,6 +3,7 @@
 //!
 //! This crate only assembles parts; what each part means lives in its own crate.
 
+pub mod bench;
 pub mod cli;
 mod credentials;
 pub mod credentials_cli;
@@ -23,5 +24,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Rebuild(args) => runtime.block_on(rebuild::rebuild(args)),
         Command::Digest(args) => runtime.block_on(rebuild::digest(args)),
         Command::Credentials(args) => credentials_cli::run(args),
+        Command::Bench(args) => bench::run(args),
     }
 }

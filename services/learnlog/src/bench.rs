@@ -1,0 +1,68 @@
+//! `learnlog bench mastery`: the mastery model's benchmark harness on a reference
+//! response file. All the work is in `learnlog_mastery::harness`; this only reads the
+//! files named on the command line and prints the report as one JSON line.
+
+use anyhow::Context;
+use clap::{Args, Subcommand};
+use learnlog_mastery::data::Dataset;
+use learnlog_mastery::em::FitOptions;
+use learnlog_mastery::harness::{self, ModelKind};
+use std::path::PathBuf;
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    #[command(subcommand)]
+    pub what: BenchCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Fit the mastery model on `split=train`, stream `split=test` learners through it
+    /// (predict, then update) and print
+    /// `{"auc","rmse","logloss","accuracy","fit_seconds","predict_per_second","responses"}`.
+    Mastery(MasteryBenchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MasteryBenchArgs {
+    /// Response log in the reference CSV format (`.csv` or `.csv.gz`).
+    #[arg(long, env = "LEARNLOG_BENCH_DATA")]
+    pub data: PathBuf,
+
+    /// Model variant: `bkt` (standard Bayesian Knowledge Tracing).
+    #[arg(long, env = "LEARNLOG_BENCH_MODEL", default_value = "bkt")]
+    pub model: String,
+
+    /// Fixed BKT parameters in pyBKT's JSON format; skips fitting.
+    #[arg(long, env = "LEARNLOG_BENCH_PARAMS")]
+    pub params: Option<PathBuf>,
+
+    /// Fitting threads (0 = one per core).
+    #[arg(long, env = "LEARNLOG_BENCH_THREADS", default_value_t = 0)]
+    pub threads: usize,
+}
+
+/// Runs a benchmark and prints its report.
+pub fn run(args: BenchArgs) -> anyhow::Result<()> {
+    match args.what {
+        BenchCommand::Mastery(a) => {
+            let kind: ModelKind = a.model.parse()?;
+            let ds = Dataset::open(&a.data)?;
+            let fixed = match &a.params {
+                Some(path) => {
+                    let json = std::fs::read_to_string(path)
+                        .with_context(|| format!("cannot read {}", path.display()))?;
+                    Some(harness::bkt_from_pybkt_json(&json, &ds)?)
+                }
+                None => None,
+            };
+            let opts = FitOptions {
+                threads: a.threads,
+                ..FitOptions::default()
+            };
+            let report = harness::run(&ds, kind, fixed, &opts);
+            println!("{}", serde_json::to_string(&report)?);
+            Ok(())
+        }
+    }
+}
