@@ -102,23 +102,27 @@ pub fn fit_model(
 /// Per-competency sequences of the training responses (a multi-competency response
 /// counts as an observation of each of its competencies, as in pyBKT).
 pub fn bkt_sequences(n_skills: usize, responses: &[Response]) -> Vec<Sequences> {
-    let mut per: HashMap<(u32, u32), Vec<bool>> = HashMap::new();
-    let mut order: Vec<(u32, u32)> = Vec::new();
-    for r in responses.iter().filter(|r| r.split == Split::Train) {
-        for &s in &r.skills {
-            per.entry((s, r.user))
-                .or_insert_with(|| {
-                    order.push((s, r.user));
-                    Vec::new()
-                })
-                .push(r.correct);
+    let mut by_skill: Vec<Vec<u32>> = vec![Vec::new(); n_skills];
+    for (i, r) in responses.iter().enumerate() {
+        if r.split == Split::Train {
+            for &s in &r.skills {
+                by_skill[s as usize].push(i as u32);
+            }
         }
     }
-    order.sort_unstable();
     let mut seqs = vec![Sequences::default(); n_skills];
-    for key in order {
-        if let Some(seq) = per.remove(&key) {
-            seqs[key.0 as usize].push(seq);
+    for (ixs, seq) in by_skill.iter_mut().zip(&mut seqs) {
+        // stable: each learner's responses stay in time order (and the file usually
+        // has learners contiguous, so this is a linear pass)
+        ixs.sort_by_key(|&i| responses[i as usize].user);
+        let mut last = None;
+        for &i in ixs.iter() {
+            let r = &responses[i as usize];
+            if last != Some(r.user) {
+                seq.starts.push(seq.obs.len());
+                last = Some(r.user);
+            }
+            seq.obs.push(r.correct);
         }
     }
     seqs
