@@ -29,7 +29,8 @@ pub struct MasteryBenchArgs {
     #[arg(long, env = "LEARNLOG_BENCH_DATA")]
     pub data: PathBuf,
 
-    /// Model variant: `bkt` (standard Bayesian Knowledge Tracing).
+    /// Model variant: `bkt` (standard Bayesian Knowledge Tracing) or `irt-forget` (BKT
+    /// with item difficulty, learner ability and forgetting over elapsed time).
     #[arg(long, env = "LEARNLOG_BENCH_MODEL", default_value = "bkt")]
     pub model: String,
 

@@ -7,7 +7,7 @@ use crate::bkt::BktParams;
 use crate::data::{Dataset, Response, Split};
 use crate::em::{self, FitOptions, Sequences};
 use crate::metrics::{self, Metrics};
-use crate::model::{BktModel, Evidence, Model, SkillState};
+use crate::model::{BktModel, Model};
 use crate::{Error, Result};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -18,6 +18,8 @@ use std::time::Instant;
 pub enum ModelKind {
     /// Standard BKT.
     Bkt,
+    /// BKT with item difficulty, learner ability and forgetting over time.
+    IrtForget,
 }
 
 impl std::str::FromStr for ModelKind {
@@ -25,8 +27,9 @@ impl std::str::FromStr for ModelKind {
     fn from_str(s: &str) -> Result<Self> {
         match s {
             "bkt" => Ok(ModelKind::Bkt),
+            "irt-forget" => Ok(ModelKind::IrtForget),
             other => Err(Error::Params(format!(
-                "unknown model {other:?} (known: bkt)"
+                "unknown model {other:?} (known: bkt, irt-forget)"
             ))),
         }
     }
@@ -52,11 +55,7 @@ pub fn run(ds: &Dataset, kind: ModelKind, fixed: Option<Model>, fit: &FitOptions
         Some(m) => m,
         None => fit_model(ds, &responses, kind, fit),
     };
-    let fit_seconds = if matches!(kind, ModelKind::Bkt) {
-        started.elapsed().as_secs_f64()
-    } else {
-        0.0
-    };
+    let fit_seconds = started.elapsed().as_secs_f64();
     let test: Vec<&Response> = responses
         .iter()
         .filter(|r| r.split == Split::Test)
@@ -96,6 +95,12 @@ pub fn fit_model(
                 params: em::fit_all(&seqs, opts),
             })
         }
+        ModelKind::IrtForget => Model::IrtForget(crate::irtf::fit(
+            ds.skills.len(),
+            ds.items.len(),
+            responses,
+            opts,
+        )),
     }
 }
 
@@ -131,29 +136,10 @@ pub fn bkt_sequences(n_skills: usize, responses: &[Response]) -> Vec<Sequences> 
 /// Streams responses through `model` in order, one learner state per `user`:
 /// predict P(correct) from what is known so far, then fold the response in.
 pub fn stream(model: &Model, n_skills: usize, responses: &[&Response]) -> Vec<f64> {
-    let mut learners: HashMap<u32, Vec<Option<SkillState>>> = HashMap::new();
-    let mut buf: Vec<SkillState> = Vec::with_capacity(4);
     let mut out = Vec::with_capacity(responses.len());
-    for r in responses {
-        let states = learners
-            .entry(r.user)
-            .or_insert_with(|| vec![None; n_skills]);
-        buf.clear();
-        buf.extend(
-            r.skills
-                .iter()
-                .map(|&s| states[s as usize].unwrap_or_else(|| model.initial(s))),
-        );
-        let ev = Evidence {
-            skills: &r.skills,
-            correct: r.correct,
-        };
-        out.push(model.predict(&ev, &buf));
-        model.update(&ev, &mut buf);
-        for (&s, st) in r.skills.iter().zip(&buf) {
-            states[s as usize] = Some(*st);
-        }
-    }
+    crate::irtf::stream_each(model, n_skills, responses.iter().copied(), |_, _, _, p| {
+        out.push(p)
+    });
     out
 }
 

@@ -14,12 +14,13 @@ pub mod bkt;
 pub mod data;
 pub mod em;
 pub mod harness;
+pub mod irtf;
 pub mod metrics;
 pub mod model;
 pub mod rng;
 
 pub use bkt::BktParams;
-pub use model::{Evidence, Model, SkillState};
+pub use model::{Evidence, LearnerState, Model, SkillState};
 
 /// What can go wrong reading data or parameters.
 #[derive(Debug, thiserror::Error)]

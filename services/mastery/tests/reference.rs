@@ -4,7 +4,7 @@
 use learnlog_mastery::data::Dataset;
 use learnlog_mastery::em::FitOptions;
 use learnlog_mastery::harness::{self, ModelKind};
-use learnlog_mastery::{Evidence, Model};
+use learnlog_mastery::{Evidence, LearnerState, Model};
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -61,9 +61,12 @@ fn bkt_with_pybkt_parameters_reproduces_every_pybkt_test_prediction_within_1e_6(
             .or_insert_with(|| model.initial(skill))];
         let ev = Evidence {
             skills: &[skill],
+            item: None,
             correct: f[c_correct] == "1",
+            epoch_s: 0,
         };
-        let p = model.predict(&ev, &st);
+        let mut learner = LearnerState::default();
+        let p = model.predict(&learner, &ev, &st);
         let want_p: f64 = f[c_p].parse().expect("p_bkt");
         let want_state: f64 = f[c_state].parse().expect("state_bkt");
         worst = worst
@@ -74,7 +77,7 @@ fn bkt_with_pybkt_parameters_reproduces_every_pybkt_test_prediction_within_1e_6(
             "row {checked}: p {p} vs {want_p}, state {} vs {want_state}",
             st[0].p_known
         );
-        model.update(&ev, &mut st);
+        model.update(&mut learner, &ev, &mut st);
         states.insert(key, st[0]);
         checked += 1;
     }
