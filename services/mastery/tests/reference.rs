@@ -103,3 +103,13 @@ fn the_bench_harness_fits_bkt_on_train_and_reaches_pybkt_accuracy_on_test() {
     assert!(r.auc >= 0.776, "auc {}", r.auc);
     assert!(r.rmse <= 0.4350, "rmse {}", r.rmse);
 }
+
+#[test]
+fn the_irt_forget_model_beats_every_reference_model_on_the_irt_forget_file() {
+    let ds = Dataset::open(&data_dir().join("irt_forget.responses.csv.gz")).expect("read");
+    let r = harness::run(&ds, ModelKind::IrtForget, None, &FitOptions::default());
+    eprintln!("{}", serde_json::to_string(&r).unwrap());
+    // best reference row: Best-LR, AUC 0.7482, RMSE 0.4506
+    assert!(r.auc >= 0.75, "auc {}", r.auc);
+    assert!(r.rmse < 0.4506, "rmse {}", r.rmse);
+}
