@@ -225,10 +225,11 @@ pub fn fit(
         ability_shrink: 0.05,
         ability_prior_weight: 0.0,
     };
-    for _ in 0..3 {
+    for round in 0..3 {
         fit_items(&mut m, n_skills, &train, 3);
         fit_half_lives(&mut m, n_skills, &train);
         fit_ability(&mut m, n_skills, &train);
+        refine_skills(&mut m, n_skills, &train, 0.4 / f64::from(1 << round));
     }
     fit_items(&mut m, n_skills, &train, 2);
     m
@@ -293,6 +294,62 @@ fn fit_items(m: &mut IrtForgetModel, n_skills: usize, train: &[&Response], steps
             let g = grad[i] - *b / tau2;
             let h = info[i] + 1.0 / tau2;
             *b += (g / h).clamp(-1.0, 1.0);
+        }
+    }
+}
+
+/// Per-competency log-likelihood of the online predictions (a response counts for
+/// each of its competencies).
+fn skill_ll(m: &IrtForgetModel, n_skills: usize, train: &[&Response]) -> Vec<f64> {
+    let model = Model::IrtForget(m.clone());
+    let mut ll = vec![0.0; n_skills];
+    stream_each(&model, n_skills, train.iter().copied(), |r, _, _, p| {
+        let l = log_lik(p, r.correct);
+        for &s in &r.skills {
+            ll[s as usize] += l;
+        }
+    });
+    ll
+}
+
+/// Coordinate search on the base BKT parameters, now that items, ability and
+/// forgetting explain part of the data EM attributed to them: each parameter's logit
+/// moves by ±`step` per competency when that improves the competency's likelihood.
+fn refine_skills(m: &mut IrtForgetModel, n_skills: usize, train: &[&Response], step: f64) {
+    type Field = fn(&mut BktParams) -> &mut f64;
+    let fields: [Field; 4] = [
+        |p| &mut p.prior,
+        |p| &mut p.learn,
+        |p| &mut p.guess,
+        |p| &mut p.slip,
+    ];
+    for field in fields {
+        let trials: Vec<IrtForgetModel> = [0.0, -step, step]
+            .iter()
+            .map(|&d| {
+                let mut t = m.clone();
+                for sp in &mut t.skills {
+                    let v = field(&mut sp.bkt);
+                    *v = sigmoid(logit(*v) + d).clamp(1e-4, 1.0 - 1e-4);
+                }
+                t
+            })
+            .collect();
+        let scores: Vec<Vec<f64>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = trials
+                .iter()
+                .map(|t| scope.spawn(move || skill_ll(t, n_skills, train)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect()
+        });
+        for s in 0..n_skills {
+            let best = (0..trials.len())
+                .max_by(|&a, &b| scores[a][s].total_cmp(&scores[b][s]).then(b.cmp(&a)))
+                .unwrap_or(0);
+            m.skills[s].bkt = trials[best].skills[s].bkt;
         }
     }
 }
