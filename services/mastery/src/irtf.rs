@@ -345,11 +345,11 @@ fn refine_skills(m: &mut IrtForgetModel, n_skills: usize, train: &[&Response], s
                 .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
                 .collect()
         });
-        for s in 0..n_skills {
+        for (s, sp) in m.skills.iter_mut().enumerate() {
             let best = (0..trials.len())
                 .max_by(|&a, &b| scores[a][s].total_cmp(&scores[b][s]).then(b.cmp(&a)))
                 .unwrap_or(0);
-            m.skills[s].bkt = trials[best].skills[s].bkt;
+            sp.bkt = trials[best].skills[s].bkt;
         }
     }
 }
