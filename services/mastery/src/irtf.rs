@@ -43,6 +43,9 @@ pub struct IrtForgetModel {
     pub ability_shrink: f64,
     /// How much the ability estimate shifts the prior logit of a new competency.
     pub ability_prior_weight: f64,
+    /// How much the ability estimate shifts the learn-rate logit.
+    #[serde(default)]
+    pub ability_learn_weight: f64,
 }
 
 fn sigmoid(x: f64) -> f64 {
@@ -141,7 +144,12 @@ impl IrtForgetModel {
             } else {
                 before[j]
             };
-            let learn = self.skills[ev.skills[j] as usize].bkt.learn;
+            let base = self.skills[ev.skills[j] as usize].bkt.learn;
+            let learn = if self.ability_learn_weight == 0.0 {
+                base
+            } else {
+                sigmoid(logit(base) + self.ability_learn_weight * learner.ability)
+            };
             let st = &mut states[j];
             st.p_known = post + (1.0 - post) * learn;
             st.count += 1;
@@ -224,6 +232,7 @@ pub fn fit(
         ability_rate: 0.0,
         ability_shrink: 0.05,
         ability_prior_weight: 0.0,
+        ability_learn_weight: 0.0,
     };
     for round in 0..3 {
         fit_items(&mut m, n_skills, &train, 3);
@@ -401,31 +410,35 @@ fn fit_half_lives(m: &mut IrtForgetModel, n_skills: usize, train: &[&Response]) 
     }
 }
 
-/// The ability step and prior weight whose online predictions fit best.
+/// The ability step, then its weight on the prior, then on the learn rate: each the
+/// grid value whose online predictions fit the training learners best.
 fn fit_ability(m: &mut IrtForgetModel, n_skills: usize, train: &[&Response]) {
-    let grid: Vec<(f64, f64)> = [0.0, 0.1, 0.2, 0.4, 0.8]
-        .iter()
-        .flat_map(|&rate| [0.0, 0.5, 1.0].map(|w| (rate, w)))
-        .collect();
-    let scores: Vec<f64> = std::thread::scope(|scope| {
-        let handles: Vec<_> = grid
-            .iter()
-            .map(|&(rate, w)| {
-                let mut trial = m.clone();
-                trial.ability_rate = rate;
-                trial.ability_prior_weight = w;
-                scope.spawn(move || total_ll(&trial, n_skills, train))
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    });
-    let best = (0..grid.len())
-        .max_by(|&a, &b| scores[a].total_cmp(&scores[b]))
-        .unwrap_or(0);
-    (m.ability_rate, m.ability_prior_weight) = grid[best];
+    type Knob = fn(&mut IrtForgetModel) -> &mut f64;
+    let knobs: [(Knob, &[f64]); 3] = [
+        (|m| &mut m.ability_rate, &[0.0, 0.1, 0.2, 0.4, 0.8]),
+        (|m| &mut m.ability_prior_weight, &[0.0, 0.5, 1.0]),
+        (|m| &mut m.ability_learn_weight, &[0.0, 0.5, 1.0]),
+    ];
+    for (knob, values) in knobs {
+        let scores: Vec<f64> = std::thread::scope(|scope| {
+            let handles: Vec<_> = values
+                .iter()
+                .map(|&v| {
+                    let mut trial = m.clone();
+                    *knob(&mut trial) = v;
+                    scope.spawn(move || total_ll(&trial, n_skills, train))
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect()
+        });
+        let best = (0..values.len())
+            .max_by(|&a, &b| scores[a].total_cmp(&scores[b]).then(b.cmp(&a)))
+            .unwrap_or(0);
+        *knob(m) = values[best];
+    }
 }
 
 #[cfg(test)]
@@ -452,6 +465,7 @@ mod tests {
             ability_rate: 0.2,
             ability_shrink: 0.05,
             ability_prior_weight: 1.0,
+            ability_learn_weight: 0.0,
         }
     }
 
