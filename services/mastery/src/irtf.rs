@@ -81,8 +81,8 @@ impl IrtForgetModel {
         match self.skills[skill as usize].half_life_days {
             Some(h0) if st.count > 0 => {
                 let gap_days = (epoch_s - st.last_epoch_s).max(0) as f64 / 86_400.0;
-                let h = h0 * 2f64.powf(f64::from(st.correct.min(8)) / 2.0);
-                st.p_known * 2f64.powf(-gap_days / h)
+                let h = h0 * (f64::from(st.correct.min(8)) / 2.0).exp2();
+                st.p_known * (-gap_days / h).exp2()
             }
             _ => st.p_known,
         }
@@ -134,9 +134,17 @@ impl IrtForgetModel {
         };
         let denom = parts.p_known * l1 + (1.0 - parts.p_known) * l0;
         let n = ev.skills.len().min(states.len());
-        let before: Vec<f64> = (0..n)
-            .map(|j| self.current(learner, ev.skills[j], &states[j], ev.epoch_s))
-            .collect();
+        let mut stack = [0.0; 8];
+        let mut heap = Vec::new();
+        let before: &mut [f64] = if n <= stack.len() {
+            &mut stack[..n]
+        } else {
+            heap.resize(n, 0.0);
+            &mut heap
+        };
+        for (j, b) in before.iter_mut().enumerate() {
+            *b = self.current(learner, ev.skills[j], &states[j], ev.epoch_s);
+        }
         for j in 0..n {
             let other: f64 = (0..n).filter(|&i| i != j).map(|i| before[i]).product();
             let post = if denom > 0.0 {
