@@ -75,7 +75,7 @@ impl Default for FitOptions {
         Self {
             fit_forget: false,
             max_iter: 100,
-            rel_tol: 1e-6,
+            rel_tol: 1e-5,
             probe_iter: 8,
             threads: 0,
         }
