@@ -16,18 +16,19 @@ data=$(mktemp -d)
 "$root/target/release/learnlog" serve --listen "127.0.0.1:$port" --data-dir "$data" \
     --admin-credential conformance:conformance >"$data/serve.log" 2>&1 &
 server=$!
-trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$data"' EXIT
+status=0
+# Keep the logs of a failing run for reading; clean up after a passing one.
+trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; [ $status -eq 0 ] && rm -rf "$data"' EXIT
 for _ in $(seq 50); do
     curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break
     sleep 0.1
 done
 
-status=0
 for version in 1.0.3 2.0.0; do
     (cd "$suite" && node bin/console_runner.js -e "http://127.0.0.1:$port/xapi" \
         -a -u conformance -p conformance -x "$version" >"$data/suite-$version.log" 2>&1) || true
     summary=$(grep -E '^\{"total"' "$data/suite-$version.log" | tail -1)
-    echo "xAPI $version: ${summary:-no summary; see the suite's output}"
+    echo "xAPI $version: ${summary:-no summary, see $data/suite-$version.log}"
     echo "$summary" | grep -q '"failed":0' || status=1
 done
 exit $status
