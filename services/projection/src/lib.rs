@@ -12,6 +12,7 @@
 mod checkpoint;
 mod error;
 mod fold;
+mod folding;
 mod metrics;
 mod runtime;
 
