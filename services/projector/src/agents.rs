@@ -50,7 +50,11 @@ pub(crate) fn record(
         for entry in entries(agent) {
             let mut key = prefix.clone();
             key.extend_from_slice(&entry);
-            tree.insert(key, &[])?;
+            // Most statements name agents already known: reading first avoids
+            // rewriting an unchanged entry.
+            if tree.get(&key)?.is_none() {
+                tree.insert(key, &[])?;
+            }
         }
     }
     Ok(())
