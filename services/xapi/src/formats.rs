@@ -88,7 +88,7 @@ pub fn is_uuid(value: &str) -> bool {
 }
 
 /// Parses a UUID given in the hyphenated form only.
-pub(crate) fn parse_uuid(value: &str) -> Option<uuid::Uuid> {
+pub fn parse_uuid(value: &str) -> Option<uuid::Uuid> {
     if is_uuid(value) {
         uuid::Uuid::parse_str(value).ok()
     } else {

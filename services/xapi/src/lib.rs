@@ -47,7 +47,7 @@ pub use batch::parse_statement_batch;
 pub use equivalence::{statements_equivalent, statements_equivalent_with, Equivalence};
 pub use error::{Result, ValidationError};
 pub use format::{to_canonical_format, to_ids_format, StatementFormat};
-pub use formats::{is_iri, is_language_tag, is_uuid};
+pub use formats::{is_iri, is_language_tag, is_uuid, parse_uuid};
 pub use ids::{statement_id, voided_target, VOIDED_VERB};
 pub use language::{pick_language, LanguagePreference};
 pub use multipart::{parse_multipart, AttachmentPart, Multipart};

@@ -40,7 +40,7 @@ impl Params {
     pub fn uuid(&self, name: &str) -> Result<Option<uuid::Uuid>, ApiError> {
         self.get(name)
             .map(|value| {
-                parse_hyphenated_uuid(value).ok_or_else(|| {
+                learnlog_xapi::parse_uuid(value).ok_or_else(|| {
                     ApiError::BadRequest(format!(
                         "query parameter {name}: must be a hyphenated UUID"
                     ))
@@ -48,15 +48,4 @@ impl Params {
             })
             .transpose()
     }
-}
-
-/// A UUID in the 8-4-4-4-12 hyphenated form only (xAPI's rule; `Uuid::parse_str` also
-/// takes simple, braced and URN forms).
-fn parse_hyphenated_uuid(value: &str) -> Option<uuid::Uuid> {
-    let shaped = value.len() == 36
-        && value.char_indices().all(|(index, c)| match index {
-            8 | 13 | 18 | 23 => c == '-',
-            _ => c.is_ascii_hexdigit(),
-        });
-    shaped.then(|| uuid::Uuid::parse_str(value).ok()).flatten()
 }
