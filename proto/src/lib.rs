@@ -19,4 +19,10 @@ pub mod topics {
     pub const CREDENTIALS: &str = "credentials";
     /// xAPI document writes and deletes, keyed by a hash of tenant and document set.
     pub const DOCUMENTS: &str = "documents";
+    /// Framework imports and activity alignments, keyed by framework or activity id;
+    /// one partition.
+    pub const FRAMEWORKS: &str = "frameworks";
+    /// Accepted statements re-published keyed by learner, goals and mastery-model
+    /// parameters: everything the learner projections fold.
+    pub const LEARNER_EVENTS: &str = "learner-events";
 }
