@@ -17,10 +17,12 @@ pub mod harness;
 pub mod irtf;
 pub mod metrics;
 pub mod model;
+pub mod parameters;
 pub mod rng;
 
 pub use bkt::BktParams;
 pub use model::{Evidence, LearnerState, Model, SkillState};
+pub use parameters::{Loaded, ParameterSet};
 
 /// What can go wrong reading data or parameters.
 #[derive(Debug, thiserror::Error)]

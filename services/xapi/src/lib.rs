@@ -23,6 +23,7 @@ mod attachment;
 mod attachment_parts;
 mod batch;
 mod context;
+mod duration;
 mod equivalence;
 mod error;
 mod format;
@@ -44,6 +45,7 @@ pub use activity_definition::{activities_in, merge_activity_definition, unknown_
 pub use agent::{agent_ifi_key, parse_agent_param};
 pub use attachment_parts::{check_attachments, write_multipart};
 pub use batch::parse_statement_batch;
+pub use duration::duration_millis;
 pub use equivalence::{statements_equivalent, statements_equivalent_with, Equivalence};
 pub use error::{Result, ValidationError};
 pub use format::{to_canonical_format, to_ids_format, StatementFormat};

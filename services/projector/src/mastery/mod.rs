@@ -1,0 +1,288 @@
+//! Mastery: for every learner × competency, P(mastered), updated O(1) per piece of
+//! evidence, folded from `learner-events`.
+//!
+//! Evidence is a re-published statement ([`LearnerStatement`]) on an activity aligned to
+//! at least one competency, with `result.success` or a scaled score ([`evidence_of`]).
+//! The fold runs the model of `learnlog_mastery` — the same code the benchmark harness
+//! streams — with the parameter set in force on the event's partition: the last
+//! `MasteryModelPublished` folded there, or [`ParameterSet::unfitted`] before any. New
+//! parameters apply to evidence folded after them; states carry over, so replaying the
+//! log reproduces every view exactly.
+//!
+//! Trees (keys start with `tenant \0 learner(16)` unless noted):
+//! - `mastery.learners`: learner → [`LearnerRecord`] (ability, responses, parameter set);
+//! - `mastery.skills`: learner + competency → [`SkillRecord`];
+//! - `mastery.by_competency`: `tenant \0 competency \0 learner(16)` → [`IndexEntry`],
+//!   for "who has mastered it, who is close";
+//! - `mastery.models`: `p partition(4) tenant` → parameter-set id, `m id` → its JSON;
+//! - `mastery.sources`: the [`SourceWatermarks`] that fold re-published events once.
+
+mod codec;
+mod evidence;
+mod reader;
+
+pub use codec::{IndexEntry, LearnerRecord, SkillRecord, LAST_STATEMENTS};
+pub use evidence::{evidence_of, Evidence, EvidenceLog};
+pub use reader::{
+    CompetencyLearners, CompetencyMastery, LearnerMastery, MasteryReader, RankedLearner,
+    STRUGGLING_BELOW, STRUGGLING_MIN_EVIDENCE,
+};
+
+use crate::learners::{learner_key, SourceWatermarks};
+use learnlog_mastery::{Loaded, ParameterSet};
+use learnlog_projection::{Fold, FoldError, FoldTrees, Folded};
+use learnlog_proto::topics;
+use learnlog_proto::v1::{envelope::Event, Envelope, LearnerStatement, MasteryModelPublished};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use uuid::Uuid;
+
+pub(crate) const LEARNERS: &str = "mastery.learners";
+pub(crate) const SKILLS: &str = "mastery.skills";
+pub(crate) const BY_COMPETENCY: &str = "mastery.by_competency";
+pub(crate) const MODELS: &str = "mastery.models";
+const SOURCES: &str = "mastery.sources";
+
+/// P(mastered) at or above which a competency counts as mastered, unless configured.
+pub const DEFAULT_THRESHOLD: f64 = 0.95;
+
+/// The id under which the unfitted defaults are folded before any parameters exist.
+pub const UNFITTED: &str = "unfitted";
+
+/// Parsed parameter sets by id; shared by the fold and the reader. Ids name immutable
+/// sets, so caching by id cannot change a result.
+#[derive(Clone, Default)]
+pub(crate) struct ModelCache(Arc<Mutex<HashMap<String, Arc<Loaded>>>>);
+
+impl ModelCache {
+    pub(crate) fn get_or_parse(
+        &self,
+        id: &str,
+        json: impl FnOnce() -> Option<Vec<u8>>,
+    ) -> Result<Arc<Loaded>, String> {
+        if let Some(loaded) = self.0.lock().expect("model cache").get(id) {
+            return Ok(loaded.clone());
+        }
+        let set = if id == UNFITTED {
+            ParameterSet::unfitted()
+        } else {
+            let bytes = json().ok_or_else(|| format!("parameter set {id} is not stored"))?;
+            ParameterSet::from_json(&bytes).map_err(|e| e.to_string())?
+        };
+        let loaded = Arc::new(set.load());
+        self.0
+            .lock()
+            .expect("model cache")
+            .insert(id.to_owned(), loaded.clone());
+        Ok(loaded)
+    }
+}
+
+/// The mastery fold.
+pub struct MasteryStore {
+    threshold: f64,
+    models: ModelCache,
+}
+
+impl MasteryStore {
+    /// The projection's name (its directory under `projections/`).
+    pub const NAME: &'static str = "mastery";
+
+    /// A fold that counts a competency mastered from P(mastered) ≥ `threshold`.
+    pub fn new(threshold: f64) -> Self {
+        Self {
+            threshold,
+            models: ModelCache::default(),
+        }
+    }
+}
+
+impl Default for MasteryStore {
+    fn default() -> Self {
+        Self::new(DEFAULT_THRESHOLD)
+    }
+}
+
+pub(crate) fn model_pointer(partition: u32, tenant: &str) -> Vec<u8> {
+    let mut key = b"p".to_vec();
+    key.extend_from_slice(&partition.to_be_bytes());
+    key.extend_from_slice(tenant.as_bytes());
+    key
+}
+
+pub(crate) fn model_key(id: &str) -> Vec<u8> {
+    let mut key = b"m".to_vec();
+    key.extend_from_slice(id.as_bytes());
+    key
+}
+
+pub(crate) fn skill_key(tenant: &str, learner: Uuid, competency: &str) -> Vec<u8> {
+    let mut key = learner_key(tenant, learner);
+    key.extend_from_slice(competency.as_bytes());
+    key
+}
+
+pub(crate) fn competency_prefix(tenant: &str, competency: &str) -> Vec<u8> {
+    let mut key = crate::tenant_prefix(tenant);
+    key.extend_from_slice(competency.as_bytes());
+    key.push(0);
+    key
+}
+
+fn bad(message: impl Into<String>) -> FoldError {
+    FoldError::BadEvent(message.into())
+}
+
+impl MasteryStore {
+    fn publish(
+        &self,
+        trees: &FoldTrees<'_>,
+        partition: u32,
+        tenant: &str,
+        published: &MasteryModelPublished,
+    ) -> Result<(), FoldError> {
+        if published.model_id.is_empty() || published.model_id == UNFITTED {
+            return Err(bad("model_id is empty or reserved"));
+        }
+        ParameterSet::from_json(&published.parameters_json)
+            .map_err(|e| bad(format!("parameters_json: {e}")))?;
+        let models = trees.tree(MODELS);
+        models.insert(
+            model_key(&published.model_id),
+            published.parameters_json.as_slice(),
+        )?;
+        models.insert(
+            model_pointer(partition, tenant),
+            published.model_id.as_bytes(),
+        )?;
+        Ok(())
+    }
+
+    fn current_model(
+        &self,
+        trees: &FoldTrees<'_>,
+        partition: u32,
+        tenant: &str,
+    ) -> Result<(String, Arc<Loaded>), FoldError> {
+        let models = trees.tree(MODELS);
+        let id = match models.get(model_pointer(partition, tenant))? {
+            Some(id) => String::from_utf8(id.to_vec()).map_err(|_| bad("corrupt model id"))?,
+            None => UNFITTED.to_owned(),
+        };
+        let mut stored = None;
+        if id != UNFITTED {
+            stored = models.get(model_key(&id))?.map(|v| v.to_vec());
+        }
+        let loaded = self.models.get_or_parse(&id, || stored).map_err(bad)?;
+        Ok((id, loaded))
+    }
+
+    fn fold_statement(
+        &self,
+        trees: &FoldTrees<'_>,
+        partition: u32,
+        tenant: &str,
+        statement: &LearnerStatement,
+    ) -> Result<(), FoldError> {
+        let watermarks = SourceWatermarks::new(trees.tree(SOURCES));
+        if !watermarks.first_time(
+            partition,
+            statement.source_partition,
+            statement.source_offset,
+        )? {
+            return Ok(());
+        }
+        let Some(evidence) = evidence_of(statement) else {
+            return Ok(());
+        };
+        let learner =
+            Uuid::parse_str(&statement.learner_id).map_err(|_| bad("learner_id is not a UUID"))?;
+        let (model_id, loaded) = self.current_model(trees, partition, tenant)?;
+        let model = loaded.model();
+
+        let learners = trees.tree(LEARNERS);
+        let skills = trees.tree(SKILLS);
+        let index = trees.tree(BY_COMPETENCY);
+        let learner_at = learner_key(tenant, learner);
+        let mut record = match learners.get(&learner_at)? {
+            Some(bytes) => LearnerRecord::decode(&bytes).ok_or_else(|| bad("corrupt learner"))?,
+            None => LearnerRecord::default(),
+        };
+        let indices: Vec<u32> = evidence
+            .competencies
+            .iter()
+            .map(|c| loaded.competency(c))
+            .collect();
+        let mut records = Vec::with_capacity(indices.len());
+        for (competency, &k) in evidence.competencies.iter().zip(&indices) {
+            let stored = skills.get(skill_key(tenant, learner, competency))?;
+            records.push(match stored {
+                Some(bytes) => SkillRecord::decode(&bytes).ok_or_else(|| bad("corrupt skill"))?,
+                None => SkillRecord::new(model.initial(k)),
+            });
+        }
+        let mut states: Vec<_> = records.iter().map(|r| r.state).collect();
+        let model_evidence = learnlog_mastery::Evidence {
+            skills: &indices,
+            item: loaded.item(&statement.activity_id),
+            correct: evidence.correct,
+            epoch_s: evidence.epoch_s,
+        };
+        model.update(&mut record.state, &model_evidence, &mut states);
+        record.model_id = model_id;
+        learners.insert(learner_at, record.encode())?;
+
+        for ((competency, mut skill), state) in
+            evidence.competencies.iter().zip(records).zip(states)
+        {
+            skill.record(
+                state,
+                self.threshold,
+                statement.timestamp_micros,
+                &statement.statement_id,
+            );
+            skills.insert(skill_key(tenant, learner, competency), skill.encode())?;
+            let mut at = competency_prefix(tenant, competency);
+            at.extend_from_slice(learner.as_bytes());
+            index.insert(at, IndexEntry::of(&skill).encode().as_slice())?;
+        }
+        Ok(())
+    }
+}
+
+impl Fold for MasteryStore {
+    fn name(&self) -> &'static str {
+        Self::NAME
+    }
+
+    fn topics(&self) -> &'static [&'static str] {
+        &[topics::LEARNER_EVENTS]
+    }
+
+    fn trees(&self) -> &'static [&'static str] {
+        &[LEARNERS, SKILLS, BY_COMPETENCY, MODELS, SOURCES]
+    }
+
+    fn apply(
+        &self,
+        trees: &FoldTrees<'_>,
+        _topic: &str,
+        partition: u32,
+        _offset: u64,
+        event: &Envelope,
+    ) -> Result<Folded, FoldError> {
+        match &event.event {
+            Some(Event::LearnerStatement(statement)) => {
+                self.fold_statement(trees, partition, &event.tenant, statement)?
+            }
+            Some(Event::MasteryModelPublished(published)) => {
+                self.publish(trees, partition, &event.tenant, published)?
+            }
+            _ => {}
+        }
+        Ok(Folded::default())
+    }
+}
+
+#[cfg(test)]
+mod tests;

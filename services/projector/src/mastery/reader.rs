@@ -1,0 +1,183 @@
+//! Reading mastery: one learner's competencies, a competency's learners, and the
+//! mastered / in progress / struggling summary a profile shows.
+
+use super::codec::{IndexEntry, LearnerRecord, SkillRecord};
+use super::{competency_prefix, model_key, ModelCache, BY_COMPETENCY, LEARNERS, MODELS, SKILLS};
+use crate::learners::learner_key;
+use crate::{Error, Result};
+use uuid::Uuid;
+
+/// Struggling: at least this much evidence on a competency…
+pub const STRUGGLING_MIN_EVIDENCE: u32 = 5;
+/// …and P(mastered) still below this.
+pub const STRUGGLING_BELOW: f64 = 0.5;
+
+/// One learner on one competency, as a view shows it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CompetencyMastery {
+    pub competency: String,
+    /// P(mastered) at the time asked about (after forgetting since the last evidence,
+    /// where the model forgets).
+    pub p_mastered: f64,
+    /// P(mastered) right after the last evidence.
+    pub p_mastered_at_last_evidence: f64,
+    pub record: SkillRecord,
+}
+
+impl CompetencyMastery {
+    /// Mastered: P(mastered) at the last evidence reached the threshold.
+    pub fn mastered(&self) -> bool {
+        self.record.mastered_at_micros.is_some()
+    }
+}
+
+/// A learner's mastery across competencies.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LearnerMastery {
+    pub learner: Uuid,
+    pub record: LearnerRecord,
+    /// In competency id order.
+    pub competencies: Vec<CompetencyMastery>,
+}
+
+impl LearnerMastery {
+    /// Competency ids: mastered, in progress, struggling.
+    pub fn summary(&self) -> (Vec<&str>, Vec<&str>, Vec<&str>) {
+        let (mut mastered, mut in_progress, mut struggling) = (vec![], vec![], vec![]);
+        for c in &self.competencies {
+            let id = c.competency.as_str();
+            if c.mastered() {
+                mastered.push(id);
+            } else if c.record.state.count >= STRUGGLING_MIN_EVIDENCE
+                && c.p_mastered_at_last_evidence < STRUGGLING_BELOW
+            {
+                struggling.push(id);
+            } else {
+                in_progress.push(id);
+            }
+        }
+        (mastered, in_progress, struggling)
+    }
+}
+
+/// One learner in a competency's list.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RankedLearner {
+    pub learner: Uuid,
+    pub entry: IndexEntry,
+}
+
+/// Who has mastered a competency and who is close, each by P(mastered) descending.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CompetencyLearners {
+    pub mastered: Vec<RankedLearner>,
+    pub close: Vec<RankedLearner>,
+}
+
+/// Reads the mastery projection. Cheap to clone.
+#[derive(Clone)]
+pub struct MasteryReader {
+    learners: sled::Tree,
+    skills: sled::Tree,
+    by_competency: sled::Tree,
+    models: sled::Tree,
+    cache: ModelCache,
+}
+
+fn corrupt(what: &str) -> Error {
+    Error::Corrupt(format!("mastery {what}"))
+}
+
+impl MasteryReader {
+    /// A reader over the mastery projection's database.
+    pub fn new(db: &sled::Db) -> Result<Self> {
+        Ok(Self {
+            learners: db.open_tree(LEARNERS)?,
+            skills: db.open_tree(SKILLS)?,
+            by_competency: db.open_tree(BY_COMPETENCY)?,
+            models: db.open_tree(MODELS)?,
+            cache: ModelCache::default(),
+        })
+    }
+
+    /// The learner's mastery, with P(mastered) as of `at_micros`; `None` when the
+    /// learner has no evidence.
+    pub fn learner(
+        &self,
+        tenant: &str,
+        learner: Uuid,
+        at_micros: i64,
+    ) -> Result<Option<LearnerMastery>> {
+        let prefix = learner_key(tenant, learner);
+        let Some(bytes) = self.learners.get(&prefix)? else {
+            return Ok(None);
+        };
+        let record = LearnerRecord::decode(&bytes).ok_or_else(|| corrupt("learner"))?;
+        let models = &self.models;
+        let loaded = self
+            .cache
+            .get_or_parse(&record.model_id, || {
+                models
+                    .get(model_key(&record.model_id))
+                    .ok()
+                    .flatten()
+                    .map(|v| v.to_vec())
+            })
+            .map_err(Error::Corrupt)?;
+        let mut competencies = Vec::new();
+        for entry in self.skills.scan_prefix(&prefix) {
+            let (key, value) = entry?;
+            let competency = String::from_utf8(key[prefix.len()..].to_vec())
+                .map_err(|_| corrupt("competency id"))?;
+            let skill = SkillRecord::decode(&value).ok_or_else(|| corrupt("skill"))?;
+            let k = loaded.competency(&competency);
+            let p_mastered =
+                loaded
+                    .model()
+                    .p_known_at(k, &skill.state, at_micros.div_euclid(1_000_000));
+            competencies.push(CompetencyMastery {
+                competency,
+                p_mastered,
+                p_mastered_at_last_evidence: skill.state.p_known,
+                record: skill,
+            });
+        }
+        Ok(Some(LearnerMastery {
+            learner,
+            record,
+            competencies,
+        }))
+    }
+
+    /// Learners with evidence on `competency`: those who mastered it, and those not
+    /// yet there whose P(mastered) is at least `close_from`.
+    pub fn competency_learners(
+        &self,
+        tenant: &str,
+        competency: &str,
+        close_from: f64,
+    ) -> Result<CompetencyLearners> {
+        let prefix = competency_prefix(tenant, competency);
+        let mut found = CompetencyLearners::default();
+        for entry in self.by_competency.scan_prefix(&prefix) {
+            let (key, value) = entry?;
+            let learner = Uuid::from_slice(&key[prefix.len()..]).map_err(|_| corrupt("key"))?;
+            let entry = IndexEntry::decode(&value).ok_or_else(|| corrupt("index entry"))?;
+            let ranked = RankedLearner { learner, entry };
+            if entry.mastered_at_micros.is_some() {
+                found.mastered.push(ranked);
+            } else if entry.p_known >= close_from {
+                found.close.push(ranked);
+            }
+        }
+        let by_p = |a: &RankedLearner, b: &RankedLearner| {
+            b.entry
+                .p_known
+                .total_cmp(&a.entry.p_known)
+                .then(a.learner.cmp(&b.learner))
+        };
+        found.mastered.sort_by(by_p);
+        found.close.sort_by(by_p);
+        Ok(found)
+    }
+}
