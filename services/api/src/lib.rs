@@ -9,6 +9,7 @@
 
 mod auth;
 mod error;
+pub mod fitting;
 mod ingest;
 mod metrics;
 mod middleware;

@@ -36,6 +36,8 @@ pub enum Command {
     Digest(RebuildArgs),
     /// Create, list and revoke credentials on a running server (its admin API).
     Credentials(crate::credentials_cli::CredentialsArgs),
+    /// Fit mastery-model parameters from the log on a running server and publish them.
+    Fit(crate::fit_cli::FitArgs),
     /// Benchmarks that need no server, e.g. `bench mastery --data FILE.csv.gz`.
     Bench(crate::bench::BenchArgs),
 }
@@ -60,6 +62,25 @@ pub struct StorageArgs {
     /// can be lost on a machine crash.
     #[arg(long, env = "LEARNLOG_UNSAFE_NO_FSYNC", default_value_t = false)]
     pub unsafe_no_fsync: bool,
+
+    /// P(mastered) from which a competency counts as mastered. A fold setting: a
+    /// rebuild with another value gives other `mastered_at` times.
+    #[arg(long, env = "LEARNLOG_MASTERY_THRESHOLD", default_value_t = 0.95,
+          value_parser = parse_probability)]
+    pub mastery_threshold: f64,
+
+    /// Activity-definition extension whose value lists an activity's competencies
+    /// (competency ids or CASE item URIs).
+    #[arg(long, env = "LEARNLOG_SKILLS_EXTENSION",
+          default_value = learnlog_repartition::resolve::DEFAULT_SKILLS_EXTENSION)]
+    pub skills_extension: String,
+}
+
+fn parse_probability(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(p) if p > 0.0 && p <= 1.0 => Ok(p),
+        _ => Err(format!("{text:?} is not a probability in (0, 1]")),
+    }
 }
 
 #[derive(Debug, Args)]
@@ -98,6 +119,11 @@ pub struct ServeArgs {
     /// `2.0.0`).
     #[arg(long, env = "LEARNLOG_DEFAULT_XAPI_VERSION", default_value = "2.0.0")]
     pub default_xapi_version: String,
+
+    /// Refit the mastery model (irt-forget) of every tenant from the log this often,
+    /// in hours, and publish the parameters; 0 never does (run `learnlog fit`).
+    #[arg(long, env = "LEARNLOG_FIT_EVERY_HOURS", default_value_t = 0.0)]
+    pub fit_every_hours: f64,
 }
 
 #[derive(Debug, Args)]

@@ -7,6 +7,7 @@ pub mod bench;
 pub mod cli;
 mod credentials;
 pub mod credentials_cli;
+pub mod fit_cli;
 mod node;
 mod rebuild;
 mod serve;
@@ -25,5 +26,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Digest(args) => runtime.block_on(rebuild::digest(args)),
         Command::Credentials(args) => credentials_cli::run(args),
         Command::Bench(args) => bench::run(args),
+        Command::Fit(args) => fit_cli::run(args),
     }
 }

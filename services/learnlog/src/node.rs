@@ -4,11 +4,15 @@ use crate::cli::StorageArgs;
 use anyhow::Context;
 use learnlog_log::{EmbeddedOptions, EventLog};
 use learnlog_projection::{Fold, Projection, ProjectionOptions};
+use learnlog_projector::activities::ActivityReader;
 use learnlog_projector::attachments::AttachmentStore;
 use learnlog_projector::credentials::CredentialStore;
 use learnlog_projector::documents::DocumentStore;
+use learnlog_projector::mastery::MasteryStore;
 use learnlog_projector::statements::StatementStore;
 use learnlog_proto::topics;
+use learnlog_repartition::resolve::{NoFrameworks, Resolver};
+use learnlog_repartition::Repartitioner;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tokio::task::JoinSet;
@@ -20,6 +24,9 @@ pub struct Node {
     pub credentials: Projection,
     pub attachments: Projection,
     pub documents: Projection,
+    pub mastery: Projection,
+    /// Re-publishes accepted statements keyed by learner.
+    pub repartitioner: Repartitioner,
 }
 
 /// The directory holding every projection's state.
@@ -47,6 +54,9 @@ impl Node {
             .context("reading the statements topic")?;
         log.ensure_topic(topics::DOCUMENTS, partitions)
             .context("creating the documents topic")?;
+        // Learner events spread like statements, keyed by learner instead.
+        log.ensure_topic(topics::LEARNER_EVENTS, partitions)
+            .context("creating the learner-events topic")?;
         let open = |fold: Arc<dyn Fold>| {
             let dir = projections_dir(&storage.data_dir).join(fold.name());
             let options = ProjectionOptions {
@@ -56,11 +66,23 @@ impl Node {
             Projection::open(&dir, log.clone(), fold, options)
                 .with_context(|| format!("opening projection state in {}", dir.display()))
         };
+        let statements = open(Arc::new(StatementStore))?;
+        let resolver = Resolver {
+            skills_extension: storage.skills_extension.clone(),
+            activities: ActivityReader::new(statements.db())?,
+            directory: Box::new(NoFrameworks),
+        };
+        let repartition_dir = storage.data_dir.join("repartition");
+        let repartitioner =
+            Repartitioner::open(&repartition_dir, log.clone(), statements.clone(), resolver)
+                .with_context(|| format!("opening {}", repartition_dir.display()))?;
         Ok(Self {
-            statements: open(Arc::new(StatementStore))?,
+            statements,
             credentials: open(Arc::new(CredentialStore))?,
             attachments: open(Arc::new(AttachmentStore))?,
             documents: open(Arc::new(DocumentStore))?,
+            mastery: open(Arc::new(MasteryStore::new(storage.mastery_threshold)))?,
+            repartitioner,
             log,
         })
     }
@@ -72,15 +94,20 @@ impl Node {
             &self.credentials,
             &self.attachments,
             &self.documents,
+            &self.mastery,
         ]
     }
 
-    /// Starts folding every projection until `cancel` fires.
+    /// Starts folding every projection, and the repartitioner that follows the
+    /// statement store, until `cancel` fires.
     pub fn run_projections(&self, cancel: &CancellationToken) -> Vec<JoinSet<()>> {
-        self.projections()
+        let mut tasks: Vec<JoinSet<()>> = self
+            .projections()
             .iter()
             .map(|projection| projection.run(cancel.clone()))
-            .collect()
+            .collect();
+        tasks.push(self.repartitioner.run(cancel.clone()));
+        tasks
     }
 
     /// Waits for the projection tasks (after `cancel` fired), writes projection state
@@ -95,6 +122,10 @@ impl Node {
                 .await
                 .with_context(|| format!("flushing projection {}", projection.name()))?;
         }
+        self.repartitioner
+            .flush()
+            .await
+            .context("flushing the repartition checkpoints")?;
         self.log.close().await.context("closing the log")?;
         Ok(())
     }

@@ -11,9 +11,11 @@ use crate::credentials;
 use crate::node::Node;
 use anyhow::Context;
 use learnlog_api::{ApiServer, AppState, Limits, ServerOptions};
+use learnlog_mastery::harness::ModelKind;
 use learnlog_projector::attachments::AttachmentReader;
 use learnlog_projector::credentials::CredentialReader;
 use learnlog_projector::documents::DocumentReader;
+use learnlog_projector::mastery::MasteryReader;
 use learnlog_projector::statements::StatementReader;
 use learnlog_xapi::XapiVersion;
 use std::io::Write;
@@ -41,6 +43,8 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         attachments: node.attachments.clone(),
         document_reader: DocumentReader::new(node.documents.db())?,
         documents: node.documents.clone(),
+        mastery_reader: MasteryReader::new(node.mastery.db())?,
+        mastery: node.mastery.clone(),
         limits: Limits {
             max_body_bytes: args.max_body_bytes,
             max_batch_statements: args.max_batch,
@@ -57,6 +61,10 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         workers: args.workers,
         ..ServerOptions::default()
     };
+    let scheduled_fits = (args.fit_every_hours > 0.0).then(|| {
+        let every = std::time::Duration::from_secs_f64(args.fit_every_hours * 3_600.0);
+        tokio::spawn(fit_on_schedule(state.clone(), every, cancel.clone()))
+    });
     let server = ApiServer::build(state, listener, &options)?;
     let handle = server.handle();
     tracing::info!(%address, data_dir = %args.storage.data_dir.display(), "listening");
@@ -76,9 +84,42 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     handle.stop(true).await;
     serving.await.context("server task")??;
     cancel.cancel();
+    if let Some(fits) = scheduled_fits {
+        fits.await.context("scheduled fits")?;
+    }
     node.shut_down(tasks).await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Every `every`, fits and publishes the irt-forget model of each tenant that has a
+/// credential (tenants without evidence are skipped), until `cancel` fires.
+async fn fit_on_schedule(state: AppState, every: std::time::Duration, cancel: CancellationToken) {
+    loop {
+        tokio::select! {
+            _ = cancel.cancelled() => return,
+            _ = tokio::time::sleep(every) => {}
+        }
+        let tenants: std::collections::BTreeSet<String> = match state.credential_reader.list() {
+            Ok(credentials) => credentials.into_iter().map(|c| c.tenant).collect(),
+            Err(error) => {
+                tracing::error!(%error, "scheduled fit: listing tenants failed");
+                continue;
+            }
+        };
+        for tenant in tenants {
+            let fitted =
+                learnlog_api::fitting::fit_and_publish(&state, &tenant, ModelKind::IrtForget);
+            match fitted.await {
+                Ok(report) => tracing::info!(%tenant, model_id = %report.model_id,
+                    responses = report.responses, seconds = report.fit_seconds, "scheduled fit published"),
+                Err(learnlog_api::ApiError::Conflict(reason)) => {
+                    tracing::info!(%tenant, %reason, "scheduled fit skipped")
+                }
+                Err(error) => tracing::error!(%tenant, %error, "scheduled fit failed"),
+            }
+        }
+    }
 }
 
 /// Resolves on SIGTERM or SIGINT.

@@ -7,6 +7,7 @@ mod agents;
 mod document_params;
 mod document_writes;
 mod documents;
+mod mastery;
 mod ops;
 mod params;
 mod statement_query;
@@ -30,9 +31,16 @@ pub fn configure(config: &mut web::ServiceConfig) {
                         .route(web::post().to(admin::create))
                         .route(web::get().to(admin::list)),
                 )
-                .service(
-                    web::resource("/credentials/{key}").route(web::delete().to(admin::revoke)),
-                ),
+                .service(web::resource("/credentials/{key}").route(web::delete().to(admin::revoke)))
+                .service(web::resource("/mastery/fits").route(web::post().to(mastery::fit))),
+        )
+        .route(
+            "/v1/learners/{learner}/mastery",
+            web::get().to(mastery::learner),
+        )
+        .route(
+            "/v1/frameworks/{framework}/competencies/{competency}/learners",
+            web::get().to(mastery::competency_learners),
         )
         .service(
             web::scope("/xapi")
