@@ -171,16 +171,19 @@ impl IrtForgetModel {
     }
 }
 
+/// Every learner's state after streaming: the learner-level state and, per competency
+/// index, the state on it (`None` without evidence).
+pub type FinalStates = std::collections::HashMap<u32, (LearnerState, Vec<Option<SkillState>>)>;
+
 /// Streams responses through `model`, calling `f` with each response, the learner's
-/// state and skill states before it, and P(correct).
+/// state and skill states before it, and P(correct); returns the states after the last.
 pub fn stream_each<'r>(
     model: &Model,
     n_skills: usize,
     responses: impl IntoIterator<Item = &'r Response>,
     mut f: impl FnMut(&Response, &LearnerState, &[SkillState], f64),
-) {
-    let mut learners: std::collections::HashMap<u32, (LearnerState, Vec<Option<SkillState>>)> =
-        std::collections::HashMap::new();
+) -> FinalStates {
+    let mut learners = FinalStates::new();
     let mut buf: Vec<SkillState> = Vec::with_capacity(4);
     for r in responses {
         let (learner, states) = learners
@@ -205,6 +208,7 @@ pub fn stream_each<'r>(
             states[s as usize] = Some(*st);
         }
     }
+    learners
 }
 
 fn log_lik(p: f64, y: bool) -> f64 {

@@ -13,6 +13,12 @@ pub struct LearnerRecord {
     pub state: LearnerState,
     /// The parameter set the last evidence was folded with.
     pub model_id: String,
+    /// Pieces of evidence in the learner's history.
+    #[serde(default)]
+    pub history_len: u32,
+    /// The latest `timestamp` in the history, µs.
+    #[serde(default)]
+    pub last_timestamp_micros: i64,
 }
 
 /// One learner on one competency.

@@ -15,10 +15,13 @@
 //! - `mastery.by_competency`: `tenant \0 competency \0 learner(16)` → [`IndexEntry`],
 //!   for "who has mastered it, who is close";
 //! - `mastery.models`: `p partition(4) tenant` → parameter-set id, `m id` → its JSON;
+//! - `mastery.history`: learner + chunk → the learner's evidence in timestamp order
+//!   (see `history`: late evidence is put in its place and the learner folded again);
 //! - `mastery.sources`: the [`SourceWatermarks`] that fold re-published events once.
 
 mod codec;
 mod evidence;
+mod history;
 mod reader;
 
 pub use codec::{IndexEntry, LearnerRecord, SkillRecord, LAST_STATEMENTS};
@@ -42,6 +45,7 @@ pub(crate) const SKILLS: &str = "mastery.skills";
 pub(crate) const BY_COMPETENCY: &str = "mastery.by_competency";
 pub(crate) const MODELS: &str = "mastery.models";
 const SOURCES: &str = "mastery.sources";
+const HISTORY: &str = "mastery.history";
 
 /// P(mastered) at or above which a competency counts as mastered, unless configured.
 pub const DEFAULT_THRESHOLD: f64 = 0.95;
@@ -198,53 +202,148 @@ impl MasteryStore {
         let learner =
             Uuid::parse_str(&statement.learner_id).map_err(|_| bad("learner_id is not a UUID"))?;
         let (model_id, loaded) = self.current_model(trees, partition, tenant)?;
-        let model = loaded.model();
+        let entry = history::Entry {
+            timestamp_micros: statement.timestamp_micros,
+            correct: evidence.correct,
+            statement_id: statement.statement_id.clone(),
+            activity_id: statement.activity_id.clone(),
+            competencies: evidence.competencies,
+        };
 
         let learners = trees.tree(LEARNERS);
         let skills = trees.tree(SKILLS);
-        let index = trees.tree(BY_COMPETENCY);
         let learner_at = learner_key(tenant, learner);
         let mut record = match learners.get(&learner_at)? {
             Some(bytes) => LearnerRecord::decode(&bytes).ok_or_else(|| bad("corrupt learner"))?,
             None => LearnerRecord::default(),
         };
-        let indices: Vec<u32> = evidence
+        let late = record.history_len > 0 && entry.timestamp_micros < record.last_timestamp_micros;
+        let mut touched: HashMap<String, SkillRecord> = HashMap::new();
+        let history = History {
+            tree: trees.tree(HISTORY),
+            learner: &learner_at,
+        };
+        if late {
+            // fold the learner again from the start, with the late entry in its place
+            let mut entries = history.load(record.history_len)?;
+            let at = history::insertion_point(&entries, entry.timestamp_micros);
+            entries.insert(at, entry);
+            record.state = Default::default();
+            for entry in &entries {
+                self.apply(&loaded, &mut record.state, &mut touched, entry);
+            }
+            history.store(&entries, at / history::CHUNK)?;
+        } else {
+            for competency in &entry.competencies {
+                if let Some(bytes) = skills.get(skill_key(tenant, learner, competency))? {
+                    let skill = SkillRecord::decode(&bytes).ok_or_else(|| bad("corrupt skill"))?;
+                    touched.insert(competency.clone(), skill);
+                }
+            }
+            self.apply(&loaded, &mut record.state, &mut touched, &entry);
+            history.append(record.history_len, entry.clone())?;
+            record.last_timestamp_micros = entry.timestamp_micros;
+        }
+        record.history_len += 1;
+        record.model_id = model_id;
+        learners.insert(learner_at, record.encode())?;
+
+        let index = trees.tree(BY_COMPETENCY);
+        for (competency, skill) in touched {
+            let mut at = competency_prefix(tenant, &competency);
+            at.extend_from_slice(learner.as_bytes());
+            index.insert(at, IndexEntry::of(&skill).encode().as_slice())?;
+            skills.insert(skill_key(tenant, learner, &competency), skill.encode())?;
+        }
+        Ok(())
+    }
+
+    /// Folds one entry into the learner's state and the records of its competencies
+    /// (missing ones start from the model's prior).
+    fn apply(
+        &self,
+        loaded: &Loaded,
+        learner: &mut learnlog_mastery::LearnerState,
+        skills: &mut HashMap<String, SkillRecord>,
+        entry: &history::Entry,
+    ) {
+        let model = loaded.model();
+        let indices: Vec<u32> = entry
             .competencies
             .iter()
             .map(|c| loaded.competency(c))
             .collect();
-        let mut records = Vec::with_capacity(indices.len());
-        for (competency, &k) in evidence.competencies.iter().zip(&indices) {
-            let stored = skills.get(skill_key(tenant, learner, competency))?;
-            records.push(match stored {
-                Some(bytes) => SkillRecord::decode(&bytes).ok_or_else(|| bad("corrupt skill"))?,
-                None => SkillRecord::new(model.initial(k)),
-            });
-        }
-        let mut states: Vec<_> = records.iter().map(|r| r.state).collect();
-        let model_evidence = learnlog_mastery::Evidence {
+        let mut states: Vec<_> = entry
+            .competencies
+            .iter()
+            .zip(&indices)
+            .map(|(c, &k)| skills.get(c).map_or_else(|| model.initial(k), |r| r.state))
+            .collect();
+        let evidence = learnlog_mastery::Evidence {
             skills: &indices,
-            item: loaded.item(&statement.activity_id),
-            correct: evidence.correct,
-            epoch_s: evidence.epoch_s,
+            item: loaded.item(&entry.activity_id),
+            correct: entry.correct,
+            epoch_s: entry.timestamp_micros.div_euclid(1_000_000),
         };
-        model.update(&mut record.state, &model_evidence, &mut states);
-        record.model_id = model_id;
-        learners.insert(learner_at, record.encode())?;
+        model.update(learner, &evidence, &mut states);
+        for ((competency, &k), state) in entry.competencies.iter().zip(&indices).zip(states) {
+            skills
+                .entry(competency.clone())
+                .or_insert_with(|| SkillRecord::new(model.initial(k)))
+                .record(
+                    state,
+                    self.threshold,
+                    entry.timestamp_micros,
+                    &entry.statement_id,
+                );
+        }
+    }
+}
 
-        for ((competency, mut skill), state) in
-            evidence.competencies.iter().zip(records).zip(states)
-        {
-            skill.record(
-                state,
-                self.threshold,
-                statement.timestamp_micros,
-                &statement.statement_id,
-            );
-            skills.insert(skill_key(tenant, learner, competency), skill.encode())?;
-            let mut at = competency_prefix(tenant, competency);
-            at.extend_from_slice(learner.as_bytes());
-            index.insert(at, IndexEntry::of(&skill).encode().as_slice())?;
+/// One learner's stored history inside a fold transaction.
+struct History<'a> {
+    tree: &'a sled::transaction::TransactionalTree,
+    learner: &'a [u8],
+}
+
+impl History<'_> {
+    fn key(&self, chunk: usize) -> Vec<u8> {
+        let mut key = self.learner.to_vec();
+        key.extend_from_slice(&(chunk as u32).to_be_bytes());
+        key
+    }
+
+    fn chunk(&self, chunk: usize) -> Result<Vec<history::Entry>, FoldError> {
+        match self.tree.get(self.key(chunk))? {
+            Some(bytes) => history::decode(&bytes).ok_or_else(|| bad("corrupt evidence history")),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// Every entry of a history of `len` entries.
+    fn load(&self, len: u32) -> Result<Vec<history::Entry>, FoldError> {
+        let mut entries = Vec::with_capacity(len as usize + 1);
+        for chunk in 0..(len as usize).div_ceil(history::CHUNK) {
+            entries.extend(self.chunk(chunk)?);
+        }
+        Ok(entries)
+    }
+
+    /// Adds the entry after the `len` entries stored.
+    fn append(&self, len: u32, entry: history::Entry) -> Result<(), FoldError> {
+        let chunk = len as usize / history::CHUNK;
+        let mut entries = self.chunk(chunk)?;
+        entries.push(entry);
+        self.tree
+            .insert(self.key(chunk), history::encode(&entries))?;
+        Ok(())
+    }
+
+    /// Stores `entries` (the whole history) from chunk `from` on.
+    fn store(&self, entries: &[history::Entry], from: usize) -> Result<(), FoldError> {
+        for (chunk, entries) in entries.chunks(history::CHUNK).enumerate().skip(from) {
+            self.tree
+                .insert(self.key(chunk), history::encode(entries))?;
         }
         Ok(())
     }
@@ -260,7 +359,7 @@ impl Fold for MasteryStore {
     }
 
     fn trees(&self) -> &'static [&'static str] {
-        &[LEARNERS, SKILLS, BY_COMPETENCY, MODELS, SOURCES]
+        &[LEARNERS, SKILLS, BY_COMPETENCY, MODELS, SOURCES, HISTORY]
     }
 
     fn apply(

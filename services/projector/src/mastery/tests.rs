@@ -250,3 +250,31 @@ async fn new_parameters_apply_from_their_publication_and_replay_is_exact() {
         h.fold.projection.digest().unwrap()
     );
 }
+
+#[tokio::test]
+async fn late_evidence_is_folded_in_timestamp_order() {
+    let h = Harness::new();
+    h.publish("m1", &bkt_set()).await;
+    let (in_order, shuffled) = (learner(1), learner(2));
+    let answers = [(3, true), (1, false), (4, true), (2, true), (5, false)];
+    let mut sorted = answers;
+    sorted.sort();
+    for (who, list) in [(in_order, &sorted), (shuffled, &answers)] {
+        for &(day, success) in list.iter() {
+            let mut statement = h.statement(who, &["fractions", "decimals"], Some(success));
+            statement.timestamp_micros = 1_700_000_000_000_000 + day * DAY;
+            h.fold(statement).await;
+        }
+    }
+    let (a, b) = (h.view(in_order), h.view(shuffled));
+    assert_eq!(a.record.state, b.record.state);
+    for (x, y) in a.competencies.iter().zip(&b.competencies) {
+        assert_eq!(x.p_mastered_at_last_evidence, y.p_mastered_at_last_evidence);
+        assert_eq!(x.record.mastered_at_micros, y.record.mastered_at_micros);
+        assert_eq!(x.record.state, y.record.state);
+    }
+    let expected = sorted
+        .iter()
+        .fold(PARAMS.prior, |p, &(_, correct)| PARAMS.update(p, correct));
+    assert!((a.competencies[1].p_mastered_at_last_evidence - expected).abs() < 1e-12);
+}

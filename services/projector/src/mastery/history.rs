@@ -1,0 +1,129 @@
+//! Each learner's evidence in statement-timestamp order, kept so that evidence that
+//! arrives late can be put in its place.
+//!
+//! Re-keying by learner keeps order only per source partition: two statements of one
+//! learner posted together may reach `learner-events` in either order, and LMSs send
+//! offline work late. The fold appends evidence that is not older than the learner's
+//! last; anything older is inserted where its `timestamp` puts it and the learner's
+//! states are folded again from the start (with the parameters in force), so a view
+//! depends on the evidence, not on the order it arrived in.
+//!
+//! Stored in chunks of [`CHUNK`] entries under `learner key + chunk number (4, BE)`, so
+//! an append rewrites one small value and no scan is needed inside a transaction.
+
+/// Entries per stored chunk.
+pub const CHUNK: usize = 64;
+
+/// One piece of evidence as the history keeps it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Entry {
+    pub timestamp_micros: i64,
+    pub correct: bool,
+    pub statement_id: String,
+    pub activity_id: String,
+    pub competencies: Vec<String>,
+}
+
+fn put_str(out: &mut Vec<u8>, text: &str) {
+    out.extend_from_slice(&(text.len() as u32).to_be_bytes());
+    out.extend_from_slice(text.as_bytes());
+}
+
+struct Cursor<'a>(&'a [u8]);
+
+impl Cursor<'_> {
+    fn take(&mut self, n: usize) -> Option<&[u8]> {
+        if self.0.len() < n {
+            return None;
+        }
+        let (head, rest) = self.0.split_at(n);
+        self.0 = rest;
+        Some(head)
+    }
+    fn u32(&mut self) -> Option<u32> {
+        Some(u32::from_be_bytes(self.take(4)?.try_into().ok()?))
+    }
+    fn string(&mut self) -> Option<String> {
+        let n = self.u32()? as usize;
+        String::from_utf8(self.take(n)?.to_vec()).ok()
+    }
+}
+
+/// Encodes a chunk.
+pub fn encode(entries: &[Entry]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(entries.len() * 96);
+    for e in entries {
+        out.extend_from_slice(&e.timestamp_micros.to_be_bytes());
+        out.push(u8::from(e.correct));
+        put_str(&mut out, &e.statement_id);
+        put_str(&mut out, &e.activity_id);
+        out.extend_from_slice(&(e.competencies.len() as u32).to_be_bytes());
+        for c in &e.competencies {
+            put_str(&mut out, c);
+        }
+    }
+    out
+}
+
+/// Decodes a chunk; `None` when it is corrupt.
+pub fn decode(bytes: &[u8]) -> Option<Vec<Entry>> {
+    let mut cursor = Cursor(bytes);
+    let mut entries = Vec::new();
+    while !cursor.0.is_empty() {
+        let timestamp_micros = i64::from_be_bytes(cursor.take(8)?.try_into().ok()?);
+        let correct = cursor.take(1)?[0] == 1;
+        let statement_id = cursor.string()?;
+        let activity_id = cursor.string()?;
+        let n = cursor.u32()? as usize;
+        let competencies = (0..n)
+            .map(|_| cursor.string())
+            .collect::<Option<Vec<_>>>()?;
+        entries.push(Entry {
+            timestamp_micros,
+            correct,
+            statement_id,
+            activity_id,
+            competencies,
+        });
+    }
+    Some(entries)
+}
+
+/// Where a late entry goes: after every entry not later than it (arrival order breaks
+/// ties).
+pub fn insertion_point(entries: &[Entry], timestamp_micros: i64) -> usize {
+    entries.partition_point(|e| e.timestamp_micros <= timestamp_micros)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(t: i64) -> Entry {
+        Entry {
+            timestamp_micros: t,
+            correct: t % 2 == 0,
+            statement_id: format!("s{t}"),
+            activity_id: "https://example.org/a".into(),
+            competencies: vec!["x".into(), "yé".into()],
+        }
+    }
+
+    #[test]
+    fn chunks_round_trip_and_corruption_is_detected() {
+        let entries: Vec<Entry> = (0..5).map(entry).collect();
+        let bytes = encode(&entries);
+        assert_eq!(decode(&bytes).unwrap(), entries);
+        assert_eq!(decode(&bytes[..bytes.len() - 1]), None);
+        assert_eq!(decode(&[]).unwrap(), vec![]);
+    }
+
+    #[test]
+    fn late_entries_go_after_their_equals() {
+        let entries: Vec<Entry> = [1, 3, 3, 7].into_iter().map(entry).collect();
+        assert_eq!(insertion_point(&entries, 0), 0);
+        assert_eq!(insertion_point(&entries, 3), 3);
+        assert_eq!(insertion_point(&entries, 5), 3);
+        assert_eq!(insertion_point(&entries, 9), 4);
+    }
+}

@@ -1,0 +1,324 @@
+//! Mastery end to end: statements posted through the xAPI API become mastery views
+//! through the repartitioner and the mastery projection, equal to what the benchmark
+//! harness computes with the same model code; and parameters fitted from the log.
+
+use crate::support::{binary, json, new_id, Learnlog, KEY, SECRET};
+use learnlog_mastery::data::{Dataset, Split};
+use learnlog_mastery::harness;
+use reqwest::Method;
+use serde_json::{json as value, Value};
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const SKILLS: &str = "https://example.org/xapi/extensions/skills";
+
+fn reference_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/mastery")
+}
+
+/// `statements.jsonl` of the `bkt` reference set, made by the reference `gen.py`
+/// (seed 7, the same responses as `bkt.responses.csv.gz`) once into the cache folder.
+fn reference_statements() -> PathBuf {
+    let cache = std::env::var_os("LEARNLOG_CACHE")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| Path::new(&home).join(".cache/learnlog")))
+        .expect("HOME or LEARNLOG_CACHE is set");
+    let out = cache.join("mastery-reference");
+    let file = out.join("bkt/statements.jsonl");
+    if file.exists() {
+        return file;
+    }
+    let scratch = cache.join(format!("mastery-reference.{}", std::process::id()));
+    let generated = Command::new("python3")
+        .arg(reference_dir().join("gen.py"))
+        .args(["--variant", "bkt", "--out"])
+        .arg(&scratch)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        generated.status.success(),
+        "gen.py failed (it needs numpy: `pip install numpy`): {generated:?}"
+    );
+    std::fs::create_dir_all(&out).unwrap();
+    if !file.exists() {
+        std::fs::rename(scratch.join("bkt"), out.join("bkt")).unwrap();
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
+    file
+}
+
+fn admin(server: &Learnlog, method: Method, path: &str) -> reqwest::blocking::RequestBuilder {
+    server.raw(method, path).basic_auth(KEY, Some(SECRET))
+}
+
+fn mastery(server: &Learnlog, learner: &str) -> reqwest::blocking::Response {
+    let path = format!("/v1/learners/{}/mastery", urlencode(learner));
+    admin(server, Method::GET, &path)
+        .send()
+        .expect("GET answers")
+}
+
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn agent(mbox: &str) -> String {
+    value!({"mbox": mbox}).to_string()
+}
+
+/// Polls the learner's mastery view until it has folded `responses` responses.
+fn wait_for_responses(
+    server: &Learnlog,
+    learner: &str,
+    responses: u64,
+    deadline: Instant,
+) -> Value {
+    loop {
+        let response = mastery(server, learner);
+        if response.status() == 200 {
+            let view = json(response);
+            if view["responses"].as_u64() == Some(responses) {
+                return view;
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{learner} did not reach {responses} responses in time"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+fn run_fit(server: &Learnlog, extra: &[&str]) -> Value {
+    let output = Command::new(binary())
+        .args([
+            "fit",
+            "--url",
+            &server.base,
+            "--admin",
+            &format!("{KEY}:{SECRET}"),
+        ])
+        .args(extra)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("learnlog fit runs");
+    assert!(output.status.success(), "learnlog fit failed: {output:?}");
+    serde_json::from_slice(&output.stdout).expect("fit prints a JSON report")
+}
+
+#[test]
+fn the_reference_statements_give_the_harness_final_states() {
+    let statements = reference_statements();
+    let dataset = Dataset::open(&reference_dir().join("bkt.responses.csv.gz")).unwrap();
+    let pybkt = reference_dir().join("pybkt.bkt.params.json");
+    let model =
+        harness::bkt_from_pybkt_json(&std::fs::read_to_string(&pybkt).unwrap(), &dataset).unwrap();
+    let responses = dataset.responses();
+    let test: Vec<_> = responses
+        .iter()
+        .filter(|r| r.split == Split::Test)
+        .collect();
+    let finals = learnlog_mastery::irtf::stream_each(
+        &model,
+        dataset.skills.len(),
+        test.iter().copied(),
+        |_, _, _, _| {},
+    );
+    let test_learners: HashSet<String> = finals
+        .keys()
+        .map(|u| format!("mailto:learner{u:05}@example.org"))
+        .collect();
+
+    let dir = tempfile::tempdir().unwrap();
+    let server = Learnlog::start(dir.path());
+    let published = run_fit(&server, &["--params", pybkt.to_str().unwrap()]);
+    assert_eq!(published["model"], "bkt");
+    assert_eq!(published["competencies"], dataset.skills.len());
+
+    // every test learner's statements, in file (time) order, in batches
+    let text = std::fs::read_to_string(&statements).unwrap();
+    let mut batch: Vec<&str> = Vec::new();
+    let mut posted = 0;
+    let post = |batch: &mut Vec<&str>| {
+        let body = format!("[{}]", batch.join(","));
+        let response = server.post_statements(&body);
+        assert_eq!(response.status(), 200, "{:?}", response.text());
+        batch.clear();
+    };
+    for line in text.lines() {
+        let statement: Value = serde_json::from_str(line).unwrap();
+        if test_learners.contains(statement["actor"]["mbox"].as_str().unwrap()) {
+            batch.push(line);
+            posted += 1;
+            if batch.len() == 500 {
+                post(&mut batch);
+            }
+        }
+    }
+    if !batch.is_empty() {
+        post(&mut batch);
+    }
+    assert_eq!(posted, test.len());
+
+    let deadline = Instant::now() + Duration::from_secs(600);
+    let mut compared = 0;
+    for (user, (learner, states)) in &finals {
+        let mbox = format!("mailto:learner{user:05}@example.org");
+        let view = wait_for_responses(
+            &server,
+            &agent(&mbox),
+            u64::from(learner.responses),
+            deadline,
+        );
+        assert_eq!(view["model"], published["model_id"]);
+        let by_competency: HashMap<&str, &Value> = view["competencies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| (c["competency"].as_str().unwrap(), c))
+            .collect();
+        let known: Vec<_> = states
+            .iter()
+            .enumerate()
+            .filter_map(|(k, s)| s.map(|s| (k, s)))
+            .collect();
+        assert_eq!(by_competency.len(), known.len(), "{mbox}");
+        for (k, state) in known {
+            let view = by_competency[dataset.skills[k].as_str()];
+            let p = view["p_mastered_at_last_evidence"].as_f64().unwrap();
+            assert!(
+                (p - state.p_known).abs() < 1e-9,
+                "{mbox} {}: view {p}, harness {}",
+                dataset.skills[k],
+                state.p_known
+            );
+            assert_eq!(view["evidence"], state.count);
+            assert_eq!(view["correct"], state.correct);
+            assert_eq!(view["mastered"], state.p_known >= 0.95);
+            compared += 1;
+        }
+    }
+    assert!(
+        compared > 1_000,
+        "compared {compared} learner x competency states"
+    );
+}
+
+fn scored(mbox: &str, item: &str, skills: Value, category: Option<&str>, success: bool) -> Value {
+    let mut statement = value!({
+        "id": new_id(),
+        "actor": {"mbox": mbox},
+        "verb": {"id": "http://adlnet.gov/expapi/verbs/answered"},
+        "object": {"id": item, "definition": {"extensions": {SKILLS: skills}}},
+        "result": {"success": success},
+        "timestamp": "2025-03-01T10:00:00Z"
+    });
+    if let Some(category) = category {
+        statement["context"] = value!({"contextActivities": {"category": [{"id": category}]}});
+        statement["object"] = value!({"id": item});
+    }
+    statement
+}
+
+#[test]
+fn evidence_folds_into_views_and_a_fit_from_the_log_is_published() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Learnlog::start(dir.path());
+    let ann = "mailto:ann@example.org";
+    let bob = "mailto:bob@example.org";
+    let mut batch = Vec::new();
+    for i in 0..12 {
+        batch.push(scored(
+            ann,
+            "https://example.org/items/a",
+            value!(["fractions"]),
+            None,
+            true,
+        ));
+        batch.push(scored(
+            bob,
+            "https://example.org/items/b",
+            value!(["fractions", "decimals"]),
+            None,
+            i % 3 == 0,
+        ));
+    }
+    // an activity defined once, then referenced by id alone: its stored definition aligns it
+    batch.push(scored(
+        bob,
+        "https://example.org/items/a",
+        value!(["fractions"]),
+        None,
+        false,
+    ));
+    let response = server.post_statements(&Value::from(batch).to_string());
+    assert_eq!(response.status(), 200);
+
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let ann_view = wait_for_responses(&server, &agent(ann), 12, deadline);
+    let bob_view = wait_for_responses(&server, &agent(bob), 13, deadline);
+    assert_eq!(ann_view["model"], "unfitted");
+    let fractions = &ann_view["competencies"][0];
+    assert_eq!(fractions["competency"], "fractions");
+    assert_eq!(fractions["mastered"], true);
+    assert_eq!(fractions["evidence"], 12);
+    assert_eq!(fractions["last_statements"].as_array().unwrap().len(), 5);
+    let bob_competencies: Vec<&str> = bob_view["competencies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["competency"].as_str().unwrap())
+        .collect();
+    assert_eq!(bob_competencies, ["decimals", "fractions"]);
+
+    // the learner id and the agent name the same learner
+    let id = ann_view["learner"].as_str().unwrap();
+    assert_eq!(json(mastery(&server, id))["learner"], id);
+    assert_eq!(mastery(&server, "not a learner").status(), 400);
+    assert_eq!(
+        mastery(&server, &agent("mailto:nobody@example.org")).status(),
+        404
+    );
+
+    let learners = json(
+        admin(
+            &server,
+            Method::GET,
+            "/v1/frameworks/math/competencies/fractions/learners?close=0.0",
+        )
+        .send()
+        .unwrap(),
+    );
+    assert_eq!(learners["mastered"][0]["learner"], id);
+    assert_eq!(learners["close"].as_array().unwrap().len(), 1, "{learners}");
+
+    let report = run_fit(&server, &["--model", "bkt"]);
+    assert_eq!(report["responses"], 25);
+    assert_eq!(report["learners"], 2);
+    assert_eq!(report["competencies"], 2);
+    let later = scored(
+        ann,
+        "https://example.org/items/a",
+        value!(["fractions"]),
+        None,
+        true,
+    );
+    assert_eq!(server.post_statements(&later.to_string()).status(), 200);
+    let view = wait_for_responses(&server, &agent(ann), 13, deadline);
+    assert_eq!(view["model"], report["model_id"]);
+
+    let refused = admin(&server, Method::POST, "/v1/admin/mastery/fits")
+        .json(&value!({"model": "elo"}))
+        .send()
+        .unwrap();
+    assert_eq!(refused.status(), 400);
+}
