@@ -130,4 +130,9 @@ pub struct ServeArgs {
 pub struct RebuildArgs {
     #[command(flatten)]
     pub storage: StorageArgs,
+
+    /// Rebuild only these projections (repeatable; e.g. `--only mastery`), leaving the
+    /// others as they are. `rebuild` only.
+    #[arg(long = "only")]
+    pub only: Vec<String>,
 }

@@ -9,11 +9,34 @@ use tokio_util::sync::CancellationToken;
 
 pub async fn rebuild(args: RebuildArgs) -> anyhow::Result<()> {
     let dir = projections_dir(&args.storage.data_dir);
-    if dir.exists() {
-        std::fs::remove_dir_all(&dir).with_context(|| format!("removing {}", dir.display()))?;
+    let plain = |name: &String| {
+        name.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    };
+    if let Some(odd) = args.only.iter().find(|name| !plain(name)) {
+        anyhow::bail!("--only {odd:?}: a projection name is letters, digits, '-' and '_'");
+    }
+    let doomed: Vec<std::path::PathBuf> = if args.only.is_empty() {
+        vec![dir]
+    } else {
+        args.only.iter().map(|name| dir.join(name)).collect()
+    };
+    for dir in doomed.iter().filter(|dir| dir.exists()) {
+        std::fs::remove_dir_all(dir).with_context(|| format!("removing {}", dir.display()))?;
     }
     let started = Instant::now();
     let node = Node::open(&args.storage)?;
+    let known: Vec<&str> = node.projections().iter().map(|p| p.name()).collect();
+    if let Some(unknown) = args
+        .only
+        .iter()
+        .find(|name| !known.contains(&name.as_str()))
+    {
+        anyhow::bail!(
+            "--only {unknown}: no such projection (known: {})",
+            known.join(", ")
+        );
+    }
     let cancel = CancellationToken::new();
     let tasks = node.run_projections(&cancel);
     for projection in node.projections() {
@@ -24,7 +47,11 @@ pub async fn rebuild(args: RebuildArgs) -> anyhow::Result<()> {
     }
     cancel.cancel();
     node.shut_down(tasks).await?;
-    let names: Vec<&str> = node.projections().iter().map(|p| p.name()).collect();
+    let names: Vec<&str> = if args.only.is_empty() {
+        known
+    } else {
+        args.only.iter().map(String::as_str).collect()
+    };
     println!(
         "rebuilt {} in {:.1}s",
         names.join(", "),
