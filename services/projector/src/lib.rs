@@ -11,6 +11,7 @@ pub mod attachments;
 pub mod credentials;
 pub mod documents;
 pub mod learners;
+pub mod profiles;
 pub mod statements;
 #[cfg(test)]
 mod test_support;
