@@ -7,6 +7,7 @@ use learnlog_projection::{Fold, Projection, ProjectionOptions};
 use learnlog_projector::attachments::AttachmentStore;
 use learnlog_projector::credentials::CredentialStore;
 use learnlog_projector::documents::DocumentStore;
+use learnlog_projector::profiles::ProfileStore;
 use learnlog_projector::statements::StatementStore;
 use learnlog_proto::topics;
 use std::path::{Path, PathBuf};
@@ -20,6 +21,7 @@ pub struct Node {
     pub credentials: Projection,
     pub attachments: Projection,
     pub documents: Projection,
+    pub profiles: Projection,
 }
 
 /// The directory holding every projection's state.
@@ -47,6 +49,9 @@ impl Node {
             .context("reading the statements topic")?;
         log.ensure_topic(topics::DOCUMENTS, partitions)
             .context("creating the documents topic")?;
+        // Learner events too: the statements re-published by learner, and goals.
+        log.ensure_topic(topics::LEARNER_EVENTS, partitions)
+            .context("creating the learner-events topic")?;
         let open = |fold: Arc<dyn Fold>| {
             let dir = projections_dir(&storage.data_dir).join(fold.name());
             let options = ProjectionOptions {
@@ -61,6 +66,7 @@ impl Node {
             credentials: open(Arc::new(CredentialStore))?,
             attachments: open(Arc::new(AttachmentStore))?,
             documents: open(Arc::new(DocumentStore))?,
+            profiles: open(Arc::new(ProfileStore))?,
             log,
         })
     }
@@ -72,6 +78,7 @@ impl Node {
             &self.credentials,
             &self.attachments,
             &self.documents,
+            &self.profiles,
         ]
     }
 

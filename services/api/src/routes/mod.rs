@@ -7,6 +7,8 @@ mod agents;
 mod document_params;
 mod document_writes;
 mod documents;
+mod goals;
+mod learners;
 mod ops;
 mod params;
 mod statement_query;
@@ -32,6 +34,20 @@ pub fn configure(config: &mut web::ServiceConfig) {
                 )
                 .service(
                     web::resource("/credentials/{key}").route(web::delete().to(admin::revoke)),
+                ),
+        )
+        .service(
+            web::scope("/v1/learners/{learner}")
+                .service(web::resource("/profile").route(web::get().to(learners::profile)))
+                .service(
+                    web::resource("/goals")
+                        .route(web::post().to(goals::set))
+                        .route(web::get().to(goals::list)),
+                )
+                .service(
+                    web::resource("/goals/{goal_id}")
+                        .route(web::get().to(goals::get))
+                        .route(web::delete().to(goals::remove)),
                 ),
         )
         .service(

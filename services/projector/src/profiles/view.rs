@@ -12,7 +12,7 @@ use uuid::Uuid;
 pub const TOP: usize = 5;
 
 /// A learner's profile.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Profile {
     /// The learner id.
     pub learner: Uuid,
@@ -28,7 +28,7 @@ pub struct Profile {
 }
 
 /// What the learner chooses, finishes and comes back to.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Interests {
     /// Per activity type, strongest first.
     pub activity_types: Vec<InterestView>,
@@ -56,7 +56,7 @@ pub struct InterestView {
 }
 
 /// Every modality's value, in a fixed order.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PerModality<T> {
     pub video: T,
     pub reading: T,
@@ -80,7 +80,7 @@ impl<T> PerModality<T> {
 }
 
 /// How the learner prefers to learn.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Modalities {
     /// Modalities the learner used (except `other`), most preferred first: by the mean
     /// of statement share and time share (statement share alone when no statement
@@ -90,7 +90,7 @@ pub struct Modalities {
 }
 
 /// One modality's part of the learner's activity.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ModalityShare {
     pub statements: u64,
     /// Of all statements, 0 to 1 (three decimals).
@@ -100,7 +100,7 @@ pub struct ModalityShare {
 }
 
 /// Time on task, from `result.duration` (each statement's capped at 24 hours).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TimeOnTask {
     pub total_millis: u64,
     /// Statements that reported a duration.
@@ -120,7 +120,7 @@ pub struct DayView {
 }
 
 /// The days the learner was active (UTC).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct ActiveDaysView {
     /// Distinct active days.
     pub count: u32,
