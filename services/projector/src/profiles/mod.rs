@@ -10,7 +10,7 @@
 //! event's produced-at. Everything kept per learner is bounded: capped lists,
 //! counters, a bitmap of active days, hashed buckets of visited activities.
 //!
-//! Trees: `profiles.learners` (learner key → [`record::LearnerRecord`] as JSON),
+//! Trees: `profiles.learners` (learner key → the folded counters, days and interests as JSON),
 //! `profiles.activities` (learner key + bucket → visited activities),
 //! `profiles.goals` (learner key → the learner's goals as JSON),
 //! `profiles.watermarks` (source watermarks).
