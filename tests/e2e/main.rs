@@ -8,6 +8,7 @@ mod credentials;
 mod documents;
 mod durability;
 mod mastery;
+mod learner_profiles;
 mod operations;
 mod statement_queries;
 mod statements;

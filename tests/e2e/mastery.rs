@@ -316,6 +316,13 @@ fn evidence_folds_into_views_and_a_fit_from_the_log_is_published() {
     let view = wait_for_responses(&server, &agent(ann), 13, deadline);
     assert_eq!(view["model"], report["model_id"]);
 
+    // the profile is folded from the same learner events, with the mastery summary
+    let profile_path = format!("/v1/learners/{}/profile", urlencode(&agent(ann)));
+    let profile = json(admin(&server, Method::GET, &profile_path).send().unwrap());
+    assert_eq!(profile["statements"], 13, "{profile}");
+    assert_eq!(profile["competencies"]["mastered"], value!(["fractions"]));
+    assert_eq!(profile["modalities"]["by_modality"]["practice"]["statements"], 0);
+
     let refused = admin(&server, Method::POST, "/v1/admin/mastery/fits")
         .json(&value!({"model": "elo"}))
         .send()

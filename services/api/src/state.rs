@@ -8,6 +8,7 @@ use learnlog_projector::attachments::AttachmentReader;
 use learnlog_projector::credentials::CredentialReader;
 use learnlog_projector::documents::DocumentReader;
 use learnlog_projector::mastery::MasteryReader;
+use learnlog_projector::profiles::ProfileReader;
 use learnlog_projector::statements::StatementReader;
 use learnlog_xapi::XapiVersion;
 use std::time::Duration;
@@ -47,6 +48,8 @@ pub struct AppState {
     pub document_reader: DocumentReader,
     pub mastery: Projection,
     pub mastery_reader: MasteryReader,
+    pub profiles: Projection,
+    pub profile_reader: ProfileReader,
     pub limits: Limits,
     /// `homePage` of the authority account assigned to stored statements.
     pub authority_home_page: String,
@@ -65,6 +68,7 @@ impl AppState {
             &self.attachments,
             &self.documents,
             &self.mastery,
+            &self.profiles,
         ]
     }
 }

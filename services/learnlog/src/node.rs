@@ -9,6 +9,7 @@ use learnlog_projector::attachments::AttachmentStore;
 use learnlog_projector::credentials::CredentialStore;
 use learnlog_projector::documents::DocumentStore;
 use learnlog_projector::mastery::MasteryStore;
+use learnlog_projector::profiles::ProfileStore;
 use learnlog_projector::statements::StatementStore;
 use learnlog_proto::topics;
 use learnlog_repartition::resolve::{NoFrameworks, Resolver};
@@ -27,6 +28,7 @@ pub struct Node {
     pub mastery: Projection,
     /// Re-publishes accepted statements keyed by learner.
     pub repartitioner: Repartitioner,
+    pub profiles: Projection,
 }
 
 /// The directory holding every projection's state.
@@ -54,7 +56,7 @@ impl Node {
             .context("reading the statements topic")?;
         log.ensure_topic(topics::DOCUMENTS, partitions)
             .context("creating the documents topic")?;
-        // Learner events spread like statements, keyed by learner instead.
+        // Learner events too: the statements re-published by learner, and goals.
         log.ensure_topic(topics::LEARNER_EVENTS, partitions)
             .context("creating the learner-events topic")?;
         let open = |fold: Arc<dyn Fold>| {
@@ -83,6 +85,7 @@ impl Node {
             documents: open(Arc::new(DocumentStore))?,
             mastery: open(Arc::new(MasteryStore::new(storage.mastery_threshold)))?,
             repartitioner,
+            profiles: open(Arc::new(ProfileStore))?,
             log,
         })
     }
@@ -95,6 +98,7 @@ impl Node {
             &self.attachments,
             &self.documents,
             &self.mastery,
+            &self.profiles,
         ]
     }
 

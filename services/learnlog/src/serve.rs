@@ -16,6 +16,7 @@ use learnlog_projector::attachments::AttachmentReader;
 use learnlog_projector::credentials::CredentialReader;
 use learnlog_projector::documents::DocumentReader;
 use learnlog_projector::mastery::MasteryReader;
+use learnlog_projector::profiles::ProfileReader;
 use learnlog_projector::statements::StatementReader;
 use learnlog_xapi::XapiVersion;
 use std::io::Write;
@@ -45,6 +46,8 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         documents: node.documents.clone(),
         mastery_reader: MasteryReader::new(node.mastery.db())?,
         mastery: node.mastery.clone(),
+        profile_reader: ProfileReader::new(node.profiles.db())?,
+        profiles: node.profiles.clone(),
         limits: Limits {
             max_body_bytes: args.max_body_bytes,
             max_batch_statements: args.max_batch,

@@ -12,6 +12,7 @@ pub mod credentials;
 pub mod documents;
 pub mod learners;
 pub mod mastery;
+pub mod profiles;
 pub mod statements;
 #[cfg(test)]
 mod test_support;

@@ -8,6 +8,8 @@ mod document_params;
 mod document_writes;
 mod documents;
 mod mastery;
+mod goals;
+mod learners;
 mod ops;
 mod params;
 mod statement_query;
@@ -35,12 +37,23 @@ pub fn configure(config: &mut web::ServiceConfig) {
                 .service(web::resource("/mastery/fits").route(web::post().to(mastery::fit))),
         )
         .route(
-            "/v1/learners/{learner}/mastery",
-            web::get().to(mastery::learner),
-        )
-        .route(
             "/v1/frameworks/{framework}/competencies/{competency}/learners",
             web::get().to(mastery::competency_learners),
+        )
+        .service(
+            web::scope("/v1/learners/{learner}")
+                .service(web::resource("/profile").route(web::get().to(learners::profile)))
+                .service(web::resource("/mastery").route(web::get().to(mastery::learner)))
+                .service(
+                    web::resource("/goals")
+                        .route(web::post().to(goals::set))
+                        .route(web::get().to(goals::list)),
+                )
+                .service(
+                    web::resource("/goals/{goal_id}")
+                        .route(web::get().to(goals::get))
+                        .route(web::delete().to(goals::remove)),
+                ),
         )
         .service(
             web::scope("/xapi")

@@ -1,0 +1,248 @@
+//! `/v1/learners/{learner}/goals`: goals a learner sets. Each change is a `GoalSet` or
+//! `GoalRemoved` event on `learner-events`, keyed by the learner id; the request
+//! returns once the profile projection has folded it, with the outcome the fold
+//! recorded. Writes need `statements/write` (or `all`), reads `statements/read` (or
+//! `all/read`, `all`).
+
+use super::learners::learner;
+use crate::auth::{Authenticated, Scope};
+use crate::error::ApiError;
+use crate::state::AppState;
+use actix_web::http::header;
+use actix_web::{web, HttpResponse};
+use learnlog_log::Record;
+use learnlog_projector::profiles::{self, GoalOutcome, GoalRequest, MAX_GOALS};
+use learnlog_proto::v1::Envelope;
+use learnlog_proto::{topics, Message};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+const FIELDS: [&str; 4] = ["description", "competency", "target", "id"];
+
+/// A string field of the body, `None` when absent or null.
+fn text<'a>(fields: &'a Map<String, Value>, name: &str) -> Result<Option<&'a str>, ApiError> {
+    match fields.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(text)) => Ok(Some(text)),
+        Some(_) => Err(ApiError::BadRequest(format!("{name}: must be a string"))),
+    }
+}
+
+/// A target date: an RFC 3339 date (`YYYY-MM-DD`, midnight UTC) or date-time.
+fn target_micros(text: &str) -> Result<i64, ApiError> {
+    let date = (text.len() == 10)
+        .then(|| chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").ok())
+        .flatten()
+        .map(|date| date.and_time(chrono::NaiveTime::MIN).and_utc());
+    date.or_else(|| learnlog_xapi::parse_timestamp(text).ok())
+        .map(|at| at.timestamp_micros())
+        .ok_or_else(|| {
+            ApiError::BadRequest(format!(
+                "target: {text:?} is neither an RFC 3339 date (YYYY-MM-DD) nor date-time"
+            ))
+        })
+}
+
+/// The body of `POST …/goals`: `{"description", "competency"?, "target"?, "id"?}`.
+fn goal_request(body: &[u8]) -> Result<GoalRequest, ApiError> {
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|error| ApiError::BadRequest(format!("goal request body: not JSON: {error}")))?;
+    let Value::Object(fields) = value else {
+        return Err(ApiError::BadRequest(
+            "goal request body: must be a JSON object".into(),
+        ));
+    };
+    if let Some(unknown) = fields.keys().find(|name| !FIELDS.contains(&name.as_str())) {
+        return Err(ApiError::BadRequest(format!(
+            "{unknown}: not a goal field (known: {})",
+            FIELDS.join(", ")
+        )));
+    }
+    let description = text(&fields, "description")?
+        .ok_or_else(|| ApiError::BadRequest("description: required".into()))?;
+    let id = text(&fields, "id")?
+        .map(|id| {
+            learnlog_xapi::parse_uuid(id)
+                .ok_or_else(|| ApiError::BadRequest(format!("id: {id:?} is not a UUID")))
+        })
+        .transpose()?;
+    Ok(GoalRequest {
+        id,
+        description: description.to_owned(),
+        competency: text(&fields, "competency")?.map(str::to_owned),
+        target_micros: text(&fields, "target")?.map(target_micros).transpose()?,
+    })
+}
+
+fn goal_id(text: &str) -> Result<Uuid, ApiError> {
+    learnlog_xapi::parse_uuid(text)
+        .ok_or_else(|| ApiError::BadRequest(format!("goal_id: {text:?} is not a UUID")))
+}
+
+fn invalid(error: learnlog_projector::Error) -> ApiError {
+    match error {
+        learnlog_projector::Error::Invalid(message) => ApiError::BadRequest(message),
+        other => other.into(),
+    }
+}
+
+/// Appends a goal event, waits until the profile projection folded it, and returns the
+/// outcome it recorded.
+async fn append(state: &AppState, envelope: Envelope) -> Result<GoalOutcome, ApiError> {
+    let record = Record {
+        key: envelope.key.as_bytes().to_vec(),
+        value: envelope.encode_to_vec(),
+    };
+    let positions = state
+        .log
+        .append(topics::LEARNER_EVENTS, vec![record])
+        .await?;
+    let position = positions
+        .first()
+        .ok_or_else(|| ApiError::Internal("append returned no position".into()))?;
+    state
+        .profiles
+        .wait_folded(
+            topics::LEARNER_EVENTS,
+            position.partition,
+            position.offset,
+            state.limits.consistency_wait,
+        )
+        .await?;
+    state
+        .profiles
+        .outcome(topics::LEARNER_EVENTS, position.partition, position.offset)?
+        .as_deref()
+        .and_then(GoalOutcome::decode)
+        .ok_or_else(|| ApiError::Internal("the profile projection rejected the goal event".into()))
+}
+
+/// `POST`: sets a goal (replaces the goal named by `id`). 201 with the goal when new,
+/// 200 when it replaced one, 409 when the learner already has the most goals allowed.
+pub async fn set(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Scope::StatementsWrite)?;
+    let learner = learner(&path)?;
+    let request = goal_request(&body)?;
+    let now = chrono::Utc::now().timestamp_micros();
+    let (envelope, goal_id) =
+        profiles::goal_set(caller.tenant(), learner, &request, now).map_err(invalid)?;
+    let mut response = match append(&state, envelope).await? {
+        GoalOutcome::Created => HttpResponse::Created(),
+        GoalOutcome::Replaced => HttpResponse::Ok(),
+        GoalOutcome::TooMany => {
+            return Err(ApiError::Conflict(format!(
+                "goals: learner {learner} already has {MAX_GOALS} goals; remove one first"
+            )))
+        }
+        other => {
+            return Err(ApiError::Internal(format!(
+                "unexpected outcome {other:?} for a goal set"
+            )))
+        }
+    };
+    let goal = state
+        .profile_reader
+        .goal(caller.tenant(), learner, goal_id)?
+        .ok_or_else(|| {
+            ApiError::Internal(format!("goal {goal_id} is not readable after it was set"))
+        })?;
+    Ok(response
+        .insert_header((
+            header::LOCATION,
+            format!("/v1/learners/{learner}/goals/{goal_id}"),
+        ))
+        .json(goal))
+}
+
+/// `GET`: the learner's goals, in the order they were first set (`[]` when none).
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Scope::StatementsRead)?;
+    let learner = learner(&path)?;
+    let goals = state.profile_reader.goals(caller.tenant(), learner)?;
+    Ok(HttpResponse::Ok().json(goals))
+}
+
+/// `GET /{goal_id}`: one goal; 404 when the learner has none by that id.
+pub async fn get(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Scope::StatementsRead)?;
+    let (learner, goal_id) = (learner(&path.0)?, goal_id(&path.1)?);
+    let goal = state
+        .profile_reader
+        .goal(caller.tenant(), learner, goal_id)?
+        .ok_or_else(|| ApiError::NotFound(format!("learner {learner} has no goal {goal_id}")))?;
+    Ok(HttpResponse::Ok().json(goal))
+}
+
+/// `DELETE /{goal_id}`: removes a goal; 204, or 404 when the learner has none by that id.
+pub async fn remove(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Scope::StatementsWrite)?;
+    let (learner, goal_id) = (learner(&path.0)?, goal_id(&path.1)?);
+    let not_found = || ApiError::NotFound(format!("learner {learner} has no goal {goal_id}"));
+    if state
+        .profile_reader
+        .goal(caller.tenant(), learner, goal_id)?
+        .is_none()
+    {
+        return Err(not_found());
+    }
+    let now = chrono::Utc::now().timestamp_micros();
+    let envelope = profiles::goal_removed(caller.tenant(), learner, goal_id, now);
+    match append(&state, envelope).await? {
+        GoalOutcome::Removed => Ok(HttpResponse::NoContent().finish()),
+        GoalOutcome::NotFound => Err(not_found()),
+        other => Err(ApiError::Internal(format!(
+            "unexpected outcome {other:?} for a goal removal"
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(body: &str) -> String {
+        goal_request(body.as_bytes()).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn goal_bodies_are_checked_field_by_field() {
+        assert!(message("[]").contains("JSON object"));
+        assert!(message(r#"{"competency":"x"}"#).starts_with("description: required"));
+        assert!(message(r#"{"description":5}"#).starts_with("description: must be a string"));
+        assert!(message(r#"{"description":"d","when":"x"}"#).starts_with("when: not a goal field"));
+        assert!(message(r#"{"description":"d","id":"nope"}"#).starts_with("id:"));
+        assert!(message(r#"{"description":"d","target":"May"}"#).starts_with("target:"));
+        let request =
+            goal_request(br#"{"description":"d","target":"2025-05-01","competency":null}"#)
+                .unwrap();
+        assert_eq!(request.target_micros, Some(1_746_057_600_000_000));
+        assert_eq!(request.competency, None);
+    }
+
+    #[test]
+    fn targets_are_dates_or_date_times() {
+        assert_eq!(target_micros("1970-01-02").unwrap(), 86_400_000_000);
+        assert_eq!(
+            target_micros("1970-01-02T01:00:00+01:00").unwrap(),
+            86_400_000_000
+        );
+        assert!(target_micros("1970-13-02").is_err());
+    }
+}

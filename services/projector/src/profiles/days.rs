@@ -1,0 +1,193 @@
+//! UTC days and a learner's active days, in bounded space.
+//!
+//! Which days a learner was active is a bitmap covering at most [`WINDOW_DAYS`] days
+//! ending at the latest active day (about 460 bytes), so the count of distinct active
+//! days stays exact whatever order statements arrive in. A day older than the window
+//! is not counted (its statements still are). The most recent [`RECENT_DAYS`] active
+//! days also keep their statement count and time on task.
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// Days since 1970-01-01, UTC.
+pub type Day = i32;
+
+const MICROS_PER_DAY: i64 = 86_400 * 1_000_000;
+
+/// The span of the active-days bitmap: ten years and a bit.
+pub const WINDOW_DAYS: i32 = 3_664;
+
+/// How many of the latest active days keep their totals.
+pub const RECENT_DAYS: usize = 60;
+
+/// The UTC day of an instant in µs since the Unix epoch.
+pub fn day_of(micros: i64) -> Day {
+    micros.div_euclid(MICROS_PER_DAY) as Day
+}
+
+/// `YYYY-MM-DD`.
+pub fn format_day(day: Day) -> String {
+    chrono::DateTime::from_timestamp(i64::from(day) * 86_400, 0)
+        .map(|at| at.format("%Y-%m-%d").to_string())
+        .unwrap_or_default()
+}
+
+/// Statements and time on task of one day.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct DayTotals {
+    pub day: Day,
+    pub statements: u32,
+    pub duration_millis: u64,
+}
+
+/// Which days a learner was active.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct ActiveDays {
+    /// Distinct active days.
+    pub count: u32,
+    pub first: Option<Day>,
+    pub last: Option<Day>,
+    /// Bit `i` of byte `j` is day `bits_start + 8j + i`.
+    bits_start: Day,
+    #[serde(serialize_with = "to_hex", deserialize_with = "from_hex")]
+    bits: Vec<u8>,
+    /// The latest active days, oldest first, at most [`RECENT_DAYS`].
+    pub recent: Vec<DayTotals>,
+}
+
+const WINDOW_BYTES: usize = (WINDOW_DAYS / 8) as usize;
+
+impl ActiveDays {
+    /// Records a statement on `day` with `duration_millis` of time on task.
+    pub fn record(&mut self, day: Day, duration_millis: u64) {
+        if self.mark(day) {
+            self.count += 1;
+            self.first = Some(self.first.map_or(day, |first| first.min(day)));
+            self.last = Some(self.last.map_or(day, |last| last.max(day)));
+        }
+        let totals = match self.recent.binary_search_by_key(&day, |totals| totals.day) {
+            Ok(at) => &mut self.recent[at],
+            Err(at) => {
+                if at == 0 && self.recent.len() >= RECENT_DAYS {
+                    return; // older than every recent day kept
+                }
+                self.recent.insert(
+                    at,
+                    DayTotals {
+                        day,
+                        ..DayTotals::default()
+                    },
+                );
+                let at = if self.recent.len() > RECENT_DAYS {
+                    self.recent.remove(0);
+                    at - 1
+                } else {
+                    at
+                };
+                &mut self.recent[at]
+            }
+        };
+        totals.statements = totals.statements.saturating_add(1);
+        totals.duration_millis = totals.duration_millis.saturating_add(duration_millis);
+    }
+
+    /// Sets the bit of `day`; true when it was not set and lies inside the window.
+    fn mark(&mut self, day: Day) -> bool {
+        if self.bits.is_empty() {
+            self.bits_start = day;
+            self.bits.push(1);
+            return true;
+        }
+        if day < self.bits_start {
+            let front = (self.bits_start - day + 7) as usize / 8;
+            if self.bits.len() + front > WINDOW_BYTES {
+                return false;
+            }
+            self.bits.splice(0..0, std::iter::repeat_n(0, front));
+            self.bits_start -= 8 * front as Day;
+        }
+        let offset = (day - self.bits_start) as usize;
+        let needed = offset / 8 + 1;
+        if needed > self.bits.len() + WINDOW_BYTES {
+            // So far ahead that nothing known stays inside the window.
+            self.bits_start = day;
+            self.bits = vec![1];
+            return true;
+        }
+        if needed > self.bits.len() {
+            self.bits.resize(needed, 0);
+        }
+        let overflow = self.bits.len().saturating_sub(WINDOW_BYTES);
+        if overflow > 0 {
+            self.bits.drain(..overflow);
+            self.bits_start += 8 * overflow as Day;
+        }
+        let offset = (day - self.bits_start) as usize;
+        let (byte, bit) = (offset / 8, 1u8 << (offset % 8));
+        let new = self.bits[byte] & bit == 0;
+        self.bits[byte] |= bit;
+        new
+    }
+}
+
+fn to_hex<S: Serializer>(bytes: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
+    let text: String = bytes.iter().map(|byte| format!("{byte:02x}")).collect();
+    serializer.serialize_str(&text)
+}
+
+fn from_hex<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<u8>, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    (0..text.len())
+        .step_by(2)
+        .map(|at| {
+            text.get(at..at + 2)
+                .and_then(|pair| u8::from_str_radix(pair, 16).ok())
+                .ok_or_else(|| serde::de::Error::custom("bad hex in active days"))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_are_utc_calendar_days() {
+        assert_eq!(day_of(0), 0);
+        assert_eq!(day_of(-1), -1);
+        assert_eq!(format_day(day_of(1_700_000_000_000_000)), "2023-11-14");
+        assert_eq!(format_day(-1), "1969-12-31");
+    }
+
+    #[test]
+    fn distinct_days_are_counted_once_in_any_order() {
+        let mut days = ActiveDays::default();
+        for day in [100, 103, 100, 90, 103, 200, 95, 95] {
+            days.record(day, 10);
+        }
+        assert_eq!(days.count, 5);
+        assert_eq!((days.first, days.last), (Some(90), Some(200)));
+        let recent: Vec<_> = days.recent.iter().map(|d| (d.day, d.statements)).collect();
+        assert_eq!(recent, [(90, 1), (95, 2), (100, 2), (103, 2), (200, 1)]);
+        assert_eq!(days.recent[1].duration_millis, 20);
+    }
+
+    #[test]
+    fn storage_stays_bounded_over_decades() {
+        let mut days = ActiveDays::default();
+        for day in (0..20_000).step_by(3) {
+            days.record(day, 1);
+        }
+        assert_eq!(days.count, 6_667);
+        assert!(days.bits.len() <= WINDOW_BYTES);
+        assert_eq!(days.recent.len(), RECENT_DAYS);
+        assert_eq!(days.recent.last().unwrap().day, 19_998);
+        // a day older than the window is not counted; one inside it is counted once
+        days.record(10, 1);
+        days.record(19_999, 1);
+        days.record(19_999, 1);
+        assert_eq!(days.count, 6_668);
+        let json = serde_json::to_string(&days).unwrap();
+        assert!(json.len() < 4_000, "{} bytes", json.len());
+        assert_eq!(serde_json::from_str::<ActiveDays>(&json).unwrap(), days);
+    }
+}

@@ -1,0 +1,72 @@
+//! Reading the profile projection: a learner's profile and goals.
+
+use super::goals::StoredGoal;
+use super::record::LearnerRecord;
+use super::view::{self, Goal, Profile};
+use super::{GOALS, LEARNERS};
+use crate::learners::learner_key;
+use crate::{Error, Result};
+use uuid::Uuid;
+
+/// Reads the profile projection's trees. Cheap to clone.
+#[derive(Clone)]
+pub struct ProfileReader {
+    learners: sled::Tree,
+    goals: sled::Tree,
+}
+
+impl ProfileReader {
+    /// A reader over the profile projection's database.
+    pub fn new(db: &sled::Db) -> Result<Self> {
+        Ok(Self {
+            learners: db.open_tree(LEARNERS)?,
+            goals: db.open_tree(GOALS)?,
+        })
+    }
+
+    /// The profile of `learner` in `tenant`, or `None` when no statement and no goal
+    /// of that learner was folded.
+    pub fn profile(&self, tenant: &str, learner: Uuid) -> Result<Option<Profile>> {
+        let key = learner_key(tenant, learner);
+        let record = self
+            .learners
+            .get(&key)?
+            .map(|bytes| {
+                serde_json::from_slice::<LearnerRecord>(&bytes)
+                    .map_err(|error| Error::Corrupt(format!("profile of {learner}: {error}")))
+            })
+            .transpose()?;
+        let goals = self.stored_goals(&key, learner)?;
+        if record.is_none() && goals.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(view::profile(
+            learner,
+            &record.unwrap_or_default(),
+            &goals,
+        )))
+    }
+
+    /// The goals of `learner`, in the order they were first set.
+    pub fn goals(&self, tenant: &str, learner: Uuid) -> Result<Vec<Goal>> {
+        let goals = self.stored_goals(&learner_key(tenant, learner), learner)?;
+        Ok(goals.iter().map(Goal::from).collect())
+    }
+
+    /// One goal of `learner`.
+    pub fn goal(&self, tenant: &str, learner: Uuid, goal_id: Uuid) -> Result<Option<Goal>> {
+        let goals = self.stored_goals(&learner_key(tenant, learner), learner)?;
+        Ok(goals.iter().find(|goal| goal.id == goal_id).map(Goal::from))
+    }
+
+    fn stored_goals(&self, key: &[u8], learner: Uuid) -> Result<Vec<StoredGoal>> {
+        self.goals
+            .get(key)?
+            .map(|bytes| {
+                serde_json::from_slice(&bytes)
+                    .map_err(|error| Error::Corrupt(format!("goals of {learner}: {error}")))
+            })
+            .transpose()
+            .map(Option::unwrap_or_default)
+    }
+}
