@@ -321,7 +321,8 @@ fn evidence_folds_into_views_and_a_fit_from_the_log_is_published() {
     let profile = json(admin(&server, Method::GET, &profile_path).send().unwrap());
     assert_eq!(profile["statements"], 13, "{profile}");
     assert_eq!(profile["competencies"]["mastered"], value!(["fractions"]));
-    assert_eq!(profile["modalities"]["by_modality"]["practice"]["statements"], 0);
+    // untyped activities answered count as practice
+    assert_eq!(profile["modalities"]["by_modality"]["practice"]["statements"], 13);
 
     let refused = admin(&server, Method::POST, "/v1/admin/mastery/fits")
         .json(&value!({"model": "elo"}))
