@@ -7,6 +7,7 @@ use learnlog_projection::Projection;
 use learnlog_projector::attachments::AttachmentReader;
 use learnlog_projector::credentials::CredentialReader;
 use learnlog_projector::documents::DocumentReader;
+use learnlog_projector::frameworks::FrameworkReader;
 use learnlog_projector::statements::StatementReader;
 use learnlog_xapi::XapiVersion;
 use std::time::Duration;
@@ -44,6 +45,8 @@ pub struct AppState {
     pub attachment_reader: AttachmentReader,
     pub documents: Projection,
     pub document_reader: DocumentReader,
+    pub frameworks: Projection,
+    pub framework_reader: FrameworkReader,
     pub limits: Limits,
     /// `homePage` of the authority account assigned to stored statements.
     pub authority_home_page: String,
@@ -61,6 +64,7 @@ impl AppState {
             &self.credentials,
             &self.attachments,
             &self.documents,
+            &self.frameworks,
         ]
     }
 }

@@ -36,6 +36,8 @@ pub enum Command {
     Digest(RebuildArgs),
     /// Create, list and revoke credentials on a running server (its admin API).
     Credentials(crate::credentials_cli::CredentialsArgs),
+    /// Import IMS CASE competency frameworks and list them on a running server.
+    Frameworks(crate::frameworks_cli::FrameworksArgs),
     /// Benchmarks that need no server, e.g. `bench mastery --data FILE.csv.gz`.
     Bench(crate::bench::BenchArgs),
 }

@@ -95,7 +95,7 @@ pub fn run(args: CredentialsArgs) -> anyhow::Result<()> {
 }
 
 /// The response when it is a success; the server's message otherwise.
-fn checked(response: reqwest::Result<Response>) -> anyhow::Result<Response> {
+pub(crate) fn checked(response: reqwest::Result<Response>) -> anyhow::Result<Response> {
     let response = response.context("reaching the learnlog server")?;
     let status = response.status();
     if status.is_success() {
@@ -105,7 +105,7 @@ fn checked(response: reqwest::Result<Response>) -> anyhow::Result<Response> {
     bail!("the server answered {status}: {}", text(&body["message"]))
 }
 
-fn text(value: &Value) -> &str {
+pub(crate) fn text(value: &Value) -> &str {
     value.as_str().unwrap_or("")
 }
 

@@ -7,6 +7,7 @@ pub mod bench;
 pub mod cli;
 mod credentials;
 pub mod credentials_cli;
+pub mod frameworks_cli;
 mod node;
 mod rebuild;
 mod serve;
@@ -24,6 +25,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Rebuild(args) => runtime.block_on(rebuild::rebuild(args)),
         Command::Digest(args) => runtime.block_on(rebuild::digest(args)),
         Command::Credentials(args) => credentials_cli::run(args),
+        Command::Frameworks(args) => frameworks_cli::run(args),
         Command::Bench(args) => bench::run(args),
     }
 }

@@ -7,6 +7,7 @@ use learnlog_projection::{Fold, Projection, ProjectionOptions};
 use learnlog_projector::attachments::AttachmentStore;
 use learnlog_projector::credentials::CredentialStore;
 use learnlog_projector::documents::DocumentStore;
+use learnlog_projector::frameworks::FrameworkStore;
 use learnlog_projector::statements::StatementStore;
 use learnlog_proto::topics;
 use std::path::{Path, PathBuf};
@@ -20,6 +21,7 @@ pub struct Node {
     pub credentials: Projection,
     pub attachments: Projection,
     pub documents: Projection,
+    pub frameworks: Projection,
 }
 
 /// The directory holding every projection's state.
@@ -47,6 +49,9 @@ impl Node {
             .context("reading the statements topic")?;
         log.ensure_topic(topics::DOCUMENTS, partitions)
             .context("creating the documents topic")?;
+        // One partition: a tenant's framework imports and alignments in one order.
+        log.ensure_topic(topics::FRAMEWORKS, 1)
+            .context("creating the frameworks topic")?;
         let open = |fold: Arc<dyn Fold>| {
             let dir = projections_dir(&storage.data_dir).join(fold.name());
             let options = ProjectionOptions {
@@ -61,6 +66,7 @@ impl Node {
             credentials: open(Arc::new(CredentialStore))?,
             attachments: open(Arc::new(AttachmentStore))?,
             documents: open(Arc::new(DocumentStore))?,
+            frameworks: open(Arc::new(FrameworkStore))?,
             log,
         })
     }
@@ -72,6 +78,7 @@ impl Node {
             &self.credentials,
             &self.attachments,
             &self.documents,
+            &self.frameworks,
         ]
     }
 

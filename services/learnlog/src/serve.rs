@@ -14,6 +14,7 @@ use learnlog_api::{ApiServer, AppState, Limits, ServerOptions};
 use learnlog_projector::attachments::AttachmentReader;
 use learnlog_projector::credentials::CredentialReader;
 use learnlog_projector::documents::DocumentReader;
+use learnlog_projector::frameworks::FrameworkReader;
 use learnlog_projector::statements::StatementReader;
 use learnlog_xapi::XapiVersion;
 use std::io::Write;
@@ -41,6 +42,8 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         attachments: node.attachments.clone(),
         document_reader: DocumentReader::new(node.documents.db())?,
         documents: node.documents.clone(),
+        framework_reader: FrameworkReader::new(node.frameworks.db())?,
+        frameworks: node.frameworks.clone(),
         limits: Limits {
             max_body_bytes: args.max_body_bytes,
             max_batch_statements: args.max_batch,

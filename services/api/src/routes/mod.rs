@@ -4,9 +4,11 @@ mod about;
 mod activities;
 mod admin;
 mod agents;
+mod alignments;
 mod document_params;
 mod document_writes;
 mod documents;
+mod frameworks;
 mod ops;
 mod params;
 mod statement_query;
@@ -33,6 +35,22 @@ pub fn configure(config: &mut web::ServiceConfig) {
                 .service(
                     web::resource("/credentials/{key}").route(web::delete().to(admin::revoke)),
                 ),
+        )
+        .service(web::resource("/v1/frameworks").route(web::get().to(frameworks::list)))
+        .service(
+            web::resource("/v1/frameworks/{id}")
+                .route(web::put().to(frameworks::put))
+                .route(web::get().to(frameworks::get)),
+        )
+        .service(
+            web::resource("/v1/frameworks/{id}/competencies/{cid}")
+                .route(web::get().to(frameworks::competency)),
+        )
+        .service(
+            web::resource("/v1/alignments")
+                .route(web::put().to(alignments::put))
+                .route(web::get().to(alignments::get))
+                .route(web::delete().to(alignments::delete)),
         )
         .service(
             web::scope("/xapi")
