@@ -7,6 +7,7 @@ mod compatibility;
 mod credentials;
 mod documents;
 mod durability;
+mod frameworks;
 mod operations;
 mod statement_queries;
 mod statements;
