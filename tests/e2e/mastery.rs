@@ -293,13 +293,21 @@ fn evidence_folds_into_views_and_a_fit_from_the_log_is_published() {
         admin(
             &server,
             Method::GET,
-            "/v1/frameworks/math/competencies/fractions/learners?close=0.0",
+            "/v1/competencies/fractions/learners?close=0.0",
         )
         .send()
         .unwrap(),
     );
-    assert_eq!(learners["mastered"][0]["learner"], id);
+    assert_eq!(learners["mastered"][0]["learner"], id, "{learners}");
     assert_eq!(learners["close"].as_array().unwrap().len(), 1, "{learners}");
+    let no_framework = "/v1/frameworks/math/competencies/fractions/learners";
+    assert_eq!(
+        admin(&server, Method::GET, no_framework)
+            .send()
+            .unwrap()
+            .status(),
+        404
+    );
 
     let report = run_fit(&server, &["--model", "bkt"]);
     assert_eq!(report["responses"], 25);
@@ -322,11 +330,99 @@ fn evidence_folds_into_views_and_a_fit_from_the_log_is_published() {
     assert_eq!(profile["statements"], 13, "{profile}");
     assert_eq!(profile["competencies"]["mastered"], value!(["fractions"]));
     // untyped activities answered count as practice
-    assert_eq!(profile["modalities"]["by_modality"]["practice"]["statements"], 13);
+    assert_eq!(
+        profile["modalities"]["by_modality"]["practice"]["statements"],
+        13
+    );
 
     let refused = admin(&server, Method::POST, "/v1/admin/mastery/fits")
         .json(&value!({"model": "elo"}))
         .send()
         .unwrap();
     assert_eq!(refused.status(), 400);
+}
+
+#[test]
+fn framework_items_align_activities_by_category_uri_and_by_the_alignment_api() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Learnlog::start(dir.path());
+    let package: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../tests/fixtures/case/grade3-math.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let item = &package["CFItems"][1];
+    let (identifier, uri) = (
+        item["identifier"].as_str().unwrap(),
+        item["uri"].as_str().unwrap(),
+    );
+    let other = package["CFItems"][2]["identifier"].as_str().unwrap();
+    let imported = admin(&server, Method::PUT, "/v1/frameworks/math-3")
+        .json(&package)
+        .send()
+        .unwrap();
+    assert!(imported.status().is_success(), "{:?}", imported.text());
+    let aligned = admin(&server, Method::PUT, "/v1/alignments")
+        .query(&[("activityId", "https://example.org/items/aligned")])
+        .json(&value!({"competencies": [other]}))
+        .send()
+        .unwrap();
+    assert!(aligned.status().is_success(), "{:?}", aligned.text());
+
+    let ann = "mailto:ann@example.org";
+    let by_category = scored(
+        ann,
+        "https://example.org/items/untagged",
+        Value::Null,
+        Some(uri),
+        true,
+    );
+    let mut by_alignment = scored(
+        ann,
+        "https://example.org/items/aligned",
+        Value::Null,
+        None,
+        true,
+    );
+    by_alignment["object"] = value!({"id": "https://example.org/items/aligned"});
+    // the extension may name a framework item by URI: it counts as the item's identifier
+    let by_uri = scored(
+        ann,
+        "https://example.org/items/tagged",
+        value!([uri]),
+        None,
+        true,
+    );
+    let body = Value::from(vec![by_category, by_alignment, by_uri]).to_string();
+    assert_eq!(server.post_statements(&body).status(), 200);
+
+    let view = wait_for_responses(
+        &server,
+        &agent(ann),
+        3,
+        Instant::now() + Duration::from_secs(60),
+    );
+    let evidence: HashMap<&str, u64> = view["competencies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["competency"].as_str().unwrap(),
+                c["evidence"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(evidence, HashMap::from([(identifier, 2), (other, 1)]));
+
+    let path = format!("/v1/frameworks/math-3/competencies/{identifier}/learners?close=0");
+    let learners = json(admin(&server, Method::GET, &path).send().unwrap());
+    assert_eq!(learners["competency"], identifier);
+    assert_eq!(
+        learners["close"][0]["learner"], view["learner"],
+        "{learners}"
+    );
 }

@@ -7,6 +7,7 @@ use learnlog_projection::Projection;
 use learnlog_projector::attachments::AttachmentReader;
 use learnlog_projector::credentials::CredentialReader;
 use learnlog_projector::documents::DocumentReader;
+use learnlog_projector::frameworks::FrameworkReader;
 use learnlog_projector::mastery::MasteryReader;
 use learnlog_projector::profiles::ProfileReader;
 use learnlog_projector::statements::StatementReader;
@@ -50,6 +51,8 @@ pub struct AppState {
     pub mastery_reader: MasteryReader,
     pub profiles: Projection,
     pub profile_reader: ProfileReader,
+    pub frameworks: Projection,
+    pub framework_reader: FrameworkReader,
     pub limits: Limits,
     /// `homePage` of the authority account assigned to stored statements.
     pub authority_home_page: String,
@@ -69,6 +72,7 @@ impl AppState {
             &self.documents,
             &self.mastery,
             &self.profiles,
+            &self.frameworks,
         ]
     }
 }

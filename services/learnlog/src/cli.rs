@@ -38,6 +38,8 @@ pub enum Command {
     Credentials(crate::credentials_cli::CredentialsArgs),
     /// Fit mastery-model parameters from the log on a running server and publish them.
     Fit(crate::fit_cli::FitArgs),
+    /// Import IMS CASE competency frameworks and list them on a running server.
+    Frameworks(crate::frameworks_cli::FrameworksArgs),
     /// Benchmarks that need no server, e.g. `bench mastery --data FILE.csv.gz`.
     Bench(crate::bench::BenchArgs),
 }

@@ -105,7 +105,7 @@ pub(crate) fn checked(response: reqwest::Result<Response>) -> anyhow::Result<Res
     bail!("the server answered {status}: {}", text(&body["message"]))
 }
 
-fn text(value: &Value) -> &str {
+pub(crate) fn text(value: &Value) -> &str {
     value.as_str().unwrap_or("")
 }
 

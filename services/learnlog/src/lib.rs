@@ -8,6 +8,7 @@ pub mod cli;
 mod credentials;
 pub mod credentials_cli;
 pub mod fit_cli;
+pub mod frameworks_cli;
 mod node;
 mod rebuild;
 mod serve;
@@ -25,6 +26,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Rebuild(args) => runtime.block_on(rebuild::rebuild(args)),
         Command::Digest(args) => runtime.block_on(rebuild::digest(args)),
         Command::Credentials(args) => credentials_cli::run(args),
+        Command::Frameworks(args) => frameworks_cli::run(args),
         Command::Bench(args) => bench::run(args),
         Command::Fit(args) => fit_cli::run(args),
     }

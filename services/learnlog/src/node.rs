@@ -8,11 +8,13 @@ use learnlog_projector::activities::ActivityReader;
 use learnlog_projector::attachments::AttachmentStore;
 use learnlog_projector::credentials::CredentialStore;
 use learnlog_projector::documents::DocumentStore;
+use learnlog_projector::frameworks::FrameworkReader;
+use learnlog_projector::frameworks::FrameworkStore;
 use learnlog_projector::mastery::MasteryStore;
 use learnlog_projector::profiles::ProfileStore;
 use learnlog_projector::statements::StatementStore;
 use learnlog_proto::topics;
-use learnlog_repartition::resolve::{NoFrameworks, Resolver};
+use learnlog_repartition::resolve::Resolver;
 use learnlog_repartition::Repartitioner;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -29,6 +31,7 @@ pub struct Node {
     /// Re-publishes accepted statements keyed by learner.
     pub repartitioner: Repartitioner,
     pub profiles: Projection,
+    pub frameworks: Projection,
 }
 
 /// The directory holding every projection's state.
@@ -59,6 +62,9 @@ impl Node {
         // Learner events too: the statements re-published by learner, and goals.
         log.ensure_topic(topics::LEARNER_EVENTS, partitions)
             .context("creating the learner-events topic")?;
+        // One partition: a tenant's framework imports and alignments in one order.
+        log.ensure_topic(topics::FRAMEWORKS, 1)
+            .context("creating the frameworks topic")?;
         let open = |fold: Arc<dyn Fold>| {
             let dir = projections_dir(&storage.data_dir).join(fold.name());
             let options = ProjectionOptions {
@@ -69,10 +75,11 @@ impl Node {
                 .with_context(|| format!("opening projection state in {}", dir.display()))
         };
         let statements = open(Arc::new(StatementStore))?;
+        let frameworks = open(Arc::new(FrameworkStore))?;
         let resolver = Resolver {
             skills_extension: storage.skills_extension.clone(),
             activities: ActivityReader::new(statements.db())?,
-            directory: Box::new(NoFrameworks),
+            directory: Box::new(FrameworkReader::new(frameworks.db())?),
         };
         let repartition_dir = storage.data_dir.join("repartition");
         let repartitioner =
@@ -86,6 +93,7 @@ impl Node {
             mastery: open(Arc::new(MasteryStore::new(storage.mastery_threshold)))?,
             repartitioner,
             profiles: open(Arc::new(ProfileStore))?,
+            frameworks,
             log,
         })
     }
@@ -99,6 +107,7 @@ impl Node {
             &self.documents,
             &self.mastery,
             &self.profiles,
+            &self.frameworks,
         ]
     }
 

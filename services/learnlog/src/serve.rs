@@ -15,6 +15,7 @@ use learnlog_mastery::harness::ModelKind;
 use learnlog_projector::attachments::AttachmentReader;
 use learnlog_projector::credentials::CredentialReader;
 use learnlog_projector::documents::DocumentReader;
+use learnlog_projector::frameworks::FrameworkReader;
 use learnlog_projector::mastery::MasteryReader;
 use learnlog_projector::profiles::ProfileReader;
 use learnlog_projector::statements::StatementReader;
@@ -48,6 +49,8 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         mastery: node.mastery.clone(),
         profile_reader: ProfileReader::new(node.profiles.db())?,
         profiles: node.profiles.clone(),
+        framework_reader: FrameworkReader::new(node.frameworks.db())?,
+        frameworks: node.frameworks.clone(),
         limits: Limits {
             max_body_bytes: args.max_body_bytes,
             max_batch_statements: args.max_batch,

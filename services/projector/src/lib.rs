@@ -10,6 +10,7 @@ pub mod agents;
 pub mod attachments;
 pub mod credentials;
 pub mod documents;
+pub mod frameworks;
 pub mod learners;
 pub mod mastery;
 pub mod profiles;

@@ -10,7 +10,8 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
-/// A running projection of one fold, over a log with one topic of three partitions.
+/// A running projection of one fold, over a log with one topic (three partitions
+/// unless told otherwise).
 pub(crate) struct FoldHarness {
     pub dir: tempfile::TempDir,
     pub log: EventLog,
@@ -22,13 +23,19 @@ pub(crate) struct FoldHarness {
 
 impl FoldHarness {
     pub fn new(fold: Arc<dyn Fold>, topic: &'static str) -> Self {
+        Self::with_partitions(fold, topic, 3)
+    }
+
+    /// A harness whose topic has `partitions` partitions (1 for folds that rely on one
+    /// total order, such as frameworks).
+    pub fn with_partitions(fold: Arc<dyn Fold>, topic: &'static str, partitions: u32) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let options = EmbeddedOptions {
             fsync: false,
             ..EmbeddedOptions::default()
         };
         let log = EventLog::open_embedded(&dir.path().join("log"), options).unwrap();
-        log.ensure_topic(topic, 3).unwrap();
+        log.ensure_topic(topic, partitions).unwrap();
         let cancel = CancellationToken::new();
         let projection = run_projection(&dir.path().join("store"), &log, &fold, &cancel);
         Self {

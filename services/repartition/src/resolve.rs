@@ -8,6 +8,7 @@
 //! competency by URI becomes its id; an unknown one is kept as given.
 
 use learnlog_projector::activities::ActivityReader;
+use learnlog_projector::frameworks::FrameworkReader;
 use serde_json::Value;
 
 /// The default activity-definition extension listing competencies.
@@ -21,16 +22,13 @@ pub trait CompetencyDirectory: Send + Sync {
     fn resolve(&self, tenant: &str, reference: &str) -> Result<Option<String>, String>;
 }
 
-/// A directory with no frameworks and no alignments: only extensions count.
-#[derive(Debug, Default)]
-pub struct NoFrameworks;
-
-impl CompetencyDirectory for NoFrameworks {
-    fn alignment(&self, _: &str, _: &str) -> Result<Vec<String>, String> {
-        Ok(Vec::new())
+/// The frameworks projection is the directory.
+impl CompetencyDirectory for FrameworkReader {
+    fn alignment(&self, tenant: &str, activity_id: &str) -> Result<Vec<String>, String> {
+        FrameworkReader::alignment(self, tenant, activity_id).map_err(|e| e.to_string())
     }
-    fn resolve(&self, _: &str, _: &str) -> Result<Option<String>, String> {
-        Ok(None)
+    fn resolve(&self, tenant: &str, reference: &str) -> Result<Option<String>, String> {
+        FrameworkReader::resolve(self, tenant, reference).map_err(|e| e.to_string())
     }
 }
 

@@ -3,8 +3,9 @@
 //! - `GET /v1/learners/{learner}/mastery[?at=RFC 3339]`: P(mastered) of every
 //!   competency the learner has evidence on (forgetting applied up to `at`, default
 //!   now), with evidence counts, when mastery was reached and the last evidence ids;
-//! - `GET /v1/frameworks/{framework}/competencies/{competency}/learners[?close=P]`: who
-//!   has mastered the competency and who is close (P(mastered) ≥ `close`, default 0.8);
+//! - `GET /v1/frameworks/{framework}/competencies/{competency}/learners[?close=P]` and
+//!   `GET /v1/competencies/{competency}/learners[?close=P]`: who has mastered the
+//!   competency and who is close (P(mastered) ≥ `close`, default 0.8);
 //! - `POST /v1/admin/mastery/fits`: fit parameters from the log (or publish given
 //!   pyBKT parameters) for the caller's tenant.
 //!
@@ -119,16 +120,13 @@ fn ranked_json(r: &RankedLearner) -> Value {
     })
 }
 
-/// `GET /v1/frameworks/{framework}/competencies/{competency}/learners`.
-pub async fn competency_learners(
-    state: web::Data<AppState>,
-    caller: Authenticated,
-    path: web::Path<(String, String)>,
-    query: web::Query<CloseQuery>,
-) -> Result<HttpResponse, ApiError> {
-    caller.require(Scope::AllRead)?;
-    let (framework, competency) = path.into_inner();
-    let close = query.close.unwrap_or(DEFAULT_CLOSE);
+fn learners_json(
+    state: &AppState,
+    tenant: &str,
+    competency: &str,
+    close: Option<f64>,
+) -> Result<Value, ApiError> {
+    let close = close.unwrap_or(DEFAULT_CLOSE);
     if !(0.0..=1.0).contains(&close) {
         return Err(ApiError::BadRequest(format!(
             "close: {close} is not a probability in [0, 1]"
@@ -136,14 +134,62 @@ pub async fn competency_learners(
     }
     let found = state
         .mastery_reader
-        .competency_learners(caller.tenant(), &competency, close)?;
-    Ok(HttpResponse::Ok().json(json!({
-        "framework": framework,
+        .competency_learners(tenant, competency, close)?;
+    Ok(json!({
         "competency": competency,
         "close_from": close,
         "mastered": found.mastered.iter().map(ranked_json).collect::<Vec<_>>(),
         "close": found.close.iter().map(ranked_json).collect::<Vec<_>>(),
-    })))
+    }))
+}
+
+/// `GET /v1/frameworks/{framework}/competencies/{competency}/learners`: the
+/// competency is a CFItem of the framework, by identifier or URI (404 otherwise).
+pub async fn framework_competency_learners(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+    path: web::Path<(String, String)>,
+    query: web::Query<CloseQuery>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Scope::AllRead)?;
+    let (framework, reference) = path.into_inner();
+    let tenant = caller.tenant();
+    let competency = state
+        .framework_reader
+        .resolve(tenant, &reference)?
+        .and_then(|id| {
+            state
+                .framework_reader
+                .competency(tenant, &id)
+                .ok()
+                .flatten()
+        })
+        .filter(|c| c.framework_id == framework)
+        .ok_or_else(|| {
+            ApiError::NotFound(format!(
+                "framework {framework} has no competency {reference}"
+            ))
+        })?;
+    let mut found = learners_json(&state, tenant, &competency.identifier, query.close)?;
+    found["framework"] = Value::from(framework);
+    Ok(HttpResponse::Ok().json(found))
+}
+
+/// `GET /v1/competencies/{competency}/learners`: any competency id, including ones
+/// named directly by activities rather than imported with a framework.
+pub async fn competency_learners(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+    competency: web::Path<String>,
+    query: web::Query<CloseQuery>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Scope::AllRead)?;
+    let tenant = caller.tenant();
+    let id = state
+        .framework_reader
+        .resolve(tenant, &competency)?
+        .unwrap_or_else(|| competency.into_inner());
+    Ok(HttpResponse::Ok().json(learners_json(&state, tenant, &id, query.close)?))
 }
 
 /// The body of `POST /v1/admin/mastery/fits`.

@@ -4,12 +4,14 @@ mod about;
 mod activities;
 mod admin;
 mod agents;
+mod alignments;
 mod document_params;
 mod document_writes;
 mod documents;
-mod mastery;
+mod frameworks;
 mod goals;
 mod learners;
+mod mastery;
 mod ops;
 mod params;
 mod statement_query;
@@ -38,6 +40,10 @@ pub fn configure(config: &mut web::ServiceConfig) {
         )
         .route(
             "/v1/frameworks/{framework}/competencies/{competency}/learners",
+            web::get().to(mastery::framework_competency_learners),
+        )
+        .route(
+            "/v1/competencies/{competency}/learners",
             web::get().to(mastery::competency_learners),
         )
         .service(
@@ -54,6 +60,22 @@ pub fn configure(config: &mut web::ServiceConfig) {
                         .route(web::get().to(goals::get))
                         .route(web::delete().to(goals::remove)),
                 ),
+        )
+        .service(web::resource("/v1/frameworks").route(web::get().to(frameworks::list)))
+        .service(
+            web::resource("/v1/frameworks/{id}")
+                .route(web::put().to(frameworks::put))
+                .route(web::get().to(frameworks::get)),
+        )
+        .service(
+            web::resource("/v1/frameworks/{id}/competencies/{cid}")
+                .route(web::get().to(frameworks::competency)),
+        )
+        .service(
+            web::resource("/v1/alignments")
+                .route(web::put().to(alignments::put))
+                .route(web::get().to(alignments::get))
+                .route(web::delete().to(alignments::delete)),
         )
         .service(
             web::scope("/xapi")
