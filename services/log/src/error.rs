@@ -9,7 +9,9 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// Why a log operation failed.
 ///
 /// Callers (the API's error mapping) treat every variant as "the log is unavailable or
-/// the request is wrong"; nothing here is retried inside the crate.
+/// the request is wrong"; nothing here is retried inside the crate. [`Error::Unavailable`]
+/// is the one that says "try again later": the backend could not be reached or did not
+/// answer within its time bound, and nothing about the log is known to be wrong.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A file-system operation failed; `context` says which and on what path.
@@ -65,12 +67,30 @@ pub enum Error {
     /// Another `EventLog` (in this or another process) has the directory open.
     #[error("log directory {0} is in use by another process or handle")]
     Locked(PathBuf),
-    /// The log URL could not be understood.
-    #[error("invalid log url {0:?}: expected file:///path or a plain directory path")]
-    InvalidUrl(String),
+    /// The log URL could not be understood; `reason` names the part and the rule.
+    #[error("invalid log url {url:?}: {reason}")]
+    InvalidUrl { url: String, reason: String },
+    /// The Kafka cluster could not be reached or did not answer within the backend's time
+    /// bound (an append not acknowledged in time, a request that timed out, no broker
+    /// up). Nothing was acknowledged; an append's records may still have been written.
+    /// Transient: later calls on the same handle succeed once the cluster answers again.
+    #[error("the log is unavailable: {context}: {reason}")]
+    Unavailable { context: String, reason: String },
+    /// Kafka refused an operation for a reason other than unavailability (an invalid
+    /// replication factor, an authorization failure, an offset no longer retained).
+    #[error("{context}: {reason}")]
+    Kafka { context: String, reason: String },
 }
 
 impl Error {
+    /// An [`Error::InvalidUrl`] for `url`.
+    pub(crate) fn invalid_url(url: &str, reason: impl Into<String>) -> Self {
+        Error::InvalidUrl {
+            url: url.to_owned(),
+            reason: reason.into(),
+        }
+    }
+
     /// Wraps an I/O error with what was being done.
     pub(crate) fn io(context: impl Into<String>, source: std::io::Error) -> Self {
         Error::Io {

@@ -2,16 +2,19 @@
 //! learnlog projection folds (DESIGN.md principle 1).
 //!
 //! The contract is Kafka's, so that the embedded backend (append-only segment files in a
-//! data directory, the default) and a Kafka backend (later, behind the same type) are
-//! interchangeable:
+//! data directory, the default) and the Kafka backend (`kafka://…`, through librdkafka)
+//! are interchangeable; one conformance suite runs against both:
 //!
 //! - a topic has a fixed number of partitions, set when it is created;
 //! - each partition is an append-only sequence of records whose offsets start at 0 and
 //!   increase by one with no gaps;
 //! - a record's partition is chosen from its key by Kafka's default partitioner
 //!   (`(murmur2(key) & 0x7fffffff) % partitions`), so both backends place keys alike;
-//! - an append is acknowledged only once every record in it is durable (fsync'd here,
-//!   `acks=all` on Kafka), and readers only ever see acknowledged records.
+//! - an append is acknowledged only once every record in it is durable (fsync'd by the
+//!   embedded log, `acks=all` from an idempotent producer on Kafka), and readers only
+//!   ever see acknowledged records;
+//! - when the storage cannot be reached (Kafka down), calls fail within a bounded time
+//!   with [`Error::Unavailable`] and succeed again once it is back, on the same handle.
 //!
 //! This crate owns storage and ordering only. It does not interpret record bytes, keep
 //! consumer offsets (projections checkpoint their own) or retry failures: every error is
@@ -19,8 +22,10 @@
 
 mod embedded;
 mod error;
+mod kafka;
 mod partitioner;
 mod stats;
+mod topic_rules;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -28,13 +33,15 @@ use std::time::Duration;
 
 pub use embedded::EmbeddedOptions;
 pub use error::{Error, Result};
+pub use kafka::KafkaOptions;
 pub use partitioner::{murmur2, partition_for_key};
 pub use stats::LogStats;
 
 /// The most partitions a topic may have.
 pub const MAX_PARTITIONS: u32 = 4096;
-/// The most bytes of key plus value one record may carry (Kafka's broker default for
-/// `message.max.bytes` is about 1 MiB; the embedded log allows more).
+/// The most bytes of key plus value one record may carry in the embedded log. Kafka's
+/// limit is lower and set per log ([`KafkaOptions::max_record_bytes`], 1,000,000 by
+/// default, as the broker's `message.max.bytes` is about 1 MiB).
 pub const MAX_RECORD_BYTES: usize = 16 * 1024 * 1024;
 
 /// One record to append. Its partition is chosen from `key` (see [`partition_for_key`]).
@@ -71,11 +78,12 @@ const _: fn() = || {
     assert_send_sync::<EventLog>();
 };
 
-/// The backends behind [`EventLog`], chosen by URL (tansu's storage enum). A Kafka
-/// variant joins this enum; every method dispatches with an exhaustive match.
+/// The backends behind [`EventLog`], chosen by URL (tansu's storage enum); every method
+/// dispatches with an exhaustive match.
 #[derive(Clone)]
 enum Backend {
     Embedded(Arc<embedded::EmbeddedLog>),
+    Kafka(Arc<kafka::KafkaLog>),
 }
 
 impl std::fmt::Debug for EventLog {
@@ -85,23 +93,34 @@ impl std::fmt::Debug for EventLog {
                 .debug_tuple("EventLog::Embedded")
                 .field(&log.dir())
                 .finish(),
+            Backend::Kafka(log) => f
+                .debug_tuple("EventLog::Kafka")
+                .field(&log.brokers())
+                .finish(),
         }
     }
 }
 
 impl EventLog {
     /// Opens the log named by `url`: `file:///abs/path` or a plain path opens the embedded
-    /// log there (see [`EventLog::open_embedded`]). Other schemes fail with
-    /// [`Error::InvalidUrl`] until their backend exists.
+    /// log there with `options` (see [`EventLog::open_embedded`]);
+    /// `kafka://host:port[,host:port…][?option=value&…]` opens the Kafka backend (see
+    /// [`KafkaOptions::from_url`] for the options; `options` does not apply). Other
+    /// schemes fail with [`Error::InvalidUrl`].
     pub fn open(url: &str, options: EmbeddedOptions) -> Result<EventLog> {
+        const EXPECTED: &str =
+            "expected file:///path, a plain directory path or kafka://host:port[,host:port...]";
+        if url.starts_with("kafka://") {
+            return Self::open_kafka(KafkaOptions::from_url(url)?);
+        }
         if let Some(path) = url.strip_prefix("file://") {
             if path.is_empty() {
-                return Err(Error::InvalidUrl(url.to_owned()));
+                return Err(Error::invalid_url(url, "the file:// url has no path"));
             }
             return Self::open_embedded(Path::new(path), options);
         }
         if url.is_empty() || url.contains("://") {
-            return Err(Error::InvalidUrl(url.to_owned()));
+            return Err(Error::invalid_url(url, EXPECTED));
         }
         Self::open_embedded(Path::new(url), options)
     }
@@ -119,20 +138,36 @@ impl EventLog {
         })
     }
 
+    /// Opens the Kafka backend. Only creates the clients: connecting happens in the
+    /// background, and an unreachable cluster shows as [`Error::Unavailable`] from the
+    /// first call that needs it (typically `ensure_topic`).
+    pub fn open_kafka(options: KafkaOptions) -> Result<EventLog> {
+        Ok(EventLog {
+            backend: Backend::Kafka(Arc::new(kafka::KafkaLog::open(options)?)),
+        })
+    }
+
     /// Creates `topic` with `partitions` partitions if it does not exist, durably (files
-    /// and directories fsync'd before returning). If it exists, succeeds only when the
-    /// partition count matches ([`Error::PartitionCountMismatch`] otherwise). Topic names
-    /// follow Kafka's rule: 1–249 characters of `[A-Za-z0-9._-]`, not `.` or `..`.
+    /// and directories fsync'd before returning; on Kafka, CreateTopics with the log's
+    /// replication factor, then waiting until every partition has a leader). If it
+    /// exists, succeeds only when the partition count matches
+    /// ([`Error::PartitionCountMismatch`] otherwise). Topic names follow Kafka's rule:
+    /// 1–249 characters of `[A-Za-z0-9._-]`, not `.` or `..`. Blocking (on Kafka, for at
+    /// most the log's timeout): call it before serving.
     pub fn ensure_topic(&self, topic: &str, partitions: u32) -> Result<()> {
         match &self.backend {
             Backend::Embedded(log) => log.ensure_topic(topic, partitions),
+            Backend::Kafka(log) => log.ensure_topic(topic, partitions),
         }
     }
 
-    /// The topic's partition count, or [`Error::UnknownTopic`].
+    /// The topic's partition count, or [`Error::UnknownTopic`]. On Kafka the count is
+    /// asked of the cluster once per topic (blocking, bounded by the log's timeout) and
+    /// then cached, since partition counts never change.
     pub fn partition_count(&self, topic: &str) -> Result<u32> {
         match &self.backend {
             Backend::Embedded(log) => log.partition_count(topic),
+            Backend::Kafka(log) => log.partition_count(topic),
         }
     }
 
@@ -143,21 +178,29 @@ impl EventLog {
     }
 
     /// Appends `records`, each to its key's partition, and returns their positions in input
-    /// order once every one of them is durable (written and fsync'd).
+    /// order once every one of them is durable (written and fsync'd; on Kafka,
+    /// acknowledged by the cluster with `acks=all`).
     ///
     /// Records of one call that land on one partition get contiguous offsets in input
     /// order. Concurrent callers are group-committed: one write and one fsync per touched
-    /// segment file serve every caller waiting at that moment.
+    /// segment file serve every caller waiting at that moment (on Kafka, the producer
+    /// batches them). On Kafka, contiguity holds among the appends of one `EventLog`
+    /// (one producer); another process's records may come between a call's records only
+    /// if the producer split them over two produce requests.
     ///
     /// On error nothing is acknowledged, but some records may have been written and may
-    /// become visible later (after recovery, or to readers once a later fsync succeeds):
-    /// callers must treat the outcome as unknown, never as "not written". After an I/O
-    /// failure the writer stops and every later append fails with
-    /// [`Error::WriterFailed`]; after [`EventLog::close`] they fail with [`Error::Closed`].
-    /// An empty `records` returns an empty vector without touching the disk.
+    /// become visible later (after recovery, or to readers once a later fsync succeeds,
+    /// or once Kafka's retries land them): callers must treat the outcome as unknown,
+    /// never as "not written". After an I/O failure the embedded writer stops and every
+    /// later append fails with [`Error::WriterFailed`]. On Kafka, an append not
+    /// acknowledged within the log's timeout fails with [`Error::Unavailable`] and later
+    /// appends succeed once the cluster is back. After [`EventLog::close`] appends fail
+    /// with [`Error::Closed`]. An empty `records` returns an empty vector without
+    /// touching the storage.
     pub async fn append(&self, topic: &str, records: Vec<Record>) -> Result<Vec<Position>> {
         match &self.backend {
             Backend::Embedded(log) => log.append(topic, records).await,
+            Backend::Kafka(log) => log.append(topic, records).await,
         }
     }
 
@@ -166,7 +209,10 @@ impl EventLog {
     /// of key and value bytes past `max_bytes` — but always returning at least one record
     /// when one exists at `from`. Returns an empty vector when `from` is at or beyond the
     /// high watermark. Only acknowledged (durable) records are ever returned. Fails with
-    /// [`Error::Corrupt`] if a stored record fails its CRC.
+    /// [`Error::Corrupt`] if a stored record fails its CRC (on Kafka, librdkafka checks
+    /// CRCs and a failure is [`Error::Kafka`]). On Kafka a read continuing where the last
+    /// one stopped is served from records already fetched; a read that cannot get records
+    /// known to exist within the log's timeout fails with [`Error::Unavailable`].
     pub async fn read(
         &self,
         topic: &str,
@@ -180,20 +226,29 @@ impl EventLog {
                 log.read(topic, partition, from, max_records, max_bytes)
                     .await
             }
+            Backend::Kafka(log) => {
+                log.read(topic, partition, from, max_records, max_bytes)
+                    .await
+            }
         }
     }
 
     /// The next offset to be written in `partition`, which is also the number of durable
-    /// records in it. Never decreases while the log is open.
+    /// records in it. Never decreases while the log is open. On Kafka it is asked of the
+    /// partition's leader on every call (one round trip, blocking for at most the log's
+    /// timeout, then [`Error::Unavailable`]), so it also counts other processes' appends.
     pub fn high_watermark(&self, topic: &str, partition: u32) -> Result<u64> {
         match &self.backend {
             Backend::Embedded(log) => log.high_watermark(topic, partition),
+            Backend::Kafka(log) => log.high_watermark(topic, partition),
         }
     }
 
     /// Resolves as soon as `high_watermark(topic, partition) > offset` (the record at
     /// `offset` is durable and readable), or when `timeout` has passed, returning the high
-    /// watermark at that moment either way; the caller compares it with `offset`.
+    /// watermark at that moment either way; the caller compares it with `offset`. On Kafka
+    /// this handle's own appends wake it at once, other processes' within about a fetch
+    /// wait (`fetch_wait_ms`); the watermark returned is the highest this handle has seen.
     pub async fn wait_for_offset(
         &self,
         topic: &str,
@@ -203,23 +258,28 @@ impl EventLog {
     ) -> Result<u64> {
         match &self.backend {
             Backend::Embedded(log) => log.wait_for_offset(topic, partition, offset, timeout).await,
+            Backend::Kafka(log) => log.wait_for_offset(topic, partition, offset, timeout).await,
         }
     }
 
     /// Finishes every append queued before it (their callers get their answers), then stops
-    /// the writer and releases the directory, so it can be opened again. Later appends fail
-    /// with [`Error::Closed`]; reads of durable records keep working on this handle.
-    /// Closing twice is harmless.
+    /// the writer and releases the directory, so it can be opened again (on Kafka: flushes
+    /// the producer for at most the log's timeout, drops it and shuts the idle readers
+    /// down). Later appends fail with [`Error::Closed`]; reads of durable records keep
+    /// working on this handle. Closing twice is harmless.
     pub async fn close(&self) -> Result<()> {
         match &self.backend {
             Backend::Embedded(log) => log.close().await,
+            Backend::Kafka(log) => log.close().await,
         }
     }
 
-    /// Counters since the log was opened, for metrics.
+    /// Counters since the log was opened, for metrics (`fsyncs` stays 0 on Kafka, where
+    /// the brokers decide when to sync).
     pub fn stats(&self) -> LogStats {
         match &self.backend {
             Backend::Embedded(log) => log.stats(),
+            Backend::Kafka(log) => log.stats(),
         }
     }
 }

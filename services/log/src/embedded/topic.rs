@@ -13,7 +13,8 @@ use std::path::Path;
 use super::partition::Partition;
 use super::recovery::recover_partition;
 use super::segment::{self, Segment};
-use crate::{Error, Result, MAX_PARTITIONS};
+pub(crate) use crate::topic_rules::{validate_name, validate_partition_count};
+use crate::{Error, Result};
 
 #[derive(Debug)]
 pub(crate) struct Topic {
@@ -35,39 +36,6 @@ impl Topic {
     pub(crate) fn partition_count(&self) -> u32 {
         self.partitions.len() as u32
     }
-}
-
-/// Checks Kafka's topic naming rule, which also keeps names safe as directory names.
-pub(crate) fn validate_name(topic: &str) -> Result<()> {
-    let invalid = |rule| {
-        Err(Error::InvalidTopic {
-            topic: topic.to_owned(),
-            rule,
-        })
-    };
-    if topic.is_empty() || topic.len() > 249 {
-        return invalid("must be 1 to 249 characters long");
-    }
-    if topic == "." || topic == ".." {
-        return invalid("must not be \".\" or \"..\"");
-    }
-    if !topic
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
-    {
-        return invalid("may contain only ASCII letters, digits, '.', '_' and '-'");
-    }
-    Ok(())
-}
-
-pub(crate) fn validate_partition_count(partitions: u32) -> Result<()> {
-    if partitions == 0 || partitions > MAX_PARTITIONS {
-        return Err(Error::InvalidPartitionCount {
-            requested: partitions,
-            max: MAX_PARTITIONS,
-        });
-    }
-    Ok(())
 }
 
 /// Reads a topic's partition count, or `None` if the topic was never completely created.

@@ -1,0 +1,262 @@
+//! Topics on the cluster: creation with the requested partition count and replication
+//! factor, partition counts (cached for the life of the handle, since they never change)
+//! and, per partition, the highest high watermark this handle has seen.
+//!
+//! Every call here blocks the calling thread for at most the configured timeout: they
+//! back the synchronous `ensure_topic`, `partition_count` and `high_watermark`.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::client::DefaultClientContext;
+use rdkafka::config::FromClientConfig;
+use rdkafka::error::RDKafkaErrorCode;
+use tokio::sync::watch;
+
+use super::errors::{from_code, from_kafka, timed_out};
+use super::options::KafkaOptions;
+use crate::topic_rules::{validate_name, validate_partition_count};
+use crate::{Error, Result};
+
+/// A topic as this handle knows it: its partition count and, per partition, the highest
+/// high watermark seen (from acknowledged appends, records read and watermark queries).
+/// Those only grow, which is what keeps `high_watermark` monotonic.
+#[derive(Debug)]
+pub(crate) struct TopicState {
+    pub name: String,
+    pub partitions: u32,
+    watermarks: Vec<watch::Sender<u64>>,
+}
+
+impl TopicState {
+    fn new(name: &str, partitions: u32) -> TopicState {
+        TopicState {
+            name: name.to_owned(),
+            partitions,
+            watermarks: (0..partitions).map(|_| watch::Sender::new(0)).collect(),
+        }
+    }
+
+    fn watermark(&self, partition: u32) -> Result<&watch::Sender<u64>> {
+        self.watermarks
+            .get(partition as usize)
+            .ok_or_else(|| Error::UnknownPartition {
+                topic: self.name.clone(),
+                partition,
+                partitions: self.partitions,
+            })
+    }
+
+    /// Fails with [`Error::UnknownPartition`] unless `partition` exists.
+    pub fn check(&self, partition: u32) -> Result<()> {
+        self.watermark(partition).map(|_| ())
+    }
+
+    /// The highest high watermark seen for `partition` (0 for an unknown partition).
+    pub fn known(&self, partition: u32) -> u64 {
+        self.watermark(partition).map_or(0, |w| *w.borrow())
+    }
+
+    /// Raises the known high watermark of `partition` to `end` if that is higher.
+    pub fn advance(&self, partition: u32, end: u64) {
+        if let Ok(watermark) = self.watermark(partition) {
+            watermark.send_if_modified(|known| {
+                let raised = end > *known;
+                if raised {
+                    *known = end;
+                }
+                raised
+            });
+        }
+    }
+
+    /// Changes of the known high watermark of `partition`.
+    pub fn subscribe(&self, partition: u32) -> Result<watch::Receiver<u64>> {
+        Ok(self.watermark(partition)?.subscribe())
+    }
+}
+
+/// Topic administration and metadata through one admin client.
+pub(crate) struct Topics {
+    admin: AdminClient<DefaultClientContext>,
+    timeout: Duration,
+    replication: i32,
+    cache: RwLock<HashMap<String, Arc<TopicState>>>,
+}
+
+impl Topics {
+    pub fn new(options: &KafkaOptions) -> Result<Topics> {
+        let admin = AdminClient::from_config(&options.admin_config())
+            .map_err(|e| from_kafka("creating the kafka admin client", &e))?;
+        Ok(Topics {
+            admin,
+            timeout: options.timeout,
+            replication: options.replication,
+            cache: RwLock::new(HashMap::new()),
+        })
+    }
+
+    /// The topic, from the cache or else from the cluster's metadata;
+    /// [`Error::UnknownTopic`] if the cluster does not have it.
+    pub fn get(&self, name: &str) -> Result<Arc<TopicState>> {
+        if let Some(state) = self.cached(name) {
+            return Ok(state);
+        }
+        match self.describe(name)? {
+            Some(partitions) => Ok(self.remember(name, partitions)),
+            None => Err(Error::UnknownTopic(name.to_owned())),
+        }
+    }
+
+    /// Creates the topic (CreateTopics with the partition count and replication factor)
+    /// unless it exists, then waits until the cluster's metadata shows it with a leader for
+    /// every partition. An existing topic must have `partitions` partitions.
+    pub fn ensure(&self, name: &str, partitions: u32) -> Result<()> {
+        validate_name(name)?;
+        validate_partition_count(partitions)?;
+        if let Some(state) = self.cached(name) {
+            return same_count(name, state.partitions, partitions);
+        }
+        let context = || format!("creating topic {name:?}");
+        let topic = NewTopic::new(
+            name,
+            partitions as i32,
+            TopicReplication::Fixed(self.replication),
+        );
+        let options = AdminOptions::new()
+            .request_timeout(Some(self.timeout))
+            .operation_timeout(Some(self.timeout));
+        // The admin client's own thread completes this future; no async runtime needed.
+        let results = futures::executor::block_on(self.admin.create_topics([&topic], &options))
+            .map_err(|e| from_kafka(context(), &e))?;
+        match results.into_iter().next() {
+            Some(Ok(_)) => {
+                tracing::info!(
+                    topic = name,
+                    partitions,
+                    replication = self.replication,
+                    "created a kafka topic"
+                );
+            }
+            Some(Err((_, RDKafkaErrorCode::TopicAlreadyExists))) => {}
+            Some(Err((_, code))) => {
+                return Err(from_code(context(), code, "the cluster refused"));
+            }
+            None => {
+                return Err(Error::Kafka {
+                    context: context(),
+                    reason: "the cluster answered without a result for the topic".to_owned(),
+                })
+            }
+        }
+        let existing = self.wait_until_visible(name)?;
+        same_count(name, existing, partitions)?;
+        self.remember(name, existing);
+        Ok(())
+    }
+
+    /// Asks the partition's leader for its high watermark and returns the highest one
+    /// seen, so that the answer never decreases.
+    pub fn fetch_high_watermark(&self, topic: &TopicState, partition: u32) -> Result<u64> {
+        self.fetch_high_watermark_within(topic, partition, self.timeout)
+    }
+
+    /// [`Topics::fetch_high_watermark`] waiting at most `timeout` for the answer.
+    pub fn fetch_high_watermark_within(
+        &self,
+        topic: &TopicState,
+        partition: u32,
+        timeout: Duration,
+    ) -> Result<u64> {
+        topic.check(partition)?;
+        let (_, high) = self
+            .admin
+            .inner()
+            .fetch_watermarks(&topic.name, partition as i32, timeout)
+            .map_err(|e| {
+                from_kafka(
+                    format!("reading the high watermark of {}/{partition}", topic.name),
+                    &e,
+                )
+            })?;
+        topic.advance(partition, high.max(0) as u64);
+        Ok(topic.known(partition))
+    }
+
+    fn cached(&self, name: &str) -> Option<Arc<TopicState>> {
+        let cache = self.cache.read().unwrap_or_else(|p| p.into_inner());
+        cache.get(name).cloned()
+    }
+
+    fn remember(&self, name: &str, partitions: u32) -> Arc<TopicState> {
+        let mut cache = self.cache.write().unwrap_or_else(|p| p.into_inner());
+        cache
+            .entry(name.to_owned())
+            .or_insert_with(|| Arc::new(TopicState::new(name, partitions)))
+            .clone()
+    }
+
+    /// The topic's partition count according to the cluster's metadata, `None` if the
+    /// cluster does not know the topic.
+    fn describe(&self, name: &str) -> Result<Option<u32>> {
+        Ok(self.metadata(name)?.map(|(count, _)| count))
+    }
+
+    /// `(partition count, every partition has a leader)`, or `None` for an unknown topic.
+    fn metadata(&self, name: &str) -> Result<Option<(u32, bool)>> {
+        let context = || format!("reading the metadata of topic {name:?}");
+        let metadata = self
+            .admin
+            .inner()
+            .fetch_metadata(Some(name), self.timeout)
+            .map_err(|e| from_kafka(context(), &e))?;
+        let Some(topic) = metadata.topics().iter().find(|t| t.name() == name) else {
+            return Ok(None);
+        };
+        match topic.error().map(RDKafkaErrorCode::from) {
+            None => {}
+            Some(RDKafkaErrorCode::UnknownTopicOrPartition | RDKafkaErrorCode::UnknownTopic) => {
+                return Ok(None)
+            }
+            Some(code) => return Err(from_code(context(), code, "the cluster reported")),
+        }
+        let partitions = topic.partitions();
+        let led = partitions
+            .iter()
+            .all(|p| p.leader() >= 0 && p.error().is_none());
+        Ok(Some((partitions.len() as u32, led)))
+    }
+
+    /// Polls the metadata until the topic shows with a leader for every partition.
+    fn wait_until_visible(&self, name: &str) -> Result<u32> {
+        let started = Instant::now();
+        loop {
+            if let Some((count, true)) = self.metadata(name)? {
+                if count > 0 {
+                    return Ok(count);
+                }
+            }
+            if started.elapsed() >= self.timeout {
+                return Err(timed_out(
+                    format!("waiting for topic {name:?} to appear in the cluster's metadata"),
+                    self.timeout,
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+fn same_count(name: &str, existing: u32, requested: u32) -> Result<()> {
+    if existing == requested {
+        Ok(())
+    } else {
+        Err(Error::PartitionCountMismatch {
+            topic: name.to_owned(),
+            existing,
+            requested,
+        })
+    }
+}

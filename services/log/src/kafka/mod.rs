@@ -1,0 +1,226 @@
+//! The Kafka backend (`kafka://host:port,…`): topics and partitions are Kafka's own, a
+//! position's offset is the Kafka offset, and the contract of the embedded log holds
+//! through librdkafka:
+//!
+//! - appends go through one idempotent producer (`acks=all`) with the partition our
+//!   partitioner chose, and answer once the cluster acknowledged every record; when the
+//!   cluster is unreachable they fail within the configured timeout with
+//!   [`Error::Unavailable`](crate::Error::Unavailable), and later appends succeed once it
+//!   is back, on the same handle;
+//! - reads come from consumers assigned to one partition each (no group membership, no
+//!   committed offsets: projections keep their own), kept between reads so a read loop
+//!   is served from prefetched records;
+//! - high watermarks are asked of the partition leader; `wait_for_offset` is woken by
+//!   this handle's own appends at once and by other processes' through a reader's fetch.
+//!
+//! Modules: [`options`] (the URL, each client's configuration), [`admin`] (topics,
+//! watermarks), [`producer`] (appends), [`reader`] and [`pool`] (reads, consumer
+//! shutdown), [`errors`] (librdkafka errors as the crate's).
+
+mod admin;
+mod errors;
+mod options;
+mod pool;
+mod producer;
+mod reader;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use self::admin::Topics;
+use self::pool::{shut_down, ReaderPool};
+use self::producer::Appender;
+use crate::stats::{Counters, LogStats};
+use crate::{partition_for_key, Error, Position, Record, Result, StoredRecord};
+
+pub use self::options::KafkaOptions;
+
+pub(crate) struct KafkaLog {
+    options: KafkaOptions,
+    topics: Arc<Topics>,
+    appender: Appender,
+    readers: Arc<ReaderPool>,
+    counters: Counters,
+}
+
+impl KafkaLog {
+    /// Creates the clients. Connecting happens in the background: an unreachable cluster
+    /// shows as [`Error::Unavailable`] from the first call that needs it.
+    pub(crate) fn open(options: KafkaOptions) -> Result<KafkaLog> {
+        let log = KafkaLog {
+            topics: Arc::new(Topics::new(&options)?),
+            appender: Appender::new(&options)?,
+            readers: Arc::new(ReaderPool::new(&options)),
+            counters: Counters::default(),
+            options,
+        };
+        tracing::info!(brokers = %log.options.brokers, "opened the kafka log");
+        Ok(log)
+    }
+
+    pub(crate) fn brokers(&self) -> &str {
+        &self.options.brokers
+    }
+
+    pub(crate) fn ensure_topic(&self, topic: &str, partitions: u32) -> Result<()> {
+        self.topics.ensure(topic, partitions)
+    }
+
+    pub(crate) fn partition_count(&self, topic: &str) -> Result<u32> {
+        Ok(self.topics.get(topic)?.partitions)
+    }
+
+    pub(crate) async fn append(&self, topic: &str, records: Vec<Record>) -> Result<Vec<Position>> {
+        let state = self.topics.get(topic)?;
+        if records.is_empty() {
+            return Ok(Vec::new());
+        }
+        let max = self.options.max_record_bytes;
+        let mut bytes = 0u64;
+        let placed = records
+            .into_iter()
+            .map(|record| {
+                let size = record.key.len() + record.value.len();
+                if size > max {
+                    return Err(Error::RecordTooLarge { size, max });
+                }
+                bytes += size as u64;
+                Ok((partition_for_key(&record.key, state.partitions), record))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let positions = self.appender.append(topic, &placed).await?;
+        for position in &positions {
+            state.advance(position.partition, position.offset + 1);
+        }
+        self.counters.appended(positions.len() as u64, bytes);
+        Ok(positions)
+    }
+
+    pub(crate) async fn read(
+        &self,
+        topic: &str,
+        partition: u32,
+        from: u64,
+        max_records: usize,
+        max_bytes: usize,
+    ) -> Result<Vec<StoredRecord>> {
+        let state = self.topics.get(topic)?;
+        state.check(partition)?;
+        if max_records == 0 {
+            return Ok(Vec::new());
+        }
+        let (topics, readers) = (self.topics.clone(), self.readers.clone());
+        let timeout = self.options.timeout;
+        blocking(move || {
+            let mut known = state.known(partition);
+            if from >= known {
+                known = topics.fetch_high_watermark(&state, partition)?;
+                if from >= known {
+                    return Ok(Vec::new());
+                }
+            }
+            let mut reader = readers.take(&state.name, partition, from)?;
+            let deadline = Instant::now() + timeout;
+            let read = reader.read(from, max_records, max_bytes, known, deadline);
+            state.advance(partition, reader.seen_end());
+            match read {
+                Ok(_) => readers.put(reader),
+                Err(_) => shut_down(vec![reader], timeout, false),
+            }
+            read
+        })
+        .await
+    }
+
+    pub(crate) fn high_watermark(&self, topic: &str, partition: u32) -> Result<u64> {
+        let state = self.topics.get(topic)?;
+        self.topics.fetch_high_watermark(&state, partition)
+    }
+
+    pub(crate) async fn wait_for_offset(
+        &self,
+        topic: &str,
+        partition: u32,
+        offset: u64,
+        timeout: Duration,
+    ) -> Result<u64> {
+        let state = self.topics.get(topic)?;
+        let mut appended = state.subscribe(partition)?;
+        if state.known(partition) > offset {
+            return Ok(state.known(partition));
+        }
+        let deadline = Instant::now() + timeout;
+        let cancelled = Arc::new(AtomicBool::new(false));
+        let _cancel_on_return = CancelOnDrop(cancelled.clone());
+        let (topics, readers) = (self.topics.clone(), self.readers.clone());
+        let waiting = state.clone();
+        let poll_timeout = self.options.timeout;
+        let watch = blocking(move || {
+            let state = waiting;
+            // Another process may have appended it already: ask the leader first.
+            let left = deadline.saturating_duration_since(Instant::now());
+            if let Ok(end) = topics.fetch_high_watermark_within(&state, partition, left) {
+                if end > offset {
+                    return Ok(());
+                }
+            }
+            let mut reader = readers.take(&state.name, partition, state.known(partition))?;
+            while state.known(partition) <= offset {
+                match reader.wait_beyond(state.known(partition), deadline, &cancelled) {
+                    Ok(Some(end)) => state.advance(partition, end),
+                    Ok(None) => break,
+                    Err(error) => {
+                        shut_down(vec![reader], poll_timeout, false);
+                        return Err(error);
+                    }
+                }
+            }
+            readers.put(reader);
+            Ok(())
+        });
+        tokio::select! {
+            watched = watch => watched?,
+            _ = appended.wait_for(|&end| end > offset) => {}
+        }
+        Ok(state.known(partition))
+    }
+
+    pub(crate) async fn close(&self) -> Result<()> {
+        self.appender.close(self.options.timeout).await;
+        let readers = self.readers.clone();
+        tokio::task::spawn_blocking(move || readers.shut_down_idle())
+            .await
+            .map_err(|e| Error::Kafka {
+                context: "closing the kafka log".to_owned(),
+                reason: e.to_string(),
+            })?;
+        tracing::info!(brokers = %self.options.brokers, "closed the kafka log");
+        Ok(())
+    }
+
+    pub(crate) fn stats(&self) -> LogStats {
+        self.counters.snapshot()
+    }
+}
+
+/// Runs `work` on the blocking pool (librdkafka's calls block).
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T> + Send + 'static,
+) -> Result<T> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| Error::Kafka {
+            context: "running a kafka call on the blocking pool".to_owned(),
+            reason: e.to_string(),
+        })?
+}
+
+/// Tells a blocking wait to stop once the waiting future is gone.
+struct CancelOnDrop(Arc<AtomicBool>);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}

@@ -1,0 +1,184 @@
+//! Appends through one idempotent producer (`acks=all`, `enable.idempotence=true`, at most
+//! 5 requests in flight, which keeps every partition's order across retries).
+//!
+//! A call's records are handed to the producer under one lock, each with the partition
+//! our partitioner chose, so no other call's records come between them in this
+//! producer's queue for a partition: one call's records on one partition get contiguous
+//! offsets in input order. The call answers once every record is acknowledged.
+//!
+//! When an append fails because the cluster is unavailable (or the producer hit a fatal
+//! idempotence error), the producer is replaced by a fresh one, so the next append starts
+//! clean (a new producer id, no stuck epoch bump) as soon as the cluster answers again;
+//! the old one is flushed and dropped off the caller's path.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rdkafka::config::FromClientConfig;
+use rdkafka::producer::{DeliveryFuture, FutureProducer, FutureRecord, Producer};
+
+use super::errors::{from_kafka, timed_out};
+use super::options::KafkaOptions;
+use crate::{Error, Position, Record, Result};
+
+pub(crate) struct Appender {
+    options: KafkaOptions,
+    /// The producer appends go to; `None` once closed. Locked while a call enqueues.
+    producer: Mutex<Option<Arc<FutureProducer>>>,
+}
+
+impl Appender {
+    pub fn new(options: &KafkaOptions) -> Result<Appender> {
+        Ok(Appender {
+            options: options.clone(),
+            producer: Mutex::new(Some(Arc::new(new_producer(options)?))),
+        })
+    }
+
+    /// Appends `records` (each with its partition) to `topic`; returns their positions in
+    /// input order once all are acknowledged.
+    pub async fn append(&self, topic: &str, records: &[(u32, Record)]) -> Result<Vec<Position>> {
+        let (producer, deliveries) = self.enqueue(topic, records)?;
+        let mut positions = Vec::with_capacity(records.len());
+        for ((partition, _), delivery) in records.iter().zip(deliveries) {
+            let context = || format!("appending to {topic}/{partition}");
+            let delivered = match delivery.await {
+                Ok(Ok(delivered)) => delivered,
+                Ok(Err((error, _))) => {
+                    let error = from_kafka(context(), &error);
+                    self.recover(&producer, &error);
+                    return Err(error);
+                }
+                Err(_canceled) => {
+                    return Err(timed_out(context(), self.options.timeout));
+                }
+            };
+            if delivered.partition != *partition as i32 || delivered.offset < 0 {
+                return Err(Error::Kafka {
+                    context: context(),
+                    reason: format!(
+                        "the cluster acknowledged partition {} offset {} instead",
+                        delivered.partition, delivered.offset
+                    ),
+                });
+            }
+            positions.push(Position {
+                partition: *partition,
+                offset: delivered.offset as u64,
+            });
+        }
+        Ok(positions)
+    }
+
+    /// Hands every record to the producer under the lock; returns the producer used and a
+    /// delivery future per record.
+    fn enqueue(
+        &self,
+        topic: &str,
+        records: &[(u32, Record)],
+    ) -> Result<(Arc<FutureProducer>, Vec<DeliveryFuture>)> {
+        let guard = self.producer.lock().unwrap_or_else(|p| p.into_inner());
+        let producer = guard.clone().ok_or(Error::Closed)?;
+        let mut deliveries = Vec::with_capacity(records.len());
+        for (partition, record) in records {
+            let message = FutureRecord::to(topic)
+                .partition(*partition as i32)
+                .key(&record.key[..])
+                .payload(&record.value[..]);
+            match producer.send_result(message) {
+                Ok(delivery) => deliveries.push(delivery),
+                // Records already queued may still be written: the outcome is unknown,
+                // as the contract says for every failed append.
+                Err((error, _)) => {
+                    return Err(from_kafka(
+                        format!("appending to {topic}/{partition}"),
+                        &error,
+                    ))
+                }
+            }
+        }
+        drop(guard);
+        Ok((producer, deliveries))
+    }
+
+    /// After a failed delivery: replaces `failed` by a fresh producer if the cluster was
+    /// unavailable or the producer's idempotence state is fatally broken, unless another
+    /// caller already did.
+    fn recover(&self, failed: &Arc<FutureProducer>, error: &Error) {
+        let fatal = failed.client().fatal_error();
+        if fatal.is_none() && !matches!(error, Error::Unavailable { .. }) {
+            return;
+        }
+        let mut guard = self.producer.lock().unwrap_or_else(|p| p.into_inner());
+        let current = match guard.as_ref() {
+            Some(current) if Arc::ptr_eq(current, failed) => current.clone(),
+            _ => return,
+        };
+        match new_producer(&self.options) {
+            Ok(fresh) => {
+                *guard = Some(Arc::new(fresh));
+                drop(guard);
+                tracing::warn!(%error, fatal = ?fatal, "replaced the kafka producer after a failed append");
+                retire(
+                    current,
+                    Duration::from_millis(500),
+                    2 * self.options.timeout,
+                );
+            }
+            Err(error) => tracing::error!(%error, "could not create a new kafka producer"),
+        }
+    }
+
+    /// Waits (at most `timeout`) for every queued append to be answered, then drops the
+    /// producer; later appends fail with [`Error::Closed`].
+    pub async fn close(&self, timeout: Duration) {
+        let producer = self
+            .producer
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        if let Some(producer) = producer {
+            let flushed = tokio::task::spawn_blocking(move || {
+                let flushed = producer.flush(timeout);
+                drop(producer);
+                flushed
+            })
+            .await;
+            if let Ok(Err(error)) = flushed {
+                tracing::warn!(%error, "closing the kafka log: not every append was answered in time");
+            }
+        }
+    }
+}
+
+fn new_producer(options: &KafkaOptions) -> Result<FutureProducer> {
+    FutureProducer::from_config(&options.producer_config())
+        .map_err(|e| from_kafka("creating the kafka producer", &e))
+}
+
+/// Drops a replaced producer on its own thread once no append still holds it (those
+/// appends get their answers, most likely timeouts, from it first), so that its flush and
+/// thread shutdown never run on a caller's task.
+fn retire(mut producer: Arc<FutureProducer>, flush: Duration, patience: Duration) {
+    let spawned = std::thread::Builder::new()
+        .name("learnlog-kafka-retire".to_owned())
+        .spawn(move || {
+            let started = std::time::Instant::now();
+            loop {
+                match Arc::try_unwrap(producer) {
+                    Ok(last) => {
+                        let _ = last.flush(flush);
+                        return;
+                    }
+                    Err(shared) if started.elapsed() < patience => {
+                        producer = shared;
+                        std::thread::sleep(Duration::from_millis(50));
+                    }
+                    Err(_) => return,
+                }
+            }
+        });
+    if let Err(error) = spawned {
+        tracing::error!(%error, "could not start a thread to retire a kafka producer");
+    }
+}

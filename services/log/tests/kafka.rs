@@ -1,0 +1,240 @@
+//! Behaviour of the Kafka backend beyond the shared contract, against a real broker
+//! (tansu, started per test by `learnlog-testkit`): failing fast and recovering across a
+//! broker outage without losing an acknowledged record, seeing another process's appends,
+//! and placing keys where a Java-compatible Kafka producer does.
+
+use std::time::{Duration, Instant};
+
+use learnlog_log::{partition_for_key, EmbeddedOptions, Error, EventLog, Position, Record};
+use learnlog_testkit::Broker;
+use rdkafka::config::FromClientConfig;
+use rdkafka::producer::{FutureProducer, FutureRecord};
+
+/// The log's time bound in these tests; failures must come within it plus slack.
+const TIMEOUT: Duration = Duration::from_secs(2);
+const SLACK: Duration = Duration::from_secs(3);
+
+fn record(key: &str, value: &str) -> Record {
+    Record {
+        key: key.as_bytes().to_vec(),
+        value: value.as_bytes().to_vec(),
+    }
+}
+
+fn open(broker: &Broker) -> EventLog {
+    let url = format!("{}?timeout_ms={}", broker.url(), TIMEOUT.as_millis());
+    EventLog::open(&url, EmbeddedOptions::default()).expect("open the kafka log")
+}
+
+async fn append_all(log: &EventLog, topic: &str, records: &[Record]) -> Vec<(Position, Record)> {
+    let positions = log.append(topic, records.to_vec()).await.unwrap();
+    positions.into_iter().zip(records.iter().cloned()).collect()
+}
+
+async fn assert_all_readable(log: &EventLog, topic: &str, acknowledged: &[(Position, Record)]) {
+    for (position, record) in acknowledged {
+        let read = log
+            .read(topic, position.partition, position.offset, 1, usize::MAX)
+            .await
+            .unwrap();
+        assert_eq!(read.len(), 1, "record at {position:?} is readable");
+        assert_eq!((&read[0].key, &read[0].value), (&record.key, &record.value));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn appends_fail_fast_while_the_broker_is_down_and_succeed_after_it_restarts() {
+    let mut broker = Broker::start();
+    let log = open(&broker);
+    log.ensure_topic("outage", 3).unwrap();
+    let before: Vec<_> = (0..30)
+        .map(|i| record(&format!("learner-{i}"), &format!("before-{i}")))
+        .collect();
+    let mut acknowledged = append_all(&log, "outage", &before).await;
+
+    broker.kill();
+    let started = Instant::now();
+    let error = log
+        .append("outage", vec![record("learner-1", "during")])
+        .await
+        .unwrap_err();
+    let waited = started.elapsed();
+    assert!(matches!(error, Error::Unavailable { .. }), "{error}");
+    assert!(waited < TIMEOUT + SLACK, "append failed after {waited:?}");
+    eprintln!("with the broker down, an append failed after {waited:?}: {error}");
+
+    let started = Instant::now();
+    let error = log.high_watermark("outage", 0).unwrap_err();
+    assert!(matches!(error, Error::Unavailable { .. }), "{error}");
+    assert!(started.elapsed() < TIMEOUT + SLACK);
+
+    let started = Instant::now();
+    let error = log.read("outage", 0, 0, 10, usize::MAX).await.unwrap_err();
+    assert!(matches!(error, Error::Unavailable { .. }), "{error}");
+    assert!(started.elapsed() < TIMEOUT + SLACK);
+
+    broker.restart();
+    let restarted = Instant::now();
+    let after = loop {
+        match log
+            .append("outage", vec![record("learner-2", "after")])
+            .await
+        {
+            Ok(positions) => break positions,
+            Err(Error::Unavailable { .. }) if restarted.elapsed() < Duration::from_secs(30) => {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(error) => panic!("append after the restart failed: {error}"),
+        }
+    };
+    eprintln!(
+        "appends succeeded again {:?} after the broker restarted",
+        restarted.elapsed()
+    );
+    acknowledged.push((after[0], record("learner-2", "after")));
+    let more: Vec<_> = (0..30)
+        .map(|i| record(&format!("learner-{i}"), &format!("later-{i}")))
+        .collect();
+    acknowledged.extend(append_all(&log, "outage", &more).await);
+
+    assert_all_readable(&log, "outage", &acknowledged).await;
+    let fresh = open(&broker);
+    assert_all_readable(&fresh, "outage", &acknowledged).await;
+    for partition in 0..3 {
+        let highest = acknowledged
+            .iter()
+            .filter(|(p, _)| p.partition == partition)
+            .map(|(p, _)| p.offset + 1)
+            .max()
+            .unwrap_or(0);
+        assert!(fresh.high_watermark("outage", partition).unwrap() >= highest);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_handles_appends_wake_a_waiter_and_raise_the_watermark() {
+    let broker = Broker::start();
+    let writer = open(&broker);
+    let reader = open(&broker);
+    writer.ensure_topic("shared", 1).unwrap();
+    reader.ensure_topic("shared", 1).unwrap();
+    assert_eq!(reader.high_watermark("shared", 0).unwrap(), 0);
+
+    let waiter = {
+        let reader = reader.clone();
+        tokio::spawn(async move {
+            let started = Instant::now();
+            let end = reader
+                .wait_for_offset("shared", 0, 0, Duration::from_secs(20))
+                .await
+                .unwrap();
+            (end, started.elapsed())
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    writer
+        .append("shared", vec![record("k", "from the writer")])
+        .await
+        .unwrap();
+    let (end, waited) = waiter.await.unwrap();
+    assert_eq!(end, 1);
+    assert!(
+        waited < Duration::from_secs(10),
+        "woken by the fetch, not the timeout"
+    );
+    assert_eq!(reader.high_watermark("shared", 0).unwrap(), 1);
+    let read = reader.read("shared", 0, 0, 10, usize::MAX).await.unwrap();
+    assert_eq!(read.len(), 1);
+    assert_eq!(read[0].value, b"from the writer");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keys_land_where_a_java_compatible_kafka_producer_puts_them() {
+    let broker = Broker::start();
+    let log = open(&broker);
+    log.ensure_topic("placement", 7).unwrap();
+    // librdkafka's murmur2_random is the Java client's default partitioner for keys.
+    let producer: FutureProducer = FutureProducer::from_config(
+        rdkafka::ClientConfig::new()
+            .set("bootstrap.servers", broker.address())
+            .set("partitioner", "murmur2_random"),
+    )
+    .unwrap();
+    for i in 0..50 {
+        let key = format!("learner-{i}");
+        let delivered = producer
+            .send(
+                FutureRecord::to("placement").key(&key).payload("v"),
+                Duration::from_secs(10),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            delivered.partition as u32,
+            partition_for_key(key.as_bytes(), 7),
+            "{key}"
+        );
+        let ours = log
+            .append("placement", vec![record(&key, "v")])
+            .await
+            .unwrap();
+        assert_eq!(ours[0].partition, delivered.partition as u32);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn records_over_the_size_limit_are_refused_before_sending() {
+    let broker = Broker::start();
+    let url = format!("{}?max_record_bytes=1000", broker.url());
+    let log = EventLog::open(&url, EmbeddedOptions::default()).unwrap();
+    log.ensure_topic("sizes", 1).unwrap();
+    let error = log
+        .append("sizes", vec![record("k", &"x".repeat(1000))])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::RecordTooLarge {
+                size: 1001,
+                max: 1000
+            }
+        ),
+        "{error}"
+    );
+    assert_eq!(log.high_watermark("sizes", 0).unwrap(), 0);
+    log.append("sizes", vec![record("k", &"x".repeat(999))])
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_projection_style_read_loop_sees_every_record_once_in_order() {
+    let broker = Broker::start();
+    let log = open(&broker);
+    log.ensure_topic("loop", 2).unwrap();
+    let records: Vec<_> = (0..2000)
+        .map(|i| record(&format!("learner-{}", i % 37), &format!("event-{i}")))
+        .collect();
+    let acknowledged = append_all(&log, "loop", &records).await;
+    for partition in 0..2 {
+        let expected: Vec<_> = acknowledged
+            .iter()
+            .filter(|(p, _)| p.partition == partition)
+            .map(|(_, r)| r.value.clone())
+            .collect();
+        let mut seen = Vec::new();
+        let mut next = 0;
+        loop {
+            let batch = log
+                .read("loop", partition, next, 100, 64 * 1024)
+                .await
+                .unwrap();
+            let Some(last) = batch.last() else { break };
+            assert_eq!(batch[0].offset, next);
+            next = last.offset + 1;
+            seen.extend(batch.into_iter().map(|r| r.value));
+        }
+        assert_eq!(seen, expected);
+    }
+}
