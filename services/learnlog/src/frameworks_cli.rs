@@ -26,8 +26,11 @@ pub struct FrameworksArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum FrameworksCommand {
-    /// Import a framework from an IMS CASE 1.0 package (CFPackage JSON: CFDocument,
-    /// CFItems, CFAssociations). Importing again under the same id replaces it.
+    /// Import a framework from an IMS CASE 1.0 package file.
+    ///
+    /// The file is a CFPackage (JSON with CFDocument, CFItems, CFAssociations), as
+    /// OpenSALT and other CASE tools export it. Importing again under the same id
+    /// replaces the framework; its items missing from the new package are removed.
     Import {
         /// The package file.
         file: PathBuf,

@@ -18,6 +18,7 @@
 //! unknown fields inside the objects are ignored, as CASE allows extensions.
 //! Identifiers are compared exactly; CASE makes them UUIDs, which is not enforced.
 
+use super::fields::Fields;
 use super::relations::{self, Links};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -41,7 +42,7 @@ impl CaseError {
     }
 }
 
-type Result<T> = std::result::Result<T, CaseError>;
+pub(crate) type Result<T> = std::result::Result<T, CaseError>;
 
 /// The top-level members a CFPackage may have.
 const MEMBERS: [&str; 5] = [
@@ -279,100 +280,4 @@ fn check_unique(
         }
     }
     Ok(())
-}
-
-/// The members of one JSON object, reporting errors under its path.
-struct Fields<'a> {
-    map: &'a Map<String, Value>,
-    path: String,
-}
-
-impl<'a> Fields<'a> {
-    fn of(value: &'a Value, path: String) -> Result<Self> {
-        match value.as_object() {
-            Some(map) => Ok(Self { map, path }),
-            None => Err(CaseError::new(path, "must be an object")),
-        }
-    }
-
-    fn path(&self, name: &str) -> String {
-        format!("{}.{name}", self.path)
-    }
-
-    /// The member, unless missing or `null`.
-    fn get(&self, name: &str) -> Option<&'a Value> {
-        self.map.get(name).filter(|value| !value.is_null())
-    }
-
-    /// A string that may be missing, `null` or empty (all three read as absent).
-    fn optional(&self, name: &str) -> Result<Option<String>> {
-        match self.get(name) {
-            None => Ok(None),
-            Some(Value::String(text)) if text.trim().is_empty() => Ok(None),
-            Some(Value::String(text)) => Ok(Some(text.clone())),
-            Some(_) => Err(CaseError::new(self.path(name), "must be a string")),
-        }
-    }
-
-    fn required(&self, name: &str) -> Result<String> {
-        match self.get(name) {
-            None => Err(CaseError::new(self.path(name), "required")),
-            Some(Value::String(text)) if text.trim().is_empty() => {
-                Err(CaseError::new(self.path(name), "must not be empty"))
-            }
-            Some(Value::String(text)) => Ok(text.clone()),
-            Some(_) => Err(CaseError::new(self.path(name), "must be a string")),
-        }
-    }
-
-    /// A required identifier: non-empty, no control characters, no surrounding spaces.
-    fn identifier(&self, name: &str) -> Result<String> {
-        let identifier = self.required(name)?;
-        if identifier.trim() != identifier || identifier.chars().any(char::is_control) {
-            return Err(CaseError::new(
-                self.path(name),
-                "must not contain control characters or surrounding spaces",
-            ));
-        }
-        Ok(identifier)
-    }
-
-    /// A required absolute URI.
-    fn uri(&self, name: &str) -> Result<String> {
-        let uri = self.required(name)?;
-        if !learnlog_xapi::is_iri(&uri) {
-            return Err(CaseError::new(
-                self.path(name),
-                format!("{uri:?} is not an absolute URI"),
-            ));
-        }
-        Ok(uri)
-    }
-
-    /// A list of strings, given as an array or as one string.
-    fn strings(&self, name: &str) -> Result<Vec<String>> {
-        let not_strings = || CaseError::new(self.path(name), "must be a string or strings");
-        match self.get(name) {
-            None => Ok(Vec::new()),
-            Some(Value::String(text)) => Ok(vec![text.clone()]),
-            Some(Value::Array(values)) => values
-                .iter()
-                .map(|value| value.as_str().map(str::to_owned).ok_or_else(not_strings))
-                .collect(),
-            Some(_) => Err(not_strings()),
-        }
-    }
-
-    /// An optional integer (a number, or a string of one, as some exporters write it).
-    fn integer(&self, name: &str) -> Result<Option<i64>> {
-        let parsed = match self.get(name) {
-            None => return Ok(None),
-            Some(Value::Number(number)) => number.as_i64(),
-            Some(Value::String(text)) => text.trim().parse().ok(),
-            Some(_) => None,
-        };
-        parsed
-            .map(Some)
-            .ok_or_else(|| CaseError::new(self.path(name), "must be an integer"))
-    }
 }

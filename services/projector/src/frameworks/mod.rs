@@ -21,6 +21,8 @@
 
 mod case;
 mod events;
+mod fields;
+mod graph;
 mod model;
 mod reader;
 mod relations;

@@ -17,6 +17,7 @@
 //! [`MAX_DEPTH`] levels deep.
 
 use super::case::{CaseAssociation, CaseDocument, CaseError, CaseItem, NodeRef};
+use super::graph;
 use super::model::{Direction, RelatedLink};
 use std::collections::{BTreeMap, HashMap};
 
@@ -265,10 +266,10 @@ pub(crate) fn link(
             }
         }
     }
-    if let Some((cycle, index)) = find_cycle(items.len(), &hierarchy) {
+    if let Some((cycle, index)) = graph::find_cycle(items.len(), &hierarchy) {
         return Err(cycle_error(&package, "isChildOf", &cycle, index));
     }
-    if let Some((cycle, index)) = find_cycle(items.len(), &prerequisites) {
+    if let Some((cycle, index)) = graph::find_cycle(items.len(), &prerequisites) {
         return Err(cycle_error(&package, "prerequisite", &cycle, index));
     }
     check_depth(&package, &hierarchy)?;
@@ -300,34 +301,16 @@ fn check_depth(
     package: &Package<'_>,
     hierarchy: &[(usize, usize, usize)],
 ) -> Result<(), CaseError> {
-    let count = package.items.len();
-    let mut children = vec![Vec::new(); count];
-    let mut parents_left = vec![0usize; count];
-    for (child, parent, _) in hierarchy {
-        children[*parent].push(*child);
-        parents_left[*child] += 1;
+    match graph::too_deep(package.items.len(), hierarchy, MAX_DEPTH) {
+        None => Ok(()),
+        Some(item) => Err(CaseError::new(
+            format!("CFItems[{item}]"),
+            format!(
+                "{} is more than {MAX_DEPTH} levels deep in the isChildOf hierarchy",
+                package.name(item)
+            ),
+        )),
     }
-    let mut depth = vec![1usize; count];
-    let mut ready: Vec<usize> = (0..count).filter(|item| parents_left[*item] == 0).collect();
-    while let Some(item) = ready.pop() {
-        if depth[item] > MAX_DEPTH {
-            return Err(CaseError::new(
-                format!("CFItems[{item}]"),
-                format!(
-                    "{} is more than {MAX_DEPTH} levels deep in the isChildOf hierarchy",
-                    package.name(item)
-                ),
-            ));
-        }
-        for child in &children[item] {
-            depth[*child] = depth[*child].max(depth[item] + 1);
-            parents_left[*child] -= 1;
-            if parents_left[*child] == 0 {
-                ready.push(*child);
-            }
-        }
-    }
-    Ok(())
 }
 
 fn push_unique(list: &mut Vec<String>, identifier: &str) {
@@ -346,45 +329,4 @@ fn cycle_error(package: &Package<'_>, kind: &str, cycle: &[usize], index: usize)
             names[0]
         ),
     )
-}
-
-/// A cycle of the graph of `nodes` nodes and `(from, to, association)` edges: its
-/// nodes in order and the association that closes it.
-fn find_cycle(nodes: usize, edges: &[(usize, usize, usize)]) -> Option<(Vec<usize>, usize)> {
-    let mut adjacent = vec![Vec::new(); nodes];
-    for (from, to, association) in edges {
-        adjacent[*from].push((*to, *association));
-    }
-    // 0: unvisited, 1: on the current path, 2: done.
-    let mut state = vec![0u8; nodes];
-    for start in 0..nodes {
-        if state[start] != 0 {
-            continue;
-        }
-        // The current path: (node, next edge to follow).
-        let mut path: Vec<(usize, usize)> = vec![(start, 0)];
-        state[start] = 1;
-        while let Some((node, next)) = path.last_mut() {
-            let node = *node;
-            let Some(&(to, association)) = adjacent[node].get(*next) else {
-                state[node] = 2;
-                path.pop();
-                continue;
-            };
-            *next += 1;
-            match state[to] {
-                0 => {
-                    state[to] = 1;
-                    path.push((to, 0));
-                }
-                1 => {
-                    let from = path.iter().position(|(on_path, _)| *on_path == to)?;
-                    let cycle = path[from..].iter().map(|(on_path, _)| *on_path).collect();
-                    return Some((cycle, association));
-                }
-                _ => {}
-            }
-        }
-    }
-    None
 }
