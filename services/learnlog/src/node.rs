@@ -18,6 +18,7 @@ use learnlog_repartition::resolve::Resolver;
 use learnlog_repartition::Repartitioner;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
@@ -121,6 +122,30 @@ impl Node {
             .collect();
         tasks.push(self.repartitioner.run(cancel.clone()));
         tasks
+    }
+
+    /// Lets derived work finish what acknowledged writes started, within `timeout`: the
+    /// statement store folds, the repartitioner re-publishes what it accepted, and every
+    /// projection folds that. Shutting down after a drain leaves learner projections
+    /// complete for every acknowledged statement.
+    pub async fn drain(&self, timeout: Duration) -> anyhow::Result<()> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        let left = || deadline.saturating_duration_since(tokio::time::Instant::now());
+        self.statements
+            .catch_up(left())
+            .await
+            .context("the statement store did not catch up")?;
+        self.repartitioner
+            .catch_up(left())
+            .await
+            .context("the repartitioner did not catch up")?;
+        for projection in self.projections() {
+            projection
+                .catch_up(left())
+                .await
+                .with_context(|| format!("projection {} did not catch up", projection.name()))?;
+        }
+        Ok(())
     }
 
     /// Waits for the projection tasks (after `cancel` fired), writes projection state

@@ -39,12 +39,9 @@ pub async fn rebuild(args: RebuildArgs) -> anyhow::Result<()> {
     }
     let cancel = CancellationToken::new();
     let tasks = node.run_projections(&cancel);
-    for projection in node.projections() {
-        projection
-            .catch_up(Duration::from_secs(24 * 3600))
-            .await
-            .with_context(|| format!("folding {}", projection.name()))?;
-    }
+    node.drain(Duration::from_secs(24 * 3600))
+        .await
+        .context("folding the log")?;
     cancel.cancel();
     node.shut_down(tasks).await?;
     let names: Vec<&str> = if args.only.is_empty() {

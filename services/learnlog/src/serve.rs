@@ -23,6 +23,9 @@ use learnlog_xapi::XapiVersion;
 use std::io::Write;
 use tokio_util::sync::CancellationToken;
 
+/// How long a graceful stop waits for projections to fold what was acknowledged.
+const SHUTDOWN_DRAIN: std::time::Duration = std::time::Duration::from_secs(30);
+
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let default_version = XapiVersion::from_header(&args.default_xapi_version)
         .context("--default-xapi-version must be 1.0.3 or 2.0.0")?;
@@ -89,6 +92,9 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     });
     handle.stop(true).await;
     serving.await.context("server task")??;
+    if let Err(error) = node.drain(SHUTDOWN_DRAIN).await {
+        tracing::warn!(error = %format!("{error:#}"), "stopping before projections caught up; they resume at the next start");
+    }
     cancel.cancel();
     if let Some(fits) = scheduled_fits {
         fits.await.context("scheduled fits")?;
