@@ -1,22 +1,10 @@
 //! Learner profiles and goals over HTTP: `/v1/learners/{learner}/…`, with the learner
 //! named by id or by agent JSON.
 
-use crate::support::{json, new_id, Learnlog, KEY, SECRET};
+use crate::support::{json, new_id, percent_encode, Learnlog, KEY, SECRET};
 use reqwest::blocking::{RequestBuilder, Response};
 use reqwest::Method;
 use serde_json::{json as value, Value};
-
-/// Percent-encodes everything but RFC 3986 unreserved characters.
-fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|byte| match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (byte as char).to_string()
-            }
-            _ => format!("%{byte:02X}"),
-        })
-        .collect()
-}
 
 const AGENT: &str = r#"{"account":{"homePage":"https://lms.example.org/users","name":"ada"}}"#;
 
@@ -46,7 +34,7 @@ fn message(response: Response) -> String {
 fn goals_are_set_listed_replaced_and_removed_for_a_learner_named_by_agent_or_id() {
     let data = tempfile::tempdir().unwrap();
     let server = Learnlog::start(data.path());
-    let agent = encode(AGENT);
+    let agent = percent_encode(AGENT);
     let created = post_goal(
         &server,
         &agent,
@@ -136,7 +124,7 @@ fn bad_learners_and_goals_get_400_naming_the_problem_and_unknown_ones_404() {
     assert!(message(not_a_learner).starts_with("learner:"));
     let no_ifi = get(&format!(
         "/v1/learners/{}/goals",
-        encode(r#"{"name":"Ada"}"#)
+        percent_encode(r#"{"name":"Ada"}"#)
     ));
     assert_eq!(no_ifi.status(), 400);
     assert!(message(no_ifi).contains("identifier"));

@@ -2,7 +2,7 @@
 //! through the repartitioner and the mastery projection, equal to what the benchmark
 //! harness computes with the same model code; and parameters fitted from the log.
 
-use crate::support::{binary, json, new_id, Learnlog, KEY, SECRET};
+use crate::support::{binary, json, new_id, percent_encode, Learnlog, KEY, SECRET};
 use learnlog_mastery::data::{Dataset, Split};
 use learnlog_mastery::harness;
 use reqwest::Method;
@@ -54,21 +54,10 @@ fn admin(server: &Learnlog, method: Method, path: &str) -> reqwest::blocking::Re
 }
 
 fn mastery(server: &Learnlog, learner: &str) -> reqwest::blocking::Response {
-    let path = format!("/v1/learners/{}/mastery", urlencode(learner));
+    let path = format!("/v1/learners/{}/mastery", percent_encode(learner));
     admin(server, Method::GET, &path)
         .send()
         .expect("GET answers")
-}
-
-fn urlencode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 fn agent(mbox: &str) -> String {
@@ -325,7 +314,7 @@ fn evidence_folds_into_views_and_a_fit_from_the_log_is_published() {
     assert_eq!(view["model"], report["model_id"]);
 
     // the profile is folded from the same learner events, with the mastery summary
-    let profile_path = format!("/v1/learners/{}/profile", urlencode(&agent(ann)));
+    let profile_path = format!("/v1/learners/{}/profile", percent_encode(&agent(ann)));
     let profile = json(admin(&server, Method::GET, &profile_path).send().unwrap());
     assert_eq!(profile["statements"], 13, "{profile}");
     assert_eq!(profile["competencies"]["mastered"], value!(["fractions"]));
