@@ -112,6 +112,7 @@ fn health_readiness_and_metrics_are_served() {
         "learnlog_log_appended_records_total",
         "learnlog_projection_lag_events",
         "learnlog_statements_submitted_total",
+        "learnlog_repartition_statements_total",
     ] {
         assert!(metrics.contains(name), "metrics expose {name}");
     }

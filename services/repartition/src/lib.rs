@@ -11,6 +11,7 @@
 //! once (`learners::SourceWatermarks`).
 
 pub mod facts;
+mod metrics;
 pub mod resolve;
 
 use learnlog_log::{EventLog, Record, StoredRecord};
@@ -194,11 +195,13 @@ impl Inner {
                     tokio::task::spawn_blocking(move || inner.learner_events(partition, &records))
                         .await
                         .map_err(|e| Error::Reader(e.to_string()))??;
-                if !learner_events.is_empty() {
+                let republished = learner_events.len() as u64;
+                if republished > 0 {
                     self.log
                         .append(topics::LEARNER_EVENTS, learner_events)
                         .await?;
                 }
+                metrics::REPUBLISHED.inc_by(republished);
                 self.checkpoints
                     .insert(checkpoint_key(partition), &(last + 1).to_be_bytes())?;
                 Ok(last + 1)
@@ -207,6 +210,13 @@ impl Inner {
                 Ok(published) => {
                     next = published;
                     self.published[partition as usize].send_replace(next);
+                    let end = self
+                        .log
+                        .high_watermark(topics::STATEMENTS, partition)
+                        .unwrap_or(next);
+                    metrics::LAG
+                        .with_label_values(&[&partition.to_string()])
+                        .set(end.saturating_sub(next) as i64);
                 }
                 Err(error) => {
                     tracing::error!(partition, %error, "re-publishing statements failed; retrying");
