@@ -91,6 +91,8 @@ impl Repartitioner {
             };
             published.push(watch::channel(next).0);
         }
+        // exposed from the start, not from the first statement
+        std::sync::LazyLock::force(&metrics::REPUBLISHED);
         let reader =
             StatementReader::new(statements.db()).map_err(|e| Error::Reader(e.to_string()))?;
         Ok(Self {
