@@ -65,6 +65,9 @@ impl Learnlog {
             base,
             client: Client::builder()
                 .timeout(Duration::from_secs(60))
+                // Below the server's keep-alive (5 s), so that a request never goes out on
+                // a pooled connection the server is closing at that moment.
+                .pool_idle_timeout(Duration::from_secs(2))
                 .build()
                 .expect("client builds"),
         }

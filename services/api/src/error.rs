@@ -62,11 +62,13 @@ impl From<learnlog_log::Error> for ApiError {
     fn from(error: learnlog_log::Error) -> Self {
         use learnlog_log::Error as Log;
         match error {
-            Log::Unavailable { .. }
-            | Log::Closed
-            | Log::WriterFailed(_)
-            | Log::Io { .. }
-            | Log::Locked(_) => ApiError::LogUnavailable(error.to_string()),
+            // Its message already says "the log is unavailable".
+            Log::Unavailable { context, reason } => {
+                ApiError::LogUnavailable(format!("{context}: {reason}"))
+            }
+            Log::Closed | Log::WriterFailed(_) | Log::Io { .. } | Log::Locked(_) => {
+                ApiError::LogUnavailable(error.to_string())
+            }
             Log::RecordTooLarge { max, .. } => ApiError::PayloadTooLarge { limit: max },
             other => ApiError::Internal(other.to_string()),
         }

@@ -112,12 +112,16 @@ pub async fn consistent_through(
     let mut response = next.call(request).await?;
     if let Some(state) = state {
         let now = chrono::Utc::now();
-        let through = state
-            .statements
-            .consistent_through_micros(topics::STATEMENTS, now.timestamp_micros())
-            .ok()
-            .and_then(chrono::DateTime::from_timestamp_micros)
-            .unwrap_or(now);
+        // Watermarks are broker round trips on Kafka: ask them on a blocking thread.
+        let statements = state.statements.clone();
+        let through = actix_web::web::block(move || {
+            statements.consistent_through_micros(topics::STATEMENTS, now.timestamp_micros())
+        })
+        .await
+        .ok()
+        .and_then(Result::ok)
+        .and_then(chrono::DateTime::from_timestamp_micros)
+        .unwrap_or(now);
         if let Ok(value) = HeaderValue::from_str(&learnlog_xapi::format_timestamp(through)) {
             response.headers_mut().insert(CONSISTENT_THROUGH, value);
         }
