@@ -333,3 +333,30 @@ fn a_stopped_broker_gives_503_with_retry_after_and_writes_resume_when_it_returns
     }
     assert!(server.terminate().success());
 }
+
+#[test]
+fn serve_refuses_the_roles_that_are_not_available_yet() {
+    let data = tempfile::tempdir().unwrap();
+    for role in ["api", "projector"] {
+        let output = std::process::Command::new(crate::support::binary())
+            .args(["serve", "--listen", "127.0.0.1:0", "--role", role])
+            .arg("--data-dir")
+            .arg(data.path())
+            .env("RUST_LOG", "warn")
+            .env("RUST_BACKTRACE", "0")
+            .output()
+            .unwrap();
+        assert!(!output.status.success(), "--role {role} is refused");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains(&format!("--role {role}: not available yet"))
+                && stderr.contains("--role all"),
+            "the refusal says why and what to run: {stderr}"
+        );
+    }
+    assert_eq!(
+        std::fs::read_dir(data.path()).unwrap().count(),
+        0,
+        "nothing was opened"
+    );
+}
