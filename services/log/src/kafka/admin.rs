@@ -10,11 +10,10 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
-use rdkafka::client::DefaultClientContext;
-use rdkafka::config::FromClientConfig;
 use rdkafka::error::RDKafkaErrorCode;
 use tokio::sync::watch;
 
+use super::context::LogContext;
 use super::errors::{from_code, from_kafka, timed_out};
 use super::options::KafkaOptions;
 use crate::topic_rules::{validate_name, validate_partition_count};
@@ -117,7 +116,7 @@ impl TopicState {
 
 /// Topic administration and metadata through one admin client.
 pub(crate) struct Topics {
-    admin: AdminClient<DefaultClientContext>,
+    admin: AdminClient<LogContext>,
     timeout: Duration,
     replication: i32,
     cache: RwLock<HashMap<String, Arc<TopicState>>>,
@@ -125,7 +124,9 @@ pub(crate) struct Topics {
 
 impl Topics {
     pub fn new(options: &KafkaOptions) -> Result<Topics> {
-        let admin = AdminClient::from_config(&options.admin_config())
+        let admin: AdminClient<LogContext> = options
+            .admin_config()
+            .create_with_context(LogContext)
             .map_err(|e| from_kafka("creating the kafka admin client", &e))?;
         Ok(Topics {
             admin,
