@@ -1,5 +1,6 @@
 //! End-to-end tests: each starts the real `learnlog` binary on port 0 with a
-//! temporary data directory and talks xAPI to it over loopback HTTP.
+//! temporary data directory and talks xAPI to it over loopback HTTP; the `kafka` tests
+//! run it on a tansu broker of their own.
 
 mod agents_activities;
 mod attachments;
@@ -8,6 +9,7 @@ mod credentials;
 mod documents;
 mod durability;
 mod frameworks;
+mod kafka;
 mod learner_profiles;
 mod mastery;
 mod operations;

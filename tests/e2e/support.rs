@@ -26,12 +26,19 @@ pub fn binary() -> &'static str {
 impl Learnlog {
     /// Starts a server on a free port over `data_dir` and waits until it listens.
     pub fn start(data_dir: &Path) -> Self {
+        Self::start_with(data_dir, &[])
+    }
+
+    /// Like [`Learnlog::start`], with `extra` arguments after the defaults (e.g.
+    /// `["--log", "kafka://…"]`).
+    pub fn start_with(data_dir: &Path, extra: &[&str]) -> Self {
         let mut child = Command::new(binary())
             .args(["serve", "--listen", "127.0.0.1:0", "--partitions", "4"])
             .arg("--data-dir")
             .arg(data_dir)
             .arg("--admin-credential")
             .arg(format!("{KEY}:{SECRET}"))
+            .args(extra)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .spawn()
@@ -45,14 +52,22 @@ impl Learnlog {
                 }
             }
         });
-        let base = receiver
-            .recv_timeout(Duration::from_secs(120))
-            .expect("learnlog prints its address");
+        let base = match receiver.recv_timeout(Duration::from_secs(120)) {
+            Ok(base) => base,
+            Err(_) => {
+                let _ = child.kill();
+                let status = child.wait();
+                panic!("learnlog did not print its address (exit: {status:?})");
+            }
+        };
         Self {
             child: Some(child),
             base,
             client: Client::builder()
                 .timeout(Duration::from_secs(60))
+                // Below the server's keep-alive (5 s), so that a request never goes out on
+                // a pooled connection the server is closing at that moment.
+                .pool_idle_timeout(Duration::from_secs(2))
                 .build()
                 .expect("client builds"),
         }
@@ -121,10 +136,16 @@ impl Learnlog {
 
     /// Runs `learnlog <subcommand> --data-dir <dir> --partitions 4`; returns stdout.
     pub fn run_offline(data_dir: &Path, subcommand: &str) -> String {
+        Self::run_offline_with(data_dir, subcommand, &[])
+    }
+
+    /// Like [`Learnlog::run_offline`], with `extra` arguments (e.g. `["--log", url]`).
+    pub fn run_offline_with(data_dir: &Path, subcommand: &str, extra: &[&str]) -> String {
         let output = Command::new(binary())
             .args([subcommand, "--partitions", "4"])
             .arg("--data-dir")
             .arg(data_dir)
+            .args(extra)
             .env("RUST_LOG", "warn")
             .output()
             .expect("learnlog runs");

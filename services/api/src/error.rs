@@ -46,15 +46,32 @@ impl From<learnlog_projection::Error> for ApiError {
     fn from(error: learnlog_projection::Error) -> Self {
         match error {
             learnlog_projection::Error::Timeout { .. } => ApiError::NotCaughtUp(error.to_string()),
-            learnlog_projection::Error::Log(error) => ApiError::LogUnavailable(error.to_string()),
+            learnlog_projection::Error::Log(error) => error.into(),
             other => ApiError::Internal(other.to_string()),
         }
     }
 }
 
 impl From<learnlog_log::Error> for ApiError {
+    /// "Try again later" (503 with `Retry-After`) for everything that means the log cannot
+    /// be reached or written right now: Kafka not answering within its bound, the log
+    /// closing, a stopped embedded writer, an I/O failure. A record too large for the log
+    /// is the client's (413). Anything else means the log and this process disagree
+    /// (an unknown topic, a damaged file, a refusal by Kafka), which retrying will not fix
+    /// (500, logged).
     fn from(error: learnlog_log::Error) -> Self {
-        ApiError::LogUnavailable(error.to_string())
+        use learnlog_log::Error as Log;
+        match error {
+            // Its message already says "the log is unavailable".
+            Log::Unavailable { context, reason } => {
+                ApiError::LogUnavailable(format!("{context}: {reason}"))
+            }
+            Log::Closed | Log::WriterFailed(_) | Log::Io { .. } | Log::Locked(_) => {
+                ApiError::LogUnavailable(error.to_string())
+            }
+            Log::RecordTooLarge { max, .. } => ApiError::PayloadTooLarge { limit: max },
+            other => ApiError::Internal(other.to_string()),
+        }
     }
 }
 
@@ -94,5 +111,57 @@ impl ResponseError for ApiError {
             "error": self.status_code().canonical_reason().unwrap_or("error"),
             "message": self.to_string(),
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(error: ApiError) -> HttpResponse {
+        error.error_response()
+    }
+
+    #[test]
+    fn an_unreachable_log_answers_503_with_retry_after() {
+        let unavailable = learnlog_log::Error::Unavailable {
+            context: "appending to statements".into(),
+            reason: "no answer from the cluster within 5000 ms".into(),
+        };
+        let timed_out = learnlog_projection::Error::Log(learnlog_log::Error::Unavailable {
+            context: "reading the high watermark of statements/0".into(),
+            reason: "Local: Timed out".into(),
+        });
+        let not_folded = learnlog_projection::Error::Timeout {
+            topic: "statements".into(),
+            partition: 0,
+            offset: 7,
+        };
+        for error in [
+            ApiError::from(unavailable),
+            ApiError::from(timed_out),
+            ApiError::from(not_folded),
+            ApiError::from(learnlog_log::Error::Closed),
+        ] {
+            let response = answer(error);
+            assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+            assert_eq!(response.headers().get(header::RETRY_AFTER).unwrap(), "1");
+        }
+    }
+
+    #[test]
+    fn log_errors_that_retrying_will_not_fix_are_not_503() {
+        let too_large = ApiError::from(learnlog_log::Error::RecordTooLarge {
+            size: 2_000_000,
+            max: 1_000_000,
+        });
+        assert_eq!(answer(too_large).status(), StatusCode::PAYLOAD_TOO_LARGE);
+        let refused = ApiError::from(learnlog_log::Error::Kafka {
+            context: "creating statements".into(),
+            reason: "invalid replication factor".into(),
+        });
+        let response = answer(refused);
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(!response.headers().contains_key(header::RETRY_AFTER));
     }
 }

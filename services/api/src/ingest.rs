@@ -65,6 +65,8 @@ pub async fn submit(
     let stored = Utc::now().trunc_subsecs(3);
     let authority = caller.authority(&state.authority_home_page);
     let mut submissions = Vec::with_capacity(statements.len());
+    // Statements partitions already caught up to their end for this request.
+    let mut caught_up = std::collections::HashSet::new();
     for mut statement in statements {
         let given = learnlog_xapi::statement_id(&statement).or(put_id);
         let id = given.unwrap_or_else(Uuid::new_v4);
@@ -78,7 +80,9 @@ pub async fn submit(
             },
         );
         let duplicate = match given {
-            Some(id) => is_known_duplicate(state, caller.tenant(), id, &statement).await?,
+            Some(id) => {
+                is_known_duplicate(state, &mut caught_up, caller.tenant(), id, &statement).await?
+            }
             None => false,
         };
         submissions.push(Submission {
@@ -104,11 +108,28 @@ pub async fn submit(
     Ok(submissions.iter().map(|s| s.id).collect())
 }
 
+/// The high watermark of `topic`/`partition`, asked on a blocking thread: on Kafka it is
+/// a broker round trip (bounded by the log's timeout), which must not hold up the HTTP
+/// worker's other requests.
+pub(crate) async fn high_watermark(
+    state: &AppState,
+    topic: &'static str,
+    partition: u32,
+) -> Result<u64, ApiError> {
+    let log = state.log.clone();
+    actix_web::web::block(move || log.high_watermark(topic, partition))
+        .await
+        .map_err(|error| ApiError::Internal(format!("watermark task: {error}")))?
+        .map_err(ApiError::from)
+}
+
 /// Waits until the store has folded everything already appended for `id`'s
-/// partition, then tells whether `id` is stored: equivalent (a duplicate to
-/// acknowledge), different (409 before anything is appended) or absent.
+/// partition (once per partition and request: `caught_up` lists those done), then
+/// tells whether `id` is stored: equivalent (a duplicate to acknowledge), different
+/// (409 before anything is appended) or absent.
 async fn is_known_duplicate(
     state: &AppState,
+    caught_up: &mut std::collections::HashSet<u32>,
     tenant: &str,
     id: Uuid,
     statement: &Value,
@@ -117,17 +138,19 @@ async fn is_known_duplicate(
     let partition = state
         .log
         .partition_for(topics::STATEMENTS, key.as_bytes())?;
-    let end = state.log.high_watermark(topics::STATEMENTS, partition)?;
-    if end > 0 {
-        state
-            .statements
-            .wait_folded(
-                topics::STATEMENTS,
-                partition,
-                end - 1,
-                state.limits.consistency_wait,
-            )
-            .await?;
+    if caught_up.insert(partition) {
+        let end = high_watermark(state, topics::STATEMENTS, partition).await?;
+        if end > 0 {
+            state
+                .statements
+                .wait_folded(
+                    topics::STATEMENTS,
+                    partition,
+                    end - 1,
+                    state.limits.consistency_wait,
+                )
+                .await?;
+        }
     }
     let existing = match state.statement_reader.lookup(tenant, id)? {
         Lookup::Found(existing) | Lookup::Voided(existing) => existing,

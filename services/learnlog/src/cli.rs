@@ -7,7 +7,8 @@ use std::path::PathBuf;
 ///
 /// Every accepted change is an event on a durable log; projections fold the log
 /// into the views that answer queries. `learnlog serve` runs everything in one
-/// process on an embedded log in a data directory.
+/// process, on an embedded log in the data directory by default or on Kafka
+/// (`--log kafka://host:port`).
 #[derive(Debug, Parser)]
 #[command(name = "learnlog", version, about, long_about)]
 pub struct Cli {
@@ -47,11 +48,22 @@ pub enum Command {
 /// Where the data lives.
 #[derive(Debug, Args, Clone)]
 pub struct StorageArgs {
-    /// Data directory: the embedded log (`log/`) and projection state (`projections/`).
+    /// Data directory: the embedded log (`log/`, unless `--log` names another), projection
+    /// state (`projections/`) and the repartitioner's checkpoints (`repartition/`).
     #[arg(long, env = "LEARNLOG_DATA_DIR", default_value = "./data")]
     pub data_dir: PathBuf,
 
-    /// Partitions of the statements topic, fixed when the topic is first created.
+    /// The event log. Default: the embedded log in `DATA_DIR/log`.
+    /// `kafka://host:port[,host:port…][?option=value&…]` runs on a Kafka cluster (options:
+    /// replication, timeout_ms, linger_ms, fetch_wait_ms, max_record_bytes, client_id);
+    /// `file:///path` or a plain path is an embedded log elsewhere. Projection state stays
+    /// in the data directory either way.
+    #[arg(long = "log", env = "LEARNLOG_LOG")]
+    pub log_url: Option<String>,
+
+    /// Partitions of the statements topic (and of documents and learner-events), fixed
+    /// when the topics are first created; on Kafka, CreateTopics with this count. An
+    /// existing topic with another count is an error.
     #[arg(long, env = "LEARNLOG_PARTITIONS", default_value_t = 8)]
     pub partitions: u32,
 
@@ -85,11 +97,30 @@ fn parse_probability(text: &str) -> Result<f64, String> {
     }
 }
 
+/// What a `learnlog serve` process runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Role {
+    /// The xAPI API, every projection and the repartitioner, in one process.
+    All,
+    /// Only the HTTP API (ingest and reads routed to projection owners). Not available
+    /// yet.
+    Api,
+    /// Only projections and the repartitioner, for the partitions this process owns. Not
+    /// available yet.
+    Projector,
+}
+
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// Address to listen on (`127.0.0.1:0` picks a free port and prints it).
     #[arg(long, env = "LEARNLOG_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: String,
+
+    /// Which roles this process runs. Only `all` is available for now: the API, every
+    /// projection and the repartitioner in one process, on the embedded log or on Kafka.
+    /// `api` and `projector` (separate pods sharing a Kafka log) are planned.
+    #[arg(long, env = "LEARNLOG_ROLE", value_enum, default_value_t = Role::All)]
+    pub role: Role,
 
     #[command(flatten)]
     pub storage: StorageArgs,

@@ -1,4 +1,6 @@
-//! A node: the log and every projection of one process, opened from a data directory.
+//! A node: the log and every projection of one process. The log is the embedded one in
+//! the data directory, or the one `--log` names (Kafka); projection state is always in
+//! the data directory.
 
 use crate::cli::StorageArgs;
 use anyhow::Context;
@@ -35,21 +37,32 @@ pub struct Node {
     pub frameworks: Projection,
 }
 
+/// Opens the log `--log` names, by default the embedded log in `DATA_DIR/log`.
+fn open_log(storage: &StorageArgs) -> anyhow::Result<EventLog> {
+    let options = EmbeddedOptions {
+        fsync: !storage.unsafe_no_fsync,
+        ..EmbeddedOptions::default()
+    };
+    match &storage.log_url {
+        None => {
+            let log_dir = storage.data_dir.join("log");
+            EventLog::open_embedded(&log_dir, options)
+                .with_context(|| format!("opening the log in {}", log_dir.display()))
+        }
+        Some(url) => EventLog::open(url, options).with_context(|| format!("opening the log {url}")),
+    }
+}
+
 /// The directory holding every projection's state.
 pub fn projections_dir(data_dir: &Path) -> PathBuf {
     data_dir.join("projections")
 }
 
 impl Node {
-    /// Opens (creating when missing) the embedded log and the projections.
+    /// Opens the log (creating its topics when missing) and the projections (creating
+    /// their state when missing).
     pub fn open(storage: &StorageArgs) -> anyhow::Result<Self> {
-        let options = EmbeddedOptions {
-            fsync: !storage.unsafe_no_fsync,
-            ..EmbeddedOptions::default()
-        };
-        let log_dir = storage.data_dir.join("log");
-        let log = EventLog::open_embedded(&log_dir, options)
-            .with_context(|| format!("opening the log in {}", log_dir.display()))?;
+        let log = open_log(storage)?;
         log.ensure_topic(topics::STATEMENTS, storage.partitions)
             .context("creating the statements topic")?;
         log.ensure_topic(topics::CREDENTIALS, 1)
@@ -97,6 +110,14 @@ impl Node {
             frameworks,
             log,
         })
+    }
+
+    /// Where the log is, for messages: a directory or the Kafka brokers.
+    pub fn log_description(storage: &StorageArgs) -> String {
+        match &storage.log_url {
+            Some(url) => url.clone(),
+            None => storage.data_dir.join("log").display().to_string(),
+        }
     }
 
     /// Every projection of the node.

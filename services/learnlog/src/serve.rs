@@ -1,4 +1,5 @@
-//! `learnlog serve`: every role in one process on the embedded log.
+//! `learnlog serve`: every role in one process (`--role all`), on the embedded log or on
+//! Kafka (`--log kafka://…`).
 //!
 //! Start-up: open the log and projections, start folding, make sure an admin
 //! credential exists, bind, then serve. Shut-down on SIGTERM or Ctrl-C: stop
@@ -6,7 +7,7 @@
 //! flight, flush projection state and checkpoints, close the log. A second signal
 //! exits at once.
 
-use crate::cli::ServeArgs;
+use crate::cli::{Role, ServeArgs};
 use crate::credentials;
 use crate::node::Node;
 use anyhow::Context;
@@ -27,6 +28,19 @@ use tokio_util::sync::CancellationToken;
 const SHUTDOWN_DRAIN: std::time::Duration = std::time::Duration::from_secs(30);
 
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    match args.role {
+        Role::All => {}
+        Role::Api | Role::Projector => anyhow::bail!(
+            "--role {}: not available yet; run --role all (the default), which serves the \
+             API and folds every projection in one process, on the embedded log or on Kafka \
+             (--log kafka://host:port)",
+            if args.role == Role::Api {
+                "api"
+            } else {
+                "projector"
+            }
+        ),
+    }
     let default_version = XapiVersion::from_header(&args.default_xapi_version)
         .context("--default-xapi-version must be 1.0.3 or 2.0.0")?;
     let node = Node::open(&args.storage)?;
@@ -76,7 +90,8 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     });
     let server = ApiServer::build(state, listener, &options)?;
     let handle = server.handle();
-    tracing::info!(%address, data_dir = %args.storage.data_dir.display(), "listening");
+    tracing::info!(%address, data_dir = %args.storage.data_dir.display(),
+        log = %Node::log_description(&args.storage), "listening");
     // Scripts and tests read the bound address from this line.
     println!("learnlog listening on http://{address}");
     std::io::stdout().flush()?;

@@ -116,6 +116,14 @@ pub(crate) async fn fold_partition(
         .progress(topic, partition)
         .map(|p| *p.folded.borrow())
         .unwrap_or(0);
+    let set_failure = |failure: Option<String>| {
+        if let Ok(progress) = inner.progress(topic, partition) {
+            *progress
+                .failure
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()) = failure;
+        }
+    };
     while !cancel.is_cancelled() {
         let options = &inner.options;
         let step = async {
@@ -150,12 +158,14 @@ pub(crate) async fn fold_partition(
         // interrupted while it waits for new events.
         match step.await {
             Ok(folded) => {
+                set_failure(None);
                 next = folded;
                 let end = inner.log.high_watermark(topic, partition).unwrap_or(next);
                 lag.set(end.saturating_sub(next) as i64);
             }
             Err(error) => {
                 tracing::error!(projection = name, topic, partition, %error, "folding failed; retrying");
+                set_failure(Some(error.to_string()));
                 tokio::select! {
                     _ = cancel.cancelled() => {}
                     _ = tokio::time::sleep(Duration::from_secs(1)) => {}

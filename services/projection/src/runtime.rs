@@ -63,6 +63,9 @@ pub(crate) struct PartitionProgress {
     pub(crate) last_event_micros: AtomicI64,
     /// The high watermark when the projection opened: folded past it means ready.
     pub(crate) startup_high_watermark: u64,
+    /// Why the last attempt to fold this partition failed (the log unreachable, the
+    /// store failing); `None` once a step succeeds again.
+    pub(crate) failure: std::sync::Mutex<Option<String>>,
 }
 
 pub(crate) const RUNTIME_TREES: usize = 3;
@@ -106,6 +109,7 @@ impl Projection {
                     folded: watch::channel(folded).0,
                     last_event_micros: AtomicI64::new(last),
                     startup_high_watermark: log.high_watermark(topic, partition)?,
+                    failure: std::sync::Mutex::new(None),
                 });
             }
             partitions.insert(*topic, progress);
@@ -200,6 +204,30 @@ impl Projection {
             .values()
             .flatten()
             .all(|progress| *progress.folded.borrow() >= progress.startup_high_watermark)
+    }
+
+    /// Why folding is failing right now (typically: the log cannot be reached), or `None`
+    /// while every partition's last step succeeded. Costs a lock per partition, no I/O:
+    /// the folding tasks probe the log continuously, so this is at most one read timeout
+    /// plus a retry pause behind the log's state.
+    pub fn failure(&self) -> Option<String> {
+        self.inner
+            .partitions
+            .iter()
+            .find_map(|(topic, partitions)| {
+                partitions
+                    .iter()
+                    .enumerate()
+                    .find_map(|(partition, progress)| {
+                        let failure = progress
+                            .failure
+                            .lock()
+                            .unwrap_or_else(|poisoned| poisoned.into_inner());
+                        failure
+                            .as_ref()
+                            .map(|reason| format!("{topic}/{partition}: {reason}"))
+                    })
+            })
     }
 
     /// The newest instant (µs) up to which every event of `topic` is folded: `now`

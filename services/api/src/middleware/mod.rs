@@ -112,10 +112,22 @@ pub async fn consistent_through(
     let mut response = next.call(request).await?;
     if let Some(state) = state {
         let now = chrono::Utc::now();
-        let through = state
-            .statements
-            .consistent_through_micros(topics::STATEMENTS, now.timestamp_micros())
+        // Watermarks are broker round trips on Kafka: ask them on a blocking thread, and
+        // not at all for a 503, which usually means the log did not answer already (the
+        // request would wait another timeout to learn the same); such a response gets
+        // the fallback of a failed ask.
+        let through = if response.status() == actix_web::http::StatusCode::SERVICE_UNAVAILABLE {
+            None
+        } else {
+            let statements = state.statements.clone();
+            actix_web::web::block(move || {
+                statements.consistent_through_micros(topics::STATEMENTS, now.timestamp_micros())
+            })
+            .await
             .ok()
+            .and_then(Result::ok)
+        };
+        let through = through
             .and_then(chrono::DateTime::from_timestamp_micros)
             .unwrap_or(now);
         if let Ok(value) = HeaderValue::from_str(&learnlog_xapi::format_timestamp(through)) {

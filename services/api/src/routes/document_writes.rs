@@ -159,7 +159,7 @@ async fn decide(
 pub async fn caught_up(state: &AppState, tenant: &str, set: &DocumentSet) -> Result<(), ApiError> {
     let key = set.log_key(tenant);
     let partition = state.log.partition_for(topics::DOCUMENTS, key.as_bytes())?;
-    let end = state.log.high_watermark(topics::DOCUMENTS, partition)?;
+    let end = crate::ingest::high_watermark(state, topics::DOCUMENTS, partition).await?;
     if end > 0 {
         state
             .documents

@@ -9,8 +9,23 @@ pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().body("ok")
 }
 
-/// Ready once every projection has folded what the log held at start.
+/// Ready once every projection has folded what the log held at start, and while every
+/// projection can read the log (on Kafka: while the cluster answers). Costs no I/O: the
+/// folding tasks probe the log continuously and record their last failure.
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    let failing: Vec<String> = state
+        .projections()
+        .into_iter()
+        .filter_map(|projection| {
+            projection
+                .failure()
+                .map(|reason| format!("{}: {reason}", projection.name()))
+        })
+        .collect();
+    if let Some(first) = failing.first() {
+        return HttpResponse::ServiceUnavailable()
+            .body(format!("folding fails (is the log reachable?): {first}"));
+    }
     let pending: Vec<&str> = state
         .projections()
         .into_iter()

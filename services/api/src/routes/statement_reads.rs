@@ -285,7 +285,7 @@ async fn caught_up_for(state: &AppState, id: Uuid) {
     let Ok(partition) = state.log.partition_for(topics::STATEMENTS, key.as_bytes()) else {
         return;
     };
-    let Ok(end) = state.log.high_watermark(topics::STATEMENTS, partition) else {
+    let Ok(end) = crate::ingest::high_watermark(state, topics::STATEMENTS, partition).await else {
         return;
     };
     if end > 0 {

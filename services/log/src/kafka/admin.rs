@@ -6,15 +6,14 @@
 //! back the synchronous `ensure_topic`, `partition_count` and `high_watermark`.
 
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
-use rdkafka::client::DefaultClientContext;
-use rdkafka::config::FromClientConfig;
 use rdkafka::error::RDKafkaErrorCode;
 use tokio::sync::watch;
 
+use super::context::LogContext;
 use super::errors::{from_code, from_kafka, timed_out};
 use super::options::KafkaOptions;
 use crate::topic_rules::{validate_name, validate_partition_count};
@@ -28,7 +27,16 @@ pub(crate) struct TopicState {
     pub name: String,
     pub partitions: u32,
     watermarks: Vec<watch::Sender<u64>>,
+    /// Per partition: when and why the last watermark request went unanswered
+    /// ([`Error::Unavailable`]); cleared by the next answer.
+    unanswered: Vec<Mutex<Option<(Instant, String)>>>,
 }
+
+/// After a watermark request went unanswered, further requests for that partition fail at
+/// once for this long instead of each waiting the full timeout: while a leader is down,
+/// every request handler and folding task would otherwise block a thread for the whole
+/// timeout. One request per partition and pause probes the leader again.
+const ASK_AGAIN_AFTER: Duration = Duration::from_secs(1);
 
 impl TopicState {
     fn new(name: &str, partitions: u32) -> TopicState {
@@ -36,6 +44,34 @@ impl TopicState {
             name: name.to_owned(),
             partitions,
             watermarks: (0..partitions).map(|_| watch::Sender::new(0)).collect(),
+            unanswered: (0..partitions).map(|_| Mutex::new(None)).collect(),
+        }
+    }
+
+    /// The failure of a watermark request for `partition` less than [`ASK_AGAIN_AFTER`]
+    /// ago, as the error to answer with now.
+    fn recently_unanswered(&self, partition: u32) -> Option<Error> {
+        let slot = self.unanswered.get(partition as usize)?;
+        let last = slot.lock().unwrap_or_else(|p| p.into_inner());
+        let (at, reason) = last.as_ref()?;
+        (at.elapsed() < ASK_AGAIN_AFTER).then(|| Error::Unavailable {
+            context: format!("reading the high watermark of {}/{partition}", self.name),
+            reason: format!(
+                "no answer {} ms ago ({reason}); asking again {} ms after that",
+                at.elapsed().as_millis(),
+                ASK_AGAIN_AFTER.as_millis()
+            ),
+        })
+    }
+
+    /// Records the outcome of a watermark request for `partition`.
+    fn answered(&self, partition: u32, outcome: Option<&Error>) {
+        if let Some(slot) = self.unanswered.get(partition as usize) {
+            let mut last = slot.lock().unwrap_or_else(|p| p.into_inner());
+            *last = match outcome {
+                Some(Error::Unavailable { reason, .. }) => Some((Instant::now(), reason.clone())),
+                _ => None,
+            };
         }
     }
 
@@ -80,7 +116,7 @@ impl TopicState {
 
 /// Topic administration and metadata through one admin client.
 pub(crate) struct Topics {
-    admin: AdminClient<DefaultClientContext>,
+    admin: AdminClient<LogContext>,
     timeout: Duration,
     replication: i32,
     cache: RwLock<HashMap<String, Arc<TopicState>>>,
@@ -88,7 +124,9 @@ pub(crate) struct Topics {
 
 impl Topics {
     pub fn new(options: &KafkaOptions) -> Result<Topics> {
-        let admin = AdminClient::from_config(&options.admin_config())
+        let admin: AdminClient<LogContext> = options
+            .admin_config()
+            .create_with_context(LogContext)
             .map_err(|e| from_kafka("creating the kafka admin client", &e))?;
         Ok(Topics {
             admin,
@@ -163,7 +201,9 @@ impl Topics {
         self.fetch_high_watermark_within(topic, partition, self.timeout)
     }
 
-    /// [`Topics::fetch_high_watermark`] waiting at most `timeout` for the answer.
+    /// [`Topics::fetch_high_watermark`] waiting at most `timeout` for the answer. Fails
+    /// at once with [`Error::Unavailable`] if the partition's leader left a request
+    /// unanswered (within the log's full timeout) less than a second ago.
     pub fn fetch_high_watermark_within(
         &self,
         topic: &TopicState,
@@ -171,7 +211,10 @@ impl Topics {
         timeout: Duration,
     ) -> Result<u64> {
         topic.check(partition)?;
-        let (_, high) = self
+        if let Some(error) = topic.recently_unanswered(partition) {
+            return Err(error);
+        }
+        let fetched = self
             .admin
             .inner()
             .fetch_watermarks(&topic.name, partition as i32, timeout)
@@ -180,7 +223,13 @@ impl Topics {
                     format!("reading the high watermark of {}/{partition}", topic.name),
                     &e,
                 )
-            })?;
+            });
+        // A wait shorter than the log's timeout (a waiter with little time left) proves
+        // nothing about the leader when it runs out; only a full-length one counts.
+        if fetched.is_ok() || timeout >= self.timeout {
+            topic.answered(partition, fetched.as_ref().err());
+        }
+        let (_, high) = fetched?;
         topic.advance(partition, high.max(0) as u64);
         Ok(topic.known(partition))
     }

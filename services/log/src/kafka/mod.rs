@@ -18,6 +18,7 @@
 //! shutdown), [`errors`] (librdkafka errors as the crate's).
 
 mod admin;
+mod context;
 mod errors;
 mod options;
 mod pool;

@@ -14,8 +14,9 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use rdkafka::config::FromClientConfig;
 use rdkafka::producer::{DeliveryFuture, FutureProducer, FutureRecord, Producer};
+
+use super::context::LogContext;
 
 use super::errors::{from_kafka, timed_out};
 use super::options::KafkaOptions;
@@ -24,7 +25,7 @@ use crate::{Error, Position, Record, Result};
 pub(crate) struct Appender {
     options: KafkaOptions,
     /// The producer appends go to; `None` once closed. Locked while a call enqueues.
-    producer: Mutex<Option<Arc<FutureProducer>>>,
+    producer: Mutex<Option<Arc<FutureProducer<LogContext>>>>,
 }
 
 impl Appender {
@@ -76,7 +77,7 @@ impl Appender {
         &self,
         topic: &str,
         records: &[(u32, Record)],
-    ) -> Result<(Arc<FutureProducer>, Vec<DeliveryFuture>)> {
+    ) -> Result<(Arc<FutureProducer<LogContext>>, Vec<DeliveryFuture>)> {
         let guard = self.producer.lock().unwrap_or_else(|p| p.into_inner());
         let producer = guard.clone().ok_or(Error::Closed)?;
         let mut deliveries = Vec::with_capacity(records.len());
@@ -104,7 +105,7 @@ impl Appender {
     /// After a failed delivery: replaces `failed` by a fresh producer if the cluster was
     /// unavailable or the producer's idempotence state is fatally broken, unless another
     /// caller already did.
-    fn recover(&self, failed: &Arc<FutureProducer>, error: &Error) {
+    fn recover(&self, failed: &Arc<FutureProducer<LogContext>>, error: &Error) {
         let fatal = failed.client().fatal_error();
         if fatal.is_none() && !matches!(error, Error::Unavailable { .. }) {
             return;
@@ -151,15 +152,17 @@ impl Appender {
     }
 }
 
-fn new_producer(options: &KafkaOptions) -> Result<FutureProducer> {
-    FutureProducer::from_config(&options.producer_config())
+fn new_producer(options: &KafkaOptions) -> Result<FutureProducer<LogContext>> {
+    options
+        .producer_config()
+        .create_with_context(LogContext)
         .map_err(|e| from_kafka("creating the kafka producer", &e))
 }
 
 /// Drops a replaced producer on its own thread once no append still holds it (those
 /// appends get their answers, most likely timeouts, from it first), so that its flush and
 /// thread shutdown never run on a caller's task.
-fn retire(mut producer: Arc<FutureProducer>, flush: Duration, patience: Duration) {
+fn retire(mut producer: Arc<FutureProducer<LogContext>>, flush: Duration, patience: Duration) {
     let spawned = std::thread::Builder::new()
         .name("learnlog-kafka-retire".to_owned())
         .spawn(move || {

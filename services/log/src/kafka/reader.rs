@@ -11,6 +11,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use rdkafka::consumer::{BaseConsumer, Consumer};
+
+use super::context::LogContext;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::Message;
 use rdkafka::{Offset, TopicPartitionList};
@@ -25,7 +27,7 @@ const POLL_SLICE: Duration = Duration::from_millis(50);
 const MAX_PENDING: usize = 1024;
 
 pub(crate) struct Reader {
-    consumer: BaseConsumer,
+    consumer: BaseConsumer<LogContext>,
     pub topic: String,
     pub partition: u32,
     /// The offset the consumer delivers next.
@@ -40,9 +42,9 @@ pub(crate) struct Reader {
 impl Reader {
     /// A consumer for `topic`/`partition`, assigned at `from`.
     pub fn new(options: &KafkaOptions, topic: &str, partition: u32, from: u64) -> Result<Reader> {
-        let consumer: BaseConsumer = options
+        let consumer: BaseConsumer<LogContext> = options
             .reader_config()
-            .create()
+            .create_with_context(LogContext)
             .map_err(|e| from_kafka("creating a kafka reader", &e))?;
         let mut reader = Reader {
             consumer,
@@ -242,7 +244,7 @@ impl Reader {
     }
 
     /// Gives the consumer up, for a deliberate shutdown (see `pool::shut_down`).
-    pub fn into_consumer(self) -> BaseConsumer {
+    pub fn into_consumer(self) -> BaseConsumer<LogContext> {
         self.consumer
     }
 }

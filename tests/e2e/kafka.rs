@@ -1,0 +1,362 @@
+//! learnlog on Kafka (`--log kafka://…`): each test starts its own tansu broker
+//! (`learnlog-testkit`; a missing tansu binary fails the test, it never skips) and runs
+//! the real binary against it.
+
+use crate::support::{json, new_id, statement, voiding, Learnlog};
+use learnlog_log::{EmbeddedOptions, EventLog};
+use learnlog_proto::topics;
+use learnlog_testkit::Broker;
+use reqwest::Method;
+use serde_json::Value;
+use std::collections::HashSet;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// Posts `count` statements with their own ids in batches of `batch`; returns the ids.
+fn post_batches(server: &Learnlog, count: usize, batch: usize, first_n: usize) -> Vec<String> {
+    let mut ids = Vec::with_capacity(count);
+    for start in (0..count).step_by(batch) {
+        let chunk: Vec<String> = (start..(start + batch).min(count))
+            .map(|_| new_id())
+            .collect();
+        let body: Vec<String> = chunk
+            .iter()
+            .enumerate()
+            .map(|(i, id)| statement(id, first_n + start + i))
+            .collect();
+        let response = server.post_statements(&format!("[{}]", body.join(",")));
+        assert_eq!(response.status(), 200, "batch at {start}");
+        let acknowledged: Vec<String> = serde_json::from_value(json(response)).unwrap();
+        assert_eq!(acknowledged, chunk);
+        ids.extend(chunk);
+    }
+    ids
+}
+
+/// Every statement id a query returns, following `more` to the end.
+fn query_ids(server: &Learnlog, query: &str) -> Vec<String> {
+    let mut seen = Vec::new();
+    let mut next = query.to_owned();
+    loop {
+        let response = server.xapi(Method::GET, &next).send().unwrap();
+        assert_eq!(response.status(), 200, "GET {next}");
+        let page = json(response);
+        seen.extend(
+            page["statements"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s["id"].as_str().unwrap().to_owned()),
+        );
+        match page["more"].as_str().unwrap() {
+            "" => return seen,
+            more => next = more.to_owned(),
+        }
+    }
+}
+
+/// Asserts that a query over everything returns exactly `expected`, each once.
+fn assert_queried_exactly_once(server: &Learnlog, expected: &[String]) {
+    let seen = query_ids(server, "/xapi/statements?limit=500");
+    let unique: HashSet<&String> = seen.iter().collect();
+    assert_eq!(unique.len(), seen.len(), "no statement twice");
+    let expected: HashSet<&String> = expected.iter().collect();
+    assert_eq!(unique, expected, "the query returns every statement posted");
+}
+
+#[test]
+fn statements_on_kafka_are_read_back_conflict_and_survive_restarts_exactly_once() {
+    let broker = Broker::start();
+    let url = broker.url();
+    let data = tempfile::tempdir().unwrap();
+    let server = Learnlog::start_with(data.path(), &["--log", &url]);
+    let mut sent = post_batches(&server, 2_000, 100, 0);
+
+    for id in &sent {
+        let response = server.get_statement(id);
+        assert_eq!(response.status(), 200, "GET statement {id}");
+        assert_eq!(json(response)["id"], id.as_str());
+    }
+    assert_queried_exactly_once(&server, &sent);
+
+    let taken = &sent[7];
+    let conflicting = server.put_statement(taken, &statement(taken, 1_000_000));
+    assert_eq!(conflicting.status(), 409, "same id, different content");
+    let same = server.put_statement(taken, &statement(taken, 7));
+    assert_eq!(
+        same.status(),
+        204,
+        "same id, same content: acknowledged again"
+    );
+
+    // A graceful stop and a crash: both restart from the sled checkpoints over the same
+    // topics, folding only what came after them.
+    assert!(server.terminate().success());
+    let server = Learnlog::start_with(data.path(), &["--log", &url]);
+    sent.extend(post_batches(&server, 500, 100, 2_000));
+    server.kill();
+    let server = Learnlog::start_with(data.path(), &["--log", &url]);
+    assert_queried_exactly_once(&server, &sent);
+    for id in sent.iter().step_by(7) {
+        assert_eq!(server.get_statement(id).status(), 200, "{id} after SIGKILL");
+    }
+    assert!(server.terminate().success());
+    drop(broker);
+}
+
+/// Copies every record of `topic`, partition by partition in offset order, from the
+/// embedded log to Kafka with the same keys, and checks each lands at the same position.
+async fn copy_topic(from: &EventLog, to: &EventLog, topic: &str) -> u64 {
+    let partitions = from.partition_count(topic).unwrap();
+    to.ensure_topic(topic, partitions).unwrap();
+    let mut copied = 0;
+    for partition in 0..partitions {
+        let mut next = 0;
+        loop {
+            let records = from
+                .read(topic, partition, next, 500, 4 << 20)
+                .await
+                .unwrap();
+            let Some(last) = records.last().map(|r| r.offset) else {
+                break;
+            };
+            let expected: Vec<(u32, u64)> = records.iter().map(|r| (partition, r.offset)).collect();
+            let batch = records
+                .into_iter()
+                .map(|r| learnlog_log::Record {
+                    key: r.key,
+                    value: r.value,
+                })
+                .collect();
+            let positions = to.append(topic, batch).await.unwrap();
+            let landed: Vec<(u32, u64)> =
+                positions.iter().map(|p| (p.partition, p.offset)).collect();
+            assert_eq!(
+                landed, expected,
+                "{topic}/{partition} copied to the same positions"
+            );
+            copied += landed.len() as u64;
+            next = last + 1;
+        }
+        assert_eq!(
+            to.high_watermark(topic, partition).unwrap(),
+            from.high_watermark(topic, partition).unwrap(),
+            "{topic}/{partition} has as many records on Kafka"
+        );
+    }
+    copied
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn the_same_events_fold_to_the_same_projections_on_the_embedded_log_and_on_kafka() {
+    // The embedded node assigns ids, `stored` and event times; its log is the input.
+    let embedded = tempfile::tempdir().unwrap();
+    let server = Learnlog::start(embedded.path());
+    let target = new_id();
+    assert_eq!(
+        server
+            .put_statement(&target, &statement(&target, 1))
+            .status(),
+        204
+    );
+    assert_eq!(server.post_statements(&voiding(&target)).status(), 200);
+    post_batches(&server, 600, 200, 10);
+    let document = server
+        .xapi(Method::PUT, "/xapi/activities/state")
+        .query(&[
+            ("activityId", "http://example.org/activities/quiz"),
+            (
+                "agent",
+                r#"{"objectType":"Agent","mbox":"mailto:learner3@example.org"}"#,
+            ),
+            ("stateId", "bookmark"),
+        ])
+        .header("Content-Type", "application/json")
+        .body(r#"{"page":12}"#)
+        .send()
+        .unwrap();
+    assert_eq!(document.status(), 204);
+    // SIGTERM drains: the repartitioner has re-published every accepted statement to
+    // learner-events and every projection has folded everything.
+    assert!(server.terminate().success());
+    let expected = Learnlog::run_offline(embedded.path(), "digest");
+    for name in [
+        "statements",
+        "credentials",
+        "documents",
+        "mastery",
+        "profiles",
+    ] {
+        assert!(
+            expected
+                .lines()
+                .any(|line| line.starts_with(&format!("{name} "))),
+            "the digest lists {name}: {expected}"
+        );
+    }
+
+    // The same events on Kafka: every topic, learner-events included. The repartitioner
+    // is not a projection (it appends to the log), and its output carries fresh event ids
+    // and times, so re-running it would give other learner events. Its checkpoints
+    // (`DATA/repartition`, "re-published up to here") go with the copied learner-events:
+    // the Kafka node then starts at the end of statements and publishes nothing again,
+    // and the learner projections fold exactly the copied learner events.
+    let broker = Broker::start();
+    let url = broker.url();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let from =
+            EventLog::open_embedded(&embedded.path().join("log"), EmbeddedOptions::default())
+                .unwrap();
+        let to = EventLog::open(&url, EmbeddedOptions::default()).unwrap();
+        let mut copied = 0;
+        for topic in [
+            topics::STATEMENTS,
+            topics::CREDENTIALS,
+            topics::DOCUMENTS,
+            topics::LEARNER_EVENTS,
+            topics::FRAMEWORKS,
+        ] {
+            copied += copy_topic(&from, &to, topic).await;
+        }
+        assert!(
+            copied > 1_200,
+            "statements, learner events, a credential, a document: {copied}"
+        );
+        to.close().await.unwrap();
+        from.close().await.unwrap();
+    });
+    let on_kafka = tempfile::tempdir().unwrap();
+    copy_dir(
+        &embedded.path().join("repartition"),
+        &on_kafka.path().join("repartition"),
+    );
+    Learnlog::run_offline_with(on_kafka.path(), "rebuild", &["--log", &url]);
+    let digest = Learnlog::run_offline_with(on_kafka.path(), "digest", &["--log", &url]);
+    assert_eq!(digest, expected, "every projection digest matches");
+    drop(broker);
+}
+
+/// POSTs `body` until it answers 200, for at most `within`; returns the response body.
+fn post_until_accepted(server: &Learnlog, body: &str, within: Duration) -> Value {
+    let started = Instant::now();
+    loop {
+        let response = server.post_statements(body);
+        if response.status() == 200 {
+            return json(response);
+        }
+        assert_eq!(response.status(), 503, "while the broker comes back");
+        assert!(
+            started.elapsed() < within,
+            "writes still refused {within:?} after the broker restarted"
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
+/// Polls `/readyz` until its status is `status`, for at most `within`.
+fn wait_for_readyz(server: &Learnlog, status: u16, within: Duration) {
+    let started = Instant::now();
+    loop {
+        let response = server.raw(Method::GET, "/readyz").send().unwrap();
+        if response.status() == status {
+            return;
+        }
+        assert!(
+            started.elapsed() < within,
+            "/readyz still {} ({}) after {within:?}",
+            response.status(),
+            response.text().unwrap_or_default()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[test]
+fn a_stopped_broker_gives_503_with_retry_after_and_writes_resume_when_it_returns() {
+    let mut broker = Broker::start();
+    let data = tempfile::tempdir().unwrap();
+    let server = Learnlog::start_with(data.path(), &["--log", &broker.url()]);
+    let mut acknowledged = post_batches(&server, 300, 100, 0);
+    wait_for_readyz(&server, 200, Duration::from_secs(30));
+
+    broker.stop();
+    for body in [statement(&new_id(), 1), voiding(&acknowledged[0])] {
+        let started = Instant::now();
+        let response = server.post_statements(&body);
+        assert_eq!(response.status(), 503, "POST while the broker is down");
+        assert!(
+            started.elapsed() < Duration::from_secs(12),
+            "503 within the log's timeout, not {:?}",
+            started.elapsed()
+        );
+        let retry_after = response.headers().get("retry-after").cloned();
+        assert!(retry_after.is_some(), "503 carries Retry-After");
+        assert!(json(response)["message"]
+            .as_str()
+            .unwrap()
+            .contains("unavailable"));
+    }
+    assert_eq!(
+        server.raw(Method::GET, "/healthz").send().unwrap().status(),
+        200,
+        "alive while the log is down"
+    );
+    wait_for_readyz(&server, 503, Duration::from_secs(20));
+
+    broker.restart();
+    let id = new_id();
+    let ids = post_until_accepted(&server, &statement(&id, 5), Duration::from_secs(60));
+    assert_eq!(ids, serde_json::json!([id]));
+    acknowledged.push(id);
+    acknowledged.extend(post_batches(&server, 200, 100, 300));
+    wait_for_readyz(&server, 200, Duration::from_secs(30));
+    for id in &acknowledged {
+        assert_eq!(
+            server.get_statement(id).status(),
+            200,
+            "{id} after the outage"
+        );
+    }
+    assert!(server.terminate().success());
+}
+
+#[test]
+fn serve_refuses_the_roles_that_are_not_available_yet() {
+    let data = tempfile::tempdir().unwrap();
+    for role in ["api", "projector"] {
+        let output = std::process::Command::new(crate::support::binary())
+            .args(["serve", "--listen", "127.0.0.1:0", "--role", role])
+            .arg("--data-dir")
+            .arg(data.path())
+            .env("RUST_LOG", "warn")
+            .env("RUST_BACKTRACE", "0")
+            .output()
+            .unwrap();
+        assert!(!output.status.success(), "--role {role} is refused");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains(&format!("--role {role}: not available yet"))
+                && stderr.contains("--role all"),
+            "the refusal says why and what to run: {stderr}"
+        );
+    }
+    assert_eq!(
+        std::fs::read_dir(data.path()).unwrap().count(),
+        0,
+        "nothing was opened"
+    );
+}
