@@ -415,3 +415,54 @@ fn framework_items_align_activities_by_category_uri_and_by_the_alignment_api() {
         "{learners}"
     );
 }
+
+#[test]
+fn voided_statements_stop_counting_as_evidence_whichever_arrives_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Learnlog::start(dir.path());
+    let carla = "mailto:carla@example.org";
+    let item = "https://example.org/items/c";
+    let statements: Vec<Value> = (0..3)
+        .map(|_| scored(carla, item, value!(["fractions"]), None, true))
+        .collect();
+    let body = Value::from(statements.clone()).to_string();
+    assert_eq!(server.post_statements(&body).status(), 200);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    wait_for_responses(&server, &agent(carla), 3, deadline);
+
+    let voided = statements[1]["id"].as_str().unwrap();
+    let voiding = crate::support::voiding(voided);
+    assert_eq!(server.post_statements(&voiding).status(), 200);
+    let view = wait_for_responses(&server, &agent(carla), 2, deadline);
+    let fractions = &view["competencies"][0];
+    assert_eq!(fractions["evidence"], 2);
+    let last: Vec<&str> = fractions["last_statements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|id| id.as_str().unwrap())
+        .collect();
+    assert!(!last.contains(&voided), "{last:?}");
+
+    // voided before it arrives: it is never evidence
+    let early = scored(carla, item, value!(["fractions"]), None, false);
+    let early_id = early["id"].as_str().unwrap();
+    assert_eq!(
+        server
+            .post_statements(&crate::support::voiding(early_id))
+            .status(),
+        200
+    );
+    assert_eq!(server.post_statements(&early.to_string()).status(), 200);
+    let later = scored(carla, item, value!(["fractions"]), None, true);
+    assert_eq!(server.post_statements(&later.to_string()).status(), 200);
+    // a graceful stop drains every acknowledged statement into the views
+    assert!(server.terminate().success());
+    let server = Learnlog::start(dir.path());
+    let view = json(mastery(&server, &agent(carla)));
+    assert_eq!(view["responses"], 3, "{view}");
+    let last = view["competencies"][0]["last_statements"].to_string();
+    assert!(last.contains(later["id"].as_str().unwrap()), "{last}");
+    assert!(!last.contains(early_id), "{last}");
+    assert_eq!(view["competencies"][0]["correct"], 3);
+}

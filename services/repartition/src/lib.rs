@@ -4,22 +4,24 @@
 //!
 //! One task per `statements` partition reads the partition in order, waits until the
 //! statement store has folded each batch, keeps the submissions it stored (not the
-//! duplicates or conflicts), turns each into a [`LearnerStatement`] with its
-//! competencies resolved ([`resolve`]), appends them, and only then checkpoints the
-//! source offset in its own sled database. A crash between the append and the
-//! checkpoint re-publishes a batch: learner projections fold each source position
-//! once (`learners::SourceWatermarks`).
+//! duplicates or conflicts), turns each into a `LearnerStatement` with its competencies
+//! resolved ([`resolve`]), appends them, and only then checkpoints the source offset in
+//! its own sled database. A crash between the append and the checkpoint re-publishes a
+//! batch: learner projections fold each source position once
+//! (`learners::SourceWatermarks`). Voided statements are never re-published; one voided
+//! after it was re-published is taken back with a `LearnerStatementVoided`.
 
 pub mod facts;
 mod metrics;
 pub mod resolve;
 
-use learnlog_log::{EventLog, Record, StoredRecord};
+use learnlog_log::{partition_for_key, EventLog, Record, StoredRecord};
 use learnlog_projection::Projection;
-use learnlog_projector::statements::StatementReader;
-use learnlog_proto::v1::{envelope::Event, Envelope, LearnerStatement};
+use learnlog_projector::statements::{Lookup, StatementReader};
+use learnlog_proto::v1::{envelope::Event, Envelope, LearnerStatementVoided};
 use learnlog_proto::{topics, Message};
 use resolve::Resolver;
+use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -192,6 +194,26 @@ impl Inner {
                         .wait_folded(topics::STATEMENTS, partition, last, IDLE_POLL)
                         .await;
                 }
+                // voiding: the voiding statements named in this batch must be folded
+                // (accepted or not) before anything is decided about their targets
+                for voiding_partition in self.voiding_partitions(partition, &records)? {
+                    let end = self
+                        .log
+                        .high_watermark(topics::STATEMENTS, voiding_partition)?;
+                    while self
+                        .statements
+                        .folded(topics::STATEMENTS, voiding_partition)?
+                        < end
+                    {
+                        if cancel.is_cancelled() {
+                            return Ok(next);
+                        }
+                        let _ = self
+                            .statements
+                            .wait_folded(topics::STATEMENTS, voiding_partition, end - 1, IDLE_POLL)
+                            .await;
+                    }
+                }
                 let inner = self.clone();
                 let learner_events =
                     tokio::task::spawn_blocking(move || inner.learner_events(partition, &records))
@@ -231,63 +253,152 @@ impl Inner {
         }
     }
 
-    /// The learner events of a batch of `statements` records the store has folded.
+    /// The `statements` partitions holding the voiding statements that matter to this
+    /// batch: those of its voiding claims, and those claiming to void its submissions.
+    fn voiding_partitions(
+        &self,
+        partition: u32,
+        records: &[StoredRecord],
+    ) -> Result<BTreeSet<u32>> {
+        let count = self.published.len() as u32;
+        let mut partitions = BTreeSet::new();
+        for record in records {
+            let Ok(envelope) = Envelope::decode(record.value.as_slice()) else {
+                continue;
+            };
+            let voiding: Vec<Uuid> = match &envelope.event {
+                Some(Event::StatementVoided(claim)) => Uuid::parse_str(&claim.voiding_statement_id)
+                    .into_iter()
+                    .collect(),
+                Some(Event::StatementSubmitted(submitted)) => {
+                    match Uuid::parse_str(&submitted.statement_id) {
+                        Ok(id)
+                            if self.accepted_here(
+                                &envelope.tenant,
+                                id,
+                                partition,
+                                record.offset,
+                            )? =>
+                        {
+                            self.reader
+                                .voiding_claims(&envelope.tenant, id)
+                                .map_err(|e| Error::Reader(e.to_string()))?
+                        }
+                        _ => Vec::new(),
+                    }
+                }
+                _ => Vec::new(),
+            };
+            for id in voiding {
+                partitions.insert(partition_for_key(id.to_string().as_bytes(), count));
+            }
+        }
+        Ok(partitions)
+    }
+
+    /// True when the store keeps the submission at `partition`/`offset` as `id`.
+    fn accepted_here(&self, tenant: &str, id: Uuid, partition: u32, offset: u64) -> Result<bool> {
+        let stored = self
+            .reader
+            .get(tenant, id)
+            .map_err(|e| Error::Reader(e.to_string()))?;
+        Ok(stored.is_some_and(|s| s.partition == partition && s.offset == offset))
+    }
+
+    fn is_voided(&self, tenant: &str, id: Uuid) -> Result<bool> {
+        let lookup = self
+            .reader
+            .lookup(tenant, id)
+            .map_err(|e| Error::Reader(e.to_string()))?;
+        Ok(matches!(lookup, Lookup::Voided(_)))
+    }
+
+    /// The learner events of a batch of `statements` records the store has folded (and
+    /// whose voiding statements it has folded too).
     fn learner_events(&self, partition: u32, records: &[StoredRecord]) -> Result<Vec<Record>> {
         let mut out = Vec::new();
         for record in records {
             let Ok(envelope) = Envelope::decode(record.value.as_slice()) else {
                 continue;
             };
-            let Some(Event::StatementSubmitted(submitted)) = &envelope.event else {
-                continue;
-            };
-            let Ok(id) = Uuid::parse_str(&submitted.statement_id) else {
-                continue;
-            };
-            let stored = self
-                .reader
-                .get(&envelope.tenant, id)
-                .map_err(|e| Error::Reader(e.to_string()))?;
-            // accepted: the stored statement is this very submission
-            let accepted =
-                stored.is_some_and(|s| s.partition == partition && s.offset == record.offset);
-            if !accepted {
-                continue;
+            let tenant = &envelope.tenant;
+            match &envelope.event {
+                Some(Event::StatementSubmitted(submitted)) => {
+                    let Ok(id) = Uuid::parse_str(&submitted.statement_id) else {
+                        continue;
+                    };
+                    // accepted, and not voided already (then it is never re-published)
+                    if !self.accepted_here(tenant, id, partition, record.offset)?
+                        || self.is_voided(tenant, id)?
+                    {
+                        continue;
+                    }
+                    let Ok(statement) = serde_json::from_slice(&submitted.statement_json) else {
+                        continue;
+                    };
+                    let Some(mut facts) = facts::learner_statement(&statement) else {
+                        continue;
+                    };
+                    facts.source_partition = partition;
+                    facts.source_offset = record.offset;
+                    if facts.stored_micros == 0 {
+                        facts.stored_micros = submitted.stored_micros;
+                    }
+                    facts.competency_ids = self
+                        .resolver
+                        .competencies(tenant, &statement, &facts.activity_id, &facts.category_ids)
+                        .map_err(Error::Reader)?;
+                    let key = facts.learner_id.clone();
+                    out.push(learner_record(tenant, key, Event::LearnerStatement(facts)));
+                }
+                Some(Event::StatementVoided(claim)) => {
+                    // the target, when it was re-published before this claim, is taken back
+                    let Ok(target) = Uuid::parse_str(&claim.target_statement_id) else {
+                        continue;
+                    };
+                    let stored = self
+                        .reader
+                        .get(tenant, target)
+                        .map_err(|e| Error::Reader(e.to_string()))?;
+                    let Some(stored) = stored else { continue };
+                    if stored.partition != partition
+                        || stored.offset > record.offset
+                        || !self.is_voided(tenant, target)?
+                    {
+                        continue;
+                    }
+                    let Ok(statement) = serde_json::from_slice(&stored.json) else {
+                        continue;
+                    };
+                    let Some(facts) = facts::learner_statement(&statement) else {
+                        continue;
+                    };
+                    let voided = LearnerStatementVoided {
+                        learner_id: facts.learner_id.clone(),
+                        statement_id: facts.statement_id,
+                        source_partition: partition,
+                        source_offset: record.offset,
+                    };
+                    out.push(learner_record(
+                        tenant,
+                        facts.learner_id,
+                        Event::LearnerStatementVoided(voided),
+                    ));
+                }
+                _ => {}
             }
-            let Ok(statement) = serde_json::from_slice(&submitted.statement_json) else {
-                continue;
-            };
-            let Some(mut facts) = facts::learner_statement(&statement) else {
-                continue;
-            };
-            facts.source_partition = partition;
-            facts.source_offset = record.offset;
-            if facts.stored_micros == 0 {
-                facts.stored_micros = submitted.stored_micros;
-            }
-            facts.competency_ids = self
-                .resolver
-                .competencies(
-                    &envelope.tenant,
-                    &statement,
-                    &facts.activity_id,
-                    &facts.category_ids,
-                )
-                .map_err(Error::Reader)?;
-            out.push(learner_record(&envelope.tenant, facts));
         }
         Ok(out)
     }
 }
 
-fn learner_record(tenant: &str, facts: LearnerStatement) -> Record {
-    let key = facts.learner_id.clone();
+fn learner_record(tenant: &str, key: String, event: Event) -> Record {
     let envelope = Envelope {
         event_id: Uuid::new_v4().to_string(),
         tenant: tenant.to_owned(),
         key: key.clone(),
         produced_at_micros: now_micros(),
-        event: Some(Event::LearnerStatement(facts)),
+        event: Some(event),
     };
     Record {
         key: key.into_bytes(),

@@ -1,28 +1,26 @@
-//! Values of the mastery trees.
+//! Values of the mastery trees (binary, see `wire`).
 
+use super::wire::{put_str, Cursor};
 use learnlog_mastery::{LearnerState, SkillState};
-use serde::{Deserialize, Serialize};
 
 /// How many of the latest evidence statement ids a competency keeps.
 pub const LAST_STATEMENTS: usize = 5;
 
 /// A learner across competencies.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct LearnerRecord {
     /// The model's learner-level state (ability, responses).
     pub state: LearnerState,
     /// The parameter set the last evidence was folded with.
     pub model_id: String,
     /// Pieces of evidence in the learner's history.
-    #[serde(default)]
     pub history_len: u32,
     /// The latest `timestamp` in the history, µs.
-    #[serde(default)]
     pub last_timestamp_micros: i64,
 }
 
 /// One learner on one competency.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct SkillRecord {
     /// The model's state: P(known) after the last evidence, counts, its time.
     pub state: SkillState,
@@ -67,22 +65,75 @@ impl SkillRecord {
     }
 
     pub(crate) fn encode(&self) -> Vec<u8> {
-        serde_json::to_vec(self).expect("a skill record serializes")
+        let mut out = Vec::with_capacity(64 + 40 * self.last_statement_ids.len());
+        put_skill_state(&mut out, &self.state);
+        out.push(u8::from(self.mastered_at_micros.is_some()));
+        out.extend_from_slice(&self.mastered_at_micros.unwrap_or(0).to_be_bytes());
+        out.extend_from_slice(&self.last_evidence_micros.to_be_bytes());
+        out.extend_from_slice(&(self.last_statement_ids.len() as u32).to_be_bytes());
+        for id in &self.last_statement_ids {
+            put_str(&mut out, id);
+        }
+        out
     }
 
     pub(crate) fn decode(bytes: &[u8]) -> Option<Self> {
-        serde_json::from_slice(bytes).ok()
+        let mut cursor = Cursor(bytes);
+        let state = skill_state(&mut cursor)?;
+        let mastered = cursor.u8()? == 1;
+        let mastered_at = cursor.i64()?;
+        let last_evidence_micros = cursor.i64()?;
+        let n = cursor.u32()? as usize;
+        let last_statement_ids = (0..n).map(|_| cursor.string()).collect::<Option<_>>()?;
+        cursor.is_empty().then_some(Self {
+            state,
+            mastered_at_micros: mastered.then_some(mastered_at),
+            last_evidence_micros,
+            last_statement_ids,
+        })
     }
 }
 
 impl LearnerRecord {
     pub(crate) fn encode(&self) -> Vec<u8> {
-        serde_json::to_vec(self).expect("a learner record serializes")
+        let mut out = Vec::with_capacity(40 + self.model_id.len());
+        out.extend_from_slice(&self.state.ability.to_bits().to_be_bytes());
+        out.extend_from_slice(&self.state.responses.to_be_bytes());
+        put_str(&mut out, &self.model_id);
+        out.extend_from_slice(&self.history_len.to_be_bytes());
+        out.extend_from_slice(&self.last_timestamp_micros.to_be_bytes());
+        out
     }
 
     pub(crate) fn decode(bytes: &[u8]) -> Option<Self> {
-        serde_json::from_slice(bytes).ok()
+        let mut cursor = Cursor(bytes);
+        let record = Self {
+            state: LearnerState {
+                ability: cursor.f64()?,
+                responses: cursor.u32()?,
+            },
+            model_id: cursor.string()?,
+            history_len: cursor.u32()?,
+            last_timestamp_micros: cursor.i64()?,
+        };
+        cursor.is_empty().then_some(record)
     }
+}
+
+fn put_skill_state(out: &mut Vec<u8>, state: &SkillState) {
+    out.extend_from_slice(&state.p_known.to_bits().to_be_bytes());
+    out.extend_from_slice(&state.count.to_be_bytes());
+    out.extend_from_slice(&state.correct.to_be_bytes());
+    out.extend_from_slice(&state.last_epoch_s.to_be_bytes());
+}
+
+fn skill_state(cursor: &mut Cursor<'_>) -> Option<SkillState> {
+    Some(SkillState {
+        p_known: cursor.f64()?,
+        count: cursor.u32()?,
+        correct: cursor.u32()?,
+        last_epoch_s: cursor.i64()?,
+    })
 }
 
 /// What the competency index keeps per learner: enough to rank without reading the

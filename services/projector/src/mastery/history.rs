@@ -14,6 +14,8 @@
 /// Entries per stored chunk.
 pub const CHUNK: usize = 64;
 
+use super::wire::{put_str, Cursor};
+
 /// One piece of evidence as the history keeps it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Entry {
@@ -22,31 +24,6 @@ pub struct Entry {
     pub statement_id: String,
     pub activity_id: String,
     pub competencies: Vec<String>,
-}
-
-fn put_str(out: &mut Vec<u8>, text: &str) {
-    out.extend_from_slice(&(text.len() as u32).to_be_bytes());
-    out.extend_from_slice(text.as_bytes());
-}
-
-struct Cursor<'a>(&'a [u8]);
-
-impl Cursor<'_> {
-    fn take(&mut self, n: usize) -> Option<&[u8]> {
-        if self.0.len() < n {
-            return None;
-        }
-        let (head, rest) = self.0.split_at(n);
-        self.0 = rest;
-        Some(head)
-    }
-    fn u32(&mut self) -> Option<u32> {
-        Some(u32::from_be_bytes(self.take(4)?.try_into().ok()?))
-    }
-    fn string(&mut self) -> Option<String> {
-        let n = self.u32()? as usize;
-        String::from_utf8(self.take(n)?.to_vec()).ok()
-    }
 }
 
 /// Encodes a chunk.
@@ -69,9 +46,9 @@ pub fn encode(entries: &[Entry]) -> Vec<u8> {
 pub fn decode(bytes: &[u8]) -> Option<Vec<Entry>> {
     let mut cursor = Cursor(bytes);
     let mut entries = Vec::new();
-    while !cursor.0.is_empty() {
-        let timestamp_micros = i64::from_be_bytes(cursor.take(8)?.try_into().ok()?);
-        let correct = cursor.take(1)?[0] == 1;
+    while !cursor.is_empty() {
+        let timestamp_micros = cursor.i64()?;
+        let correct = cursor.u8()? == 1;
         let statement_id = cursor.string()?;
         let activity_id = cursor.string()?;
         let n = cursor.u32()? as usize;

@@ -23,6 +23,7 @@ mod codec;
 mod evidence;
 mod history;
 mod reader;
+mod wire;
 
 pub use codec::{IndexEntry, LearnerRecord, SkillRecord, LAST_STATEMENTS};
 pub use evidence::{evidence_of, Evidence, EvidenceLog};
@@ -35,7 +36,9 @@ use crate::learners::{learner_key, SourceWatermarks};
 use learnlog_mastery::{Loaded, ParameterSet};
 use learnlog_projection::{Fold, FoldError, FoldTrees, Folded};
 use learnlog_proto::topics;
-use learnlog_proto::v1::{envelope::Event, Envelope, LearnerStatement, MasteryModelPublished};
+use learnlog_proto::v1::{
+    envelope::Event, Envelope, LearnerStatement, LearnerStatementVoided, MasteryModelPublished,
+};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use uuid::Uuid;
@@ -228,10 +231,7 @@ impl MasteryStore {
             let mut entries = history.load(record.history_len)?;
             let at = history::insertion_point(&entries, entry.timestamp_micros);
             entries.insert(at, entry);
-            record.state = Default::default();
-            for entry in &entries {
-                self.apply(&loaded, &mut record.state, &mut touched, entry);
-            }
+            touched = self.refold(&loaded, &mut record.state, &entries);
             history.store(&entries, at / history::CHUNK)?;
         } else {
             for competency in &entry.competencies {
@@ -249,6 +249,92 @@ impl MasteryStore {
         learners.insert(learner_at, record.encode())?;
 
         let index = trees.tree(BY_COMPETENCY);
+        for (competency, skill) in touched {
+            let mut at = competency_prefix(tenant, &competency);
+            at.extend_from_slice(learner.as_bytes());
+            index.insert(at, IndexEntry::of(&skill).encode().as_slice())?;
+            skills.insert(skill_key(tenant, learner, &competency), skill.encode())?;
+        }
+        Ok(())
+    }
+
+    /// Folds a learner's whole history again from the prior; returns the records of
+    /// every competency it touches.
+    fn refold(
+        &self,
+        loaded: &Loaded,
+        learner: &mut learnlog_mastery::LearnerState,
+        entries: &[history::Entry],
+    ) -> HashMap<String, SkillRecord> {
+        let mut skills = HashMap::new();
+        *learner = Default::default();
+        for entry in entries {
+            self.apply(loaded, learner, &mut skills, entry);
+        }
+        skills
+    }
+
+    /// Takes a voided statement back: the learner is folded again without it, and
+    /// competencies left without evidence disappear from the views.
+    fn fold_voided(
+        &self,
+        trees: &FoldTrees<'_>,
+        partition: u32,
+        tenant: &str,
+        voided: &LearnerStatementVoided,
+    ) -> Result<(), FoldError> {
+        let watermarks = SourceWatermarks::new(trees.tree(SOURCES));
+        if !watermarks.first_time(partition, voided.source_partition, voided.source_offset)? {
+            return Ok(());
+        }
+        let learner =
+            Uuid::parse_str(&voided.learner_id).map_err(|_| bad("learner_id is not a UUID"))?;
+        let learners = trees.tree(LEARNERS);
+        let learner_at = learner_key(tenant, learner);
+        let Some(bytes) = learners.get(&learner_at)? else {
+            return Ok(());
+        };
+        let mut record = LearnerRecord::decode(&bytes).ok_or_else(|| bad("corrupt learner"))?;
+        let history = History {
+            tree: trees.tree(HISTORY),
+            learner: &learner_at,
+        };
+        let mut entries = history.load(record.history_len)?;
+        let Some(at) = entries
+            .iter()
+            .position(|e| e.statement_id == voided.statement_id)
+        else {
+            return Ok(());
+        };
+        let removed = entries.remove(at);
+        let before: std::collections::HashSet<String> = entries
+            .iter()
+            .chain(std::iter::once(&removed))
+            .flat_map(|e| e.competencies.iter().cloned())
+            .collect();
+        let (model_id, loaded) = self.current_model(trees, partition, tenant)?;
+        let touched = self.refold(&loaded, &mut record.state, &entries);
+        history.store(&entries, at / history::CHUNK)?;
+        let chunks_before = (record.history_len as usize).div_ceil(history::CHUNK);
+        if entries.len().div_ceil(history::CHUNK) < chunks_before {
+            history.remove_chunk(chunks_before - 1)?;
+        }
+        let skills = trees.tree(SKILLS);
+        let index = trees.tree(BY_COMPETENCY);
+        for competency in before.iter().filter(|c| !touched.contains_key(*c)) {
+            skills.remove(skill_key(tenant, learner, competency))?;
+            let mut at = competency_prefix(tenant, competency);
+            at.extend_from_slice(learner.as_bytes());
+            index.remove(at)?;
+        }
+        if entries.is_empty() {
+            learners.remove(learner_at)?;
+            return Ok(());
+        }
+        record.history_len = entries.len() as u32;
+        record.last_timestamp_micros = entries.last().map_or(0, |e| e.timestamp_micros);
+        record.model_id = model_id;
+        learners.insert(learner_at, record.encode())?;
         for (competency, skill) in touched {
             let mut at = competency_prefix(tenant, &competency);
             at.extend_from_slice(learner.as_bytes());
@@ -339,6 +425,11 @@ impl History<'_> {
         Ok(())
     }
 
+    fn remove_chunk(&self, chunk: usize) -> Result<(), FoldError> {
+        self.tree.remove(self.key(chunk))?;
+        Ok(())
+    }
+
     /// Stores `entries` (the whole history) from chunk `from` on.
     fn store(&self, entries: &[history::Entry], from: usize) -> Result<(), FoldError> {
         for (chunk, entries) in entries.chunks(history::CHUNK).enumerate().skip(from) {
@@ -373,6 +464,9 @@ impl Fold for MasteryStore {
         match &event.event {
             Some(Event::LearnerStatement(statement)) => {
                 self.fold_statement(trees, partition, &event.tenant, statement)?
+            }
+            Some(Event::LearnerStatementVoided(voided)) => {
+                self.fold_voided(trees, partition, &event.tenant, voided)?
             }
             Some(Event::MasteryModelPublished(published)) => {
                 self.publish(trees, partition, &event.tenant, published)?

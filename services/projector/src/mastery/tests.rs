@@ -278,3 +278,80 @@ async fn late_evidence_is_folded_in_timestamp_order() {
         .fold(PARAMS.prior, |p, &(_, correct)| PARAMS.update(p, correct));
     assert!((a.competencies[1].p_mastered_at_last_evidence - expected).abs() < 1e-12);
 }
+
+#[tokio::test]
+async fn a_voided_statement_is_taken_back_and_the_learner_folded_without_it() {
+    let h = Harness::new();
+    h.publish("m1", &bkt_set()).await;
+    let (ann, twin) = (learner(1), learner(2));
+    let first = h.statement(ann, &["fractions"], Some(false));
+    let wrong = h.statement(ann, &["fractions", "decimals"], Some(true));
+    let last = h.statement(ann, &["fractions"], Some(true));
+    for statement in [&first, &wrong, &last] {
+        h.fold(statement.clone()).await;
+    }
+    // the same learner without the voided statement, for comparison
+    for statement in [&first, &last] {
+        let mut same = statement.clone();
+        same.learner_id = twin.to_string();
+        same.source_offset += 100;
+        h.fold(same).await;
+    }
+    let voided = |offset| LearnerStatementVoided {
+        learner_id: ann.to_string(),
+        statement_id: wrong.statement_id.clone(),
+        source_partition: 0,
+        source_offset: offset,
+    };
+    h.fold
+        .append(
+            T,
+            &ann.to_string(),
+            0,
+            Event::LearnerStatementVoided(voided(500)),
+        )
+        .await;
+    // re-published: folded once, and harmless anyway
+    h.fold
+        .append(
+            T,
+            &ann.to_string(),
+            0,
+            Event::LearnerStatementVoided(voided(500)),
+        )
+        .await;
+    let (a, b) = (h.view(ann), h.view(twin));
+    let ids = |v: &LearnerMastery| {
+        v.competencies
+            .iter()
+            .map(|c| c.competency.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(ids(&a), ["fractions"], "decimals had no other evidence");
+    assert_eq!(a.record.state, b.record.state);
+    assert_eq!(
+        a.competencies[0].record.state,
+        b.competencies[0].record.state
+    );
+    assert_eq!(a.record.history_len, 2);
+    assert!(h
+        .reader
+        .competency_learners(T, "decimals", 0.0)
+        .unwrap()
+        .close
+        .is_empty());
+    assert!(!a.competencies[0]
+        .record
+        .last_statement_ids
+        .contains(&wrong.statement_id));
+
+    // voiding the last two pieces of evidence leaves nothing to show
+    for (n, statement) in [&first, &last].into_iter().enumerate() {
+        let mut gone = voided(600 + n as u64);
+        gone.statement_id = statement.statement_id.clone();
+        h.fold
+            .append(T, &ann.to_string(), 0, Event::LearnerStatementVoided(gone))
+            .await;
+    }
+    assert!(h.reader.learner(T, ann, 0).unwrap().is_none());
+}

@@ -73,6 +73,19 @@ impl StatementReader {
         }
     }
 
+    /// The ids of the statements that claimed (so far) to void `id`, accepted or not.
+    pub fn voiding_claims(&self, tenant: &str, id: Uuid) -> Result<Vec<Uuid>> {
+        self.voiding
+            .scan_prefix(codec::id_key(tenant, id))
+            .map(|claim| {
+                let (key, _) = claim?;
+                key.get(key.len() - 16..)
+                    .and_then(|bytes| Uuid::from_slice(bytes).ok())
+                    .ok_or_else(|| Error::Corrupt("voiding key".into()))
+            })
+            .collect()
+    }
+
     /// A statement is voided when it is not itself a voiding statement and a stored
     /// voiding statement targets it.
     pub(super) fn is_voided(
