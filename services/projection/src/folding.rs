@@ -158,10 +158,16 @@ pub(crate) async fn fold_partition(
         // interrupted while it waits for new events.
         match step.await {
             Ok(folded) => {
-                set_failure(None);
                 next = folded;
-                let end = inner.log.high_watermark(topic, partition).unwrap_or(next);
-                lag.set(end.saturating_sub(next) as i64);
+                // a caught-up step can succeed from what was already fetched while the
+                // log is away; asking for the end tells whether it can be reached
+                match inner.log.high_watermark(topic, partition) {
+                    Ok(end) => {
+                        set_failure(None);
+                        lag.set(end.saturating_sub(next) as i64);
+                    }
+                    Err(error) => set_failure(Some(error.to_string())),
+                }
             }
             Err(error) => {
                 tracing::error!(projection = name, topic, partition, %error, "folding failed; retrying");
