@@ -248,14 +248,7 @@ impl MasteryStore {
         record.model_id = model_id;
         learners.insert(learner_at, record.encode())?;
 
-        let index = trees.tree(BY_COMPETENCY);
-        for (competency, skill) in touched {
-            let mut at = competency_prefix(tenant, &competency);
-            at.extend_from_slice(learner.as_bytes());
-            index.insert(at, IndexEntry::of(&skill).encode().as_slice())?;
-            skills.insert(skill_key(tenant, learner, &competency), skill.encode())?;
-        }
-        Ok(())
+        store_skills(trees, tenant, learner, touched)
     }
 
     /// Folds a learner's whole history again from the prior; returns the records of
@@ -335,13 +328,7 @@ impl MasteryStore {
         record.last_timestamp_micros = entries.last().map_or(0, |e| e.timestamp_micros);
         record.model_id = model_id;
         learners.insert(learner_at, record.encode())?;
-        for (competency, skill) in touched {
-            let mut at = competency_prefix(tenant, &competency);
-            at.extend_from_slice(learner.as_bytes());
-            index.insert(at, IndexEntry::of(&skill).encode().as_slice())?;
-            skills.insert(skill_key(tenant, learner, &competency), skill.encode())?;
-        }
-        Ok(())
+        store_skills(trees, tenant, learner, touched)
     }
 
     /// Folds one entry into the learner's state and the records of its competencies
@@ -384,6 +371,24 @@ impl MasteryStore {
                 );
         }
     }
+}
+
+/// Writes a learner's competency records and their entries in the competency index.
+fn store_skills(
+    trees: &FoldTrees<'_>,
+    tenant: &str,
+    learner: Uuid,
+    touched: HashMap<String, SkillRecord>,
+) -> Result<(), FoldError> {
+    let skills = trees.tree(SKILLS);
+    let index = trees.tree(BY_COMPETENCY);
+    for (competency, skill) in touched {
+        let mut at = competency_prefix(tenant, &competency);
+        at.extend_from_slice(learner.as_bytes());
+        index.insert(at, IndexEntry::of(&skill).encode().as_slice())?;
+        skills.insert(skill_key(tenant, learner, &competency), skill.encode())?;
+    }
+    Ok(())
 }
 
 /// One learner's stored history inside a fold transaction.
