@@ -26,6 +26,8 @@ pub enum ApiError {
     LogUnavailable(String),
     #[error("the projection did not catch up in time: {0}")]
     NotCaughtUp(String),
+    #[error("partition {0} is not owned by this process; ask its owner")]
+    NotOwner(u32),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -89,6 +91,7 @@ impl ResponseError for ApiError {
             ApiError::LogUnavailable(_) | ApiError::NotCaughtUp(_) => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
+            ApiError::NotOwner(_) => StatusCode::MISDIRECTED_REQUEST,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -104,6 +107,9 @@ impl ResponseError for ApiError {
             }
             ApiError::LogUnavailable(_) | ApiError::NotCaughtUp(_) => {
                 response.insert_header((header::RETRY_AFTER, "1"));
+            }
+            ApiError::NotOwner(partition) => {
+                response.insert_header((crate::ownership::PARTITION_HEADER, partition.to_string()));
             }
             _ => {}
         }

@@ -13,11 +13,13 @@ pub mod fitting;
 mod ingest;
 mod metrics;
 mod middleware;
+mod ownership;
 mod routes;
 mod server;
 mod state;
 
 pub use error::ApiError;
 pub use middleware::VersionMemory;
+pub use ownership::{OwnedPartitions, PARTITION_HEADER};
 pub use server::{ApiServer, ServerOptions};
 pub use state::{AppState, Limits};

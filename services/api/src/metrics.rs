@@ -1,8 +1,8 @@
 //! Prometheus metrics of the API, registered in the default registry.
 
 use prometheus::{
-    register_histogram_vec, register_int_counter, register_int_counter_vec, HistogramVec,
-    IntCounter, IntCounterVec,
+    register_histogram_vec, register_int_counter, register_int_counter_vec, register_int_gauge,
+    HistogramVec, IntCounter, IntCounterVec, IntGauge,
 };
 use std::sync::LazyLock;
 
@@ -56,6 +56,14 @@ pub(crate) static STATEMENTS_STORED: LazyLock<IntCounterVec> = LazyLock::new(|| 
         "learnlog_statements_submitted_total",
         "Statements submitted through the API, by outcome.",
         &["outcome"]
+    )
+    .expect("metric registers once")
+});
+
+pub(crate) static OWNED_PARTITIONS: LazyLock<IntGauge> = LazyLock::new(|| {
+    register_int_gauge!(
+        "learnlog_owned_partitions",
+        "Partitions this projector owns now (partition p of documents, learner-events and the re-publishing of statements)."
     )
     .expect("metric registers once")
 });

@@ -2,6 +2,7 @@
 //! and the limits.
 
 use crate::middleware::VersionMemory;
+use crate::ownership::OwnedPartitions;
 use learnlog_log::EventLog;
 use learnlog_projection::Projection;
 use learnlog_projector::attachments::AttachmentReader;
@@ -60,6 +61,9 @@ pub struct AppState {
     pub default_version: XapiVersion,
     /// The version each credential last negotiated, for requests that name none.
     pub version_memory: VersionMemory,
+    /// The partitions this process answers for; `None` when it owns them all (`--role
+    /// all`). Reads and writes of documents and learner views check it.
+    pub owned: Option<OwnedPartitions>,
 }
 
 impl AppState {
@@ -74,5 +78,11 @@ impl AppState {
             &self.profiles,
             &self.frameworks,
         ]
+    }
+
+    /// The projections folded only for owned partitions when [`AppState::owned`] is set
+    /// (the others are folded whole by every process).
+    pub fn partitioned(&self) -> Vec<&Projection> {
+        vec![&self.documents, &self.mastery, &self.profiles]
     }
 }

@@ -102,11 +102,12 @@ fn parse_probability(text: &str) -> Result<f64, String> {
 pub enum Role {
     /// The xAPI API, every projection and the repartitioner, in one process.
     All,
-    /// Only the HTTP API (ingest and reads routed to projection owners). Not available
-    /// yet.
+    /// The HTTP front door of a Kafka deployment: routes each request to the projector
+    /// that owns it (or to all of them, merging), from `--projectors`. Keeps no state.
     Api,
-    /// Only projections and the repartitioner, for the partitions this process owns. Not
-    /// available yet.
+    /// A member of the projector group on Kafka: folds the statement store whole and
+    /// the partitions the group assigns it (documents, mastery, profiles, re-publishing),
+    /// and serves the API over them.
     Projector,
 }
 
@@ -116,11 +117,21 @@ pub struct ServeArgs {
     #[arg(long, env = "LEARNLOG_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: String,
 
-    /// Which roles this process runs. Only `all` is available for now: the API, every
-    /// projection and the repartitioner in one process, on the embedded log or on Kafka.
-    /// `api` and `projector` (separate pods sharing a Kafka log) are planned.
+    /// Which roles this process runs: `all` (one process, embedded log or Kafka), or,
+    /// on Kafka, `projector` and `api` processes that split the work (docs/adr/0010).
     #[arg(long, env = "LEARNLOG_ROLE", value_enum, default_value_t = Role::All)]
     pub role: Role,
+
+    /// `--role projector`: the Kafka consumer group whose assignment of the statements
+    /// partitions decides what each projector owns.
+    #[arg(long, env = "LEARNLOG_GROUP", default_value = "learnlog-projectors")]
+    pub group: String,
+
+    /// `--role api`: the projectors' base URLs, comma-separated. Each URL's host is
+    /// resolved again every second and every address is one projector, so a headless
+    /// service name covers a StatefulSet of any size.
+    #[arg(long, env = "LEARNLOG_PROJECTORS", value_delimiter = ',')]
+    pub projectors: Vec<String>,
 
     #[command(flatten)]
     pub storage: StorageArgs,

@@ -10,7 +10,9 @@ pub mod credentials_cli;
 pub mod fit_cli;
 pub mod frameworks_cli;
 mod node;
+mod ownership;
 mod rebuild;
+mod route;
 mod serve;
 pub mod telemetry;
 

@@ -3,6 +3,7 @@
 //! the data directory.
 
 use crate::cli::StorageArgs;
+use crate::ownership::PartitionedWork;
 use anyhow::Context;
 use learnlog_log::{EmbeddedOptions, EventLog};
 use learnlog_projection::{Fold, Projection, ProjectionOptions};
@@ -18,6 +19,7 @@ use learnlog_projector::statements::StatementStore;
 use learnlog_proto::topics;
 use learnlog_repartition::resolve::Resolver;
 use learnlog_repartition::Repartitioner;
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -133,6 +135,31 @@ impl Node {
         ]
     }
 
+    /// The projections every projector folds whole: the statement store (xAPI reads join
+    /// across its partitions: voiding, definitions, stored order) with its attachments,
+    /// and the one-partition credentials and frameworks.
+    fn replicated(&self) -> Vec<&Projection> {
+        vec![
+            &self.statements,
+            &self.credentials,
+            &self.attachments,
+            &self.frameworks,
+        ]
+    }
+
+    /// What owning partition `p` means in the projector role: folding partition `p` of
+    /// these projections and re-publishing statements partition `p`.
+    pub fn partitioned_work(&self) -> PartitionedWork {
+        PartitionedWork {
+            projections: vec![
+                self.documents.clone(),
+                self.mastery.clone(),
+                self.profiles.clone(),
+            ],
+            repartitioner: self.repartitioner.clone(),
+        }
+    }
+
     /// Starts folding every projection, and the repartitioner that follows the
     /// statement store, until `cancel` fires.
     pub fn run_projections(&self, cancel: &CancellationToken) -> Vec<JoinSet<()>> {
@@ -145,26 +172,64 @@ impl Node {
         tasks
     }
 
+    /// Starts folding the replicated projections whole, until `cancel` fires; the
+    /// partitioned work is started per owned partition (see `ownership`).
+    pub fn run_replicated(&self, cancel: &CancellationToken) -> Vec<JoinSet<()>> {
+        self.replicated()
+            .iter()
+            .map(|projection| projection.run(cancel.clone()))
+            .collect()
+    }
+
     /// Lets derived work finish what acknowledged writes started, within `timeout`: the
     /// statement store folds, the repartitioner re-publishes what it accepted, and every
-    /// projection folds that. Shutting down after a drain leaves learner projections
-    /// complete for every acknowledged statement.
-    pub async fn drain(&self, timeout: Duration) -> anyhow::Result<()> {
+    /// projection folds that — for the partitions in `owned`, or all when `None`.
+    /// Shutting down after a drain leaves learner projections complete for every
+    /// acknowledged statement.
+    pub async fn drain(
+        &self,
+        owned: Option<&BTreeSet<u32>>,
+        timeout: Duration,
+    ) -> anyhow::Result<()> {
         let deadline = tokio::time::Instant::now() + timeout;
         let left = || deadline.saturating_duration_since(tokio::time::Instant::now());
         self.statements
             .catch_up(left())
             .await
             .context("the statement store did not catch up")?;
-        self.repartitioner
-            .catch_up(left())
-            .await
-            .context("the repartitioner did not catch up")?;
-        for projection in self.projections() {
+        let Some(owned) = owned else {
+            self.repartitioner
+                .catch_up(left())
+                .await
+                .context("the repartitioner did not catch up")?;
+            for projection in self.projections() {
+                projection.catch_up(left()).await.with_context(|| {
+                    format!("projection {} did not catch up", projection.name())
+                })?;
+            }
+            return Ok(());
+        };
+        for partition in owned {
+            self.repartitioner
+                .catch_up_partition(*partition, left())
+                .await
+                .context("the repartitioner did not catch up")?;
+        }
+        for projection in self.replicated() {
             projection
                 .catch_up(left())
                 .await
                 .with_context(|| format!("projection {} did not catch up", projection.name()))?;
+        }
+        for projection in self.partitioned_work().projections {
+            for partition in owned {
+                projection
+                    .catch_up_partition(*partition, left())
+                    .await
+                    .with_context(|| {
+                        format!("projection {} did not catch up", projection.name())
+                    })?;
+            }
         }
         Ok(())
     }

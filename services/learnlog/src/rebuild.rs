@@ -39,7 +39,7 @@ pub async fn rebuild(args: RebuildArgs) -> anyhow::Result<()> {
     }
     let cancel = CancellationToken::new();
     let tasks = node.run_projections(&cancel);
-    node.drain(Duration::from_secs(24 * 3600))
+    node.drain(None, Duration::from_secs(24 * 3600))
         .await
         .context("folding the log")?;
     cancel.cancel();

@@ -1,5 +1,7 @@
 //! `learnlog serve`: every role in one process (`--role all`), on the embedded log or on
-//! Kafka (`--log kafka://…`).
+//! Kafka (`--log kafka://…`); or the projector role (`--role projector`: the partitions
+//! its consumer group assigns, and the whole statement store), or the api role (see
+//! `route`).
 //!
 //! Start-up: open the log and projections, start folding, make sure an admin
 //! credential exists, bind, then serve. Shut-down on SIGTERM or Ctrl-C: stop
@@ -10,8 +12,11 @@
 use crate::cli::{Role, ServeArgs};
 use crate::credentials;
 use crate::node::Node;
+use crate::ownership;
 use anyhow::Context;
+use learnlog_api::OwnedPartitions;
 use learnlog_api::{ApiServer, AppState, Limits, ServerOptions};
+use learnlog_log::GroupOptions;
 use learnlog_mastery::harness::ModelKind;
 use learnlog_projector::attachments::AttachmentReader;
 use learnlog_projector::credentials::CredentialReader;
@@ -20,32 +25,52 @@ use learnlog_projector::frameworks::FrameworkReader;
 use learnlog_projector::mastery::MasteryReader;
 use learnlog_projector::profiles::ProfileReader;
 use learnlog_projector::statements::StatementReader;
+use learnlog_proto::topics;
 use learnlog_xapi::XapiVersion;
 use std::io::Write;
 use tokio_util::sync::CancellationToken;
 
-/// How long a graceful stop waits for projections to fold what was acknowledged.
+/// A projector that stops heartbeating (killed) loses its partitions after this.
+const GROUP_SESSION_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// How long a graceful stop waits for projections to fold what was acknowledged, and
+/// how long a rebalance waits for a released partition's batch in flight.
 const SHUTDOWN_DRAIN: std::time::Duration = std::time::Duration::from_secs(30);
 
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    match args.role {
-        Role::All => {}
-        Role::Api | Role::Projector => anyhow::bail!(
-            "--role {}: not available yet; run --role all (the default), which serves the \
-             API and folds every projection in one process, on the embedded log or on Kafka \
-             (--log kafka://host:port)",
-            if args.role == Role::Api {
-                "api"
-            } else {
-                "projector"
-            }
-        ),
+    if args.role == Role::Api {
+        return crate::route::serve(args).await;
     }
     let default_version = XapiVersion::from_header(&args.default_xapi_version)
         .context("--default-xapi-version must be 1.0.3 or 2.0.0")?;
     let node = Node::open(&args.storage)?;
     let cancel = CancellationToken::new();
-    let tasks = node.run_projections(&cancel);
+    let (tasks, owned, follower) = match args.role {
+        Role::Projector => {
+            let group = GroupOptions {
+                group: args.group.clone(),
+                topic: topics::STATEMENTS.to_owned(),
+                session_timeout: GROUP_SESSION_TIMEOUT,
+                release_timeout: SHUTDOWN_DRAIN,
+            };
+            let (member, changes) = node.log.join_group(group).with_context(|| {
+                format!(
+                    "joining the projector group {} (--role projector needs --log kafka://…)",
+                    args.group
+                )
+            })?;
+            let owned = OwnedPartitions::default();
+            let follower = tokio::spawn(ownership::follow(
+                node.partitioned_work(),
+                member,
+                changes,
+                owned.clone(),
+                cancel.clone(),
+            ));
+            (node.run_replicated(&cancel), Some(owned), Some(follower))
+        }
+        Role::All | Role::Api => (node.run_projections(&cancel), None, None),
+    };
     credentials::ensure_admin(&node, args.admin_credential.as_deref()).await?;
 
     let listener = std::net::TcpListener::bind(&args.listen)
@@ -79,6 +104,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             .unwrap_or_else(|| format!("http://{address}")),
         default_version,
         version_memory: Default::default(),
+        owned: owned.clone(),
     };
     let options = ServerOptions {
         workers: args.workers,
@@ -107,12 +133,16 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     });
     handle.stop(true).await;
     serving.await.context("server task")??;
-    if let Err(error) = node.drain(SHUTDOWN_DRAIN).await {
+    let drained = owned.as_ref().map(OwnedPartitions::snapshot);
+    if let Err(error) = node.drain(drained.as_ref(), SHUTDOWN_DRAIN).await {
         tracing::warn!(error = %format!("{error:#}"), "stopping before projections caught up; they resume at the next start");
     }
     cancel.cancel();
     if let Some(fits) = scheduled_fits {
         fits.await.context("scheduled fits")?;
+    }
+    if let Some(follower) = follower {
+        follower.await.context("the partition owner")?;
     }
     node.shut_down(tasks).await?;
     tracing::info!("stopped");
@@ -134,6 +164,10 @@ async fn fit_on_schedule(state: AppState, every: std::time::Duration, cancel: Ca
                 continue;
             }
         };
+        if !state.owns(0) {
+            // Projectors: one fits for all, the owner of partition 0.
+            continue;
+        }
         for tenant in tenants {
             let fitted =
                 learnlog_api::fitting::fit_and_publish(&state, &tenant, ModelKind::IrtForget);
@@ -150,7 +184,7 @@ async fn fit_on_schedule(state: AppState, every: std::time::Duration, cancel: Ca
 }
 
 /// Resolves on SIGTERM or SIGINT.
-async fn wait_for_signal() -> anyhow::Result<()> {
+pub(crate) async fn wait_for_signal() -> anyhow::Result<()> {
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     tokio::select! {
         _ = terminate.recv() => {}

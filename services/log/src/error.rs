@@ -67,6 +67,9 @@ pub enum Error {
     /// Another `EventLog` (in this or another process) has the directory open.
     #[error("log directory {0} is in use by another process or handle")]
     Locked(PathBuf),
+    /// The backend cannot do this (consumer groups on the embedded log).
+    #[error("{0}")]
+    Unsupported(String),
     /// The log URL could not be understood; `reason` names the part and the rule.
     #[error("invalid log url {url:?}: {reason}")]
     InvalidUrl { url: String, reason: String },

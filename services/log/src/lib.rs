@@ -33,7 +33,7 @@ use std::time::Duration;
 
 pub use embedded::EmbeddedOptions;
 pub use error::{Error, Result};
-pub use kafka::KafkaOptions;
+pub use kafka::{GroupMember, GroupOptions, KafkaOptions, Ownership, Release};
 pub use partitioner::{murmur2, partition_for_key};
 pub use stats::LogStats;
 
@@ -271,6 +271,23 @@ impl EventLog {
         match &self.backend {
             Backend::Embedded(log) => log.close().await,
             Backend::Kafka(log) => log.close().await,
+        }
+    }
+
+    /// Joins a consumer group over `group.topic` to share its partitions with the group's
+    /// other members (see [`GroupMember`]): ownership changes arrive on the receiver,
+    /// revocations wait for their [`Release`]. Kafka only: the embedded log belongs to one
+    /// process, which owns every partition, so it fails with [`Error::Unsupported`].
+    pub fn join_group(
+        &self,
+        group: GroupOptions,
+    ) -> Result<(GroupMember, tokio::sync::mpsc::UnboundedReceiver<Ownership>)> {
+        match &self.backend {
+            Backend::Embedded(_) => Err(Error::Unsupported(
+                "consumer groups need the Kafka backend: the embedded log belongs to one process"
+                    .to_owned(),
+            )),
+            Backend::Kafka(log) => log.join_group(group),
         }
     }
 

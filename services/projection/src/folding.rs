@@ -179,4 +179,8 @@ pub(crate) async fn fold_partition(
             }
         }
     }
+    // Stopped (shutdown, or the partition was given to another process): neither a
+    // failure nor a lag of this process any more.
+    set_failure(None);
+    let _ = metrics::LAG.remove_label_values(&[name, topic, &partition_label]);
 }

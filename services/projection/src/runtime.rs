@@ -150,6 +150,25 @@ impl Projection {
         tasks
     }
 
+    /// Starts folding partition number `partition` of every topic the fold reads: the
+    /// share of a process that owns only some partitions (the projector role). The tasks
+    /// stop when `cancel` fires, after committing the batch in flight.
+    pub fn run_partition(&self, partition: u32, cancel: CancellationToken) -> JoinSet<()> {
+        let mut tasks = JoinSet::new();
+        for (topic, partitions) in &self.inner.partitions {
+            if (partition as usize) < partitions.len() {
+                let inner = self.inner.clone();
+                tasks.spawn(folding::fold_partition(
+                    inner,
+                    topic,
+                    partition,
+                    cancel.clone(),
+                ));
+            }
+        }
+        tasks
+    }
+
     /// The next offset to fold in a partition: every event before it is folded.
     pub fn folded(&self, topic: &str, partition: u32) -> Result<u64> {
         Ok(*self.inner.progress(topic, partition)?.folded.borrow())
@@ -179,13 +198,31 @@ impl Projection {
     /// it has now (read-your-writes for everything appended before the call).
     pub async fn catch_up(&self, timeout: Duration) -> Result<()> {
         let deadline = tokio::time::Instant::now() + timeout;
+        let count = self
+            .inner
+            .partitions
+            .values()
+            .map(Vec::len)
+            .max()
+            .unwrap_or(0);
+        for partition in 0..count as u32 {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            self.catch_up_partition(partition, left).await?;
+        }
+        Ok(())
+    }
+
+    /// [`Projection::catch_up`] for partition number `partition` of every topic.
+    pub async fn catch_up_partition(&self, partition: u32, timeout: Duration) -> Result<()> {
+        let deadline = tokio::time::Instant::now() + timeout;
         for (topic, partitions) in &self.inner.partitions {
-            for partition in 0..partitions.len() as u32 {
-                let end = self.inner.log.high_watermark(topic, partition)?;
-                if end > 0 {
-                    let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-                    self.wait_folded(topic, partition, end - 1, left).await?;
-                }
+            if partition as usize >= partitions.len() {
+                continue;
+            }
+            let end = self.inner.log.high_watermark(topic, partition)?;
+            if end > 0 {
+                let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+                self.wait_folded(topic, partition, end - 1, left).await?;
             }
         }
         Ok(())
@@ -204,6 +241,16 @@ impl Projection {
             .values()
             .flatten()
             .all(|progress| *progress.folded.borrow() >= progress.startup_high_watermark)
+    }
+
+    /// True once partition number `partition` of every topic has folded what the log
+    /// held when the projection opened (readiness of a process owning some partitions).
+    pub fn is_partition_ready(&self, partition: u32) -> bool {
+        self.inner.partitions.values().all(|partitions| {
+            partitions
+                .get(partition as usize)
+                .is_none_or(|progress| *progress.folded.borrow() >= progress.startup_high_watermark)
+        })
     }
 
     /// Why folding is failing right now (typically: the log cannot be reached), or `None`

@@ -120,6 +120,14 @@ impl Repartitioner {
         tasks
     }
 
+    /// Starts re-publishing one `statements` partition (the share of a process that owns
+    /// some partitions), until `cancel` fires, finishing the batch in flight.
+    pub fn run_partition(&self, partition: u32, cancel: CancellationToken) -> JoinSet<()> {
+        let mut tasks = JoinSet::new();
+        tasks.spawn(self.inner.clone().run_partition(partition, cancel));
+        tasks
+    }
+
     /// The next source offset to re-publish in `partition`.
     pub fn published(&self, partition: u32) -> u64 {
         self.inner
@@ -133,20 +141,29 @@ impl Repartitioner {
     /// before the call (once the learner projections fold them too).
     pub async fn catch_up(&self, timeout: Duration) -> Result<()> {
         let deadline = tokio::time::Instant::now() + timeout;
-        for (partition, published) in self.inner.published.iter().enumerate() {
-            let end = self
-                .inner
-                .log
-                .high_watermark(topics::STATEMENTS, partition as u32)?;
+        for partition in 0..self.inner.published.len() as u32 {
             let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-            let mut watch = published.subscribe();
-            tokio::time::timeout(left, watch.wait_for(|next| *next >= end))
-                .await
-                .map_err(|_| {
-                    Error::Reader(format!("partition {partition} not re-published in time"))
-                })?
-                .map_err(|_| Error::Reader("repartitioner stopped".into()))?;
+            self.catch_up_partition(partition, left).await?;
         }
+        Ok(())
+    }
+
+    /// [`Repartitioner::catch_up`] for one partition.
+    pub async fn catch_up_partition(&self, partition: u32, timeout: Duration) -> Result<()> {
+        let published = self
+            .inner
+            .published
+            .get(partition as usize)
+            .ok_or_else(|| Error::Reader(format!("no statements partition {partition}")))?;
+        let end = self
+            .inner
+            .log
+            .high_watermark(topics::STATEMENTS, partition)?;
+        let mut watch = published.subscribe();
+        tokio::time::timeout(timeout, watch.wait_for(|next| *next >= end))
+            .await
+            .map_err(|_| Error::Reader(format!("partition {partition} not re-published in time")))?
+            .map_err(|_| Error::Reader("repartitioner stopped".into()))?;
         Ok(())
     }
 

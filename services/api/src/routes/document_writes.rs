@@ -109,6 +109,7 @@ async fn decide(
     event: Event,
 ) -> Result<(), ApiError> {
     let key = set.log_key(tenant);
+    state.check_owner(state.log.partition_for(topics::DOCUMENTS, key.as_bytes())?)?;
     let envelope = Envelope {
         event_id: uuid::Uuid::new_v4().to_string(),
         tenant: tenant.to_owned(),
@@ -159,6 +160,7 @@ async fn decide(
 pub async fn caught_up(state: &AppState, tenant: &str, set: &DocumentSet) -> Result<(), ApiError> {
     let key = set.log_key(tenant);
     let partition = state.log.partition_for(topics::DOCUMENTS, key.as_bytes())?;
+    state.check_owner(partition)?;
     let end = crate::ingest::high_watermark(state, topics::DOCUMENTS, partition).await?;
     if end > 0 {
         state

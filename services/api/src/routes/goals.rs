@@ -127,6 +127,7 @@ pub async fn set(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Scope::StatementsWrite)?;
     let learner = learner(&path)?;
+    state.check_learner_owner(learner)?;
     let request = goal_request(&body)?;
     let now = chrono::Utc::now().timestamp_micros();
     let (envelope, goal_id) =
@@ -167,6 +168,7 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Scope::StatementsRead)?;
     let learner = learner(&path)?;
+    state.check_learner_owner(learner)?;
     let goals = state.profile_reader.goals(caller.tenant(), learner)?;
     Ok(HttpResponse::Ok().json(goals))
 }
@@ -179,6 +181,7 @@ pub async fn get(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Scope::StatementsRead)?;
     let (learner, goal_id) = (learner(&path.0)?, goal_id(&path.1)?);
+    state.check_learner_owner(learner)?;
     let goal = state
         .profile_reader
         .goal(caller.tenant(), learner, goal_id)?
@@ -194,6 +197,7 @@ pub async fn remove(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Scope::StatementsWrite)?;
     let (learner, goal_id) = (learner(&path.0)?, goal_id(&path.1)?);
+    state.check_learner_owner(learner)?;
     let not_found = || ApiError::NotFound(format!("learner {learner} has no goal {goal_id}"));
     if state
         .profile_reader

@@ -49,6 +49,7 @@ pub async fn profile(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Scope::StatementsRead)?;
     let learner = learner(&path)?;
+    state.check_learner_owner(learner)?;
     let profile = state
         .profile_reader
         .profile(caller.tenant(), learner)?

@@ -70,6 +70,7 @@ pub async fn learner(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Scope::AllRead)?;
     let id = parse_learner(&learner).map_err(ApiError::BadRequest)?;
+    state.check_learner_owner(id)?;
     let at = parse_at(query.at.as_deref())?;
     let mastery = state
         .mastery_reader
@@ -132,9 +133,20 @@ fn learners_json(
             "close: {close} is not a probability in [0, 1]"
         )));
     }
-    let found = state
+    let mut found = state
         .mastery_reader
         .competency_learners(tenant, competency, close)?;
+    if state.owned.is_some() {
+        // A projector answers for the learners of its partitions; api processes
+        // gather every projector's answer.
+        let owned = |ranked: &RankedLearner| {
+            state
+                .learner_partition(ranked.learner)
+                .is_ok_and(|partition| state.owns(partition))
+        };
+        found.mastered.retain(owned);
+        found.close.retain(owned);
+    }
     Ok(json!({
         "competency": competency,
         "close_from": close,

@@ -28,6 +28,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route("/healthz", web::get().to(ops::healthz))
         .route("/readyz", web::get().to(ops::readyz))
         .route("/metrics", web::get().to(ops::metrics))
+        .route("/internal/v1/ownership", web::get().to(ops::ownership))
         .service(
             web::scope("/v1/admin")
                 .service(

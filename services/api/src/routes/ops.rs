@@ -1,7 +1,10 @@
-//! Operational endpoints: liveness, readiness, Prometheus metrics.
+//! Operational endpoints: liveness, readiness, Prometheus metrics, and the partitions
+//! this process owns.
 
+use crate::error::ApiError;
 use crate::state::AppState;
 use actix_web::{web, HttpResponse};
+use learnlog_proto::topics;
 use prometheus::Encoder;
 
 /// Alive as long as the process answers.
@@ -13,6 +16,15 @@ pub async fn healthz() -> HttpResponse {
 /// projection can read the log (on Kafka: while the cluster answers). Costs no I/O: the
 /// folding tasks probe the log continuously and record their last failure.
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    match readiness(&state) {
+        Ok(()) => HttpResponse::Ok().body("ready"),
+        Err(reason) => HttpResponse::ServiceUnavailable().body(reason),
+    }
+}
+
+/// Why the process is not ready, if it is not. A projector judges its partitioned
+/// projections by the partitions it owns.
+fn readiness(state: &AppState) -> Result<(), String> {
     let failing: Vec<String> = state
         .projections()
         .into_iter()
@@ -23,20 +35,41 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
         })
         .collect();
     if let Some(first) = failing.first() {
-        return HttpResponse::ServiceUnavailable()
-            .body(format!("folding fails (is the log reachable?): {first}"));
+        return Err(format!("folding fails (is the log reachable?): {first}"));
     }
+    let owned = state.owned.as_ref().map(|owned| owned.snapshot());
+    let partitioned: Vec<&str> = state.partitioned().iter().map(|p| p.name()).collect();
     let pending: Vec<&str> = state
         .projections()
         .into_iter()
-        .filter(|projection| !projection.is_ready())
+        .filter(|projection| match &owned {
+            Some(owned) if partitioned.contains(&projection.name()) => !owned
+                .iter()
+                .all(|partition| projection.is_partition_ready(*partition)),
+            _ => !projection.is_ready(),
+        })
         .map(|projection| projection.name())
         .collect();
     if pending.is_empty() {
-        HttpResponse::Ok().body("ready")
+        Ok(())
     } else {
-        HttpResponse::ServiceUnavailable().body(format!("catching up: {}", pending.join(", ")))
+        Err(format!("catching up: {}", pending.join(", ")))
     }
+}
+
+/// `GET /internal/v1/ownership`: the partitions this process answers for and whether it
+/// is ready, for the api processes that route requests (ADR 10).
+pub async fn ownership(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let partition_count = state.log.partition_count(topics::STATEMENTS)?;
+    let partitions: Vec<u32> = match &state.owned {
+        Some(owned) => owned.snapshot().into_iter().collect(),
+        None => (0..partition_count).collect(),
+    };
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "partitions": partitions,
+        "partition_count": partition_count,
+        "ready": readiness(&state).is_ok(),
+    })))
 }
 
 /// Every metric of the process, in the Prometheus text format.

@@ -13,6 +13,9 @@
 //! - high watermarks are asked of the partition leader; `wait_for_offset` is woken by
 //!   this handle's own appends at once and by other processes' through a reader's fetch.
 //!
+//! Partition ownership for processes that split a topic's partitions between them is
+//! in [`group`] (a consumer group whose members never consume).
+//!
 //! Modules: [`options`] (the URL, each client's configuration), [`admin`] (topics,
 //! watermarks), [`producer`] (appends), [`reader`] and [`pool`] (reads, consumer
 //! shutdown), [`errors`] (librdkafka errors as the crate's).
@@ -20,6 +23,7 @@
 mod admin;
 mod context;
 mod errors;
+mod group;
 mod options;
 mod pool;
 mod producer;
@@ -35,6 +39,7 @@ use self::producer::Appender;
 use crate::stats::{Counters, LogStats};
 use crate::{partition_for_key, Error, Position, Record, Result, StoredRecord};
 
+pub use self::group::{GroupMember, GroupOptions, Ownership, Release};
 pub use self::options::KafkaOptions;
 
 pub(crate) struct KafkaLog {
@@ -198,6 +203,14 @@ impl KafkaLog {
             })?;
         tracing::info!(brokers = %self.options.brokers, "closed the kafka log");
         Ok(())
+    }
+
+    pub(crate) fn join_group(
+        &self,
+        group: GroupOptions,
+    ) -> Result<(GroupMember, tokio::sync::mpsc::UnboundedReceiver<Ownership>)> {
+        self.topics.get(&group.topic)?;
+        GroupMember::join(&self.options, group)
     }
 
     pub(crate) fn stats(&self) -> LogStats {

@@ -172,6 +172,26 @@ impl KafkaOptions {
         config
     }
 
+    /// A consumer group member that only holds partitions (see `group`): the range
+    /// assignor, so that a member owning partition `p` of one topic would own `p` of
+    /// every co-partitioned one; no auto-commit; a missed-heartbeat bound of
+    /// `session_timeout`.
+    pub(crate) fn group_config(&self, group: &str, session_timeout: Duration) -> ClientConfig {
+        let mut config = self.common("group");
+        config
+            .set("group.id", group)
+            .set("partition.assignment.strategy", "range")
+            .set("enable.auto.commit", "false")
+            .set("enable.auto.offset.store", "false")
+            .set("auto.offset.reset", "earliest")
+            .set("session.timeout.ms", millis(session_timeout))
+            .set(
+                "heartbeat.interval.ms",
+                millis((session_timeout / 3).max(Duration::from_millis(100))),
+            );
+        config
+    }
+
     /// The admin client: topic creation, metadata and watermark queries.
     pub(crate) fn admin_config(&self) -> ClientConfig {
         self.common("admin")

@@ -1,0 +1,134 @@
+//! Sending one request to one projector and bringing its answer back. Hop-by-hop
+//! headers stay behind; everything else (credentials, xAPI version, preconditions,
+//! content types, ETags, Consistent-Through) passes through untouched.
+
+use actix_web::http::{header, Method, StatusCode};
+use actix_web::web::Bytes;
+use actix_web::{HttpRequest, HttpResponse};
+
+/// The request as it arrived, kept to be sent again.
+pub(crate) struct Incoming {
+    pub method: Method,
+    pub path_and_query: String,
+    headers: Vec<(String, Vec<u8>)>,
+    body: Bytes,
+}
+
+/// A projector's answer.
+pub(crate) struct Answer {
+    pub status: StatusCode,
+    pub headers: Vec<(String, Vec<u8>)>,
+    pub body: Bytes,
+}
+
+/// Why no answer came.
+pub(crate) enum Failure {
+    /// The projector was not reached: the request was not delivered, sending it
+    /// elsewhere is safe.
+    Unreached(String),
+    /// The request may have been delivered and acted on; no answer came.
+    Lost(String),
+}
+
+/// Headers that belong to one connection, not to the request.
+fn hop_by_hop(name: &str) -> bool {
+    matches!(
+        name,
+        "connection"
+            | "keep-alive"
+            | "proxy-authenticate"
+            | "proxy-authorization"
+            | "te"
+            | "trailer"
+            | "transfer-encoding"
+            | "upgrade"
+            | "host"
+            | "content-length"
+    )
+}
+
+impl Incoming {
+    pub fn new(request: &HttpRequest, body: Bytes) -> Incoming {
+        let headers = request
+            .headers()
+            .iter()
+            .filter(|(name, _)| !hop_by_hop(name.as_str()))
+            .map(|(name, value)| (name.as_str().to_owned(), value.as_bytes().to_vec()))
+            .collect();
+        let path_and_query = request
+            .uri()
+            .path_and_query()
+            .map_or_else(|| request.path().to_owned(), |pq| pq.as_str().to_owned());
+        Incoming {
+            method: request.method().clone(),
+            path_and_query,
+            headers,
+            body,
+        }
+    }
+
+    /// True for requests that change nothing, which may be sent again after an answer
+    /// was lost.
+    pub fn is_safe(&self) -> bool {
+        matches!(self.method, Method::GET | Method::HEAD | Method::OPTIONS)
+    }
+
+    /// Sends the request to the projector at `base` (`http://address:port`).
+    pub async fn send(&self, client: &reqwest::Client, base: &str) -> Result<Answer, Failure> {
+        let method = reqwest::Method::from_bytes(self.method.as_str().as_bytes())
+            .map_err(|error| Failure::Unreached(error.to_string()))?;
+        let mut request = client
+            .request(method, format!("{base}{}", self.path_and_query))
+            .body(self.body.clone());
+        for (name, value) in &self.headers {
+            request = request.header(name.as_str(), value.as_slice());
+        }
+        let response = request.send().await.map_err(|error| {
+            if error.is_connect() {
+                Failure::Unreached(error.to_string())
+            } else {
+                Failure::Lost(error.to_string())
+            }
+        })?;
+        let status = StatusCode::from_u16(response.status().as_u16())
+            .map_err(|error| Failure::Lost(error.to_string()))?;
+        let headers = response
+            .headers()
+            .iter()
+            .filter(|(name, _)| !hop_by_hop(name.as_str()))
+            .map(|(name, value)| (name.as_str().to_owned(), value.as_bytes().to_vec()))
+            .collect();
+        let body = response
+            .bytes()
+            .await
+            .map_err(|error| Failure::Lost(error.to_string()))?;
+        Ok(Answer {
+            status,
+            headers,
+            body,
+        })
+    }
+}
+
+impl Answer {
+    /// The value of a response header, as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .and_then(|(_, value)| std::str::from_utf8(value).ok())
+    }
+
+    pub fn into_response(self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.status);
+        for (name, value) in &self.headers {
+            if let (Ok(name), Ok(value)) = (
+                header::HeaderName::from_bytes(name.as_bytes()),
+                header::HeaderValue::from_bytes(value),
+            ) {
+                response.append_header((name, value));
+            }
+        }
+        response.body(self.body)
+    }
+}
