@@ -13,6 +13,7 @@ mod kafka;
 mod learner_profiles;
 mod mastery;
 mod operations;
+mod roles;
 mod statement_queries;
 mod statements;
 mod support;

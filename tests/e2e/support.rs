@@ -32,8 +32,15 @@ impl Learnlog {
     /// Like [`Learnlog::start`], with `extra` arguments after the defaults (e.g.
     /// `["--log", "kafka://…"]`).
     pub fn start_with(data_dir: &Path, extra: &[&str]) -> Self {
+        // A free port, unless `extra` names the address.
+        let listen = if extra.contains(&"--listen") {
+            &[][..]
+        } else {
+            &["--listen", "127.0.0.1:0"][..]
+        };
         let mut child = Command::new(binary())
-            .args(["serve", "--listen", "127.0.0.1:0", "--partitions", "4"])
+            .args(["serve", "--partitions", "4"])
+            .args(listen)
             .arg("--data-dir")
             .arg(data_dir)
             .arg("--admin-credential")

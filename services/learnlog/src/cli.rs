@@ -127,6 +127,12 @@ pub struct ServeArgs {
     #[arg(long, env = "LEARNLOG_GROUP", default_value = "learnlog-projectors")]
     pub group: String,
 
+    /// `--role projector`: a name that stays with this projector across restarts (on
+    /// Kubernetes, the StatefulSet pod's name): Kafka's static membership, so a
+    /// restarted projector takes its partitions back at once.
+    #[arg(long, env = "LEARNLOG_GROUP_INSTANCE_ID")]
+    pub group_instance_id: Option<String>,
+
     /// `--role api`: the projectors' base URLs, comma-separated. Each URL's host is
     /// resolved again every second and every address is one projector, so a headless
     /// service name covers a StatefulSet of any size.

@@ -113,6 +113,8 @@ pub async fn follow(
             }
         }
     }
+    // Leaving revokes once more; nobody answers that revocation from here on.
+    drop(changes);
     let all: Vec<u32> = running.keys().copied().collect();
     release(&work, &owned, &mut running, &all).await;
     for partition in all {

@@ -18,7 +18,9 @@ const OWNER_WAIT: Duration = Duration::from_secs(30);
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(120))
-        .pool_idle_timeout(Duration::from_secs(30))
+        // Below the projectors' keep-alive (5 s), so a request never goes out on a
+        // pooled connection the projector is closing at that moment.
+        .pool_idle_timeout(Duration::from_secs(2))
         .build()
         .context("building the HTTP client")?;
     let directory = Directory::new(&args.projectors, client.clone()).map_err(anyhow::Error::msg)?;

@@ -52,6 +52,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
                 topic: topics::STATEMENTS.to_owned(),
                 session_timeout: GROUP_SESSION_TIMEOUT,
                 release_timeout: SHUTDOWN_DRAIN,
+                instance: args.group_instance_id.clone(),
             };
             let (member, changes) = node.log.join_group(group).with_context(|| {
                 format!(

@@ -70,6 +70,10 @@ pub struct GroupOptions {
     pub session_timeout: Duration,
     /// The longest a rebalance waits for [`Release::done`].
     pub release_timeout: Duration,
+    /// A name that stays with the process across restarts (`group.instance.id`, static
+    /// membership): a member that comes back under it takes its old place at once,
+    /// instead of joining beside a dead member the broker has not dropped yet.
+    pub instance: Option<String>,
 }
 
 /// Membership in a consumer group; leaves the group when dropped or [`GroupMember::leave`]s.
@@ -91,7 +95,7 @@ impl GroupMember {
             release_timeout: group.release_timeout,
         };
         let consumer: BaseConsumer<GroupContext> = options
-            .group_config(&group.group, group.session_timeout)
+            .group_config(&group)
             .create_with_context(context)
             .map_err(|e| from_kafka("creating the consumer group member", &e))?;
         consumer

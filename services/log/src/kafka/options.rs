@@ -174,21 +174,29 @@ impl KafkaOptions {
 
     /// A consumer group member that only holds partitions (see `group`): the range
     /// assignor, so that a member owning partition `p` of one topic would own `p` of
-    /// every co-partitioned one; no auto-commit; a missed-heartbeat bound of
-    /// `session_timeout`.
-    pub(crate) fn group_config(&self, group: &str, session_timeout: Duration) -> ClientConfig {
+    /// every co-partitioned one; no auto-commit; a missed-heartbeat bound of the
+    /// session timeout; a rebalance bound (`max.poll.interval.ms`) just above the
+    /// release timeout, since a revocation holds the member's poll that long at most.
+    pub(crate) fn group_config(&self, group: &super::GroupOptions) -> ClientConfig {
         let mut config = self.common("group");
         config
-            .set("group.id", group)
+            .set("group.id", &group.group)
             .set("partition.assignment.strategy", "range")
             .set("enable.auto.commit", "false")
             .set("enable.auto.offset.store", "false")
             .set("auto.offset.reset", "earliest")
-            .set("session.timeout.ms", millis(session_timeout))
+            .set("session.timeout.ms", millis(group.session_timeout))
             .set(
                 "heartbeat.interval.ms",
-                millis((session_timeout / 3).max(Duration::from_millis(100))),
+                millis((group.session_timeout / 3).max(Duration::from_millis(100))),
+            )
+            .set(
+                "max.poll.interval.ms",
+                millis(group.release_timeout + Duration::from_secs(15)),
             );
+        if let Some(instance) = &group.instance {
+            config.set("group.instance.id", instance);
+        }
         config
     }
 
