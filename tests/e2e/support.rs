@@ -46,7 +46,11 @@ impl Learnlog {
             .arg("--admin-credential")
             .arg(format!("{KEY}:{SECRET}"))
             .args(extra)
-            .env("RUST_LOG", "warn")
+            // `LEARNLOG_E2E_RUST_LOG` shows more of the servers' logs when a test fails.
+            .env(
+                "RUST_LOG",
+                std::env::var("LEARNLOG_E2E_RUST_LOG").unwrap_or_else(|_| "warn".to_owned()),
+            )
             .stdout(Stdio::piped())
             .spawn()
             .expect("learnlog starts");
@@ -153,7 +157,11 @@ impl Learnlog {
             .arg("--data-dir")
             .arg(data_dir)
             .args(extra)
-            .env("RUST_LOG", "warn")
+            // `LEARNLOG_E2E_RUST_LOG` shows more of the servers' logs when a test fails.
+            .env(
+                "RUST_LOG",
+                std::env::var("LEARNLOG_E2E_RUST_LOG").unwrap_or_else(|_| "warn".to_owned()),
+            )
             .output()
             .expect("learnlog runs");
         assert!(

@@ -127,6 +127,11 @@ impl KafkaOptions {
                 millis(self.timeout.max(ONE_SECOND)),
             )
             .set("log.connection.close", "false");
+        // librdkafka's own debug contexts (e.g. `cgrp,broker`), for diagnosing a cluster;
+        // its lines are logged at debug level under the `librdkafka` target.
+        if let Ok(contexts) = std::env::var("LEARNLOG_KAFKA_DEBUG") {
+            config.set("debug", contexts);
+        }
         config
     }
 
