@@ -111,6 +111,55 @@ async fn appends_fail_fast_while_the_broker_is_down_and_succeed_after_it_restart
     }
 }
 
+/// librdkafka's idempotent producer raises its producer epoch on its own when records
+/// time out or fail (KIP-360), and sends what it still holds under the new epoch. tansu 0.6
+/// cannot take a batch under an epoch it did not hand out: a task of its storage panics
+/// and the broker fails every request from then on. So a producer that failed an append
+/// must never send again, not even records other appends left in it: here a second append
+/// is still queued in the failed producer when the broker comes back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn records_left_in_a_failed_producer_are_not_sent_when_the_broker_returns() {
+    let mut broker = Broker::start();
+    let url = format!("{}?timeout_ms=6000", broker.url());
+    let log = EventLog::open(&url, EmbeddedOptions::default()).unwrap();
+    log.ensure_topic("epochs", 1).unwrap();
+    let mut acknowledged = append_all(&log, "epochs", &[record("k", "before")]).await;
+
+    broker.kill();
+    let append = |value: &'static str| {
+        let log = log.clone();
+        tokio::spawn(async move { log.append("epochs", vec![record("k", value)]).await })
+    };
+    let first = append("first");
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let second = append("second");
+    let error = first.await.unwrap().unwrap_err();
+    assert!(matches!(error, Error::Unavailable { .. }), "{error}");
+    // The second append's records were handed to the producer that just failed, and their
+    // own time is not up yet.
+    broker.restart();
+    if let Ok(positions) = second.await.unwrap() {
+        acknowledged.push((positions[0], record("k", "second")));
+    }
+
+    let restarted = Instant::now();
+    let after = loop {
+        match log.append("epochs", vec![record("k", "after")]).await {
+            Ok(positions) => break positions,
+            Err(Error::Unavailable { .. }) if restarted.elapsed() < Duration::from_secs(30) => {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(error) => panic!(
+                "append after the restart failed: {error}; the broker panicked: {:?}",
+                broker.panic()
+            ),
+        }
+    };
+    acknowledged.push((after[0], record("k", "after")));
+    assert_eq!(broker.panic(), None, "the broker keeps serving");
+    assert_all_readable(&log, "epochs", &acknowledged).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn another_handles_appends_wake_a_waiter_and_raise_the_watermark() {
     let broker = Broker::start();

@@ -144,6 +144,19 @@ impl Broker {
         fs::read_to_string(self.log_path()).unwrap_or_default()
     }
 
+    /// The first panic in the broker's output, with the line after it (its message), if
+    /// it panicked. tansu keeps accepting connections after a task of its storage panicked
+    /// but then fails every request, so a test that sees the cluster gone for good should
+    /// say so.
+    pub fn panic(&self) -> Option<String> {
+        let output = self.output();
+        let mut lines = output
+            .lines()
+            .skip_while(|line| !line.contains("panicked at"));
+        let at = lines.next()?;
+        Some(format!("{at} {}", lines.next().unwrap_or_default()))
+    }
+
     fn log_path(&self) -> PathBuf {
         self.dir.path().join("tansu.log")
     }

@@ -24,7 +24,7 @@ pub struct KafkaOptions {
     /// production cluster whose default is lower.
     pub replication: i32,
     /// The bound on every broker round trip the log waits for. An append not acknowledged
-    /// within it fails with [`Error::Unavailable`] (`message.timeout.ms`,
+    /// within it fails with [`Error::Unavailable`] (the appender's own deadline, and
     /// `request.timeout.ms`), and so do topic creation, metadata, watermark and read
     /// requests. Default 5 s.
     pub timeout: Duration,
@@ -136,14 +136,19 @@ impl KafkaOptions {
     }
 
     /// The idempotent producer: `acks=all`, at most 5 requests in flight per connection
-    /// (which keeps order across retries), and a delivery bound of `timeout`.
+    /// (which keeps order across retries), and no delivery bound of librdkafka's own
+    /// (`message.timeout.ms=0`): the appender bounds each append by `timeout` itself and
+    /// then discards the producer. A record that timed out inside librdkafka would make
+    /// the idempotent producer raise its epoch on its own (KIP-360) and send the records
+    /// it still holds under an epoch the broker never handed out, which the tansu test
+    /// broker cannot take (see `producer`).
     pub(crate) fn producer_config(&self) -> ClientConfig {
         let mut config = self.common("producer");
         config
             .set("enable.idempotence", "true")
             .set("acks", "all")
             .set("max.in.flight.requests.per.connection", "5")
-            .set("message.timeout.ms", millis(self.timeout))
+            .set("message.timeout.ms", "0")
             .set("request.timeout.ms", millis(self.timeout))
             .set("linger.ms", millis(self.linger))
             .set("retry.backoff.ms", "100")

@@ -6,15 +6,28 @@
 //! producer's queue for a partition: one call's records on one partition get contiguous
 //! offsets in input order. The call answers once every record is acknowledged.
 //!
-//! When an append fails because the cluster is unavailable (or the producer hit a fatal
-//! idempotence error), the producer is replaced by a fresh one, so the next append starts
-//! clean (a new producer id, no stuck epoch bump) as soon as the cluster answers again;
-//! the old one is flushed and dropped off the caller's path.
+//! An append is bounded by the log's timeout here, not inside librdkafka
+//! (`message.timeout.ms=0`). When an append fails (its deadline passed, a record was
+//! refused or lost, or the producer hit a fatal idempotence error), the producer is
+//! replaced by a fresh one, so the next append starts clean (a new producer id) as soon
+//! as the cluster answers again. The failed producer never sends again: whatever it still
+//! holds, other appends' records included, is purged at once (those appends fail with
+//! [`Error::Unavailable`]; their outcome is unknown, as for any failed append), and it is
+//! dropped off the callers' path.
+//!
+//! Why it must not send again: librdkafka's idempotent producer raises its producer epoch
+//! on its own after a record timed out or failed (KIP-360, "bumped epoch") and sends
+//! what it still holds under the new epoch. A Kafka broker takes that; tansu 0.6, the test
+//! broker, does not: a batch under an epoch it never handed out makes a task of its
+//! storage panic ("more or less than one row"), after which it fails every request until
+//! it is restarted. That is what kept writes refused after a broker restart: the producer
+//! replaced during the outage still held the repartitioner's records and sent them once
+//! tansu was back.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use rdkafka::producer::{DeliveryFuture, FutureProducer, FutureRecord, Producer};
+use rdkafka::producer::{DeliveryFuture, FutureProducer, FutureRecord, Producer, PurgeConfig};
 
 use super::context::LogContext;
 
@@ -39,19 +52,26 @@ impl Appender {
     /// Appends `records` (each with its partition) to `topic`; returns their positions in
     /// input order once all are acknowledged.
     pub async fn append(&self, topic: &str, records: &[(u32, Record)]) -> Result<Vec<Position>> {
+        let timeout = self.options.timeout;
+        let deadline = tokio::time::Instant::now() + timeout;
         let (producer, deliveries) = self.enqueue(topic, records)?;
         let mut positions = Vec::with_capacity(records.len());
         for ((partition, _), delivery) in records.iter().zip(deliveries) {
             let context = || format!("appending to {topic}/{partition}");
-            let delivered = match delivery.await {
-                Ok(Ok(delivered)) => delivered,
-                Ok(Err((error, _))) => {
+            let delivered = match tokio::time::timeout_at(deadline, delivery).await {
+                Ok(Ok(Ok(delivered))) => delivered,
+                Ok(Ok(Err((error, _)))) => {
                     let error = from_kafka(context(), &error);
                     self.recover(&producer, &error);
                     return Err(error);
                 }
-                Err(_canceled) => {
-                    return Err(timed_out(context(), self.options.timeout));
+                Ok(Err(_canceled)) => {
+                    return Err(timed_out(context(), timeout));
+                }
+                Err(_elapsed) => {
+                    let error = timed_out(context(), timeout);
+                    self.recover(&producer, &error);
+                    return Err(error);
                 }
             };
             if delivered.partition != *partition as i32 || delivered.offset < 0 {
@@ -102,14 +122,12 @@ impl Appender {
         Ok((producer, deliveries))
     }
 
-    /// After a failed delivery: replaces `failed` by a fresh producer if the cluster was
-    /// unavailable or the producer's idempotence state is fatally broken, unless another
-    /// caller already did.
+    /// After a failed append: replaces `failed` by a fresh producer, unless another caller
+    /// already did, and retires it (purged at once, dropped once no append holds it).
+    /// Whatever the failure, `failed` may have raised its epoch on its own (a timed-out or
+    /// refused record leaves a gap in its sequence numbers), so it must not send again.
     fn recover(&self, failed: &Arc<FutureProducer<LogContext>>, error: &Error) {
         let fatal = failed.client().fatal_error();
-        if fatal.is_none() && !matches!(error, Error::Unavailable { .. }) {
-            return;
-        }
         let mut guard = self.producer.lock().unwrap_or_else(|p| p.into_inner());
         let current = match guard.as_ref() {
             Some(current) if Arc::ptr_eq(current, failed) => current.clone(),
@@ -120,11 +138,7 @@ impl Appender {
                 *guard = Some(Arc::new(fresh));
                 drop(guard);
                 tracing::warn!(%error, fatal = ?fatal, "replaced the kafka producer after a failed append");
-                retire(
-                    current,
-                    Duration::from_millis(500),
-                    2 * self.options.timeout,
-                );
+                retire(current, 2 * self.options.timeout);
             }
             Err(error) => tracing::error!(%error, "could not create a new kafka producer"),
         }
@@ -159,18 +173,20 @@ fn new_producer(options: &KafkaOptions) -> Result<FutureProducer<LogContext>> {
         .map_err(|e| from_kafka("creating the kafka producer", &e))
 }
 
-/// Drops a replaced producer on its own thread once no append still holds it (those
-/// appends get their answers, most likely timeouts, from it first), so that its flush and
-/// thread shutdown never run on a caller's task.
-fn retire(mut producer: Arc<FutureProducer<LogContext>>, flush: Duration, patience: Duration) {
+/// On a thread of its own: purges everything a replaced producer still holds, queued or
+/// in flight, so that it never sends another request (the appends waiting on those
+/// records get purge errors, [`Error::Unavailable`], at once), then drops it once no
+/// append holds it any more, so that its shutdown never runs on a caller's task.
+fn retire(mut producer: Arc<FutureProducer<LogContext>>, patience: Duration) {
     let spawned = std::thread::Builder::new()
         .name("learnlog-kafka-retire".to_owned())
         .spawn(move || {
+            producer.purge(PurgeConfig::default().queue().inflight());
             let started = std::time::Instant::now();
             loop {
                 match Arc::try_unwrap(producer) {
                     Ok(last) => {
-                        let _ = last.flush(flush);
+                        drop(last);
                         return;
                     }
                     Err(shared) if started.elapsed() < patience => {
