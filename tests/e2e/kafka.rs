@@ -34,7 +34,7 @@ fn post_batches(server: &Learnlog, count: usize, batch: usize, first_n: usize) -
 }
 
 /// Every statement id a query returns, following `more` to the end.
-fn query_ids(server: &Learnlog, query: &str) -> Vec<String> {
+pub(crate) fn query_ids(server: &Learnlog, query: &str) -> Vec<String> {
     let mut seen = Vec::new();
     let mut next = query.to_owned();
     loop {

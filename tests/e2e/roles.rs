@@ -7,6 +7,7 @@
 //! - With the partitions shared out, the learner views and documents (folded only by each
 //!   partition's owner) are answered through an api process as one process would.
 
+use crate::kafka::query_ids;
 use crate::support::{json, new_id, statement, Learnlog};
 use learnlog_testkit::Broker;
 use reqwest::Method;
@@ -110,28 +111,6 @@ fn post_until_acknowledged(server: &Learnlog, ids: &[String], first_n: usize) {
     }
 }
 
-/// Every statement id a query returns through `server`, following `more`.
-fn all_ids(server: &Learnlog) -> Vec<String> {
-    let mut seen = Vec::new();
-    let mut next = "/xapi/statements?limit=1000".to_owned();
-    loop {
-        let response = server.xapi(Method::GET, &next).send().unwrap();
-        assert_eq!(response.status(), 200, "GET {next}");
-        let page = json(response);
-        seen.extend(
-            page["statements"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|s| s["id"].as_str().unwrap().to_owned()),
-        );
-        match page["more"].as_str().unwrap() {
-            "" => return seen,
-            more => next = more.to_owned(),
-        }
-    }
-}
-
 /// The number of statements each learner's profile counted, summed over learners.
 fn profile_statements(server: &Learnlog) -> u64 {
     (0..LEARNERS)
@@ -209,7 +188,7 @@ fn two_api_and_two_projector_processes_keep_every_statement_exactly_once_through
     // Every acknowledged statement exactly once, through each api process.
     let expected: HashSet<&String> = ids.iter().collect();
     for server in &apis {
-        let seen = all_ids(server);
+        let seen = query_ids(server, "/xapi/statements?limit=1000");
         let unique: HashSet<&String> = seen.iter().collect();
         assert_eq!(
             unique.len(),

@@ -47,14 +47,22 @@ fn hop_by_hop(name: &str) -> bool {
     )
 }
 
+/// The headers of a message that travel on with it.
+fn end_to_end<'a>(headers: impl Iterator<Item = (&'a str, &'a [u8])>) -> Vec<(String, Vec<u8>)> {
+    headers
+        .filter(|(name, _)| !hop_by_hop(name))
+        .map(|(name, value)| (name.to_owned(), value.to_vec()))
+        .collect()
+}
+
 impl Incoming {
     pub fn new(request: &HttpRequest, body: Bytes) -> Incoming {
-        let headers = request
-            .headers()
-            .iter()
-            .filter(|(name, _)| !hop_by_hop(name.as_str()))
-            .map(|(name, value)| (name.as_str().to_owned(), value.as_bytes().to_vec()))
-            .collect();
+        let headers = end_to_end(
+            request
+                .headers()
+                .iter()
+                .map(|(name, value)| (name.as_str(), value.as_bytes())),
+        );
         let path_and_query = request
             .uri()
             .path_and_query()
@@ -92,12 +100,12 @@ impl Incoming {
         })?;
         let status = StatusCode::from_u16(response.status().as_u16())
             .map_err(|error| Failure::Lost(error.to_string()))?;
-        let headers = response
-            .headers()
-            .iter()
-            .filter(|(name, _)| !hop_by_hop(name.as_str()))
-            .map(|(name, value)| (name.as_str().to_owned(), value.as_bytes().to_vec()))
-            .collect();
+        let headers = end_to_end(
+            response
+                .headers()
+                .iter()
+                .map(|(name, value)| (name.as_str(), value.as_bytes())),
+        );
         let body = response
             .bytes()
             .await
