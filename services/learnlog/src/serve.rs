@@ -41,6 +41,12 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     if args.role == Role::Api {
         return crate::route::serve(args).await;
     }
+    if args.role == Role::Projector && args.storage.log_url.is_none() {
+        anyhow::bail!(
+            "--role projector needs --log kafka://host:port: projectors share a Kafka log's \
+             partitions; the embedded log belongs to one process, which runs --role all"
+        );
+    }
     let default_version = XapiVersion::from_header(&args.default_xapi_version)
         .context("--default-xapi-version must be 1.0.3 or 2.0.0")?;
     let node = Node::open(&args.storage)?;
