@@ -268,6 +268,8 @@ impl Inner {
                 }
             }
         }
+        // Stopped (shutdown, or the partition went to another projector): no lag here.
+        let _ = metrics::LAG.remove_label_values(&[&partition.to_string()]);
     }
 
     /// The `statements` partitions holding the voiding statements that matter to this
