@@ -193,23 +193,15 @@ impl Node {
     ) -> anyhow::Result<()> {
         let deadline = tokio::time::Instant::now() + timeout;
         let left = || deadline.saturating_duration_since(tokio::time::Instant::now());
+        let partitions: BTreeSet<u32> = match owned {
+            Some(owned) => owned.clone(),
+            None => (0..self.log.partition_count(topics::STATEMENTS)?).collect(),
+        };
         self.statements
             .catch_up(left())
             .await
             .context("the statement store did not catch up")?;
-        let Some(owned) = owned else {
-            self.repartitioner
-                .catch_up(left())
-                .await
-                .context("the repartitioner did not catch up")?;
-            for projection in self.projections() {
-                projection.catch_up(left()).await.with_context(|| {
-                    format!("projection {} did not catch up", projection.name())
-                })?;
-            }
-            return Ok(());
-        };
-        for partition in owned {
+        for partition in &partitions {
             self.repartitioner
                 .catch_up_partition(*partition, left())
                 .await
@@ -222,7 +214,7 @@ impl Node {
                 .with_context(|| format!("projection {} did not catch up", projection.name()))?;
         }
         for projection in self.partitioned_work().projections {
-            for partition in owned {
+            for partition in &partitions {
                 projection
                     .catch_up_partition(*partition, left())
                     .await

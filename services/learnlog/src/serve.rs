@@ -164,6 +164,10 @@ async fn fit_on_schedule(state: AppState, every: std::time::Duration, cancel: Ca
             _ = cancel.cancelled() => return,
             _ = tokio::time::sleep(every) => {}
         }
+        if !state.owns(0) {
+            // Projectors: one fits for all, the owner of partition 0.
+            continue;
+        }
         let tenants: std::collections::BTreeSet<String> = match state.credential_reader.list() {
             Ok(credentials) => credentials.into_iter().map(|c| c.tenant).collect(),
             Err(error) => {
@@ -171,10 +175,6 @@ async fn fit_on_schedule(state: AppState, every: std::time::Duration, cancel: Ca
                 continue;
             }
         };
-        if !state.owns(0) {
-            // Projectors: one fits for all, the owner of partition 0.
-            continue;
-        }
         for tenant in tenants {
             let fitted =
                 learnlog_api::fitting::fit_and_publish(&state, &tenant, ModelKind::IrtForget);

@@ -136,19 +136,9 @@ impl Repartitioner {
             .map_or(0, |p| *p.borrow())
     }
 
-    /// True once every partition has re-published everything the statement store had
-    /// folded when asked: learner views then reflect every statement acknowledged
+    /// Resolves once `partition` has re-published everything the statement store had
+    /// folded when asked: learner views then reflect every statement of it acknowledged
     /// before the call (once the learner projections fold them too).
-    pub async fn catch_up(&self, timeout: Duration) -> Result<()> {
-        let deadline = tokio::time::Instant::now() + timeout;
-        for partition in 0..self.inner.published.len() as u32 {
-            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-            self.catch_up_partition(partition, left).await?;
-        }
-        Ok(())
-    }
-
-    /// [`Repartitioner::catch_up`] for one partition.
     pub async fn catch_up_partition(&self, partition: u32, timeout: Duration) -> Result<()> {
         let published = self
             .inner
