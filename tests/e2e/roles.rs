@@ -303,6 +303,64 @@ fn views_folded_by_partition_owners_are_answered_through_an_api_process() {
     }
     assert!(misdirected > 0, "some learners live on the other projector");
 
+    // The learners of a competency live with their owners: the api process asks both
+    // projectors and merges the lists, so every learner with evidence is in it once.
+    let skilled: Vec<String> = (0..20)
+        .map(|learner| {
+            format!(
+                concat!(
+                    r#"{{"actor":{{"mbox":"mailto:learner{learner}@example.org"}},"#,
+                    r#""verb":{{"id":"http://adlnet.gov/expapi/verbs/answered"}},"#,
+                    r#""object":{{"id":"https://example.org/items/skilled","definition":{{"#,
+                    r#""extensions":{{"https://example.org/xapi/extensions/skills":["roles-c"]}}}}}},"#,
+                    r#""result":{{"success":true}}}}"#
+                ),
+                learner = learner
+            )
+        })
+        .collect();
+    let posted = router.post_statements(&format!("[{}]", skilled.join(",")));
+    assert_eq!(posted.status(), 200);
+    let listed = |server: &Learnlog| -> Vec<String> {
+        let answer = server
+            .xapi(Method::GET, "/v1/competencies/roles-c/learners?close=0")
+            .send()
+            .unwrap();
+        assert_eq!(answer.status(), 200);
+        let answer = json(answer);
+        ["mastered", "close"]
+            .iter()
+            .flat_map(|list| answer[list].as_array().unwrap().clone())
+            .map(|entry| entry["learner"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut learners = listed(&router);
+    while learners.len() < 20 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(500));
+        learners = listed(&router);
+    }
+    assert_eq!(
+        learners.len(),
+        20,
+        "every learner with evidence: {learners:?}"
+    );
+    assert_eq!(
+        learners.iter().collect::<HashSet<_>>().len(),
+        20,
+        "each once"
+    );
+    let (from_first, from_second) = (listed(&first).len(), listed(&second).len());
+    assert!(
+        from_first > 0 && from_second > 0,
+        "{from_first} + {from_second}"
+    );
+    assert_eq!(
+        from_first + from_second,
+        20,
+        "each projector lists its own learners"
+    );
+
     // Documents: written and read through the api process, whoever owns them; a
     // stale If-Match is still 412.
     for learner in 0..20 {
