@@ -25,4 +25,6 @@ pub mod topics {
     /// Accepted statements re-published keyed by learner, goals and mastery-model
     /// parameters: everything the learner projections fold.
     pub const LEARNER_EVENTS: &str = "learner-events";
+    /// Class rosters, keyed by class id; one partition.
+    pub const CLASSES: &str = "classes";
 }

@@ -47,6 +47,22 @@ pub fn parse_learner(text: &str) -> Result<Uuid, String> {
     })
 }
 
+/// An event about `learner` on `learner-events`, keyed by the learner id.
+pub fn learner_envelope(
+    tenant: &str,
+    learner: Uuid,
+    produced_at_micros: i64,
+    event: learnlog_proto::v1::envelope::Event,
+) -> learnlog_proto::v1::Envelope {
+    learnlog_proto::v1::Envelope {
+        event_id: Uuid::new_v4().to_string(),
+        tenant: tenant.to_owned(),
+        key: learner.to_string(),
+        produced_at_micros,
+        event: Some(event),
+    }
+}
+
 /// `tenant \0 learner(16)`: the prefix of every record about one learner.
 pub fn learner_key(tenant: &str, learner: Uuid) -> Vec<u8> {
     let mut key = tenant_prefix(tenant);

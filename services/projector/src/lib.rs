@@ -8,7 +8,9 @@
 pub mod activities;
 pub mod agents;
 pub mod attachments;
+pub mod classes;
 pub mod credentials;
+pub mod decisions;
 pub mod documents;
 pub mod frameworks;
 pub mod learners;

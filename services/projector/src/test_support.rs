@@ -26,8 +26,8 @@ impl FoldHarness {
         Self::with_partitions(fold, topic, 3)
     }
 
-    /// A harness whose topic has `partitions` partitions (1 for folds that rely on one
-    /// total order, such as frameworks).
+    /// A harness whose topic (and the fold's other topics) has `partitions` partitions
+    /// (1 for folds that rely on one total order, such as frameworks).
     pub fn with_partitions(fold: Arc<dyn Fold>, topic: &'static str, partitions: u32) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let options = EmbeddedOptions {
@@ -36,6 +36,10 @@ impl FoldHarness {
         };
         let log = EventLog::open_embedded(&dir.path().join("log"), options).unwrap();
         log.ensure_topic(topic, partitions).unwrap();
+        // the fold's other topics, empty
+        for other in fold.topics() {
+            log.ensure_topic(other, partitions).unwrap();
+        }
         let cancel = CancellationToken::new();
         let projection = run_projection(&dir.path().join("store"), &log, &fold, &cancel);
         Self {

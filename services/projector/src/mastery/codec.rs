@@ -6,6 +6,17 @@ use learnlog_mastery::{LearnerState, SkillState};
 /// How many of the latest evidence statement ids a competency keeps.
 pub const LAST_STATEMENTS: usize = 5;
 
+/// How many of the latest responses (estimate after each, and whether it was correct)
+/// a competency keeps, for the trend the decision rules read.
+pub const RECENT_RESPONSES: usize = 10;
+
+/// One response on a competency: P(known) right after it, and whether it was correct.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Response {
+    pub p_after: f64,
+    pub correct: bool,
+}
+
 /// A learner across competencies.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct LearnerRecord {
@@ -31,6 +42,10 @@ pub struct SkillRecord {
     pub last_evidence_micros: i64,
     /// Ids of the latest evidence statements, oldest first, at most [`LAST_STATEMENTS`].
     pub last_statement_ids: Vec<String>,
+    /// When P(mastered) first rose to the threshold, even if it fell below since.
+    pub first_mastered_at_micros: Option<i64>,
+    /// The latest responses, oldest first, at most [`RECENT_RESPONSES`].
+    pub recent: Vec<Response>,
 }
 
 impl SkillRecord {
@@ -40,6 +55,8 @@ impl SkillRecord {
             mastered_at_micros: None,
             last_evidence_micros: 0,
             last_statement_ids: Vec::new(),
+            first_mastered_at_micros: None,
+            recent: Vec::new(),
         }
     }
 
@@ -50,6 +67,7 @@ impl SkillRecord {
         threshold: f64,
         at_micros: i64,
         statement_id: &str,
+        correct: bool,
     ) {
         self.state = state;
         self.mastered_at_micros = match (state.p_known >= threshold, self.mastered_at_micros) {
@@ -57,6 +75,14 @@ impl SkillRecord {
             (true, None) => Some(at_micros),
             (false, _) => None,
         };
+        self.first_mastered_at_micros = self.first_mastered_at_micros.or(self.mastered_at_micros);
+        if self.recent.len() == RECENT_RESPONSES {
+            self.recent.remove(0);
+        }
+        self.recent.push(Response {
+            p_after: state.p_known,
+            correct,
+        });
         self.last_evidence_micros = at_micros;
         if self.last_statement_ids.len() == LAST_STATEMENTS {
             self.last_statement_ids.remove(0);
@@ -74,6 +100,13 @@ impl SkillRecord {
         for id in &self.last_statement_ids {
             put_str(&mut out, id);
         }
+        out.push(u8::from(self.first_mastered_at_micros.is_some()));
+        out.extend_from_slice(&self.first_mastered_at_micros.unwrap_or(0).to_be_bytes());
+        out.extend_from_slice(&(self.recent.len() as u32).to_be_bytes());
+        for response in &self.recent {
+            out.extend_from_slice(&response.p_after.to_bits().to_be_bytes());
+            out.push(u8::from(response.correct));
+        }
         out
     }
 
@@ -85,11 +118,29 @@ impl SkillRecord {
         let last_evidence_micros = cursor.i64()?;
         let n = cursor.u32()? as usize;
         let last_statement_ids = (0..n).map(|_| cursor.string()).collect::<Option<_>>()?;
+        // Records written before the trend was kept end here.
+        let (mut first_mastered_at_micros, mut recent) = (None, Vec::new());
+        if !cursor.is_empty() {
+            let first = cursor.u8()? == 1;
+            let first_at = cursor.i64()?;
+            first_mastered_at_micros = first.then_some(first_at);
+            let n = cursor.u32()? as usize;
+            recent = (0..n.min(RECENT_RESPONSES))
+                .map(|_| {
+                    Some(Response {
+                        p_after: cursor.f64()?,
+                        correct: cursor.u8()? == 1,
+                    })
+                })
+                .collect::<Option<_>>()?;
+        }
         cursor.is_empty().then_some(Self {
             state,
             mastered_at_micros: mastered.then_some(mastered_at),
             last_evidence_micros,
             last_statement_ids,
+            first_mastered_at_micros,
+            recent,
         })
     }
 }

@@ -25,10 +25,12 @@ mod history;
 mod reader;
 mod wire;
 
-pub use codec::{IndexEntry, LearnerRecord, SkillRecord, LAST_STATEMENTS};
+pub use codec::{
+    IndexEntry, LearnerRecord, Response, SkillRecord, LAST_STATEMENTS, RECENT_RESPONSES,
+};
 pub use evidence::{evidence_of, Evidence, EvidenceLog};
 pub use reader::{
-    CompetencyLearners, CompetencyMastery, LearnerMastery, MasteryReader, RankedLearner,
+    CompetencyLearners, CompetencyMastery, LearnerMastery, MasteryReader, Predictor, RankedLearner,
     STRUGGLING_BELOW, STRUGGLING_MIN_EVIDENCE,
 };
 
@@ -368,6 +370,7 @@ impl MasteryStore {
                     self.threshold,
                     entry.timestamp_micros,
                     &entry.statement_id,
+                    entry.correct,
                 );
         }
     }

@@ -2,9 +2,14 @@
 //! mastered / in progress / struggling summary a profile shows.
 
 use super::codec::{IndexEntry, LearnerRecord, SkillRecord};
-use super::{competency_prefix, model_key, ModelCache, BY_COMPETENCY, LEARNERS, MODELS, SKILLS};
+use super::{
+    competency_prefix, model_key, model_pointer, ModelCache, BY_COMPETENCY, LEARNERS, MODELS,
+    SKILLS, UNFITTED,
+};
 use crate::learners::learner_key;
 use crate::{Error, Result};
+use learnlog_mastery::{LearnerState, Loaded, SkillState};
+use std::sync::Arc;
 use uuid::Uuid;
 
 /// Struggling: at least this much evidence on a competency…
@@ -32,12 +37,40 @@ impl CompetencyMastery {
 }
 
 /// A learner's mastery across competencies.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone)]
 pub struct LearnerMastery {
     pub learner: Uuid,
     pub record: LearnerRecord,
     /// In competency id order.
     pub competencies: Vec<CompetencyMastery>,
+    /// Predictions under the parameter set the learner's evidence was folded with.
+    pub predictor: Predictor,
+}
+
+/// Predicts a learner's P(correct) on a competency's items with the mastery model:
+/// the served model's own prediction, so decisions rank by the same numbers the
+/// benchmark judges.
+#[derive(Clone)]
+pub struct Predictor {
+    loaded: Arc<Loaded>,
+    learner: LearnerState,
+}
+
+impl Predictor {
+    /// P(correct) at `at_micros` on an item of `competency` not seen before, from the
+    /// learner's state on it (`None`: no evidence yet, the model's prior).
+    pub fn p_correct(&self, competency: &str, state: Option<&SkillState>, at_micros: i64) -> f64 {
+        let k = self.loaded.competency(competency);
+        let model = self.loaded.model();
+        let state = state.copied().unwrap_or_else(|| model.initial(k));
+        let evidence = learnlog_mastery::Evidence {
+            skills: &[k],
+            item: None,
+            correct: false,
+            epoch_s: at_micros.div_euclid(1_000_000),
+        };
+        model.predict(&self.learner, &evidence, &[state])
+    }
 }
 
 impl LearnerMastery {
@@ -113,17 +146,7 @@ impl MasteryReader {
             return Ok(None);
         };
         let record = LearnerRecord::decode(&bytes).ok_or_else(|| corrupt("learner"))?;
-        let models = &self.models;
-        let loaded = self
-            .cache
-            .get_or_parse(&record.model_id, || {
-                models
-                    .get(model_key(&record.model_id))
-                    .ok()
-                    .flatten()
-                    .map(|v| v.to_vec())
-            })
-            .map_err(Error::Corrupt)?;
+        let loaded = self.model(&record.model_id)?;
         let mut competencies = Vec::new();
         for entry in self.skills.scan_prefix(&prefix) {
             let (key, value) = entry?;
@@ -144,9 +167,35 @@ impl MasteryReader {
         }
         Ok(Some(LearnerMastery {
             learner,
+            predictor: Predictor {
+                loaded,
+                learner: record.state,
+            },
             record,
             competencies,
         }))
+    }
+
+    fn model(&self, id: &str) -> Result<Arc<Loaded>> {
+        let models = &self.models;
+        self.cache
+            .get_or_parse(id, || {
+                models.get(model_key(id)).ok().flatten().map(|v| v.to_vec())
+            })
+            .map_err(Error::Corrupt)
+    }
+
+    /// Predictions for a learner with no evidence yet, whose events fold on
+    /// `partition` of `learner-events`: the parameter set in force there.
+    pub fn new_learner_predictor(&self, tenant: &str, partition: u32) -> Result<Predictor> {
+        let id = match self.models.get(model_pointer(partition, tenant))? {
+            Some(id) => String::from_utf8(id.to_vec()).map_err(|_| corrupt("model id"))?,
+            None => UNFITTED.to_owned(),
+        };
+        Ok(Predictor {
+            loaded: self.model(&id)?,
+            learner: LearnerState::default(),
+        })
     }
 
     /// Learners with evidence on `competency`: those who mastered it, and those not

@@ -2,6 +2,7 @@
 //! into them), the goals kept per learner, and the outcome the fold records for each
 //! goal event.
 
+use crate::learners::learner_envelope;
 use crate::{Error, Result};
 use learnlog_proto::v1::{envelope::Event, Envelope, GoalRemoved, GoalSet};
 use serde::{Deserialize, Serialize};
@@ -133,7 +134,7 @@ pub fn goal_set(
         target_micros: request.target_micros,
     };
     Ok((
-        envelope(tenant, learner, produced_at_micros, Event::GoalSet(set)),
+        learner_envelope(tenant, learner, produced_at_micros, Event::GoalSet(set)),
         goal_id,
     ))
 }
@@ -149,22 +150,12 @@ pub fn goal_removed(
         learner_id: learner.to_string(),
         goal_id: goal_id.to_string(),
     };
-    envelope(
+    learner_envelope(
         tenant,
         learner,
         produced_at_micros,
         Event::GoalRemoved(removed),
     )
-}
-
-fn envelope(tenant: &str, learner: Uuid, produced_at_micros: i64, event: Event) -> Envelope {
-    Envelope {
-        event_id: Uuid::new_v4().to_string(),
-        tenant: tenant.to_owned(),
-        key: learner.to_string(),
-        produced_at_micros,
-        event: Some(event),
-    }
 }
 
 /// Applies a `GoalSet` to a learner's goals.

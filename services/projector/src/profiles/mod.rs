@@ -30,7 +30,7 @@ pub use goals::{
 };
 pub use modality::{modality_of, Modality};
 pub use reader::ProfileReader;
-pub use record::{MAX_ACTIVITY_TYPES, MAX_CATEGORIES, MAX_DURATION_MILLIS};
+pub use record::{is_finishing, MAX_ACTIVITY_TYPES, MAX_CATEGORIES, MAX_DURATION_MILLIS};
 pub use view::{
     ActiveDaysView, DayView, Goal, InterestView, Interests, Modalities, ModalityShare, PerModality,
     Profile, TimeOnTask, TOP,
@@ -91,7 +91,7 @@ fn write_json<T: serde::Serialize>(
 
 /// The instant the learner acted: the statement's timestamp, unless it is missing or
 /// later than `stored` (a statement cannot happen after it was stored).
-fn acted_at(statement: &LearnerStatement) -> i64 {
+pub(crate) fn acted_at(statement: &LearnerStatement) -> i64 {
     let (timestamp, stored) = (statement.timestamp_micros, statement.stored_micros);
     if timestamp == 0 || (stored != 0 && timestamp > stored) {
         stored

@@ -1,0 +1,219 @@
+//! The decisions projection: what the decision rules need about a learner beyond
+//! mastery and the profile, folded from `learner-events` (keyed by learner, so one
+//! partition owns a learner's decisions):
+//! - the learner's choices of next objectives (`ObjectiveChosen`),
+//! - teachers' actions on interventions (`InterventionActed`),
+//! - when the learner was last active and what they finished lately,
+//! - per tenant, the activities seen aligned to each competency (with their
+//!   modality), for suggesting activities.
+//!
+//! The rules themselves (`learnlog_decisions`) run at read time against the time asked
+//! about, so nothing here depends on a clock: replay folds the same records.
+//!
+//! Trees: `decisions.learners` (learner key → [`DecisionRecord`] as JSON),
+//! `decisions.catalog` (`tenant \0 competency \0 activity` → [`CatalogEntry`] as JSON),
+//! `decisions.sources` (source watermarks of re-published statements).
+
+mod events;
+mod reader;
+mod record;
+
+pub use events::{intervention_acted, objective_chosen, InterventionRequest};
+pub use reader::DecisionReader;
+pub use record::{
+    CatalogEntry, ChoiceRecord, DecisionRecord, FinishedRecord, InterventionRecord, MAX_ACTIONS,
+    MAX_CHOICES, MAX_FINISHED,
+};
+
+use crate::learners::{learner_key, SourceWatermarks};
+use crate::profiles::{is_finishing, modality_of};
+use learnlog_projection::{Fold, FoldError, FoldTrees, Folded};
+use learnlog_proto::topics;
+use learnlog_proto::v1::{envelope::Event, Envelope, LearnerStatement};
+use sled::transaction::TransactionalTree;
+use uuid::Uuid;
+
+pub(crate) const LEARNERS: &str = "decisions.learners";
+pub(crate) const CATALOG: &str = "decisions.catalog";
+const SOURCES: &str = "decisions.sources";
+
+/// The decisions fold.
+#[derive(Debug, Default)]
+pub struct DecisionStore;
+
+impl DecisionStore {
+    /// The projection's name (its directory under `projections/`).
+    pub const NAME: &'static str = "decisions";
+}
+
+fn bad(message: impl Into<String>) -> FoldError {
+    FoldError::BadEvent(message.into())
+}
+
+fn learner_of(id: &str) -> Result<Uuid, FoldError> {
+    learnlog_xapi::parse_uuid(id).ok_or_else(|| bad(format!("learner_id: {id:?} is not a UUID")))
+}
+
+pub(crate) fn catalog_key(tenant: &str, competency: &str, activity: &str) -> Vec<u8> {
+    let mut key = catalog_prefix(tenant, competency);
+    key.extend_from_slice(activity.as_bytes());
+    key
+}
+
+pub(crate) fn catalog_prefix(tenant: &str, competency: &str) -> Vec<u8> {
+    let mut key = crate::tenant_prefix(tenant);
+    key.extend_from_slice(competency.as_bytes());
+    key.push(0);
+    key
+}
+
+fn load(tree: &TransactionalTree, key: &[u8]) -> Result<DecisionRecord, FoldError> {
+    match tree.get(key)? {
+        Some(bytes) => serde_json::from_slice(&bytes)
+            .map_err(|error| bad(format!("stored decision record is corrupt: {error}"))),
+        None => Ok(DecisionRecord::default()),
+    }
+}
+
+fn store(tree: &TransactionalTree, key: Vec<u8>, record: &DecisionRecord) -> Result<(), FoldError> {
+    let bytes = serde_json::to_vec(record).map_err(|e| bad(format!("record: {e}")))?;
+    tree.insert(key, bytes)?;
+    Ok(())
+}
+
+impl DecisionStore {
+    fn statement(
+        &self,
+        trees: &FoldTrees<'_>,
+        partition: u32,
+        tenant: &str,
+        statement: &LearnerStatement,
+    ) -> Result<(), FoldError> {
+        let watermarks = SourceWatermarks::new(trees.tree(SOURCES));
+        if !watermarks.first_time(
+            partition,
+            statement.source_partition,
+            statement.source_offset,
+        )? {
+            return Ok(());
+        }
+        let learner = learner_of(&statement.learner_id)?;
+        let learners = trees.tree(LEARNERS);
+        let key = learner_key(tenant, learner);
+        let mut record = load(learners, &key)?;
+        record.observe(statement, is_finishing(statement));
+        store(learners, key, &record)?;
+        if !statement.activity_id.is_empty() {
+            let modality = modality_of(
+                &statement.activity_type,
+                &statement.category_ids,
+                &statement.verb_id,
+            );
+            let entry = CatalogEntry {
+                activity_type: statement.activity_type.clone(),
+                modality: modality.name().to_owned(),
+            };
+            let value = serde_json::to_vec(&entry).map_err(|e| bad(format!("catalog: {e}")))?;
+            let catalog = trees.tree(CATALOG);
+            for competency in &statement.competency_ids {
+                if !competency.is_empty() && !competency.contains('\0') {
+                    catalog.insert(
+                        catalog_key(tenant, competency, &statement.activity_id),
+                        value.as_slice(),
+                    )?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn update(
+        &self,
+        trees: &FoldTrees<'_>,
+        tenant: &str,
+        learner_id: &str,
+        change: impl FnOnce(&mut DecisionRecord) -> Result<(), FoldError>,
+    ) -> Result<(), FoldError> {
+        let learner = learner_of(learner_id)?;
+        let learners = trees.tree(LEARNERS);
+        let key = learner_key(tenant, learner);
+        let mut record = load(learners, &key)?;
+        change(&mut record)?;
+        store(learners, key, &record)
+    }
+}
+
+impl Fold for DecisionStore {
+    fn name(&self) -> &'static str {
+        Self::NAME
+    }
+
+    fn topics(&self) -> &'static [&'static str] {
+        &[topics::LEARNER_EVENTS]
+    }
+
+    fn trees(&self) -> &'static [&'static str] {
+        &[LEARNERS, CATALOG, SOURCES]
+    }
+
+    fn apply(
+        &self,
+        trees: &FoldTrees<'_>,
+        _topic: &str,
+        partition: u32,
+        _offset: u64,
+        event: &Envelope,
+    ) -> Result<Folded, FoldError> {
+        let tenant = &event.tenant;
+        let at = event.produced_at_micros;
+        match &event.event {
+            Some(Event::LearnerStatement(statement)) => {
+                self.statement(trees, partition, tenant, statement)?
+            }
+            Some(Event::LearnerStatementVoided(voided)) => {
+                let watermarks = SourceWatermarks::new(trees.tree(SOURCES));
+                if watermarks.first_time(
+                    partition,
+                    voided.source_partition,
+                    voided.source_offset,
+                )? {
+                    self.update(trees, tenant, &voided.learner_id, |record| {
+                        record.void(&voided.statement_id);
+                        Ok(())
+                    })?
+                }
+            }
+            Some(Event::ObjectiveChosen(chosen)) => {
+                if chosen.competency_id.is_empty() {
+                    return Err(bad("competency_id is empty"));
+                }
+                self.update(trees, tenant, &chosen.learner_id, |record| {
+                    record.choose(&chosen.competency_id, at);
+                    Ok(())
+                })?
+            }
+            Some(Event::InterventionActed(acted)) => {
+                let action = record::action_of(acted.action())
+                    .ok_or_else(|| bad("action is unspecified"))?;
+                self.update(trees, tenant, &acted.learner_id, |record| {
+                    record.act(InterventionRecord {
+                        intervention: acted.intervention_id.clone(),
+                        action,
+                        at,
+                        by: acted.by.clone(),
+                        note: acted.note.clone(),
+                        competency: acted.competency_id.clone(),
+                        opportunities: acted.opportunities,
+                        p_mastered: acted.p_mastered,
+                    });
+                    Ok(())
+                })?
+            }
+            _ => {}
+        }
+        Ok(Folded::default())
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,121 @@
+//! What the decisions projection keeps per learner and per catalog entry.
+
+use crate::profiles::acted_at;
+use learnlog_decisions::Action;
+use learnlog_proto::v1::intervention_acted::Action as WireAction;
+use learnlog_proto::v1::LearnerStatement;
+use serde::{Deserialize, Serialize};
+
+/// Most choices kept per learner (the latest per competency).
+pub const MAX_CHOICES: usize = 20;
+/// Most recently finished activities kept per learner.
+pub const MAX_FINISHED: usize = 20;
+/// Most teacher actions kept per learner.
+pub const MAX_ACTIONS: usize = 100;
+
+/// A learner's choice of an objective.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ChoiceRecord {
+    pub competency: String,
+    pub at: i64,
+}
+
+/// An activity the learner finished.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FinishedRecord {
+    pub activity: String,
+    pub statement: String,
+    pub at: i64,
+}
+
+/// A teacher's action on an intervention.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InterventionRecord {
+    pub intervention: String,
+    pub action: Action,
+    pub at: i64,
+    pub by: String,
+    pub note: String,
+    pub competency: String,
+    pub opportunities: u32,
+    pub p_mastered: f64,
+}
+
+/// Everything the projection keeps about one learner.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct DecisionRecord {
+    /// Oldest first; one per competency (the latest).
+    pub choices: Vec<ChoiceRecord>,
+    /// The learner's latest statement (its timestamp, or `stored` when later), µs.
+    pub last_active_at: Option<i64>,
+    /// Newest last.
+    pub finished: Vec<FinishedRecord>,
+    /// Oldest first.
+    pub actions: Vec<InterventionRecord>,
+}
+
+/// An activity seen aligned to a competency.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CatalogEntry {
+    pub activity_type: String,
+    pub modality: String,
+}
+
+pub(crate) fn action_of(action: WireAction) -> Option<Action> {
+    match action {
+        WireAction::Unspecified => None,
+        WireAction::Acknowledged => Some(Action::Acknowledged),
+        WireAction::Acted => Some(Action::Acted),
+        WireAction::Dismissed => Some(Action::Dismissed),
+    }
+}
+
+/// The wire form of an action.
+pub(crate) fn wire_action(action: Action) -> WireAction {
+    match action {
+        Action::Acknowledged => WireAction::Acknowledged,
+        Action::Acted => WireAction::Acted,
+        Action::Dismissed => WireAction::Dismissed,
+    }
+}
+
+fn push_capped<T>(list: &mut Vec<T>, item: T, cap: usize) {
+    list.push(item);
+    if list.len() > cap {
+        list.remove(0);
+    }
+}
+
+impl DecisionRecord {
+    /// Folds a statement of the learner.
+    pub(crate) fn observe(&mut self, statement: &LearnerStatement, finishing: bool) {
+        let at = acted_at(statement);
+        self.last_active_at = Some(self.last_active_at.map_or(at, |last| last.max(at)));
+        if finishing && !statement.activity_id.is_empty() {
+            let finished = FinishedRecord {
+                activity: statement.activity_id.clone(),
+                statement: statement.statement_id.clone(),
+                at,
+            };
+            push_capped(&mut self.finished, finished, MAX_FINISHED);
+        }
+    }
+
+    /// Takes back what a voided statement added to the recently finished.
+    pub(crate) fn void(&mut self, statement_id: &str) {
+        self.finished.retain(|f| f.statement != statement_id);
+    }
+
+    pub(crate) fn choose(&mut self, competency: &str, at: i64) {
+        self.choices.retain(|c| c.competency != competency);
+        let choice = ChoiceRecord {
+            competency: competency.to_owned(),
+            at,
+        };
+        push_capped(&mut self.choices, choice, MAX_CHOICES);
+    }
+
+    pub(crate) fn act(&mut self, action: InterventionRecord) {
+        push_capped(&mut self.actions, action, MAX_ACTIONS);
+    }
+}
