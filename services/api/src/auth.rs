@@ -121,6 +121,11 @@ impl Authenticated {
             .is_some_and(|authority| Some(authority) == own)
     }
 
+    /// The credential's key.
+    pub fn key(&self) -> &str {
+        &self.0.key
+    }
+
     /// The tenant every read and write of this request is scoped to.
     pub fn tenant(&self) -> &str {
         &self.0.tenant

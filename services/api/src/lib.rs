@@ -8,6 +8,7 @@
 //! state of its own.
 
 mod auth;
+mod decisions;
 mod error;
 pub mod fitting;
 mod ingest;

@@ -3,10 +3,13 @@
 
 use crate::middleware::VersionMemory;
 use crate::ownership::OwnedPartitions;
+use learnlog_decisions::Settings as DecisionSettings;
 use learnlog_log::EventLog;
 use learnlog_projection::Projection;
 use learnlog_projector::attachments::AttachmentReader;
+use learnlog_projector::classes::ClassReader;
 use learnlog_projector::credentials::CredentialReader;
+use learnlog_projector::decisions::DecisionReader;
 use learnlog_projector::documents::DocumentReader;
 use learnlog_projector::frameworks::FrameworkReader;
 use learnlog_projector::mastery::MasteryReader;
@@ -54,6 +57,12 @@ pub struct AppState {
     pub profile_reader: ProfileReader,
     pub frameworks: Projection,
     pub framework_reader: FrameworkReader,
+    pub decisions: Projection,
+    pub decision_reader: DecisionReader,
+    pub classes: Projection,
+    pub class_reader: ClassReader,
+    /// The thresholds of the decision rules.
+    pub decision_settings: DecisionSettings,
     pub limits: Limits,
     /// `homePage` of the authority account assigned to stored statements.
     pub authority_home_page: String,
@@ -77,12 +86,19 @@ impl AppState {
             &self.mastery,
             &self.profiles,
             &self.frameworks,
+            &self.decisions,
+            &self.classes,
         ]
     }
 
     /// The projections folded only for owned partitions when [`AppState::owned`] is set
     /// (the others are folded whole by every process).
     pub fn partitioned(&self) -> Vec<&Projection> {
-        vec![&self.documents, &self.mastery, &self.profiles]
+        vec![
+            &self.documents,
+            &self.mastery,
+            &self.profiles,
+            &self.decisions,
+        ]
     }
 }

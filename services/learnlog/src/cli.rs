@@ -24,7 +24,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the xAPI API, fold projections, and expose /healthz, /readyz, /metrics.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Delete projection state and fold the whole log again, then exit.
     ///
     /// Run it with the server stopped. The rebuilt projections are identical to the
@@ -174,6 +174,41 @@ pub struct ServeArgs {
     /// in hours, and publish the parameters; 0 never does (run `learnlog fit`).
     #[arg(long, env = "LEARNLOG_FIT_EVERY_HOURS", default_value_t = 0.0)]
     pub fit_every_hours: f64,
+
+    #[command(flatten)]
+    pub decisions: DecisionArgs,
+}
+
+/// The thresholds of the decision rules.
+#[derive(Debug, Args, Clone)]
+pub struct DecisionArgs {
+    /// The decision rules' thresholds as a JSON object (any of `band_low`, `band_high`,
+    /// `max_objectives`, `activities_per_objective`, `just_finished_days`,
+    /// `review_below`, `wheel_spinning_opportunities`, `wheel_spinning_min_rise`,
+    /// `trend_window`, `inactive_days`, `prerequisite_gap_failures`, `group_min`,
+    /// `group_max`; the README lists the defaults). The mastery threshold is
+    /// `--mastery-threshold`.
+    #[arg(long, env = "LEARNLOG_DECISIONS_CONFIG")]
+    pub decisions_config: Option<PathBuf>,
+}
+
+impl DecisionArgs {
+    /// The settings: the defaults, overridden by the file, with `mastery_threshold`.
+    pub fn settings(&self, mastery_threshold: f64) -> anyhow::Result<learnlog_decisions::Settings> {
+        use anyhow::Context;
+        let mut settings = match &self.decisions_config {
+            Some(path) => {
+                let text = std::fs::read(path)
+                    .with_context(|| format!("reading --decisions-config {}", path.display()))?;
+                serde_json::from_slice(&text)
+                    .with_context(|| format!("--decisions-config {}", path.display()))?
+            }
+            None => learnlog_decisions::Settings::default(),
+        };
+        settings.mastery_threshold = mastery_threshold;
+        settings.validate().context("--decisions-config")?;
+        Ok(settings)
+    }
 }
 
 #[derive(Debug, Args)]

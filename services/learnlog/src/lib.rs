@@ -24,7 +24,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         .enable_all()
         .build()?;
     match cli.command {
-        Command::Serve(args) => runtime.block_on(serve::serve(args)),
+        Command::Serve(args) => runtime.block_on(serve::serve(*args)),
         Command::Rebuild(args) => runtime.block_on(rebuild::rebuild(args)),
         Command::Digest(args) => runtime.block_on(rebuild::digest(args)),
         Command::Credentials(args) => credentials_cli::run(args),

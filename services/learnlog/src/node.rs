@@ -9,7 +9,9 @@ use learnlog_log::{EmbeddedOptions, EventLog};
 use learnlog_projection::{Fold, Projection, ProjectionOptions};
 use learnlog_projector::activities::ActivityReader;
 use learnlog_projector::attachments::AttachmentStore;
+use learnlog_projector::classes::ClassStore;
 use learnlog_projector::credentials::CredentialStore;
+use learnlog_projector::decisions::DecisionStore;
 use learnlog_projector::documents::DocumentStore;
 use learnlog_projector::frameworks::FrameworkReader;
 use learnlog_projector::frameworks::FrameworkStore;
@@ -37,6 +39,10 @@ pub struct Node {
     pub repartitioner: Repartitioner,
     pub profiles: Projection,
     pub frameworks: Projection,
+    /// What the decision rules need beyond mastery and profiles (partitioned).
+    pub decisions: Projection,
+    /// Class rosters and members' last activity (replicated).
+    pub classes: Projection,
 }
 
 /// Opens the log `--log` names, by default the embedded log in `DATA_DIR/log`.
@@ -81,6 +87,9 @@ impl Node {
         // One partition: a tenant's framework imports and alignments in one order.
         log.ensure_topic(topics::FRAMEWORKS, 1)
             .context("creating the frameworks topic")?;
+        // One partition: a tenant's class rosters in one order.
+        log.ensure_topic(topics::CLASSES, 1)
+            .context("creating the classes topic")?;
         let open = |fold: Arc<dyn Fold>| {
             let dir = projections_dir(&storage.data_dir).join(fold.name());
             let options = ProjectionOptions {
@@ -109,6 +118,8 @@ impl Node {
             mastery: open(Arc::new(MasteryStore::new(storage.mastery_threshold)))?,
             repartitioner,
             profiles: open(Arc::new(ProfileStore))?,
+            decisions: open(Arc::new(DecisionStore))?,
+            classes: open(Arc::new(ClassStore))?,
             frameworks,
             log,
         })
@@ -132,18 +143,22 @@ impl Node {
             &self.mastery,
             &self.profiles,
             &self.frameworks,
+            &self.decisions,
+            &self.classes,
         ]
     }
 
     /// The projections every projector folds whole: the statement store (xAPI reads join
     /// across its partitions: voiding, definitions, stored order) with its attachments,
-    /// and the one-partition credentials and frameworks.
+    /// the one-partition credentials and frameworks, and classes (a class's members
+    /// live on every partition).
     fn replicated(&self) -> Vec<&Projection> {
         vec![
             &self.statements,
             &self.credentials,
             &self.attachments,
             &self.frameworks,
+            &self.classes,
         ]
     }
 
@@ -155,6 +170,7 @@ impl Node {
                 self.documents.clone(),
                 self.mastery.clone(),
                 self.profiles.clone(),
+                self.decisions.clone(),
             ],
             repartitioner: self.repartitioner.clone(),
         }

@@ -19,7 +19,9 @@ use learnlog_api::{ApiServer, AppState, Limits, ServerOptions};
 use learnlog_log::GroupOptions;
 use learnlog_mastery::harness::ModelKind;
 use learnlog_projector::attachments::AttachmentReader;
+use learnlog_projector::classes::ClassReader;
 use learnlog_projector::credentials::CredentialReader;
+use learnlog_projector::decisions::DecisionReader;
 use learnlog_projector::documents::DocumentReader;
 use learnlog_projector::frameworks::FrameworkReader;
 use learnlog_projector::mastery::MasteryReader;
@@ -49,6 +51,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     let default_version = XapiVersion::from_header(&args.default_xapi_version)
         .context("--default-xapi-version must be 1.0.3 or 2.0.0")?;
+    let decision_settings = args.decisions.settings(args.storage.mastery_threshold)?;
     let node = Node::open(&args.storage)?;
     let cancel = CancellationToken::new();
     let (tasks, owned, follower) = match args.role {
@@ -100,6 +103,11 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         profiles: node.profiles.clone(),
         framework_reader: FrameworkReader::new(node.frameworks.db())?,
         frameworks: node.frameworks.clone(),
+        decision_reader: DecisionReader::new(node.decisions.db())?,
+        decisions: node.decisions.clone(),
+        class_reader: ClassReader::new(node.classes.db())?,
+        classes: node.classes.clone(),
+        decision_settings,
         limits: Limits {
             max_body_bytes: args.max_body_bytes,
             max_batch_statements: args.max_batch,

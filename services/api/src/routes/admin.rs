@@ -3,14 +3,14 @@
 //! request returns once the credentials projection has folded it, so a new credential
 //! works (and a revoked one fails) as soon as the response arrives.
 
+use super::appending::append_and_wait;
 use crate::auth::{Authenticated, Scope};
 use crate::error::ApiError;
 use crate::state::AppState;
 use actix_web::{web, HttpResponse};
-use learnlog_log::Record;
 use learnlog_projector::credentials::{self, Credential};
+use learnlog_proto::topics;
 use learnlog_proto::v1::Envelope;
-use learnlog_proto::{topics, Message};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -105,23 +105,7 @@ pub async fn revoke(
 
 /// Appends a credential event and waits until the credentials projection folded it.
 async fn append(state: &AppState, envelope: Envelope) -> Result<(), ApiError> {
-    let record = Record {
-        key: envelope.key.as_bytes().to_vec(),
-        value: envelope.encode_to_vec(),
-    };
-    let positions = state.log.append(topics::CREDENTIALS, vec![record]).await?;
-    let position = positions
-        .first()
-        .ok_or_else(|| ApiError::Internal("append returned no position".into()))?;
-    state
-        .credentials
-        .wait_folded(
-            topics::CREDENTIALS,
-            position.partition,
-            position.offset,
-            state.limits.consistency_wait,
-        )
-        .await?;
+    append_and_wait(state, topics::CREDENTIALS, envelope, &state.credentials).await?;
     Ok(())
 }
 

@@ -7,12 +7,13 @@
 //! (`GET /v1/frameworks`, `/{id}` with the competency tree, `/{id}/competencies/{cid}`)
 //! need `statements/read`, `all/read` or `all`. No xAPI version header.
 
+use super::appending::append_and_wait;
 use crate::auth::{Authenticated, Scope};
 use crate::error::ApiError;
 use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
-use learnlog_log::{Position, Record, MAX_RECORD_BYTES};
+use learnlog_log::{Position, MAX_RECORD_BYTES};
 use learnlog_projector::frameworks::{self, Framework};
 use learnlog_proto::v1::framework_outcome::Kind;
 use learnlog_proto::v1::{Envelope, FrameworkOutcome};
@@ -38,24 +39,7 @@ pub(super) fn now_micros() -> i64 {
 /// Appends a framework or alignment event and waits until the frameworks projection
 /// folded it.
 pub(super) async fn append(state: &AppState, envelope: Envelope) -> Result<Position, ApiError> {
-    let record = Record {
-        key: envelope.key.as_bytes().to_vec(),
-        value: envelope.encode_to_vec(),
-    };
-    let positions = state.log.append(topics::FRAMEWORKS, vec![record]).await?;
-    let position = *positions
-        .first()
-        .ok_or_else(|| ApiError::Internal("append returned no position".into()))?;
-    state
-        .frameworks
-        .wait_folded(
-            topics::FRAMEWORKS,
-            position.partition,
-            position.offset,
-            state.limits.consistency_wait,
-        )
-        .await?;
-    Ok(position)
+    append_and_wait(state, topics::FRAMEWORKS, envelope, &state.frameworks).await
 }
 
 fn summary(framework: &Framework) -> Value {

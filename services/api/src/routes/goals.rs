@@ -4,16 +4,16 @@
 //! recorded. Writes need `statements/write` (or `all`), reads `statements/read` (or
 //! `all/read`, `all`).
 
+use super::appending::append_and_wait;
 use super::learners::learner;
 use crate::auth::{Authenticated, Scope};
 use crate::error::ApiError;
 use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
-use learnlog_log::Record;
 use learnlog_projector::profiles::{self, GoalOutcome, GoalRequest, MAX_GOALS};
+use learnlog_proto::topics;
 use learnlog_proto::v1::Envelope;
-use learnlog_proto::{topics, Message};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
@@ -89,26 +89,8 @@ fn invalid(error: learnlog_projector::Error) -> ApiError {
 /// Appends a goal event, waits until the profile projection folded it, and returns the
 /// outcome it recorded.
 async fn append(state: &AppState, envelope: Envelope) -> Result<GoalOutcome, ApiError> {
-    let record = Record {
-        key: envelope.key.as_bytes().to_vec(),
-        value: envelope.encode_to_vec(),
-    };
-    let positions = state
-        .log
-        .append(topics::LEARNER_EVENTS, vec![record])
-        .await?;
-    let position = positions
-        .first()
-        .ok_or_else(|| ApiError::Internal("append returned no position".into()))?;
-    state
-        .profiles
-        .wait_folded(
-            topics::LEARNER_EVENTS,
-            position.partition,
-            position.offset,
-            state.limits.consistency_wait,
-        )
-        .await?;
+    let position =
+        append_and_wait(state, topics::LEARNER_EVENTS, envelope, &state.profiles).await?;
     state
         .profiles
         .outcome(topics::LEARNER_EVENTS, position.partition, position.offset)?

@@ -52,7 +52,7 @@ pub struct AtQuery {
     at: Option<String>,
 }
 
-fn parse_at(at: Option<&str>) -> Result<i64, ApiError> {
+pub(super) fn parse_at(at: Option<&str>) -> Result<i64, ApiError> {
     match at {
         None => Ok(chrono::Utc::now().timestamp_micros()),
         Some(text) => learnlog_xapi::parse_timestamp(text)

@@ -5,6 +5,9 @@ mod activities;
 mod admin;
 mod agents;
 mod alignments;
+mod appending;
+mod classes;
+mod decisions;
 mod document_params;
 mod document_writes;
 mod documents;
@@ -51,6 +54,12 @@ pub fn configure(config: &mut web::ServiceConfig) {
             web::scope("/v1/learners/{learner}")
                 .service(web::resource("/profile").route(web::get().to(learners::profile)))
                 .service(web::resource("/mastery").route(web::get().to(mastery::learner)))
+                .service(web::resource("/decisions").route(web::get().to(decisions::get)))
+                .service(web::resource("/choices").route(web::post().to(decisions::choose)))
+                .service(
+                    web::resource("/interventions/{intervention}")
+                        .route(web::post().to(decisions::act)),
+                )
                 .service(
                     web::resource("/goals")
                         .route(web::post().to(goals::set))
@@ -61,6 +70,19 @@ pub fn configure(config: &mut web::ServiceConfig) {
                         .route(web::get().to(goals::get))
                         .route(web::delete().to(goals::remove)),
                 ),
+        )
+        .service(web::resource("/v1/classes").route(web::get().to(classes::list)))
+        .service(
+            web::scope("/v1/classes/{id}")
+                .service(
+                    web::resource("")
+                        .route(web::put().to(classes::put))
+                        .route(web::get().to(classes::get))
+                        .route(web::delete().to(classes::delete)),
+                )
+                .service(web::resource("/mastery").route(web::get().to(classes::mastery)))
+                .service(web::resource("/decisions").route(web::get().to(classes::decisions)))
+                .service(web::resource("/groups").route(web::get().to(classes::groups))),
         )
         .service(web::resource("/v1/frameworks").route(web::get().to(frameworks::list)))
         .service(

@@ -26,6 +26,7 @@ mod graph;
 mod model;
 mod reader;
 mod relations;
+mod synthetic;
 
 pub use case::{
     parse_package, CaseAssociation, CaseDocument, CaseError, CaseItem, CasePackage, NodeRef,
@@ -37,6 +38,7 @@ pub use events::{
 pub use model::{Competency, Direction, Framework, RelatedLink};
 pub use reader::{CompetencyRef, FrameworkReader, TreeNode};
 pub use relations::{relation, Relation, MAX_DEPTH};
+pub use synthetic::{synthetic_identifier, synthetic_package, SyntheticItem};
 
 use crate::tenant_prefix;
 use learnlog_projection::{Fold, FoldError, FoldTrees, Folded};

@@ -1,0 +1,434 @@
+//! Classes and their views:
+//!
+//! - `PUT /v1/classes/{id}` `{"name"?, "members": [agent | learner id…], "teachers"?: […],
+//!   "frameworks"?: […]}` (scope `all`): creates (201) or replaces (200) the roster;
+//! - `GET /v1/classes`, `GET /v1/classes/{id}`, `DELETE /v1/classes/{id}` (204, 404);
+//! - `GET /v1/classes/{id}/mastery[?framework=…&at=…]`: the mastery grid, learners ×
+//!   competencies of the class's frameworks (or the one named);
+//! - `GET /v1/classes/{id}/decisions[?kind=…&at=…]`: every member's decisions;
+//! - `GET /v1/classes/{id}/groups[?at=…]`: suggested small groups of members who share
+//!   a next objective.
+//!
+//! Reads need `statements/read` (or `all/read`, `all`). A process that answers for
+//! some learner partitions only (a projector) lists only the members it owns; the api
+//! role gathers every projector's part.
+
+use super::appending::append_and_wait;
+use super::decisions::{of_kind, rfc3339, DecisionQuery};
+use super::mastery::parse_at;
+use crate::auth::{Authenticated, Scope};
+use crate::decisions::Evaluator;
+use crate::error::ApiError;
+use crate::state::AppState;
+use actix_web::http::header;
+use actix_web::{web, HttpResponse};
+use learnlog_decisions::{suggest_groups, Decision, GroupCandidate, Groups, Kind};
+use learnlog_projector::classes::{self, Class, ClassOutcome, ClassRequest};
+use learnlog_projector::learners::parse_learner;
+use learnlog_proto::topics;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// The body of `PUT /v1/classes/{id}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClassBody {
+    #[serde(default)]
+    pub name: String,
+    /// xAPI agents, or learner ids.
+    pub members: Vec<Value>,
+    #[serde(default)]
+    pub teachers: Vec<String>,
+    #[serde(default)]
+    pub frameworks: Vec<String>,
+}
+
+/// One member as a class view shows it.
+#[derive(Debug, Serialize)]
+pub struct MemberView {
+    pub learner: String,
+    /// The agent as given, when the member was given as an agent.
+    pub agent: Option<Value>,
+    /// The agent's name, or its identifier, for people.
+    pub display: String,
+}
+
+/// A class as the API answers it.
+#[derive(Debug, Serialize)]
+pub struct ClassView {
+    pub id: String,
+    pub name: String,
+    pub members: Vec<MemberView>,
+    pub teachers: Vec<String>,
+    pub frameworks: Vec<String>,
+    pub updated_at: String,
+}
+
+fn member_view(member: &classes::Member) -> MemberView {
+    let agent = serde_json::from_str::<Value>(&member.given)
+        .ok()
+        .filter(Value::is_object);
+    let display = agent
+        .as_ref()
+        .and_then(|a| {
+            (a.get("name").and_then(Value::as_str))
+                .or_else(|| a.get("mbox").and_then(Value::as_str))
+                .or_else(|| a.pointer("/account/name").and_then(Value::as_str))
+                .map(str::to_owned)
+        })
+        .unwrap_or_else(|| member.learner.to_string());
+    MemberView {
+        learner: member.learner.to_string(),
+        agent,
+        display,
+    }
+}
+
+fn class_view(class: &Class) -> ClassView {
+    ClassView {
+        id: class.id.clone(),
+        name: class.name.clone(),
+        members: class.members.iter().map(member_view).collect(),
+        teachers: class.teachers.clone(),
+        frameworks: class.frameworks.clone(),
+        updated_at: rfc3339(class.updated_micros),
+    }
+}
+
+fn not_found(id: &str) -> ApiError {
+    ApiError::NotFound(format!("class {id} does not exist"))
+}
+
+fn stored(state: &AppState, tenant: &str, id: &str) -> Result<Class, ApiError> {
+    state
+        .class_reader
+        .class(tenant, id)?
+        .ok_or_else(|| not_found(id))
+}
+
+/// The members this process answers for: all of them, or those of owned partitions.
+fn owned_members<'a>(state: &AppState, class: &'a Class) -> Vec<&'a classes::Member> {
+    class
+        .members
+        .iter()
+        .filter(|m| {
+            state.owned.is_none()
+                || state
+                    .learner_partition(m.learner)
+                    .is_ok_and(|p| state.owns(p))
+        })
+        .collect()
+}
+
+fn member_of(index: usize, value: &Value) -> Result<(uuid::Uuid, String), ApiError> {
+    let given = match value {
+        Value::String(id) => id.clone(),
+        Value::Object(_) => value.to_string(),
+        _ => {
+            return Err(ApiError::BadRequest(format!(
+                "members[{index}]: must be an agent object or a learner id"
+            )))
+        }
+    };
+    let learner = parse_learner(&given)
+        .map_err(|e| ApiError::BadRequest(format!("members[{index}]: {e}")))?;
+    Ok((learner, given))
+}
+
+/// `PUT /v1/classes/{id}`.
+pub async fn put(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Scope::All)?;
+    let body: ClassBody = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::BadRequest(format!("class body: {e}")))?;
+    let members = (body.members.iter().enumerate())
+        .map(|(i, m)| member_of(i, m))
+        .collect::<Result<Vec<_>, _>>()?;
+    let request = ClassRequest {
+        id: id.to_string(),
+        name: body.name,
+        members,
+        teachers: body.teachers,
+        frameworks: body.frameworks,
+    };
+    let tenant = caller.tenant();
+    let envelope = classes::class_set(tenant, &request, chrono::Utc::now().timestamp_micros())
+        .map_err(super::frameworks::invalid)?;
+    let position = append_and_wait(&state, topics::CLASSES, envelope, &state.classes).await?;
+    let outcome = outcome(&state, position)?;
+    let view = class_view(&stored(&state, tenant, &id)?);
+    Ok(match outcome {
+        ClassOutcome::Created => HttpResponse::Created()
+            .insert_header((header::LOCATION, format!("/v1/classes/{id}")))
+            .json(view),
+        _ => HttpResponse::Ok().json(view),
+    })
+}
+
+fn outcome(state: &AppState, position: learnlog_log::Position) -> Result<ClassOutcome, ApiError> {
+    state
+        .classes
+        .outcome(topics::CLASSES, position.partition, position.offset)?
+        .as_deref()
+        .and_then(ClassOutcome::decode)
+        .ok_or_else(|| ApiError::Internal("the classes projection recorded no outcome".into()))
+}
+
+/// `GET /v1/classes`.
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Scope::StatementsRead)?;
+    let classes: Vec<ClassView> = (state.class_reader.list(caller.tenant())?.iter())
+        .map(class_view)
+        .collect();
+    Ok(HttpResponse::Ok().json(classes))
+}
+
+/// `GET /v1/classes/{id}`.
+pub async fn get(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Scope::StatementsRead)?;
+    Ok(HttpResponse::Ok().json(class_view(&stored(&state, caller.tenant(), &id)?)))
+}
+
+/// `DELETE /v1/classes/{id}`.
+pub async fn delete(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Scope::All)?;
+    let tenant = caller.tenant();
+    stored(&state, tenant, &id)?;
+    let envelope = classes::class_removed(tenant, &id, chrono::Utc::now().timestamp_micros())
+        .map_err(super::frameworks::invalid)?;
+    let position = append_and_wait(&state, topics::CLASSES, envelope, &state.classes).await?;
+    match outcome(&state, position)? {
+        ClassOutcome::Removed => Ok(HttpResponse::NoContent().finish()),
+        _ => Err(not_found(&id)),
+    }
+}
+
+/// `?framework=&at=` of the mastery grid.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GridQuery {
+    pub framework: Option<String>,
+    pub at: Option<String>,
+}
+
+/// One cell of the grid.
+#[derive(Debug, Serialize)]
+pub struct Cell {
+    pub p_mastered: f64,
+    pub mastered: bool,
+    pub evidence: u32,
+}
+
+/// One column of the grid.
+#[derive(Debug, Serialize)]
+pub struct Column {
+    pub competency: String,
+    pub title: String,
+}
+
+/// One row of the grid: cells in column order, `null` where there is no evidence.
+#[derive(Debug, Serialize)]
+pub struct Row {
+    pub learner: String,
+    pub display: String,
+    pub cells: Vec<Option<Cell>>,
+    pub mastered: usize,
+}
+
+/// The mastery grid of a class.
+#[derive(Debug, Serialize)]
+pub struct Grid {
+    pub class: String,
+    pub at: String,
+    pub competencies: Vec<Column>,
+    pub learners: Vec<Row>,
+}
+
+fn frameworks_of(class: &Class, asked: Option<&String>) -> Option<Vec<String>> {
+    match asked {
+        Some(framework) => Some(vec![framework.clone()]),
+        None if class.frameworks.is_empty() => None,
+        None => Some(class.frameworks.clone()),
+    }
+}
+
+/// `GET /v1/classes/{id}/mastery`.
+pub async fn mastery(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+    id: web::Path<String>,
+    query: web::Query<GridQuery>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Scope::StatementsRead)?;
+    let tenant = caller.tenant();
+    let class = stored(&state, tenant, &id)?;
+    let at = parse_at(query.at.as_deref())?;
+    if let Some(framework) = &query.framework {
+        if state
+            .framework_reader
+            .framework(tenant, framework)?
+            .is_none()
+        {
+            return Err(ApiError::NotFound(format!(
+                "framework {framework} does not exist"
+            )));
+        }
+    }
+    let frameworks = frameworks_of(&class, query.framework.as_ref());
+    let evaluator = Evaluator::new(&state, tenant, at, frameworks.as_deref())?;
+    let columns: Vec<Column> = (evaluator.graph.leaves())
+        .map(|c| Column {
+            competency: c.id.clone(),
+            title: c.title.clone(),
+        })
+        .collect();
+    let mut rows = Vec::new();
+    for member in owned_members(&state, &class) {
+        let mastery = state.mastery_reader.learner(tenant, member.learner, at)?;
+        let cells: Vec<Option<Cell>> = (columns.iter())
+            .map(|column| {
+                let c = mastery
+                    .as_ref()?
+                    .competencies
+                    .iter()
+                    .find(|c| c.competency == column.competency)?;
+                Some(Cell {
+                    p_mastered: c.p_mastered,
+                    mastered: c.mastered(),
+                    evidence: c.record.state.count,
+                })
+            })
+            .collect();
+        rows.push(Row {
+            learner: member.learner.to_string(),
+            display: member_view(member).display,
+            mastered: cells.iter().flatten().filter(|c| c.mastered).count(),
+            cells,
+        });
+    }
+    Ok(HttpResponse::Ok().json(Grid {
+        class: class.id,
+        at: rfc3339(at),
+        competencies: columns,
+        learners: rows,
+    }))
+}
+
+/// One member's decisions in a class view.
+#[derive(Debug, Serialize)]
+pub struct MemberDecisions {
+    pub learner: String,
+    pub display: String,
+    pub decisions: Vec<Decision>,
+}
+
+/// Every member's decisions.
+#[derive(Debug, Serialize)]
+pub struct ClassDecisions {
+    pub class: String,
+    pub at: String,
+    pub learners: Vec<MemberDecisions>,
+}
+
+fn members_decisions(
+    state: &AppState,
+    evaluator: &Evaluator<'_>,
+    class: &Class,
+    kind: Option<Kind>,
+) -> Result<Vec<MemberDecisions>, ApiError> {
+    owned_members(state, class)
+        .into_iter()
+        .map(|member| {
+            let evaluated = evaluator.evaluate(member.learner)?;
+            Ok(MemberDecisions {
+                learner: member.learner.to_string(),
+                display: member_view(member).display,
+                decisions: of_kind(evaluated.decisions, kind),
+            })
+        })
+        .collect()
+}
+
+/// `GET /v1/classes/{id}/decisions`.
+pub async fn decisions(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+    id: web::Path<String>,
+    query: web::Query<DecisionQuery>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Scope::StatementsRead)?;
+    let tenant = caller.tenant();
+    let class = stored(&state, tenant, &id)?;
+    let kind = query.kind()?;
+    let at = parse_at(query.at.as_deref())?;
+    let evaluator = Evaluator::new(&state, tenant, at, frameworks_of(&class, None).as_deref())?;
+    let learners = members_decisions(&state, &evaluator, &class, kind)?;
+    Ok(HttpResponse::Ok().json(ClassDecisions {
+        class: class.id,
+        at: rfc3339(at),
+        learners,
+    }))
+}
+
+/// `?at=` of the groups.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AtQuery {
+    pub at: Option<String>,
+}
+
+/// Suggested groups of a class.
+#[derive(Debug, Serialize)]
+pub struct ClassGroups {
+    pub class: String,
+    pub at: String,
+    #[serde(flatten)]
+    pub groups: Groups,
+}
+
+/// `GET /v1/classes/{id}/groups`.
+pub async fn groups(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+    id: web::Path<String>,
+    query: web::Query<AtQuery>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Scope::StatementsRead)?;
+    let tenant = caller.tenant();
+    let class = stored(&state, tenant, &id)?;
+    let at = parse_at(query.at.as_deref())?;
+    let evaluator = Evaluator::new(&state, tenant, at, frameworks_of(&class, None).as_deref())?;
+    let members = members_decisions(&state, &evaluator, &class, Some(Kind::Objective))?;
+    let candidates: Vec<GroupCandidate> = members
+        .into_iter()
+        .map(|m| GroupCandidate {
+            learner: m.learner,
+            objectives: m
+                .decisions
+                .into_iter()
+                .filter_map(|d| d.competency)
+                .collect(),
+        })
+        .collect();
+    let groups = suggest_groups(&candidates, &evaluator.graph, evaluator.settings());
+    Ok(HttpResponse::Ok().json(ClassGroups {
+        class: class.id,
+        at: rfc3339(at),
+        groups,
+    }))
+}
