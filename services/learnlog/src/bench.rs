@@ -19,7 +19,10 @@ pub struct BenchArgs {
 pub enum BenchCommand {
     /// Fit the mastery model on `split=train`, stream `split=test` learners through it
     /// (predict, then update) and print
-    /// `{"auc","rmse","logloss","accuracy","fit_seconds","predict_per_second","responses"}`.
+    /// `{"auc","rmse","logloss","accuracy","ece","fit_seconds","predict_per_second","responses","reliability"}`,
+    /// where `ece` is the expected calibration error over 10 equal-width bins of
+    /// P(correct) and `reliability` lists the non-empty bins as
+    /// `{"lo","hi","count","mean_predicted","observed_rate"}`.
     Mastery(MasteryBenchArgs),
 }
 

@@ -6,7 +6,7 @@
 use crate::bkt::BktParams;
 use crate::data::{Dataset, Response, Split};
 use crate::em::{self, FitOptions, Sequences};
-use crate::metrics::{self, Metrics};
+use crate::metrics::{self, Calibration, Metrics, ReliabilityBin};
 use crate::model::{BktModel, Model};
 use crate::{Error, Result};
 use serde::Serialize;
@@ -35,16 +35,20 @@ impl std::str::FromStr for ModelKind {
     }
 }
 
-/// What the harness prints: accuracy over the test responses, and speed.
-#[derive(Debug, Clone, Copy, Serialize)]
+/// What the harness prints: accuracy and calibration over the test responses, and speed.
+#[derive(Debug, Clone, Serialize)]
 pub struct Report {
     pub auc: f64,
     pub rmse: f64,
     pub logloss: f64,
     pub accuracy: f64,
+    /// Expected calibration error over 10 equal-width bins of P(correct).
+    pub ece: f64,
     pub fit_seconds: f64,
     pub predict_per_second: f64,
     pub responses: usize,
+    /// The reliability table behind `ece`: the non-empty bins, lowest first.
+    pub reliability: Vec<ReliabilityBin>,
 }
 
 /// Runs the protocol: fit on `split=train` (or take `fixed`), then stream `split=test`.
@@ -70,14 +74,17 @@ pub fn run(ds: &Dataset, kind: ModelKind, fixed: Option<Model>, fit: &FitOptions
         logloss,
         accuracy,
     } = metrics::evaluate(&predictions, &outcomes);
+    let Calibration { ece, bins } = metrics::calibration(&predictions, &outcomes);
     Report {
         auc,
         rmse,
         logloss,
         accuracy,
+        ece,
         fit_seconds,
         predict_per_second: test.len() as f64 / seconds.max(1e-12),
         responses: test.len(),
+        reliability: bins,
     }
 }
 
