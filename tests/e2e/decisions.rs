@@ -188,7 +188,7 @@ fn assert_objectives_are_ready(server: &Learnlog, learner: usize) {
 }
 
 /// The whole scenario against `server` (a `serve` of every role, or an api process).
-pub fn class_scenario(server: &Learnlog) {
+pub(crate) fn class_scenario(server: &Learnlog) {
     let imported = call(
         server,
         Method::PUT,

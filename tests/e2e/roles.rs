@@ -395,3 +395,31 @@ fn views_folded_by_partition_owners_are_answered_through_an_api_process() {
     }
     drop(broker);
 }
+
+#[test]
+fn a_class_gets_its_decisions_and_groups_through_an_api_process_over_two_projectors() {
+    let broker = Broker::start();
+    let url = broker.url();
+    let dirs: Vec<tempfile::TempDir> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+    let first = projector(dirs[0].path(), &url, free_port(), "projector-0");
+    let second = projector(dirs[1].path(), &url, free_port(), "projector-1");
+    let router = api(dirs[2].path(), &format!("{},{}", first.base, second.base));
+    for server in [&first, &second, &router] {
+        wait_ready(server, Duration::from_secs(60));
+    }
+    crate::decisions::class_scenario(&router);
+
+    // each projector lists the members it owns; the api process lists them all
+    let rows = |server: &Learnlog| {
+        let grid = server
+            .raw(Method::GET, "/v1/classes/5a/mastery")
+            .basic_auth(crate::support::KEY, Some(crate::support::SECRET))
+            .send()
+            .unwrap();
+        json(grid)["learners"].as_array().unwrap().len()
+    };
+    let (mine, theirs) = (rows(&first), rows(&second));
+    assert!(mine > 0 && theirs > 0, "{mine} / {theirs}");
+    assert_eq!(mine + theirs, rows(&router));
+    drop(broker);
+}

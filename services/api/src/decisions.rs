@@ -66,7 +66,7 @@ impl<'a> Evaluator<'a> {
         let graph = graph_of(&all, state, tenant)?;
         let mut catalog = Catalog::new();
         for leaf in graph.leaves() {
-            let activities = state.decision_reader.activities(tenant, &leaf.id)?;
+            let activities = state.catalog_reader.activities(tenant, &leaf.id)?;
             if !activities.is_empty() {
                 catalog.insert(leaf.id.clone(), activities);
             }

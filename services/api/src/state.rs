@@ -7,6 +7,7 @@ use learnlog_decisions::Settings as DecisionSettings;
 use learnlog_log::EventLog;
 use learnlog_projection::Projection;
 use learnlog_projector::attachments::AttachmentReader;
+use learnlog_projector::catalog::CatalogReader;
 use learnlog_projector::classes::ClassReader;
 use learnlog_projector::credentials::CredentialReader;
 use learnlog_projector::decisions::DecisionReader;
@@ -61,6 +62,8 @@ pub struct AppState {
     pub decision_reader: DecisionReader,
     pub classes: Projection,
     pub class_reader: ClassReader,
+    pub catalog: Projection,
+    pub catalog_reader: CatalogReader,
     /// The thresholds of the decision rules.
     pub decision_settings: DecisionSettings,
     pub limits: Limits,
@@ -88,6 +91,7 @@ impl AppState {
             &self.frameworks,
             &self.decisions,
             &self.classes,
+            &self.catalog,
         ]
     }
 

@@ -6,18 +6,18 @@
 
 use crate::graph::Graph;
 use crate::settings::Settings;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A learner and their next objectives, best first.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct GroupCandidate {
     pub learner: String,
     pub objectives: Vec<String>,
 }
 
 /// One suggested group.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Group {
     pub competency: String,
     pub title: String,
@@ -26,7 +26,7 @@ pub struct Group {
 }
 
 /// The groups of a class and who is left.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Groups {
     pub groups: Vec<Group>,
     /// Learners in no group, by id.

@@ -9,6 +9,7 @@ use learnlog_log::{EmbeddedOptions, EventLog};
 use learnlog_projection::{Fold, Projection, ProjectionOptions};
 use learnlog_projector::activities::ActivityReader;
 use learnlog_projector::attachments::AttachmentStore;
+use learnlog_projector::catalog::CatalogStore;
 use learnlog_projector::classes::ClassStore;
 use learnlog_projector::credentials::CredentialStore;
 use learnlog_projector::decisions::DecisionStore;
@@ -43,6 +44,8 @@ pub struct Node {
     pub decisions: Projection,
     /// Class rosters and members' last activity (replicated).
     pub classes: Projection,
+    /// Activities aligned to each competency (replicated).
+    pub catalog: Projection,
 }
 
 /// Opens the log `--log` names, by default the embedded log in `DATA_DIR/log`.
@@ -120,6 +123,7 @@ impl Node {
             profiles: open(Arc::new(ProfileStore))?,
             decisions: open(Arc::new(DecisionStore))?,
             classes: open(Arc::new(ClassStore))?,
+            catalog: open(Arc::new(CatalogStore))?,
             frameworks,
             log,
         })
@@ -145,13 +149,14 @@ impl Node {
             &self.frameworks,
             &self.decisions,
             &self.classes,
+            &self.catalog,
         ]
     }
 
     /// The projections every projector folds whole: the statement store (xAPI reads join
     /// across its partitions: voiding, definitions, stored order) with its attachments,
-    /// the one-partition credentials and frameworks, and classes (a class's members
-    /// live on every partition).
+    /// the one-partition credentials and frameworks, and classes and the activity
+    /// catalog (a class's members and an activity's learners live on every partition).
     fn replicated(&self) -> Vec<&Projection> {
         vec![
             &self.statements,
@@ -159,6 +164,7 @@ impl Node {
             &self.attachments,
             &self.frameworks,
             &self.classes,
+            &self.catalog,
         ]
     }
 

@@ -19,6 +19,7 @@ use learnlog_api::{ApiServer, AppState, Limits, ServerOptions};
 use learnlog_log::GroupOptions;
 use learnlog_mastery::harness::ModelKind;
 use learnlog_projector::attachments::AttachmentReader;
+use learnlog_projector::catalog::CatalogReader;
 use learnlog_projector::classes::ClassReader;
 use learnlog_projector::credentials::CredentialReader;
 use learnlog_projector::decisions::DecisionReader;
@@ -107,6 +108,8 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         decisions: node.decisions.clone(),
         class_reader: ClassReader::new(node.classes.db())?,
         classes: node.classes.clone(),
+        catalog_reader: CatalogReader::new(node.catalog.db())?,
+        catalog: node.catalog.clone(),
         decision_settings,
         limits: Limits {
             max_body_bytes: args.max_body_bytes,

@@ -8,6 +8,7 @@
 pub mod activities;
 pub mod agents;
 pub mod attachments;
+pub mod catalog;
 pub mod classes;
 pub mod credentials;
 pub mod decisions;

@@ -256,7 +256,7 @@ async fn scatter_to_owners(
             continue;
         }
         metrics::REQUESTS.with_label_values(&["scatter"]).inc();
-        return match scatter::merge(&bodies) {
+        return match scatter::merge(&incoming.path_and_query, &bodies) {
             Some(merged) => HttpResponse::Ok().json(merged),
             None => unavailable("no projector answered"),
         };

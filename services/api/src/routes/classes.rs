@@ -9,9 +9,10 @@
 //! - `GET /v1/classes/{id}/groups[?at=…]`: suggested small groups of members who share
 //!   a next objective.
 //!
-//! Reads need `statements/read` (or `all/read`, `all`). A process that answers for
-//! some learner partitions only (a projector) lists only the members it owns; the api
-//! role gathers every projector's part.
+//! Reads need `statements/read` (or `all/read`, `all`). Members are listed by display
+//! name, then learner id. A process that answers for some learner partitions only (a
+//! projector) lists only the members it owns; the api role gathers every projector's
+//! part (and forms the groups from every member's objectives, as one process would).
 
 use super::appending::append_and_wait;
 use super::decisions::{of_kind, rfc3339, DecisionQuery};
@@ -259,6 +260,16 @@ pub struct Grid {
     pub learners: Vec<Row>,
 }
 
+/// The competencies practised directly, in framework order.
+fn columns(evaluator: &Evaluator<'_>) -> Vec<Column> {
+    (evaluator.graph.leaves())
+        .map(|c| Column {
+            competency: c.id.clone(),
+            title: c.title.clone(),
+        })
+        .collect()
+}
+
 fn frameworks_of(class: &Class, asked: Option<&String>) -> Option<Vec<String>> {
     match asked {
         Some(framework) => Some(vec![framework.clone()]),
@@ -291,12 +302,7 @@ pub async fn mastery(
     }
     let frameworks = frameworks_of(&class, query.framework.as_ref());
     let evaluator = Evaluator::new(&state, tenant, at, frameworks.as_deref())?;
-    let columns: Vec<Column> = (evaluator.graph.leaves())
-        .map(|c| Column {
-            competency: c.id.clone(),
-            title: c.title.clone(),
-        })
-        .collect();
+    let columns = columns(&evaluator);
     let mut rows = Vec::new();
     for member in owned_members(&state, &class) {
         let mastery = state.mastery_reader.learner(tenant, member.learner, at)?;
@@ -321,6 +327,7 @@ pub async fn mastery(
             cells,
         });
     }
+    rows.sort_by(|a, b| (&a.display, &a.learner).cmp(&(&b.display, &b.learner)));
     Ok(HttpResponse::Ok().json(Grid {
         class: class.id,
         at: rfc3339(at),
@@ -351,7 +358,7 @@ fn members_decisions(
     class: &Class,
     kind: Option<Kind>,
 ) -> Result<Vec<MemberDecisions>, ApiError> {
-    owned_members(state, class)
+    let mut members = owned_members(state, class)
         .into_iter()
         .map(|member| {
             let evaluated = evaluator.evaluate(member.learner)?;
@@ -361,7 +368,9 @@ fn members_decisions(
                 decisions: of_kind(evaluated.decisions, kind),
             })
         })
-        .collect()
+        .collect::<Result<Vec<_>, ApiError>>()?;
+    members.sort_by(|a, b| (&a.display, &a.learner).cmp(&(&b.display, &b.learner)));
+    Ok(members)
 }
 
 /// `GET /v1/classes/{id}/decisions`.
@@ -392,13 +401,18 @@ pub struct AtQuery {
     pub at: Option<String>,
 }
 
-/// Suggested groups of a class.
+/// Suggested groups of a class, with what they were formed from: each member's
+/// next objectives, the competencies in framework order and the group sizes.
 #[derive(Debug, Serialize)]
 pub struct ClassGroups {
     pub class: String,
     pub at: String,
     #[serde(flatten)]
     pub groups: Groups,
+    pub candidates: Vec<GroupCandidate>,
+    pub competencies: Vec<Column>,
+    pub group_min: usize,
+    pub group_max: usize,
 }
 
 /// `GET /v1/classes/{id}/groups`.
@@ -414,7 +428,7 @@ pub async fn groups(
     let at = parse_at(query.at.as_deref())?;
     let evaluator = Evaluator::new(&state, tenant, at, frameworks_of(&class, None).as_deref())?;
     let members = members_decisions(&state, &evaluator, &class, Some(Kind::Objective))?;
-    let candidates: Vec<GroupCandidate> = members
+    let mut candidates: Vec<GroupCandidate> = members
         .into_iter()
         .map(|m| GroupCandidate {
             learner: m.learner,
@@ -425,10 +439,16 @@ pub async fn groups(
                 .collect(),
         })
         .collect();
-    let groups = suggest_groups(&candidates, &evaluator.graph, evaluator.settings());
+    candidates.sort_by(|a, b| a.learner.cmp(&b.learner));
+    let settings = evaluator.settings();
+    let groups = suggest_groups(&candidates, &evaluator.graph, settings);
     Ok(HttpResponse::Ok().json(ClassGroups {
         class: class.id,
         at: rfc3339(at),
         groups,
+        candidates,
+        competencies: columns(&evaluator),
+        group_min: settings.group_min,
+        group_max: settings.group_max,
     }))
 }

@@ -3,15 +3,12 @@
 //! partition owns a learner's decisions):
 //! - the learner's choices of next objectives (`ObjectiveChosen`),
 //! - teachers' actions on interventions (`InterventionActed`),
-//! - when the learner was last active and what they finished lately,
-//! - per tenant, the activities seen aligned to each competency (with their
-//!   modality), for suggesting activities.
+//! - when the learner was last active and what they finished lately.
 //!
 //! The rules themselves (`learnlog_decisions`) run at read time against the time asked
 //! about, so nothing here depends on a clock: replay folds the same records.
 //!
 //! Trees: `decisions.learners` (learner key → [`DecisionRecord`] as JSON),
-//! `decisions.catalog` (`tenant \0 competency \0 activity` → [`CatalogEntry`] as JSON),
 //! `decisions.sources` (source watermarks of re-published statements).
 
 mod events;
@@ -21,12 +18,12 @@ mod record;
 pub use events::{intervention_acted, objective_chosen, InterventionRequest};
 pub use reader::DecisionReader;
 pub use record::{
-    CatalogEntry, ChoiceRecord, DecisionRecord, FinishedRecord, InterventionRecord, MAX_ACTIONS,
-    MAX_CHOICES, MAX_FINISHED,
+    ChoiceRecord, DecisionRecord, FinishedRecord, InterventionRecord, MAX_ACTIONS, MAX_CHOICES,
+    MAX_FINISHED,
 };
 
 use crate::learners::{learner_key, SourceWatermarks};
-use crate::profiles::{is_finishing, modality_of};
+use crate::profiles::is_finishing;
 use learnlog_projection::{Fold, FoldError, FoldTrees, Folded};
 use learnlog_proto::topics;
 use learnlog_proto::v1::{envelope::Event, Envelope, LearnerStatement};
@@ -34,7 +31,6 @@ use sled::transaction::TransactionalTree;
 use uuid::Uuid;
 
 pub(crate) const LEARNERS: &str = "decisions.learners";
-pub(crate) const CATALOG: &str = "decisions.catalog";
 const SOURCES: &str = "decisions.sources";
 
 /// The decisions fold.
@@ -52,19 +48,6 @@ fn bad(message: impl Into<String>) -> FoldError {
 
 fn learner_of(id: &str) -> Result<Uuid, FoldError> {
     learnlog_xapi::parse_uuid(id).ok_or_else(|| bad(format!("learner_id: {id:?} is not a UUID")))
-}
-
-pub(crate) fn catalog_key(tenant: &str, competency: &str, activity: &str) -> Vec<u8> {
-    let mut key = catalog_prefix(tenant, competency);
-    key.extend_from_slice(activity.as_bytes());
-    key
-}
-
-pub(crate) fn catalog_prefix(tenant: &str, competency: &str) -> Vec<u8> {
-    let mut key = crate::tenant_prefix(tenant);
-    key.extend_from_slice(competency.as_bytes());
-    key.push(0);
-    key
 }
 
 fn load(tree: &TransactionalTree, key: &[u8]) -> Result<DecisionRecord, FoldError> {
@@ -102,29 +85,7 @@ impl DecisionStore {
         let key = learner_key(tenant, learner);
         let mut record = load(learners, &key)?;
         record.observe(statement, is_finishing(statement));
-        store(learners, key, &record)?;
-        if !statement.activity_id.is_empty() {
-            let modality = modality_of(
-                &statement.activity_type,
-                &statement.category_ids,
-                &statement.verb_id,
-            );
-            let entry = CatalogEntry {
-                activity_type: statement.activity_type.clone(),
-                modality: modality.name().to_owned(),
-            };
-            let value = serde_json::to_vec(&entry).map_err(|e| bad(format!("catalog: {e}")))?;
-            let catalog = trees.tree(CATALOG);
-            for competency in &statement.competency_ids {
-                if !competency.is_empty() && !competency.contains('\0') {
-                    catalog.insert(
-                        catalog_key(tenant, competency, &statement.activity_id),
-                        value.as_slice(),
-                    )?;
-                }
-            }
-        }
-        Ok(())
+        store(learners, key, &record)
     }
 
     fn update(
@@ -153,7 +114,7 @@ impl Fold for DecisionStore {
     }
 
     fn trees(&self) -> &'static [&'static str] {
-        &[LEARNERS, CATALOG, SOURCES]
+        &[LEARNERS, SOURCES]
     }
 
     fn apply(

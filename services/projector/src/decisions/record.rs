@@ -54,13 +54,6 @@ pub struct DecisionRecord {
     pub actions: Vec<InterventionRecord>,
 }
 
-/// An activity seen aligned to a competency.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct CatalogEntry {
-    pub activity_type: String,
-    pub modality: String,
-}
-
 pub(crate) fn action_of(action: WireAction) -> Option<Action> {
     match action {
         WireAction::Unspecified => None,
