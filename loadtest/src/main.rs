@@ -5,7 +5,9 @@
 //! - `bulk`: a bulk importer posting batches (POST of an array);
 //! - `read`: a reader fetching statements by id (posts a working set first);
 //! - `query`: statement queries (`--query agent|verb-since|related-activity`, limit=100)
-//!   over statements loaded before, e.g. by `bulk`.
+//!   over statements loaded before, e.g. by `bulk`;
+//! - `decisions`: learners' decisions over `--learners` learners × 60 competencies
+//!   (seeded first unless already there).
 //!
 //! With `--rate`, requests start on a fixed schedule whatever the server does, and
 //! latency is measured from the scheduled start (no coordinated omission). Without
@@ -13,6 +15,7 @@
 //! Every run is bounded by `--duration` and `--max-requests`, and only loopback
 //! targets are allowed.
 
+mod decisions;
 mod report;
 mod scenario;
 
@@ -59,6 +62,9 @@ struct Args {
     /// `since` of the verb-since query (an xAPI timestamp).
     #[arg(long, default_value = "2020-01-01T00:00:00Z")]
     since: String,
+    /// Learners of the decisions scenario.
+    #[arg(long, default_value_t = 10_000)]
+    learners: usize,
     /// Print the report as one JSON line instead of text.
     #[arg(long)]
     json: bool,
@@ -94,6 +100,7 @@ fn main() -> anyhow::Result<()> {
         max_requests: args.max_requests,
         query: args.query,
         since: args.since,
+        learners: args.learners.max(1),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

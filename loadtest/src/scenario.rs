@@ -17,6 +17,9 @@ pub enum Scenario {
     /// Statement queries (`--query`) with limit=100 over statements loaded before
     /// (for example by `bulk`).
     Query,
+    /// A learner's decisions (`GET /v1/learners/{agent}/decisions`) over `--learners`
+    /// learners × 60 competencies, seeded first unless already there.
+    Decisions,
 }
 
 /// Which statement query the `query` scenario sends.
@@ -44,6 +47,8 @@ pub struct Settings {
     pub query: QueryKind,
     /// `since` of the verb-since query.
     pub since: String,
+    /// Learners of the decisions scenario.
+    pub learners: usize,
 }
 
 const READ_WORKING_SET: usize = 2_000;
@@ -153,6 +158,17 @@ impl Context {
                     statements: 1,
                 }
             }
+            Scenario::Decisions => {
+                let path = crate::decisions::path(n.wrapping_mul(7_919), self.settings.learners);
+                Request {
+                    bytes: 0,
+                    builder: self
+                        .client
+                        .get(format!("{}{path}", self.settings.url))
+                        .basic_auth(&self.settings.key, Some(&self.settings.secret)),
+                    statements: 1,
+                }
+            }
             Scenario::Read => {
                 let id = &self.ids[n as usize % self.ids.len()];
                 Request {
@@ -183,6 +199,16 @@ pub async fn run(scenario: Scenario, settings: &Settings) -> anyhow::Result<Repo
     };
     if scenario == Scenario::Read {
         context.ids = seed(&context).await?;
+    }
+    if scenario == Scenario::Decisions {
+        let credential = (settings.key.as_str(), settings.secret.as_str());
+        crate::decisions::seed(
+            &context.client,
+            &settings.url,
+            credential,
+            settings.learners,
+        )
+        .await?;
     }
     let context = Arc::new(context);
     let start = Instant::now();
