@@ -18,6 +18,7 @@ pub mod learners;
 pub mod mastery;
 pub mod profiles;
 pub mod statements;
+mod stored_json;
 #[cfg(test)]
 mod test_support;
 

@@ -16,6 +16,7 @@ pub use reader::ClassReader;
 
 use crate::learners::learner_key;
 use crate::profiles::acted_at;
+use crate::stored_json::{read_json, write_json};
 use learnlog_projection::{Fold, FoldError, FoldTrees, Folded};
 use learnlog_proto::topics;
 use learnlog_proto::v1::{envelope::Event, ClassSet, Envelope};
@@ -103,13 +104,7 @@ impl ClassStore {
     pub const NAME: &'static str = "classes";
 
     fn stored(trees: &FoldTrees<'_>, tenant: &str, id: &str) -> Result<Option<Class>, FoldError> {
-        trees
-            .tree(CLASSES)
-            .get(class_key(tenant, id))?
-            .map(|bytes| {
-                serde_json::from_slice(&bytes).map_err(|e| bad(format!("stored class: {e}")))
-            })
-            .transpose()
+        read_json(trees.tree(CLASSES), &class_key(tenant, id), "class")
     }
 
     fn unindex(trees: &FoldTrees<'_>, tenant: &str, class: &Class) -> Result<(), FoldError> {
@@ -156,10 +151,7 @@ impl ClassStore {
                 .tree(MEMBERS)
                 .insert(member_key(tenant, member.learner, &class.id), &[])?;
         }
-        let bytes = serde_json::to_vec(&class).map_err(|e| bad(format!("class: {e}")))?;
-        trees
-            .tree(CLASSES)
-            .insert(class_key(tenant, &class.id), bytes)?;
+        write_json(trees.tree(CLASSES), class_key(tenant, &class.id), &class)?;
         Ok(match previous {
             Some(_) => ClassOutcome::Replaced,
             None => ClassOutcome::Created,

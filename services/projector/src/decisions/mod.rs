@@ -24,10 +24,10 @@ pub use record::{
 
 use crate::learners::{learner_key, SourceWatermarks};
 use crate::profiles::is_finishing;
+use crate::stored_json::{read_json, write_json};
 use learnlog_projection::{Fold, FoldError, FoldTrees, Folded};
 use learnlog_proto::topics;
 use learnlog_proto::v1::{envelope::Event, Envelope, LearnerStatement};
-use sled::transaction::TransactionalTree;
 use uuid::Uuid;
 
 pub(crate) const LEARNERS: &str = "decisions.learners";
@@ -50,20 +50,6 @@ fn learner_of(id: &str) -> Result<Uuid, FoldError> {
     learnlog_xapi::parse_uuid(id).ok_or_else(|| bad(format!("learner_id: {id:?} is not a UUID")))
 }
 
-fn load(tree: &TransactionalTree, key: &[u8]) -> Result<DecisionRecord, FoldError> {
-    match tree.get(key)? {
-        Some(bytes) => serde_json::from_slice(&bytes)
-            .map_err(|error| bad(format!("stored decision record is corrupt: {error}"))),
-        None => Ok(DecisionRecord::default()),
-    }
-}
-
-fn store(tree: &TransactionalTree, key: Vec<u8>, record: &DecisionRecord) -> Result<(), FoldError> {
-    let bytes = serde_json::to_vec(record).map_err(|e| bad(format!("record: {e}")))?;
-    tree.insert(key, bytes)?;
-    Ok(())
-}
-
 impl DecisionStore {
     fn statement(
         &self,
@@ -83,9 +69,10 @@ impl DecisionStore {
         let learner = learner_of(&statement.learner_id)?;
         let learners = trees.tree(LEARNERS);
         let key = learner_key(tenant, learner);
-        let mut record = load(learners, &key)?;
+        let mut record: DecisionRecord =
+            read_json(learners, &key, "decision record")?.unwrap_or_default();
         record.observe(statement, is_finishing(statement));
-        store(learners, key, &record)
+        write_json(learners, key, &record)
     }
 
     fn update(
@@ -98,9 +85,10 @@ impl DecisionStore {
         let learner = learner_of(learner_id)?;
         let learners = trees.tree(LEARNERS);
         let key = learner_key(tenant, learner);
-        let mut record = load(learners, &key)?;
+        let mut record: DecisionRecord =
+            read_json(learners, &key, "decision record")?.unwrap_or_default();
         change(&mut record)?;
-        store(learners, key, &record)
+        write_json(learners, key, &record)
     }
 }
 

@@ -37,13 +37,12 @@ pub use view::{
 };
 
 use crate::learners::{learner_key, SourceWatermarks};
+use crate::stored_json::{read_json, write_json};
 use goals::StoredGoal;
 use learnlog_projection::{Fold, FoldError, FoldTrees, Folded};
 use learnlog_proto::topics;
 use learnlog_proto::v1::{envelope::Event, Envelope, GoalRemoved, GoalSet, LearnerStatement};
 use record::{LearnerRecord, Observation};
-use serde::de::DeserializeOwned;
-use sled::transaction::TransactionalTree;
 use uuid::Uuid;
 
 pub(crate) const LEARNERS: &str = "profiles.learners";
@@ -63,30 +62,6 @@ impl ProfileStore {
 fn uuid_field(value: &str, field: &str) -> Result<Uuid, FoldError> {
     learnlog_xapi::parse_uuid(value)
         .ok_or_else(|| FoldError::BadEvent(format!("{field}: {value:?} is not a UUID")))
-}
-
-fn read_json<T: DeserializeOwned>(
-    tree: &TransactionalTree,
-    key: &[u8],
-    what: &str,
-) -> Result<Option<T>, FoldError> {
-    tree.get(key)?
-        .map(|bytes| {
-            serde_json::from_slice(&bytes)
-                .map_err(|error| FoldError::BadEvent(format!("stored {what} is corrupt: {error}")))
-        })
-        .transpose()
-}
-
-fn write_json<T: serde::Serialize>(
-    tree: &TransactionalTree,
-    key: Vec<u8>,
-    value: &T,
-) -> Result<(), FoldError> {
-    let bytes = serde_json::to_vec(value)
-        .map_err(|error| FoldError::BadEvent(format!("record does not encode: {error}")))?;
-    tree.insert(key, bytes)?;
-    Ok(())
 }
 
 /// The instant the learner acted: the statement's timestamp, unless it is missing or

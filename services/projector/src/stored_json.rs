@@ -1,0 +1,30 @@
+//! Records kept as JSON in a fold's trees: read and written inside the fold's
+//! transaction, a record that does not decode failing the event rather than the process.
+
+use learnlog_projection::FoldError;
+use serde::de::DeserializeOwned;
+use sled::transaction::TransactionalTree;
+
+pub(crate) fn read_json<T: DeserializeOwned>(
+    tree: &TransactionalTree,
+    key: &[u8],
+    what: &str,
+) -> Result<Option<T>, FoldError> {
+    tree.get(key)?
+        .map(|bytes| {
+            serde_json::from_slice(&bytes)
+                .map_err(|error| FoldError::BadEvent(format!("stored {what} is corrupt: {error}")))
+        })
+        .transpose()
+}
+
+pub(crate) fn write_json<T: serde::Serialize>(
+    tree: &TransactionalTree,
+    key: Vec<u8>,
+    value: &T,
+) -> Result<(), FoldError> {
+    let bytes = serde_json::to_vec(value)
+        .map_err(|error| FoldError::BadEvent(format!("record does not encode: {error}")))?;
+    tree.insert(key, bytes)?;
+    Ok(())
+}
