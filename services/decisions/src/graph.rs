@@ -21,6 +21,8 @@ pub struct Competency {
 pub struct Graph {
     nodes: Vec<Competency>,
     index: HashMap<String, usize>,
+    /// Child id → the ids of its parents.
+    parents: HashMap<String, Vec<String>>,
 }
 
 impl Graph {
@@ -31,6 +33,12 @@ impl Graph {
             if !graph.index.contains_key(&node.id) {
                 graph.index.insert(node.id.clone(), graph.nodes.len());
                 graph.nodes.push(node);
+            }
+        }
+        for node in &graph.nodes {
+            for child in &node.children {
+                let parents = graph.parents.entry(child.clone()).or_default();
+                parents.push(node.id.clone());
             }
         }
         graph
@@ -100,18 +108,10 @@ impl Graph {
                         found.push(prerequisite.clone());
                     }
                 }
-                stack.extend(self.parents(&next));
+                stack.extend(self.parents.get(&next).into_iter().flatten().cloned());
             }
         }
         found
-    }
-
-    fn parents(&self, id: &str) -> Vec<String> {
-        self.nodes
-            .iter()
-            .filter(|node| node.children.iter().any(|child| child == id))
-            .map(|node| node.id.clone())
-            .collect()
     }
 
     /// Every leaf `targets` need, in an order that puts each after what it needs: the
