@@ -340,6 +340,10 @@ pub(crate) fn class_scenario(server: &Learnlog) {
         "U",
         "all of U is mastered"
     );
+    let profile = get(server, &format!("/v1/learners/{}/profile", learner_path(0)));
+    let shown = &profile["competencies"]["advancements"][0];
+    assert_eq!(code_of(shown["competency"].as_str().unwrap()), "U");
+    assert_eq!(shown["earned_at"], earned[0]["advancement"]["earned_at"]);
 
     // a teacher acts on the intervention; the view records it
     let intervention = spinning["id"].as_str().unwrap();

@@ -4,9 +4,11 @@
 //! `all/read`, `all`); no xAPI version header.
 
 use crate::auth::{Authenticated, Scope};
+use crate::decisions::Evaluator;
 use crate::error::ApiError;
 use crate::state::AppState;
 use actix_web::{web, HttpResponse};
+use learnlog_decisions::Detail;
 use learnlog_projector::learners::parse_learner;
 use learnlog_projector::profiles::Profile;
 use serde_json::{Map, Value};
@@ -54,8 +56,33 @@ pub async fn profile(
         .profile_reader
         .profile(caller.tenant(), learner)?
         .ok_or_else(|| ApiError::NotFound(format!("nothing is known about learner {learner}")))?;
-    let competencies = super::mastery::profile_section(&state, caller.tenant(), learner)?;
+    let mut competencies = super::mastery::profile_section(&state, caller.tenant(), learner)?;
+    if let Some(section) = competencies.as_mut() {
+        section["advancements"] = advancements(&state, caller.tenant(), learner)?;
+    }
     Ok(HttpResponse::Ok().json(profile_json(&profile, competencies)?))
+}
+
+/// What the learner earned: clusters, domains and courses whose every competency is
+/// mastered (the `advancement` decisions), with when and why.
+fn advancements(state: &AppState, tenant: &str, learner: Uuid) -> Result<Value, ApiError> {
+    let now = chrono::Utc::now().timestamp_micros();
+    let evaluated = Evaluator::new(state, tenant, now, None)?.evaluate(learner)?;
+    let earned: Vec<Value> = (evaluated.decisions.iter())
+        .filter_map(|d| {
+            let Detail::Advancement { earned_at } = d.detail else {
+                return None;
+            };
+            Some(serde_json::json!({
+                "competency": d.competency,
+                "title": d.title,
+                "earned_at": chrono::DateTime::from_timestamp_micros(earned_at)
+                    .map(learnlog_xapi::format_timestamp),
+                "reason": d.reason,
+            }))
+        })
+        .collect();
+    Ok(Value::Array(earned))
 }
 
 #[cfg(test)]
