@@ -146,7 +146,7 @@ impl<'a> Evaluator<'a> {
                 .collect();
         }
         let record = state.decision_reader.learner(tenant, id)?;
-        learner.last_active_at = record.last_active_at;
+        learner.last_active_at = state.class_reader.last_active(tenant, id)?;
         learner.choices = (record.choices.iter())
             .map(|c| Choice {
                 competency: c.competency.clone(),

@@ -83,7 +83,10 @@ impl Fold for CatalogStore {
             if !competency.is_empty() && !competency.contains('\0') {
                 let mut key = catalog_prefix(&event.tenant, competency);
                 key.extend_from_slice(statement.activity_id.as_bytes());
-                activities.insert(key, value.as_slice())?;
+                // most statements are on activities listed already: read, not write
+                if activities.get(&key)?.as_deref() != Some(value.as_slice()) {
+                    activities.insert(key, value.as_slice())?;
+                }
             }
         }
         Ok(Folded::default())

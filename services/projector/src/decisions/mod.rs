@@ -3,7 +3,8 @@
 //! partition owns a learner's decisions):
 //! - the learner's choices of next objectives (`ObjectiveChosen`),
 //! - teachers' actions on interventions (`InterventionActed`),
-//! - when the learner was last active and what they finished lately.
+//! - the activities the learner finished lately (only finishing statements are
+//!   folded here; when a learner was last active is the `classes` projection's).
 //!
 //! The rules themselves (`learnlog_decisions`) run at read time against the time asked
 //! about, so nothing here depends on a clock: replay folds the same records.
@@ -58,6 +59,11 @@ impl DecisionStore {
         tenant: &str,
         statement: &LearnerStatement,
     ) -> Result<(), FoldError> {
+        if !is_finishing(statement) || statement.activity_id.is_empty() {
+            // Nothing to keep: most statements cost one check. Watermarks are raised
+            // only by the statements folded, which are the only ones to fold once.
+            return Ok(());
+        }
         let watermarks = SourceWatermarks::new(trees.tree(SOURCES));
         if !watermarks.first_time(
             partition,
@@ -71,7 +77,7 @@ impl DecisionStore {
         let key = learner_key(tenant, learner);
         let mut record: DecisionRecord =
             read_json(learners, &key, "decision record")?.unwrap_or_default();
-        record.observe(statement, is_finishing(statement));
+        record.finished(statement);
         write_json(learners, key, &record)
     }
 

@@ -46,8 +46,6 @@ pub struct InterventionRecord {
 pub struct DecisionRecord {
     /// Oldest first; one per competency (the latest).
     pub choices: Vec<ChoiceRecord>,
-    /// The learner's latest statement (its timestamp, or `stored` when later), µs.
-    pub last_active_at: Option<i64>,
     /// Newest last.
     pub finished: Vec<FinishedRecord>,
     /// Oldest first.
@@ -80,18 +78,14 @@ fn push_capped<T>(list: &mut Vec<T>, item: T, cap: usize) {
 }
 
 impl DecisionRecord {
-    /// Folds a statement of the learner.
-    pub(crate) fn observe(&mut self, statement: &LearnerStatement, finishing: bool) {
-        let at = acted_at(statement);
-        self.last_active_at = Some(self.last_active_at.map_or(at, |last| last.max(at)));
-        if finishing && !statement.activity_id.is_empty() {
-            let finished = FinishedRecord {
-                activity: statement.activity_id.clone(),
-                statement: statement.statement_id.clone(),
-                at,
-            };
-            push_capped(&mut self.finished, finished, MAX_FINISHED);
-        }
+    /// Folds a statement that finished its activity.
+    pub(crate) fn finished(&mut self, statement: &LearnerStatement) {
+        let finished = FinishedRecord {
+            activity: statement.activity_id.clone(),
+            statement: statement.statement_id.clone(),
+            at: acted_at(statement),
+        };
+        push_capped(&mut self.finished, finished, MAX_FINISHED);
     }
 
     /// Takes back what a voided statement added to the recently finished.

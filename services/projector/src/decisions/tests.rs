@@ -90,7 +90,6 @@ async fn statements_choices_and_actions_fold_into_the_learners_record() {
 
     // then
     let record = reader.learner(T, learner).unwrap();
-    assert_eq!(record.last_active_at, Some(START + DAY));
     assert_eq!(record.finished.len(), 1);
     assert_eq!(record.finished[0].activity, "quiz-2");
     let choices: Vec<&str> = record
