@@ -13,6 +13,7 @@ pub mod fitting;
 mod ingest;
 mod metrics;
 mod middleware;
+mod openapi;
 mod ownership;
 mod routes;
 mod server;
