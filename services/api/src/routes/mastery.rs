@@ -12,6 +12,7 @@
 //! `{learner}` is a learner id or a percent-encoded agent JSON. Reads need `all/read`;
 //! fitting needs `all`.
 
+use super::params::Params;
 use crate::auth::{Authenticated, Scope};
 use crate::error::ApiError;
 use crate::fitting::{self, kind_name, FitReport};
@@ -19,7 +20,7 @@ use crate::openapi::{
     BadRequest, Conflict, Forbidden, NotFound, NotOwner, Unauthorized, Unavailable,
 };
 use crate::state::AppState;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use learnlog_mastery::harness::ModelKind;
 use learnlog_mastery::ParameterSet;
 use learnlog_projector::learners::parse_learner;
@@ -116,8 +117,7 @@ fn competency_view(c: &CompetencyMastery) -> CompetencyMasteryView {
 }
 
 /// The query of `GET /v1/learners/{learner}/mastery`.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct AtQuery {
     /// RFC 3339 time to give P(mastered) for (forgetting applied up to it); default now.
@@ -125,12 +125,24 @@ pub struct AtQuery {
     at: Option<String>,
 }
 
-fn parse_at(at: Option<&str>) -> Result<i64, ApiError> {
-    match at {
-        None => Ok(chrono::Utc::now().timestamp_micros()),
-        Some(text) => learnlog_xapi::parse_timestamp(text)
-            .map(|t| t.timestamp_micros())
-            .map_err(|e| ApiError::BadRequest(format!("at: {e}"))),
+impl AtQuery {
+    /// Reads a query string: `at` at most once and nothing else; 400 naming the
+    /// parameter, in the API's error body, otherwise.
+    fn read(query: &str) -> Result<Self, ApiError> {
+        let params = Params::parse(query, &["at"])?;
+        Ok(Self {
+            at: params.get("at").map(str::to_owned),
+        })
+    }
+
+    /// The time asked about, in microseconds since the epoch.
+    fn micros(&self) -> Result<i64, ApiError> {
+        match &self.at {
+            None => Ok(chrono::Utc::now().timestamp_micros()),
+            Some(text) => learnlog_xapi::parse_timestamp(text)
+                .map(|t| t.timestamp_micros())
+                .map_err(|e| ApiError::BadRequest(format!("query parameter at: {e}"))),
+        }
     }
 }
 
@@ -159,12 +171,12 @@ pub async fn learner(
     state: web::Data<AppState>,
     caller: Authenticated,
     learner: web::Path<String>,
-    query: web::Query<AtQuery>,
+    request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Scope::AllRead)?;
+    let at = AtQuery::read(request.query_string())?.micros()?;
     let id = parse_learner(&learner).map_err(ApiError::BadRequest)?;
     state.check_learner_owner(id)?;
-    let at = parse_at(query.at.as_deref())?;
     let mastery = state
         .mastery_reader
         .learner(caller.tenant(), id, at)?
@@ -200,13 +212,29 @@ pub fn profile_section(
 }
 
 /// The query of the learners of a competency.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct CloseQuery {
     /// P(mastered) from which a learner not there yet is listed as close; default 0.8.
     #[param(minimum = 0.0, maximum = 1.0, example = 0.5)]
     close: Option<f64>,
+}
+
+impl CloseQuery {
+    /// Reads a query string: `close` at most once and nothing else; 400 naming the
+    /// parameter, in the API's error body, otherwise.
+    fn read(query: &str) -> Result<Self, ApiError> {
+        let params = Params::parse(query, &["close"])?;
+        let close = params
+            .get("close")
+            .map(|text| {
+                text.parse::<f64>().map_err(|_| {
+                    ApiError::BadRequest(format!("query parameter close: {text:?} is not a number"))
+                })
+            })
+            .transpose()?;
+        Ok(Self { close })
+    }
 }
 
 fn ranked_view(r: &RankedLearner) -> RankedLearnerView {
@@ -280,9 +308,10 @@ pub async fn framework_competency_learners(
     state: web::Data<AppState>,
     caller: Authenticated,
     path: web::Path<(String, String)>,
-    query: web::Query<CloseQuery>,
+    request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Scope::AllRead)?;
+    let close = CloseQuery::read(request.query_string())?.close;
     let (framework, reference) = path.into_inner();
     let tenant = caller.tenant();
     let competency = state
@@ -301,7 +330,7 @@ pub async fn framework_competency_learners(
                 "framework {framework} has no competency {reference}"
             ))
         })?;
-    let mut found = learners_view(&state, tenant, &competency.identifier, query.close)?;
+    let mut found = learners_view(&state, tenant, &competency.identifier, close)?;
     found.framework = Some(framework);
     Ok(HttpResponse::Ok().json(found))
 }
@@ -330,15 +359,16 @@ pub async fn competency_learners(
     state: web::Data<AppState>,
     caller: Authenticated,
     competency: web::Path<String>,
-    query: web::Query<CloseQuery>,
+    request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Scope::AllRead)?;
+    let close = CloseQuery::read(request.query_string())?.close;
     let tenant = caller.tenant();
     let id = state
         .framework_reader
         .resolve(tenant, &competency)?
         .unwrap_or_else(|| competency.into_inner());
-    Ok(HttpResponse::Ok().json(learners_view(&state, tenant, &id, query.close)?))
+    Ok(HttpResponse::Ok().json(learners_view(&state, tenant, &id, close)?))
 }
 
 /// The body of `POST /v1/admin/mastery/fits` (optional: no body, or `null`, fits the
