@@ -134,15 +134,16 @@ impl AtQuery {
             at: params.get("at").map(str::to_owned),
         })
     }
+}
 
-    /// The time asked about, in microseconds since the epoch.
-    fn micros(&self) -> Result<i64, ApiError> {
-        match &self.at {
-            None => Ok(chrono::Utc::now().timestamp_micros()),
-            Some(text) => learnlog_xapi::parse_timestamp(text)
-                .map(|t| t.timestamp_micros())
-                .map_err(|e| ApiError::BadRequest(format!("query parameter at: {e}"))),
-        }
+/// The time the query parameter `at` names (RFC 3339; now when absent), in
+/// microseconds since the epoch; 400 naming the parameter.
+pub(super) fn parse_at(at: Option<&str>) -> Result<i64, ApiError> {
+    match at {
+        None => Ok(chrono::Utc::now().timestamp_micros()),
+        Some(text) => learnlog_xapi::parse_timestamp(text)
+            .map(|t| t.timestamp_micros())
+            .map_err(|e| ApiError::BadRequest(format!("query parameter at: {e}"))),
     }
 }
 
@@ -174,7 +175,7 @@ pub async fn learner(
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Scope::AllRead)?;
-    let at = AtQuery::read(request.query_string())?.micros()?;
+    let at = parse_at(AtQuery::read(request.query_string())?.at.as_deref())?;
     let id = parse_learner(&learner).map_err(ApiError::BadRequest)?;
     state.check_learner_owner(id)?;
     let mastery = state
