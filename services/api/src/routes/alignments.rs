@@ -36,7 +36,7 @@ pub struct Alignment {
 #[allow(dead_code, reason = "only its schema is used")]
 pub struct AlignmentBody {
     /// At least one competency: a CFItem identifier or URI, or any competency id.
-    #[schema(example = json!(["7d0b6a52-8a7e-4c1e-a5b4-2b3c4d5e6f70"]))]
+    #[schema(min_items = 1, example = json!(["7d0b6a52-8a7e-4c1e-a5b4-2b3c4d5e6f70"]))]
     competencies: Vec<String>,
 }
 

@@ -35,6 +35,7 @@ const FIELDS: [&str; 4] = ["description", "competency", "target", "id"];
 #[allow(dead_code, reason = "only its schema is used")]
 pub struct GoalBody {
     /// What the learner wants to achieve.
+    #[schema(min_length = 1)]
     description: String,
     /// A competency id the goal is about.
     competency: Option<String>,
