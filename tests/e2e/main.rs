@@ -13,6 +13,7 @@ mod frameworks;
 mod kafka;
 mod learner_profiles;
 mod mastery;
+mod openapi;
 mod operations;
 mod roles;
 mod statement_queries;

@@ -466,3 +466,48 @@ fn voided_statements_stop_counting_as_evidence_whichever_arrives_first() {
     assert!(!last.contains(early_id), "{last}");
     assert_eq!(view["competencies"][0]["correct"], 3);
 }
+
+/// Found by schemathesis: a malformed or repeated query parameter of the mastery views
+/// (`?close=null`, `?at=…&at=…`) was refused by actix's query extractor with a
+/// `text/plain` body; it is the API's JSON error body naming the parameter now.
+#[test]
+fn malformed_mastery_queries_are_refused_with_the_json_error_naming_the_parameter() {
+    let data = tempfile::tempdir().unwrap();
+    let server = Learnlog::start(data.path());
+    let learner = "/v1/learners/6f1c1b4e-8f57-4c0e-9a55-0d5f1d1a2b3c/mastery";
+    for (path, parameter) in [
+        (
+            "/v1/competencies/c1/learners?close=null".to_owned(),
+            "close",
+        ),
+        (
+            "/v1/competencies/c1/learners?close=1&close=1".to_owned(),
+            "close",
+        ),
+        ("/v1/competencies/c1/learners?near=1".to_owned(), "near"),
+        (
+            "/v1/frameworks/f/competencies/c1/learners?close=x".to_owned(),
+            "close",
+        ),
+        (format!("{learner}?at=null&at=null"), "at"),
+        (format!("{learner}?at=yesterday"), "at"),
+    ] {
+        let answer = admin(&server, Method::GET, &path)
+            .send()
+            .expect("the server answers");
+        assert_eq!(answer.status(), 400, "{path}");
+        assert_eq!(
+            answer.headers()["content-type"],
+            "application/json",
+            "{path}"
+        );
+        let message = json(answer)["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        assert!(
+            message.starts_with(&format!("query parameter {parameter}")),
+            "{path}: {message}"
+        );
+    }
+}

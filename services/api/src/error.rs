@@ -2,6 +2,17 @@
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// The body of every error answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// The status's reason phrase, e.g. `Bad Request`.
+    pub error: String,
+    /// What went wrong, naming the field and the rule.
+    pub message: String,
+}
 
 /// An error answered to an HTTP client. The message names the field and the rule.
 #[derive(Debug, thiserror::Error)]
@@ -113,10 +124,14 @@ impl ResponseError for ApiError {
             }
             _ => {}
         }
-        response.json(serde_json::json!({
-            "error": self.status_code().canonical_reason().unwrap_or("error"),
-            "message": self.to_string(),
-        }))
+        response.json(ErrorBody {
+            error: self
+                .status_code()
+                .canonical_reason()
+                .unwrap_or("error")
+                .to_owned(),
+            message: self.to_string(),
+        })
     }
 }
 

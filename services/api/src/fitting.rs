@@ -19,14 +19,17 @@ use learnlog_proto::v1::{envelope::Event, Envelope, MasteryModelPublished};
 use learnlog_proto::{topics, Message};
 use serde::Serialize;
 use std::time::Instant;
+use utoipa::ToSchema;
 
 const READ_BATCH: usize = 10_000;
 const READ_BYTES: usize = 32 << 20;
 
 /// What a fit published.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct FitReport {
+    /// The id of the published parameter set.
     pub model_id: String,
+    /// `irt-forget` or `bkt`.
     pub model: &'static str,
     pub competencies: usize,
     pub items: usize,

@@ -14,6 +14,7 @@ pub mod fitting;
 mod ingest;
 mod metrics;
 mod middleware;
+mod openapi;
 mod ownership;
 mod routes;
 mod server;

@@ -1,6 +1,7 @@
 //! Binding and running the HTTP server. Binding is separate from running so that
 //! callers (and tests) can listen on port 0 and learn the address first.
 
+use crate::error::ApiError;
 use crate::middleware;
 use crate::routes;
 use crate::state::AppState;
@@ -27,6 +28,13 @@ impl Default for ServerOptions {
     }
 }
 
+/// Query strings that a handler's `web::Query` extractor refuses are answered like every
+/// other error: 400 with the API's JSON error body (actix answers `text/plain`).
+fn query_config() -> web::QueryConfig {
+    web::QueryConfig::default()
+        .error_handler(|error, _| ApiError::BadRequest(format!("query string: {error}")).into())
+}
+
 /// A bound, not yet running, API server.
 pub struct ApiServer {
     server: Server,
@@ -49,6 +57,7 @@ impl ApiServer {
                 // Bodies above the limit are refused before they are buffered;
                 // handlers also check, to answer 413 with an xAPI error body.
                 .app_data(web::PayloadConfig::new(limit + 1))
+                .app_data(query_config())
                 .wrap(from_fn(middleware::alternate_syntax))
                 .wrap(from_fn(middleware::cors))
                 .wrap(from_fn(middleware::http_metrics))
@@ -76,5 +85,45 @@ impl ApiServer {
     /// Serves until stopped through the handle.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::http::StatusCode;
+    use actix_web::{test, HttpResponse};
+
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Close {
+        #[allow(dead_code, reason = "only its parsing is tested")]
+        close: Option<f64>,
+    }
+
+    async fn handler(_: web::Query<Close>) -> HttpResponse {
+        HttpResponse::Ok().finish()
+    }
+
+    #[actix_web::test]
+    async fn refused_query_strings_answer_the_json_error_body() {
+        let app = App::new()
+            .app_data(query_config())
+            .route("/", web::get().to(handler));
+        let app = test::init_service(app).await;
+        for query in ["close=null", "close=1&close=1", "near=1"] {
+            let request = test::TestRequest::get().uri(&format!("/?{query}"));
+            let response = test::call_service(&app, request.to_request()).await;
+            assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{query}");
+            let body: serde_json::Value = test::read_body_json(response).await;
+            assert_eq!(body["error"], "Bad Request", "{query}");
+            let message = body["message"].as_str().unwrap_or_default();
+            assert!(message.starts_with("query string: "), "{query}: {message}");
+        }
+        let request = test::TestRequest::get().uri("/?close=0.5").to_request();
+        assert_eq!(
+            test::call_service(&app, request).await.status(),
+            StatusCode::OK
+        );
     }
 }

@@ -6,9 +6,10 @@ use crate::text::rfc3339;
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
+use utoipa::ToSchema;
 
 /// The kinds of decision.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     /// A competency the learner is ready to learn next.
@@ -53,7 +54,7 @@ impl Kind {
 }
 
 /// The facts a decision rests on.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, ToSchema)]
 pub struct Evidence {
     /// Statements whose responses it rests on.
     pub statements: Vec<String>,
@@ -64,9 +65,12 @@ pub struct Evidence {
 }
 
 /// The rule that produced a decision and the settings it used.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
 pub struct Rule {
+    #[schema(value_type = String)]
     pub name: &'static str,
+    /// The settings the rule used, by name.
+    #[schema(value_type = Object)]
     pub settings: BTreeMap<&'static str, Value>,
 }
 
@@ -80,7 +84,7 @@ impl Rule {
 }
 
 /// How urgently a teacher should look.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Low,
@@ -89,7 +93,7 @@ pub enum Severity {
 }
 
 /// An activity suggested for an objective.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
 pub struct Suggestion {
     pub activity: String,
     pub modality: String,
@@ -97,7 +101,7 @@ pub struct Suggestion {
 }
 
 /// Details of a next objective.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
 pub struct ObjectiveDetail {
     /// 1 for the first.
     pub rank: usize,
@@ -105,6 +109,7 @@ pub struct ObjectiveDetail {
     pub in_target_band: bool,
     /// When the learner chose it, if they did.
     #[serde(serialize_with = "rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub chosen_at: Option<i64>,
     /// The goal it leads to, if any.
     pub goal: Option<String>,
@@ -112,7 +117,7 @@ pub struct ObjectiveDetail {
 }
 
 /// One step of a learning plan.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
 pub struct PlanStep {
     pub competency: String,
     pub title: String,
@@ -121,7 +126,7 @@ pub struct PlanStep {
 }
 
 /// Details of a learning plan.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
 pub struct PlanDetail {
     pub goal: String,
     /// The competencies still to master, in order.
@@ -134,17 +139,18 @@ pub struct PlanDetail {
 }
 
 /// A teacher's action, as a view shows it.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
 pub struct ActionView {
     pub action: Action,
     #[serde(serialize_with = "rfc3339::plain")]
+    #[schema(value_type = String, format = DateTime)]
     pub at: i64,
     pub by: String,
     pub note: String,
 }
 
 /// What followed a teacher's last action.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
 pub struct Followed {
     pub opportunities_since: u32,
     pub p_mastered_then: f64,
@@ -152,7 +158,7 @@ pub struct Followed {
 }
 
 /// What each kind adds to a decision.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Detail {
     Objective(ObjectiveDetail),
@@ -160,11 +166,13 @@ pub enum Detail {
     Review {
         predicted_recall: f64,
         #[serde(serialize_with = "rfc3339::plain")]
+        #[schema(value_type = String, format = DateTime)]
         last_practised_at: i64,
     },
     Intervention {
         severity: Severity,
         /// `open`, or the last action: `acknowledged`, `acted`, `dismissed`.
+        #[schema(value_type = String)]
         status: &'static str,
         actions: Vec<ActionView>,
         followed: Option<Followed>,
@@ -175,18 +183,20 @@ pub enum Detail {
     },
     Advancement {
         #[serde(serialize_with = "rfc3339::plain")]
+        #[schema(value_type = String, format = DateTime)]
         earned_at: i64,
     },
 }
 
 /// One decision about a learner.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
 pub struct Decision {
     /// Stable across reads while the decision holds (interventions are acted on by it).
     pub id: String,
     pub kind: Kind,
     /// The rule's finer type (`wheel_spinning`, `productive_struggle`, …), if any.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
     pub subtype: Option<&'static str>,
     pub competency: Option<String>,
     /// The competency's title (or the goal's description for plans).

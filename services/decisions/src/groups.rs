@@ -8,16 +8,17 @@ use crate::graph::Graph;
 use crate::settings::Settings;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
+use utoipa::ToSchema;
 
 /// A learner and their next objectives, best first.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct GroupCandidate {
     pub learner: String,
     pub objectives: Vec<String>,
 }
 
 /// One suggested group.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Group {
     pub competency: String,
     pub title: String,
@@ -26,7 +27,7 @@ pub struct Group {
 }
 
 /// The groups of a class and who is left.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Groups {
     pub groups: Vec<Group>,
     /// Learners in no group, by id.

@@ -6,22 +6,62 @@
 use super::appending::append_and_wait;
 use crate::auth::{Authenticated, Scope};
 use crate::error::ApiError;
+use crate::openapi::{BadRequest, Conflict, Forbidden, NotFound, Unauthorized, Unavailable};
 use crate::state::AppState;
 use actix_web::{web, HttpResponse};
 use learnlog_projector::credentials::{self, Credential};
 use learnlog_proto::topics;
 use learnlog_proto::v1::Envelope;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use utoipa::openapi::RefOr;
+use utoipa::{PartialSchema, ToSchema};
+
+/// A scope name, for the OpenAPI document: one of [`credentials::SCOPES`].
+pub enum ScopeName {}
+
+impl PartialSchema for ScopeName {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(credentials::SCOPES))
+            .into()
+    }
+}
+
+impl ToSchema for ScopeName {}
 
 /// The body of `POST /v1/admin/credentials`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct NewCredential {
+pub struct NewCredential {
+    /// At least one scope.
+    #[schema(value_type = Vec<ScopeName>, min_items = 1, example = json!(["statements/read"]))]
     scopes: Vec<String>,
+    /// What the credential is for.
     #[serde(default)]
     label: String,
+    /// The key to issue it under: 1 to 128 printable ASCII characters without `:`; a
+    /// random one when absent.
+    #[schema(pattern = "^[!-9;-~]{1,128}$")]
     key: Option<String>,
+}
+
+/// A credential as `POST` answers it: with its secret, shown only this once.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IssuedCredential {
+    key: String,
+    secret: String,
+    scopes: Vec<String>,
+    label: String,
+}
+
+/// A credential as `GET` lists it: without its secret.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ListedCredential {
+    key: String,
+    scopes: Vec<String>,
+    label: String,
 }
 
 fn invalid(error: learnlog_projector::Error) -> ApiError {
@@ -31,11 +71,31 @@ fn invalid(error: learnlog_projector::Error) -> ApiError {
     }
 }
 
-fn listed(credential: &Credential) -> Value {
-    json!({"key": credential.key, "scopes": credential.scopes, "label": credential.label})
+fn listed(credential: &Credential) -> ListedCredential {
+    ListedCredential {
+        key: credential.key.clone(),
+        scopes: credential.scopes.clone(),
+        label: credential.label.clone(),
+    }
 }
 
 /// `POST`: issues a credential; 201 with its secret, shown only this once.
+#[utoipa::path(
+    post,
+    path = "/v1/admin/credentials",
+    operation_id = "issueCredential",
+    tag = "admin",
+    request_body = NewCredential,
+    responses(
+        (status = 201, description = "Issued; the secret is shown only this once", body = IssuedCredential),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 409, response = Conflict),
+        (status = 503, response = Unavailable),
+    ),
+    security(("basic" = []))
+)]
 pub async fn create(
     state: web::Data<AppState>,
     caller: Authenticated,
@@ -59,21 +119,33 @@ pub async fn create(
         return Err(ApiError::Conflict(format!("key: credential {key} exists")));
     }
     append(&state, envelope).await?;
-    Ok(HttpResponse::Created().json(json!({
-        "key": key,
-        "secret": secret,
-        "scopes": request.scopes,
-        "label": request.label,
-    })))
+    Ok(HttpResponse::Created().json(IssuedCredential {
+        key,
+        secret,
+        scopes: request.scopes,
+        label: request.label,
+    }))
 }
 
 /// `GET`: the tenant's credentials, without secrets.
+#[utoipa::path(
+    get,
+    path = "/v1/admin/credentials",
+    operation_id = "listCredentials",
+    tag = "admin",
+    responses(
+        (status = 200, description = "The tenant's credentials", body = Vec<ListedCredential>),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+    ),
+    security(("basic" = []))
+)]
 pub async fn list(
     state: web::Data<AppState>,
     caller: Authenticated,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Scope::All)?;
-    let credentials: Vec<Value> = state
+    let credentials: Vec<ListedCredential> = state
         .credential_reader
         .list()?
         .iter()
@@ -85,6 +157,21 @@ pub async fn list(
 
 /// `DELETE /{key}`: revokes a credential; 204, or 404 when the tenant has none by
 /// that key.
+#[utoipa::path(
+    delete,
+    path = "/v1/admin/credentials/{key}",
+    operation_id = "revokeCredential",
+    tag = "admin",
+    params(("key" = String, Path, description = "The credential's key")),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 503, response = Unavailable),
+    ),
+    security(("basic" = []))
+)]
 pub async fn revoke(
     state: web::Data<AppState>,
     caller: Authenticated,

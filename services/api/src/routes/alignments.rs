@@ -10,20 +10,62 @@ use super::frameworks::{append, invalid, now_micros};
 use super::params::Params;
 use crate::auth::{Authenticated, Scope};
 use crate::error::ApiError;
+use crate::openapi::{BadRequest, Forbidden, NotFound, PayloadTooLarge, Unauthorized, Unavailable};
 use crate::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
 use learnlog_projector::frameworks;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
 
-/// The `activityId` query parameter: required, an IRI.
-fn activity_id(request: &HttpRequest) -> Result<String, ApiError> {
-    let params = Params::parse(request.query_string(), &["activityId"])?;
-    let id = params
-        .get("activityId")
-        .ok_or_else(|| ApiError::BadRequest("query parameter activityId: required".into()))?;
-    frameworks::check_activity_id(id)
-        .map_err(|_| ApiError::BadRequest("query parameter activityId: must be an IRI".into()))?;
-    Ok(id.to_owned())
+/// An activity's alignment.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Alignment {
+    #[serde(rename = "activityId")]
+    activity_id: String,
+    /// The competency ids the references resolve to, in order.
+    competencies: Vec<String>,
+    /// The references as set.
+    references: Vec<String>,
+}
+
+/// The body of `PUT`, for the OpenAPI document: [`competencies`] reads it (a unit test
+/// keeps the two in step).
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code, reason = "only its schema is used")]
+pub struct AlignmentBody {
+    /// At least one competency: a CFItem identifier or URI, or any competency id.
+    #[schema(min_items = 1, example = json!(["7d0b6a52-8a7e-4c1e-a5b4-2b3c4d5e6f70"]))]
+    competencies: Vec<String>,
+}
+
+/// The query of every alignment request.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ActivityQuery {
+    /// The activity's IRI.
+    #[param(
+        rename = "activityId",
+        example = "https://lms.example.org/activities/fractions"
+    )]
+    activity_id: String,
+}
+
+impl ActivityQuery {
+    /// Reads the query: `activityId`, required, an IRI, and nothing else.
+    fn read(request: &HttpRequest) -> Result<Self, ApiError> {
+        let params = Params::parse(request.query_string(), &["activityId"])?;
+        let id = params
+            .get("activityId")
+            .ok_or_else(|| ApiError::BadRequest("query parameter activityId: required".into()))?;
+        frameworks::check_activity_id(id).map_err(|_| {
+            ApiError::BadRequest("query parameter activityId: must be an IRI".into())
+        })?;
+        Ok(Self {
+            activity_id: id.to_owned(),
+        })
+    }
 }
 
 /// The competencies of a PUT body: `{"competencies": [string, …]}` and nothing else.
@@ -60,21 +102,38 @@ fn competencies(body: &[u8]) -> Result<Vec<String>, ApiError> {
 
 /// The alignment of an activity as answered: resolved competency ids and the
 /// references as set; 404 when none is set.
-fn alignment(state: &AppState, tenant: &str, activity: &str) -> Result<Value, ApiError> {
+fn alignment(state: &AppState, tenant: &str, activity: &str) -> Result<Alignment, ApiError> {
     let reader = &state.framework_reader;
     let references = reader
         .alignment_references(tenant, activity)?
         .ok_or_else(|| {
             ApiError::NotFound(format!("activityId: no alignment is set for {activity}"))
         })?;
-    Ok(json!({
-        "activityId": activity,
-        "competencies": reader.alignment(tenant, activity)?,
-        "references": references,
-    }))
+    Ok(Alignment {
+        activity_id: activity.to_owned(),
+        competencies: reader.alignment(tenant, activity)?,
+        references,
+    })
 }
 
 /// `PUT`: sets the activity's alignment; 200 with it as `GET` answers it.
+#[utoipa::path(
+    put,
+    path = "/v1/alignments",
+    operation_id = "putAlignment",
+    tag = "alignments",
+    params(ActivityQuery),
+    request_body = AlignmentBody,
+    responses(
+        (status = 200, description = "Set; the alignment as `GET` answers it", body = Alignment),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 413, response = PayloadTooLarge),
+        (status = 503, response = Unavailable),
+    ),
+    security(("basic" = []))
+)]
 pub async fn put(
     state: web::Data<AppState>,
     request: HttpRequest,
@@ -87,7 +146,7 @@ pub async fn put(
             limit: state.limits.max_body_bytes,
         });
     }
-    let activity = activity_id(&request)?;
+    let activity = ActivityQuery::read(&request)?.activity_id;
     let competencies = competencies(&body)?;
     let envelope =
         frameworks::alignment_set(caller.tenant(), &activity, &competencies, now_micros())
@@ -97,24 +156,54 @@ pub async fn put(
 }
 
 /// `GET`: the activity's alignment, or 404.
+#[utoipa::path(
+    get,
+    path = "/v1/alignments",
+    operation_id = "getAlignment",
+    tag = "alignments",
+    params(ActivityQuery),
+    responses(
+        (status = 200, description = "The activity's alignment", body = Alignment),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    ),
+    security(("basic" = []))
+)]
 pub async fn get(
     state: web::Data<AppState>,
     request: HttpRequest,
     caller: Authenticated,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Scope::StatementsRead)?;
-    let activity = activity_id(&request)?;
+    let activity = ActivityQuery::read(&request)?.activity_id;
     Ok(HttpResponse::Ok().json(alignment(&state, caller.tenant(), &activity)?))
 }
 
 /// `DELETE`: removes the activity's alignment; 204 whether or not one was set.
+#[utoipa::path(
+    delete,
+    path = "/v1/alignments",
+    operation_id = "deleteAlignment",
+    tag = "alignments",
+    params(ActivityQuery),
+    responses(
+        (status = 204, description = "Removed, or none was set"),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 503, response = Unavailable),
+    ),
+    security(("basic" = []))
+)]
 pub async fn delete(
     state: web::Data<AppState>,
     request: HttpRequest,
     caller: Authenticated,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Scope::All)?;
-    let activity = activity_id(&request)?;
+    let activity = ActivityQuery::read(&request)?.activity_id;
     let set = state
         .framework_reader
         .alignment_references(caller.tenant(), &activity)?;
@@ -132,6 +221,23 @@ mod tests {
 
     fn message(body: &str) -> String {
         competencies(body.as_bytes()).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn the_documented_body_and_query_are_the_ones_read() {
+        let schema =
+            serde_json::to_value(<AlignmentBody as utoipa::PartialSchema>::schema()).unwrap();
+        assert_eq!(schema["required"], serde_json::json!(["competencies"]));
+        assert_eq!(schema["additionalProperties"], false);
+        let params = <ActivityQuery as IntoParams>::into_params(|| None);
+        let names: Vec<&str> = params.iter().map(|param| param.name.as_str()).collect();
+        assert_eq!(names, ["activityId"]);
+        let request = actix_web::test::TestRequest::with_uri("/v1/alignments?activityId=x");
+        let refused = ActivityQuery::read(&request.to_http_request()).err();
+        assert_eq!(
+            refused.map(|error| error.to_string()),
+            Some("query parameter activityId: must be an IRI".to_owned())
+        );
     }
 
     #[test]

@@ -16,27 +16,31 @@
 
 use super::appending::append_and_wait;
 use super::decisions::{of_kind, rfc3339, DecisionQuery};
-use super::mastery::parse_at;
+use super::mastery::{parse_at, AtQuery};
+use super::params::Params;
 use crate::auth::{Authenticated, Scope};
 use crate::decisions::Evaluator;
 use crate::error::ApiError;
+use crate::openapi::{BadRequest, Forbidden, NotFound, Unauthorized, Unavailable};
 use crate::state::AppState;
 use actix_web::http::header;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use learnlog_decisions::{suggest_groups, Decision, GroupCandidate, Groups, Kind};
 use learnlog_projector::classes::{self, Class, ClassOutcome, ClassRequest};
 use learnlog_projector::learners::parse_learner;
 use learnlog_proto::topics;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
 
 /// The body of `PUT /v1/classes/{id}`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClassBody {
     #[serde(default)]
     pub name: String,
-    /// xAPI agents, or learner ids.
+    /// xAPI agents (objects with one identifier), or learner ids.
+    #[schema(value_type = Vec<Object>)]
     pub members: Vec<Value>,
     #[serde(default)]
     pub teachers: Vec<String>,
@@ -45,17 +49,18 @@ pub struct ClassBody {
 }
 
 /// One member as a class view shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct MemberView {
     pub learner: String,
     /// The agent as given, when the member was given as an agent.
+    #[schema(value_type = Option<Object>)]
     pub agent: Option<Value>,
     /// The agent's name, or its identifier, for people.
     pub display: String,
 }
 
 /// A class as the API answers it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ClassView {
     pub id: String,
     pub name: String,
@@ -137,6 +142,24 @@ fn member_of(index: usize, value: &Value) -> Result<(uuid::Uuid, String), ApiErr
 }
 
 /// `PUT /v1/classes/{id}`.
+#[utoipa::path(
+    put,
+    path = "/v1/classes/{id}",
+    operation_id = "putClass",
+    tag = "classes",
+    params(("id" = String, Path, description = "The class id")),
+    request_body = ClassBody,
+    responses(
+        (status = 201, description = "Created", body = ClassView,
+            headers(("Location" = String, description = "The class's URL"))),
+        (status = 200, description = "Replaced", body = ClassView),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 503, response = Unavailable),
+    ),
+    security(("basic" = []))
+)]
 pub async fn put(
     state: web::Data<AppState>,
     caller: Authenticated,
@@ -180,6 +203,18 @@ fn outcome(state: &AppState, position: learnlog_log::Position) -> Result<ClassOu
 }
 
 /// `GET /v1/classes`.
+#[utoipa::path(
+    get,
+    path = "/v1/classes",
+    operation_id = "listClasses",
+    tag = "classes",
+    responses(
+        (status = 200, description = "The tenant's classes, by id", body = Vec<ClassView>),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+    ),
+    security(("basic" = []))
+)]
 pub async fn list(
     state: web::Data<AppState>,
     caller: Authenticated,
@@ -192,6 +227,20 @@ pub async fn list(
 }
 
 /// `GET /v1/classes/{id}`.
+#[utoipa::path(
+    get,
+    path = "/v1/classes/{id}",
+    operation_id = "getClass",
+    tag = "classes",
+    params(("id" = String, Path, description = "The class id")),
+    responses(
+        (status = 200, description = "The class", body = ClassView),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    ),
+    security(("basic" = []))
+)]
 pub async fn get(
     state: web::Data<AppState>,
     caller: Authenticated,
@@ -202,6 +251,21 @@ pub async fn get(
 }
 
 /// `DELETE /v1/classes/{id}`.
+#[utoipa::path(
+    delete,
+    path = "/v1/classes/{id}",
+    operation_id = "deleteClass",
+    tag = "classes",
+    params(("id" = String, Path, description = "The class id")),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 503, response = Unavailable),
+    ),
+    security(("basic" = []))
+)]
 pub async fn delete(
     state: web::Data<AppState>,
     caller: Authenticated,
@@ -219,16 +283,30 @@ pub async fn delete(
     }
 }
 
-/// `?framework=&at=` of the mastery grid.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// The query of the mastery grid.
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct GridQuery {
+    /// The framework whose competencies are the columns; default the class's
+    /// frameworks (every framework of the tenant when it names none).
     pub framework: Option<String>,
+    /// RFC 3339 instant of P(mastered) (forgetting applied up to it); default now.
+    #[param(format = DateTime)]
     pub at: Option<String>,
 }
 
+impl GridQuery {
+    fn read(query: &str) -> Result<Self, ApiError> {
+        let params = Params::parse(query, &["framework", "at"])?;
+        Ok(Self {
+            framework: params.get("framework").map(str::to_owned),
+            at: params.get("at").map(str::to_owned),
+        })
+    }
+}
+
 /// One cell of the grid.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Cell {
     pub p_mastered: f64,
     pub mastered: bool,
@@ -236,14 +314,14 @@ pub struct Cell {
 }
 
 /// One column of the grid.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Column {
     pub competency: String,
     pub title: String,
 }
 
 /// One row of the grid: cells in column order, `null` where there is no evidence.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Row {
     pub learner: String,
     pub display: String,
@@ -252,7 +330,7 @@ pub struct Row {
 }
 
 /// The mastery grid of a class.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Grid {
     pub class: String,
     pub at: String,
@@ -279,13 +357,29 @@ fn frameworks_of(class: &Class, asked: Option<&String>) -> Option<Vec<String>> {
 }
 
 /// `GET /v1/classes/{id}/mastery`.
+#[utoipa::path(
+    get,
+    path = "/v1/classes/{id}/mastery",
+    operation_id = "getClassMastery",
+    tag = "classes",
+    params(("id" = String, Path, description = "The class id"), GridQuery),
+    responses(
+        (status = 200, description = "The mastery grid", body = Grid),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    ),
+    security(("basic" = []))
+)]
 pub async fn mastery(
     state: web::Data<AppState>,
     caller: Authenticated,
     id: web::Path<String>,
-    query: web::Query<GridQuery>,
+    request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Scope::StatementsRead)?;
+    let query = GridQuery::read(request.query_string())?;
     let tenant = caller.tenant();
     let class = stored(&state, tenant, &id)?;
     let at = parse_at(query.at.as_deref())?;
@@ -337,7 +431,7 @@ pub async fn mastery(
 }
 
 /// One member's decisions in a class view.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct MemberDecisions {
     pub learner: String,
     pub display: String,
@@ -345,7 +439,7 @@ pub struct MemberDecisions {
 }
 
 /// Every member's decisions.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ClassDecisions {
     pub class: String,
     pub at: String,
@@ -374,13 +468,29 @@ fn members_decisions(
 }
 
 /// `GET /v1/classes/{id}/decisions`.
+#[utoipa::path(
+    get,
+    path = "/v1/classes/{id}/decisions",
+    operation_id = "getClassDecisions",
+    tag = "classes",
+    params(("id" = String, Path, description = "The class id"), DecisionQuery),
+    responses(
+        (status = 200, description = "Every member's decisions", body = ClassDecisions),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    ),
+    security(("basic" = []))
+)]
 pub async fn decisions(
     state: web::Data<AppState>,
     caller: Authenticated,
     id: web::Path<String>,
-    query: web::Query<DecisionQuery>,
+    request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Scope::StatementsRead)?;
+    let query = DecisionQuery::read(request.query_string())?;
     let tenant = caller.tenant();
     let class = stored(&state, tenant, &id)?;
     let kind = query.kind()?;
@@ -394,16 +504,9 @@ pub async fn decisions(
     }))
 }
 
-/// `?at=` of the groups.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AtQuery {
-    pub at: Option<String>,
-}
-
 /// Suggested groups of a class, with what they were formed from: each member's
 /// next objectives, the competencies in framework order and the group sizes.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ClassGroups {
     pub class: String,
     pub at: String,
@@ -416,16 +519,31 @@ pub struct ClassGroups {
 }
 
 /// `GET /v1/classes/{id}/groups`.
+#[utoipa::path(
+    get,
+    path = "/v1/classes/{id}/groups",
+    operation_id = "getClassGroups",
+    tag = "classes",
+    params(("id" = String, Path, description = "The class id"), AtQuery),
+    responses(
+        (status = 200, description = "Suggested small groups", body = ClassGroups),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    ),
+    security(("basic" = []))
+)]
 pub async fn groups(
     state: web::Data<AppState>,
     caller: Authenticated,
     id: web::Path<String>,
-    query: web::Query<AtQuery>,
+    request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Scope::StatementsRead)?;
+    let at = super::mastery::read_at(request.query_string())?;
     let tenant = caller.tenant();
     let class = stored(&state, tenant, &id)?;
-    let at = parse_at(query.at.as_deref())?;
     let evaluator = Evaluator::new(&state, tenant, at, frameworks_of(&class, None).as_deref())?;
     let members = members_decisions(&state, &evaluator, &class, Some(Kind::Objective))?;
     let mut candidates: Vec<GroupCandidate> = members

@@ -15,28 +15,45 @@
 //! projection has folded them.
 
 use super::appending::append_and_wait;
-use super::learners::learner;
+use super::learners::{learner, learner_example, LearnerRef, LEARNER};
 use super::mastery::parse_at;
+use super::params::Params;
 use crate::auth::{Authenticated, Scope};
 use crate::decisions::Evaluator;
 use crate::error::ApiError;
+use crate::openapi::{BadRequest, Forbidden, NotFound, NotOwner, Unauthorized, Unavailable};
 use crate::state::AppState;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use learnlog_decisions::{Action, Decision, Kind};
 use learnlog_projector::decisions::{self, InterventionRequest};
 use learnlog_proto::topics;
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-/// `?kind=&at=` of decision reads.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// The query of decision reads.
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DecisionQuery {
+    /// Only decisions of this kind: `objective`, `plan`, `review`, `intervention`,
+    /// `progress` or `advancement`.
+    #[param(value_type = Option<Kind>)]
     pub kind: Option<String>,
+    /// The RFC 3339 instant to decide at (reviews, inactivity, forgetting); default now.
+    #[param(format = DateTime)]
     pub at: Option<String>,
 }
 
 impl DecisionQuery {
+    /// Reads a query string: `kind` and `at` at most once each, nothing else.
+    pub fn read(query: &str) -> Result<Self, ApiError> {
+        let params = Params::parse(query, &["kind", "at"])?;
+        Ok(Self {
+            kind: params.get("kind").map(str::to_owned),
+            at: params.get("at").map(str::to_owned),
+        })
+    }
+
     /// The kind asked for; 400 naming the kinds for an unknown one.
     pub fn kind(&self) -> Result<Option<Kind>, ApiError> {
         self.kind
@@ -55,7 +72,7 @@ impl DecisionQuery {
 }
 
 /// A learner's decisions as the API answers them.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct LearnerDecisions {
     pub learner: String,
     pub at: String,
@@ -91,13 +108,29 @@ fn learner_decisions(
 }
 
 /// `GET /v1/learners/{learner}/decisions`.
+#[utoipa::path(
+    get,
+    path = "/v1/learners/{learner}/decisions",
+    operation_id = "getLearnerDecisions",
+    tag = "decisions",
+    params(("learner" = LearnerRef, Path, description = LEARNER, example = learner_example), DecisionQuery),
+    responses(
+        (status = 200, description = "Every decision about the learner, or those of one kind", body = LearnerDecisions),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 421, response = NotOwner),
+    ),
+    security(("basic" = []))
+)]
 pub async fn get(
     state: web::Data<AppState>,
     caller: Authenticated,
     path: web::Path<String>,
-    query: web::Query<DecisionQuery>,
+    request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Scope::StatementsRead)?;
+    let query = DecisionQuery::read(request.query_string())?;
     let id = learner(&path)?;
     state.check_learner_owner(id)?;
     let kind = query.kind()?;
@@ -107,9 +140,10 @@ pub async fn get(
 }
 
 /// The body of `POST …/choices`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChoiceBody {
+    /// The competency chosen: a CFItem identifier or URI of an imported framework.
     pub competency: String,
 }
 
@@ -123,6 +157,23 @@ fn now_micros() -> i64 {
 
 /// `POST /v1/learners/{learner}/choices`: 201 with the learner's objectives after the
 /// choice. The competency must be one of an imported framework (by identifier or URI).
+#[utoipa::path(
+    post,
+    path = "/v1/learners/{learner}/choices",
+    operation_id = "chooseObjective",
+    tag = "decisions",
+    params(("learner" = LearnerRef, Path, description = LEARNER, example = learner_example)),
+    request_body = ChoiceBody,
+    responses(
+        (status = 201, description = "Chosen; the learner's next objectives now", body = LearnerDecisions),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 421, response = NotOwner),
+        (status = 503, response = Unavailable),
+    ),
+    security(("basic" = []))
+)]
 pub async fn choose(
     state: web::Data<AppState>,
     caller: Authenticated,
@@ -152,10 +203,11 @@ pub async fn choose(
 }
 
 /// The body of `POST …/interventions/{id}`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ActionBody {
     pub action: Action,
+    /// What was done, for the record.
     #[serde(default)]
     pub note: String,
     /// Who acted; the credential's key when absent.
@@ -163,6 +215,27 @@ pub struct ActionBody {
 }
 
 /// `POST /v1/learners/{learner}/interventions/{id}`.
+#[utoipa::path(
+    post,
+    path = "/v1/learners/{learner}/interventions/{intervention}",
+    operation_id = "actOnIntervention",
+    tag = "decisions",
+    params(
+        ("learner" = LearnerRef, Path, description = LEARNER, example = learner_example),
+        ("intervention" = String, Path, description = "The intervention's id (the decision's `id`)"),
+    ),
+    request_body = ActionBody,
+    responses(
+        (status = 200, description = "Recorded; the intervention as it now reads", body = Decision),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 421, response = NotOwner),
+        (status = 503, response = Unavailable),
+    ),
+    security(("basic" = []))
+)]
 pub async fn act(
     state: web::Data<AppState>,
     caller: Authenticated,

@@ -5,19 +5,68 @@
 //! `all/read`, `all`).
 
 use super::appending::append_and_wait;
-use super::learners::learner;
+use super::learners::{learner, learner_example, LearnerRef, LEARNER};
 use crate::auth::{Authenticated, Scope};
 use crate::error::ApiError;
+use crate::openapi::{
+    BadRequest, Conflict, Forbidden, NotFound, NotOwner, Unauthorized, Unavailable,
+};
 use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
-use learnlog_projector::profiles::{self, GoalOutcome, GoalRequest, MAX_GOALS};
+use learnlog_projector::profiles::{self, Goal, GoalOutcome, GoalRequest, MAX_GOALS};
 use learnlog_proto::topics;
 use learnlog_proto::v1::Envelope;
+use serde::Deserialize;
 use serde_json::{Map, Value};
+use utoipa::openapi::schema::{
+    AnyOfBuilder, KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type,
+};
+use utoipa::openapi::RefOr;
+use utoipa::{PartialSchema, ToSchema};
 use uuid::Uuid;
 
 const FIELDS: [&str; 4] = ["description", "competency", "target", "id"];
+
+/// The body of `POST …/goals`, for the OpenAPI document: [`goal_request`] reads it
+/// field by field (a unit test keeps the two in step).
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code, reason = "only its schema is used")]
+pub struct GoalBody {
+    /// What the learner wants to achieve.
+    #[schema(min_length = 1)]
+    description: String,
+    /// A competency id the goal is about.
+    competency: Option<String>,
+    /// When: an RFC 3339 date (`YYYY-MM-DD`, midnight UTC) or date-time.
+    #[schema(value_type = Option<GoalTarget>, example = "2030-05-01")]
+    target: Option<String>,
+    /// The goal to replace; a new goal when absent.
+    id: Option<Uuid>,
+}
+
+/// A goal's `target`, for the OpenAPI document: what [`target_micros`] reads.
+pub enum GoalTarget {}
+
+impl PartialSchema for GoalTarget {
+    fn schema() -> RefOr<Schema> {
+        let format = |format| {
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .format(Some(SchemaFormat::KnownFormat(format)))
+        };
+        AnyOfBuilder::new()
+            .item(format(KnownFormat::Date))
+            .item(format(KnownFormat::DateTime))
+            .into()
+    }
+}
+
+impl ToSchema for GoalTarget {}
+
+/// What the OpenAPI document says of a `{goal_id}` path segment.
+const GOAL_ID: &str = "The goal's id (UUID)";
 
 /// A string field of the body, `None` when absent or null.
 fn text<'a>(fields: &'a Map<String, Value>, name: &str) -> Result<Option<&'a str>, ApiError> {
@@ -101,6 +150,27 @@ async fn append(state: &AppState, envelope: Envelope) -> Result<GoalOutcome, Api
 
 /// `POST`: sets a goal (replaces the goal named by `id`). 201 with the goal when new,
 /// 200 when it replaced one, 409 when the learner already has the most goals allowed.
+#[utoipa::path(
+    post,
+    path = "/v1/learners/{learner}/goals",
+    operation_id = "setGoal",
+    tag = "learners",
+    params(("learner" = LearnerRef, Path, description = LEARNER, example = learner_example)),
+    request_body = GoalBody,
+    responses(
+        (status = 201, description = "Set, new", body = Goal,
+            headers(("Location" = String, description = "The goal's URL"))),
+        (status = 200, description = "Set, replacing the goal named by `id`", body = Goal,
+            headers(("Location" = String, description = "The goal's URL"))),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 409, response = Conflict),
+        (status = 421, response = NotOwner),
+        (status = 503, response = Unavailable),
+    ),
+    security(("basic" = []))
+)]
 pub async fn set(
     state: web::Data<AppState>,
     caller: Authenticated,
@@ -143,6 +213,21 @@ pub async fn set(
 }
 
 /// `GET`: the learner's goals, in the order they were first set (`[]` when none).
+#[utoipa::path(
+    get,
+    path = "/v1/learners/{learner}/goals",
+    operation_id = "listGoals",
+    tag = "learners",
+    params(("learner" = LearnerRef, Path, description = LEARNER, example = learner_example)),
+    responses(
+        (status = 200, description = "The learner's goals, in the order first set", body = Vec<Goal>),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 421, response = NotOwner),
+    ),
+    security(("basic" = []))
+)]
 pub async fn list(
     state: web::Data<AppState>,
     caller: Authenticated,
@@ -156,6 +241,25 @@ pub async fn list(
 }
 
 /// `GET /{goal_id}`: one goal; 404 when the learner has none by that id.
+#[utoipa::path(
+    get,
+    path = "/v1/learners/{learner}/goals/{goal_id}",
+    operation_id = "getGoal",
+    tag = "learners",
+    params(
+        ("learner" = LearnerRef, Path, description = LEARNER, example = learner_example),
+        ("goal_id" = Uuid, Path, description = GOAL_ID),
+    ),
+    responses(
+        (status = 200, description = "The goal", body = Goal),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 421, response = NotOwner),
+    ),
+    security(("basic" = []))
+)]
 pub async fn get(
     state: web::Data<AppState>,
     caller: Authenticated,
@@ -172,6 +276,26 @@ pub async fn get(
 }
 
 /// `DELETE /{goal_id}`: removes a goal; 204, or 404 when the learner has none by that id.
+#[utoipa::path(
+    delete,
+    path = "/v1/learners/{learner}/goals/{goal_id}",
+    operation_id = "removeGoal",
+    tag = "learners",
+    params(
+        ("learner" = LearnerRef, Path, description = LEARNER, example = learner_example),
+        ("goal_id" = Uuid, Path, description = GOAL_ID),
+    ),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 421, response = NotOwner),
+        (status = 503, response = Unavailable),
+    ),
+    security(("basic" = []))
+)]
 pub async fn remove(
     state: web::Data<AppState>,
     caller: Authenticated,
@@ -220,6 +344,19 @@ mod tests {
                 .unwrap();
         assert_eq!(request.target_micros, Some(1_746_057_600_000_000));
         assert_eq!(request.competency, None);
+    }
+
+    #[test]
+    fn the_documented_body_has_exactly_the_fields_read() {
+        let schema = serde_json::to_value(<GoalBody as utoipa::PartialSchema>::schema()).unwrap();
+        let documented: Vec<&str> = schema["properties"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(documented, FIELDS);
+        assert_eq!(schema["required"], serde_json::json!(["description"]));
     }
 
     #[test]

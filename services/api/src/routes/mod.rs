@@ -2,19 +2,19 @@
 
 mod about;
 mod activities;
-mod admin;
+pub(crate) mod admin;
 mod agents;
-mod alignments;
+pub(crate) mod alignments;
 mod appending;
-mod classes;
-mod decisions;
+pub(crate) mod classes;
+pub(crate) mod decisions;
 mod document_params;
 mod document_writes;
 mod documents;
-mod frameworks;
-mod goals;
-mod learners;
-mod mastery;
+pub(crate) mod frameworks;
+pub(crate) mod goals;
+pub(crate) mod learners;
+pub(crate) mod mastery;
 mod ops;
 mod params;
 mod statement_query;
@@ -32,6 +32,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route("/readyz", web::get().to(ops::readyz))
         .route("/metrics", web::get().to(ops::metrics))
         .route("/internal/v1/ownership", web::get().to(ops::ownership))
+        .route("/v1/openapi.json", web::get().to(crate::openapi::document))
         .service(
             web::scope("/v1/admin")
                 .service(

@@ -23,6 +23,7 @@ use super::relations::{self, Links};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
+use utoipa::ToSchema;
 
 /// A package that broke a rule: where (a JSON path such as `CFItems[3].uri`) and
 /// which rule. Shown to clients as `path: rule`.
@@ -54,7 +55,7 @@ const MEMBERS: [&str; 5] = [
 ];
 
 /// The framework's document: what the package is. Serialized with CASE's names.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CaseDocument {
     pub identifier: String,

@@ -4,6 +4,7 @@
 
 use super::case::{CaseDocument, CasePackage};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 /// A stored framework.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -58,7 +59,7 @@ pub struct Competency {
 }
 
 /// An association other than `isChildOf` and the prerequisite types.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RelatedLink {
     pub association_type: String,
@@ -72,7 +73,7 @@ pub struct RelatedLink {
 }
 
 /// Which end of a related association a competency is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Direction {
     /// The competency is the origin: "this *type* other".

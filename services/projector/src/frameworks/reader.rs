@@ -10,9 +10,10 @@ use crate::{tenant_prefix, Error, Result};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
+use utoipa::ToSchema;
 
 /// One competency in a framework's tree.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TreeNode {
     pub identifier: String,
@@ -27,12 +28,13 @@ pub struct TreeNode {
     /// listed under its first appearance only.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub repeated: bool,
+    #[schema(no_recursion)]
     pub children: Vec<TreeNode>,
 }
 
 /// A competency named by another (parent, child, prerequisite…): its identifier, and
 /// what is known of it when it is a competency of an imported framework.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CompetencyRef {
     pub identifier: String,

@@ -32,8 +32,8 @@ pub use modality::{modality_of, Modality};
 pub use reader::ProfileReader;
 pub use record::{is_finishing, MAX_ACTIVITY_TYPES, MAX_CATEGORIES, MAX_DURATION_MILLIS};
 pub use view::{
-    ActiveDaysView, DayView, Goal, InterestView, Interests, Modalities, ModalityShare, PerModality,
-    Profile, TimeOnTask, TOP,
+    ActiveDaysView, Advancement, CompetencySummary, DayView, Goal, InterestView, Interests,
+    Modalities, ModalityShare, PerModality, Profile, TimeOnTask, TOP,
 };
 
 use crate::learners::{learner_key, SourceWatermarks};

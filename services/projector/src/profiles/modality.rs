@@ -8,9 +8,10 @@
 //! the learner was, not how they learned.
 
 use serde::Serialize;
+use utoipa::ToSchema;
 
 /// How a learner engaged with an activity.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Modality {
     /// Watching or listening: video, audio, podcasts, other media.

@@ -6,16 +6,22 @@ use super::goals::StoredGoal;
 use super::modality::Modality;
 use super::record::{Interest, LearnerRecord};
 use serde::Serialize;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 /// How many ids the `top_*` lists name.
 pub const TOP: usize = 5;
 
 /// A learner's profile.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, ToSchema)]
 pub struct Profile {
     /// The learner id.
     pub learner: Uuid,
+    /// The learner's standing on competencies, from the mastery projection: the API
+    /// fills it in (this reader leaves it `None`); omitted when the learner has no
+    /// mastery evidence.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub competencies: Option<CompetencySummary>,
     /// Statements folded.
     pub statements: u64,
     /// Of which finished their object (completed/passed/mastered, completion or success).
@@ -27,8 +33,33 @@ pub struct Profile {
     pub goals: Vec<Goal>,
 }
 
+/// Competency ids by the learner's standing on them.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, ToSchema)]
+pub struct CompetencySummary {
+    /// Mastered: P(mastered) at the last evidence reached the threshold.
+    pub mastered: Vec<String>,
+    /// Neither mastered nor struggling.
+    pub in_progress: Vec<String>,
+    /// At least `STRUGGLING_MIN_EVIDENCE` pieces of evidence (see the mastery module)
+    /// and P(mastered) still below `STRUGGLING_BELOW`.
+    pub struggling: Vec<String>,
+    /// Clusters, domains and courses the learner earned: every competency under them
+    /// mastered (the API fills it from the decision rules).
+    pub advancements: Vec<Advancement>,
+}
+
+/// A competency with children whose every part the learner mastered.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Advancement {
+    pub competency: String,
+    pub title: String,
+    /// When the last part was mastered, RFC 3339 (UTC).
+    pub earned_at: String,
+    pub reason: String,
+}
+
 /// What the learner chooses, finishes and comes back to.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, ToSchema)]
 pub struct Interests {
     /// Per activity type, strongest first.
     pub activity_types: Vec<InterestView>,
@@ -42,7 +73,7 @@ pub struct Interests {
 
 /// One activity type or category. Lists are ordered by `returned`, then `finished`,
 /// then `chosen` (all descending), then id.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
 pub struct InterestView {
     pub id: String,
     /// Statements on it.
@@ -56,7 +87,7 @@ pub struct InterestView {
 }
 
 /// Every modality's value, in a fixed order.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, ToSchema)]
 pub struct PerModality<T> {
     pub video: T,
     pub reading: T,
@@ -80,7 +111,7 @@ impl<T> PerModality<T> {
 }
 
 /// How the learner prefers to learn.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, ToSchema)]
 pub struct Modalities {
     /// Modalities the learner used (except `other`), most preferred first: by the mean
     /// of statement share and time share (statement share alone when no statement
@@ -90,7 +121,7 @@ pub struct Modalities {
 }
 
 /// One modality's part of the learner's activity.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, ToSchema)]
 pub struct ModalityShare {
     pub statements: u64,
     /// Of all statements, 0 to 1 (three decimals).
@@ -100,7 +131,7 @@ pub struct ModalityShare {
 }
 
 /// Time on task, from `result.duration` (each statement's capped at 24 hours).
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, ToSchema)]
 pub struct TimeOnTask {
     pub total_millis: u64,
     /// Statements that reported a duration.
@@ -111,7 +142,7 @@ pub struct TimeOnTask {
 }
 
 /// One UTC day.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
 pub struct DayView {
     /// `YYYY-MM-DD`.
     pub day: String,
@@ -120,7 +151,7 @@ pub struct DayView {
 }
 
 /// The days the learner was active (UTC).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, ToSchema)]
 pub struct ActiveDaysView {
     /// Distinct active days.
     pub count: u32,
@@ -131,7 +162,7 @@ pub struct ActiveDaysView {
 }
 
 /// A learner-set goal.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Goal {
     pub id: Uuid,
     pub description: String,
@@ -242,6 +273,7 @@ pub(crate) fn profile(learner: Uuid, record: &LearnerRecord, goals: &[StoredGoal
     let days = &record.days;
     Profile {
         learner,
+        competencies: None,
         statements: record.statements,
         finished: record.finished,
         interests: Interests {
