@@ -7,10 +7,11 @@
 use crate::error::ApiError;
 use crate::state::AppState;
 use learnlog_decisions::{
-    Attempt, Catalog, Choice, Competency, CompetencyState, Context, Decision, Finished, Goal,
-    Graph, InterventionAction, Learner, Settings,
+    Attempt, Catalog, Choice, Competency, CompetencyState, Context, Decision, Goal, Graph,
+    InterventionAction, Learner, Settings,
 };
 use learnlog_projector::frameworks::Framework;
+use learnlog_projector::profiles::day_of;
 use uuid::Uuid;
 
 /// The graph of the tenant's competencies and their activities, built once per
@@ -153,11 +154,13 @@ impl<'a> Evaluator<'a> {
                 at: c.at,
             })
             .collect();
-        learner.recently_finished = (record.finished.iter())
-            .map(|f| Finished {
-                activity: f.activity.clone(),
-                at: f.at,
-            })
+        let activities = self.catalog.values().flatten().map(|a| a.id.as_str());
+        let since =
+            day_of(at) - i32::try_from(self.settings().skip_recent_days).unwrap_or(i32::MAX) + 1;
+        learner.recently_done = (state.profile_reader.last_visits(tenant, id, activities)?)
+            .into_iter()
+            .filter(|(_, day)| *day >= since)
+            .map(|(activity, _)| activity.to_owned())
             .collect();
         learner.actions = (record.actions.iter())
             .map(|a| InterventionAction {

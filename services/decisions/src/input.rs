@@ -2,7 +2,7 @@
 //! from the mastery, profile and decisions projections.
 
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use utoipa::ToSchema;
 
 /// One response on a competency, as the mastery fold saw it.
@@ -71,13 +71,6 @@ pub struct Activity {
 /// Activities aligned to each competency, by competency id.
 pub type Catalog = BTreeMap<String, Vec<Activity>>;
 
-/// An activity the learner finished.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Finished {
-    pub activity: String,
-    pub at: i64,
-}
-
 /// What a teacher did about an intervention.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
@@ -133,8 +126,9 @@ pub struct Learner {
     pub modalities: Vec<String>,
     /// The learner's last statement, µs.
     pub last_active_at: Option<i64>,
-    /// Activities finished lately, newest last.
-    pub recently_finished: Vec<Finished>,
+    /// Activities the learner did within the last `skip_recent_days` (not suggested
+    /// again).
+    pub recently_done: BTreeSet<String>,
     /// Teachers' actions on interventions, oldest first.
     pub actions: Vec<InterventionAction>,
 }

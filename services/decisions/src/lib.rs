@@ -31,8 +31,7 @@ pub use decision::{
 pub use graph::{Competency, Graph};
 pub use groups::{suggest_groups, Group, GroupCandidate, Groups};
 pub use input::{
-    Action, Activity, Attempt, Catalog, Choice, CompetencyState, Finished, Goal,
-    InterventionAction, Learner,
+    Action, Activity, Attempt, Catalog, Choice, CompetencyState, Goal, InterventionAction, Learner,
 };
 pub use interventions::intervention_id;
 pub use settings::Settings;

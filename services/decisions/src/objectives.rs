@@ -200,19 +200,16 @@ fn objective(
 }
 
 /// Activities aligned to `competency`, those in the learner's preferred modalities
-/// first, without the ones just finished.
+/// first, without the ones the learner did lately.
 fn suggestions(learner: &Learner, context: &Context<'_>, competency: &str) -> Vec<Suggestion> {
     let settings = context.settings;
-    let since = context.at_micros - (settings.just_finished_days * 86_400e6) as i64;
-    let just_finished =
-        |id: &str| (learner.recently_finished.iter()).any(|f| f.activity == id && f.at >= since);
     let preference = |modality: &str| {
         (learner.modalities.iter())
             .position(|m| m == modality)
             .unwrap_or(usize::MAX)
     };
     let mut activities: Vec<_> = (context.catalog.get(competency).into_iter().flatten())
-        .filter(|a| !just_finished(&a.id))
+        .filter(|a| !learner.recently_done.contains(&a.id))
         .collect();
     activities.sort_by(|a, b| {
         (preference(&a.modality).cmp(&preference(&b.modality))).then(a.id.cmp(&b.id))

@@ -19,8 +19,9 @@ pub struct Settings {
     pub max_objectives: usize,
     /// Most activities suggested per objective.
     pub activities_per_objective: usize,
-    /// Activities finished this recently (days) are not suggested again.
-    pub just_finished_days: f64,
+    /// Activities the learner did within this many UTC days (1: today) are not
+    /// suggested again.
+    pub skip_recent_days: u32,
     /// A mastered competency whose predicted recall is below this is due for review.
     pub review_below: f64,
     /// Wheel-spinning: at least this many opportunities without mastery…
@@ -48,7 +49,7 @@ impl Default for Settings {
             band_high: 0.85,
             max_objectives: 5,
             activities_per_objective: 3,
-            just_finished_days: 1.0,
+            skip_recent_days: 1,
             review_below: 0.9,
             wheel_spinning_opportunities: 10,
             wheel_spinning_min_rise: 0.05,
@@ -92,8 +93,8 @@ impl Settings {
         if self.trend_window < 2 {
             return invalid("trend_window: must be at least 2".into());
         }
-        if !(self.just_finished_days >= 0.0 && self.inactive_days > 0.0) {
-            return invalid("just_finished_days and inactive_days: must be positive".into());
+        if self.inactive_days.is_nan() || self.inactive_days <= 0.0 {
+            return invalid("inactive_days: must be positive".into());
         }
         if self.group_min == 0 || self.group_min > self.group_max {
             return invalid(format!(

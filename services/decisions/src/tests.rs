@@ -286,7 +286,7 @@ fn a_learners_choice_moves_that_objective_first_and_goals_come_next() {
 }
 
 #[test]
-fn activities_prefer_the_learners_modalities_and_skip_what_was_just_finished() {
+fn activities_prefer_the_learners_modalities_and_skip_what_was_done_lately() {
     let graph = Graph::new(vec![node("a", &[], &[])]);
     let activity = |id: &str, modality: &str| Activity {
         id: id.into(),
@@ -305,10 +305,7 @@ fn activities_prefer_the_learners_modalities_and_skip_what_was_just_finished() {
     .into();
     let mut l = learner(&[]);
     l.modalities = vec!["video".into(), "practice".into()];
-    l.recently_finished = vec![Finished {
-        activity: "video-1".into(),
-        at: NOW - DAY / 2,
-    }];
+    l.recently_done = ["video-1".to_owned()].into();
     let decisions = decisions_with(&l, &graph, &catalog, &Settings::default(), None);
     let Detail::Objective(detail) = &decisions[0].detail else {
         panic!("an objective")

@@ -183,7 +183,7 @@ pub struct ServeArgs {
 #[derive(Debug, Args, Clone)]
 pub struct DecisionArgs {
     /// The decision rules' thresholds as a JSON object (any of `band_low`, `band_high`,
-    /// `max_objectives`, `activities_per_objective`, `just_finished_days`,
+    /// `max_objectives`, `activities_per_objective`, `skip_recent_days`,
     /// `review_below`, `wheel_spinning_opportunities`, `wheel_spinning_min_rise`,
     /// `trend_window`, `inactive_days`, `prerequisite_gap_failures`, `group_min`,
     /// `group_max`; the README lists the defaults). The mastery threshold is

@@ -2,15 +2,16 @@
 //! mastery and the profile, folded from `learner-events` (keyed by learner, so one
 //! partition owns a learner's decisions):
 //! - the learner's choices of next objectives (`ObjectiveChosen`),
-//! - teachers' actions on interventions (`InterventionActed`),
-//! - the activities the learner finished lately (only finishing statements are
-//!   folded here; when a learner was last active is the `classes` projection's).
+//! - teachers' actions on interventions (`InterventionActed`).
+//!
+//! Statements are not folded here: what a learner did lately is the profile's (its
+//! visited activities), when they were last active the `classes` projection's. So this
+//! fold costs ingest next to nothing.
 //!
 //! The rules themselves (`learnlog_decisions`) run at read time against the time asked
 //! about, so nothing here depends on a clock: replay folds the same records.
 //!
-//! Trees: `decisions.learners` (learner key → [`DecisionRecord`] as JSON),
-//! `decisions.sources` (source watermarks of re-published statements).
+//! Tree: `decisions.learners` (learner key → [`DecisionRecord`] as JSON).
 
 mod events;
 mod reader;
@@ -18,21 +19,16 @@ mod record;
 
 pub use events::{intervention_acted, objective_chosen, InterventionRequest};
 pub use reader::DecisionReader;
-pub use record::{
-    ChoiceRecord, DecisionRecord, FinishedRecord, InterventionRecord, MAX_ACTIONS, MAX_CHOICES,
-    MAX_FINISHED,
-};
+pub use record::{ChoiceRecord, DecisionRecord, InterventionRecord, MAX_ACTIONS, MAX_CHOICES};
 
-use crate::learners::{learner_key, SourceWatermarks};
-use crate::profiles::is_finishing;
+use crate::learners::learner_key;
 use crate::stored_json::{read_json, write_json};
 use learnlog_projection::{Fold, FoldError, FoldTrees, Folded};
 use learnlog_proto::topics;
-use learnlog_proto::v1::{envelope::Event, Envelope, LearnerStatement};
+use learnlog_proto::v1::{envelope::Event, Envelope};
 use uuid::Uuid;
 
 pub(crate) const LEARNERS: &str = "decisions.learners";
-const SOURCES: &str = "decisions.sources";
 
 /// The decisions fold.
 #[derive(Debug, Default)]
@@ -52,35 +48,6 @@ fn learner_of(id: &str) -> Result<Uuid, FoldError> {
 }
 
 impl DecisionStore {
-    fn statement(
-        &self,
-        trees: &FoldTrees<'_>,
-        partition: u32,
-        tenant: &str,
-        statement: &LearnerStatement,
-    ) -> Result<(), FoldError> {
-        if !is_finishing(statement) || statement.activity_id.is_empty() {
-            // Nothing to keep: most statements cost one check. Watermarks are raised
-            // only by the statements folded, which are the only ones to fold once.
-            return Ok(());
-        }
-        let watermarks = SourceWatermarks::new(trees.tree(SOURCES));
-        if !watermarks.first_time(
-            partition,
-            statement.source_partition,
-            statement.source_offset,
-        )? {
-            return Ok(());
-        }
-        let learner = learner_of(&statement.learner_id)?;
-        let learners = trees.tree(LEARNERS);
-        let key = learner_key(tenant, learner);
-        let mut record: DecisionRecord =
-            read_json(learners, &key, "decision record")?.unwrap_or_default();
-        record.finished(statement);
-        write_json(learners, key, &record)
-    }
-
     fn update(
         &self,
         trees: &FoldTrees<'_>,
@@ -108,36 +75,20 @@ impl Fold for DecisionStore {
     }
 
     fn trees(&self) -> &'static [&'static str] {
-        &[LEARNERS, SOURCES]
+        &[LEARNERS]
     }
 
     fn apply(
         &self,
         trees: &FoldTrees<'_>,
         _topic: &str,
-        partition: u32,
+        _partition: u32,
         _offset: u64,
         event: &Envelope,
     ) -> Result<Folded, FoldError> {
         let tenant = &event.tenant;
         let at = event.produced_at_micros;
         match &event.event {
-            Some(Event::LearnerStatement(statement)) => {
-                self.statement(trees, partition, tenant, statement)?
-            }
-            Some(Event::LearnerStatementVoided(voided)) => {
-                let watermarks = SourceWatermarks::new(trees.tree(SOURCES));
-                if watermarks.first_time(
-                    partition,
-                    voided.source_partition,
-                    voided.source_offset,
-                )? {
-                    self.update(trees, tenant, &voided.learner_id, |record| {
-                        record.void(&voided.statement_id);
-                        Ok(())
-                    })?
-                }
-            }
             Some(Event::ObjectiveChosen(chosen)) => {
                 if chosen.competency_id.is_empty() {
                     return Err(bad("competency_id is empty"));

@@ -1,15 +1,11 @@
 //! What the decisions projection keeps per learner and per catalog entry.
 
-use crate::profiles::acted_at;
 use learnlog_decisions::Action;
 use learnlog_proto::v1::intervention_acted::Action as WireAction;
-use learnlog_proto::v1::LearnerStatement;
 use serde::{Deserialize, Serialize};
 
 /// Most choices kept per learner (the latest per competency).
 pub const MAX_CHOICES: usize = 20;
-/// Most recently finished activities kept per learner.
-pub const MAX_FINISHED: usize = 20;
 /// Most teacher actions kept per learner.
 pub const MAX_ACTIONS: usize = 100;
 
@@ -17,14 +13,6 @@ pub const MAX_ACTIONS: usize = 100;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ChoiceRecord {
     pub competency: String,
-    pub at: i64,
-}
-
-/// An activity the learner finished.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct FinishedRecord {
-    pub activity: String,
-    pub statement: String,
     pub at: i64,
 }
 
@@ -46,8 +34,6 @@ pub struct InterventionRecord {
 pub struct DecisionRecord {
     /// Oldest first; one per competency (the latest).
     pub choices: Vec<ChoiceRecord>,
-    /// Newest last.
-    pub finished: Vec<FinishedRecord>,
     /// Oldest first.
     pub actions: Vec<InterventionRecord>,
 }
@@ -78,21 +64,6 @@ fn push_capped<T>(list: &mut Vec<T>, item: T, cap: usize) {
 }
 
 impl DecisionRecord {
-    /// Folds a statement that finished its activity.
-    pub(crate) fn finished(&mut self, statement: &LearnerStatement) {
-        let finished = FinishedRecord {
-            activity: statement.activity_id.clone(),
-            statement: statement.statement_id.clone(),
-            at: acted_at(statement),
-        };
-        push_capped(&mut self.finished, finished, MAX_FINISHED);
-    }
-
-    /// Takes back what a voided statement added to the recently finished.
-    pub(crate) fn void(&mut self, statement_id: &str) {
-        self.finished.retain(|f| f.statement != statement_id);
-    }
-
     pub(crate) fn choose(&mut self, competency: &str, at: i64) {
         self.choices.retain(|c| c.competency != competency);
         let choice = ChoiceRecord {

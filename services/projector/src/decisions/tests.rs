@@ -3,64 +3,46 @@
 use super::*;
 use crate::test_support::FoldHarness;
 use learnlog_decisions::Action;
-use learnlog_proto::v1::{InterventionActed, LearnerStatementVoided, ObjectiveChosen};
+use learnlog_proto::v1::{InterventionActed, LearnerStatement, ObjectiveChosen};
 use std::sync::Arc;
 
 const T: &str = "district";
 const DAY: i64 = 86_400_000_000;
 const START: i64 = 1_709_510_400_000_000;
 
-fn statement(learner: Uuid, offset: u64, activity: &str, success: bool, at: i64) -> Event {
-    Event::LearnerStatement(LearnerStatement {
-        learner_id: learner.to_string(),
-        statement_id: format!("s{offset}"),
-        source_partition: 0,
-        source_offset: offset,
-        verb_id: "http://adlnet.gov/expapi/verbs/answered".into(),
-        activity_id: activity.into(),
-        activity_type: "http://adlnet.gov/expapi/activities/question".into(),
-        competency_ids: vec!["fractions".into()],
-        success: Some(success),
-        timestamp_micros: at,
-        stored_micros: at,
-        ..LearnerStatement::default()
+fn acted(learner: &str, action: learnlog_proto::v1::intervention_acted::Action) -> Event {
+    Event::InterventionActed(InterventionActed {
+        learner_id: learner.to_owned(),
+        intervention_id: "i-1".into(),
+        action: action as i32,
+        note: "small group".into(),
+        by: "teacher-1".into(),
+        competency_id: "fractions".into(),
+        opportunities: 12,
+        p_mastered: 0.3,
     })
 }
 
 #[tokio::test]
-async fn statements_choices_and_actions_fold_into_the_learners_record() {
+async fn choices_and_teachers_actions_fold_into_the_learners_record_and_statements_do_not() {
     let harness = FoldHarness::new(Arc::new(DecisionStore), topics::LEARNER_EVENTS);
     let reader = DecisionReader::new(harness.projection.db()).unwrap();
     let learner = Uuid::new_v4();
     let key = learner.to_string();
 
-    // given two statements, the second finishing its activity (success)
+    // given a statement (not this fold's), three choices and a teacher's action
+    let statement = LearnerStatement {
+        learner_id: key.clone(),
+        activity_id: "quiz-1".into(),
+        ..LearnerStatement::default()
+    };
     harness
-        .append(
-            T,
-            &key,
-            START,
-            statement(learner, 1, "quiz-1", false, START),
-        )
+        .append(T, &key, START, Event::LearnerStatement(statement))
         .await;
-    harness
-        .append(
-            T,
-            &key,
-            START + DAY,
-            statement(learner, 2, "quiz-2", true, START + DAY),
-        )
-        .await;
-    // re-published again: folded once
-    harness
-        .append(
-            T,
-            &key,
-            START + DAY,
-            statement(learner, 2, "quiz-2", true, START + DAY),
-        )
-        .await;
-    // when the learner chooses twice and a teacher acts
+    assert_eq!(
+        reader.learner(T, learner).unwrap(),
+        DecisionRecord::default()
+    );
     for (competency, at) in [
         ("fractions", START + 2 * DAY),
         ("decimals", START + 3 * DAY),
@@ -74,24 +56,13 @@ async fn statements_choices_and_actions_fold_into_the_learners_record() {
             .append(T, &key, at, Event::ObjectiveChosen(chosen))
             .await;
     }
-    let acted = InterventionActed {
-        learner_id: key.clone(),
-        intervention_id: "i-1".into(),
-        action: learnlog_proto::v1::intervention_acted::Action::Acted as i32,
-        note: "small group".into(),
-        by: "teacher-1".into(),
-        competency_id: "fractions".into(),
-        opportunities: 12,
-        p_mastered: 0.3,
-    };
+    use learnlog_proto::v1::intervention_acted::Action as Wire;
     harness
-        .append(T, &key, START + 5 * DAY, Event::InterventionActed(acted))
+        .append(T, &key, START + 5 * DAY, acted(&key, Wire::Acted))
         .await;
 
     // then
     let record = reader.learner(T, learner).unwrap();
-    assert_eq!(record.finished.len(), 1);
-    assert_eq!(record.finished[0].activity, "quiz-2");
     let choices: Vec<&str> = record
         .choices
         .iter()
@@ -105,28 +76,12 @@ async fn statements_choices_and_actions_fold_into_the_learners_record() {
     assert_eq!(record.choices[1].at, START + 4 * DAY);
     assert_eq!(record.actions.len(), 1);
     assert_eq!(record.actions[0].action, Action::Acted);
+    assert_eq!(record.actions[0].at, START + 5 * DAY);
     assert_eq!(record.actions[0].opportunities, 12);
     assert_eq!(
         reader.learner("other-tenant", learner).unwrap(),
         DecisionRecord::default()
     );
-
-    // a voided statement leaves the recently finished
-    let voided = LearnerStatementVoided {
-        learner_id: key.clone(),
-        statement_id: "s2".into(),
-        source_partition: 0,
-        source_offset: 3,
-    };
-    harness
-        .append(
-            T,
-            &key,
-            START + 6 * DAY,
-            Event::LearnerStatementVoided(voided),
-        )
-        .await;
-    assert!(reader.learner(T, learner).unwrap().finished.is_empty());
 
     // and a replay folds the same record
     let replay = harness.replay("replay");
@@ -135,29 +90,18 @@ async fn statements_choices_and_actions_fold_into_the_learners_record() {
         .await
         .unwrap();
     let replayed = DecisionReader::new(replay.db()).unwrap();
-    assert_eq!(
-        replayed.learner(T, learner).unwrap(),
-        reader.learner(T, learner).unwrap()
-    );
+    assert_eq!(replayed.learner(T, learner).unwrap(), record);
 }
 
 #[tokio::test]
 async fn an_intervention_action_without_an_action_is_a_bad_event() {
+    use learnlog_proto::v1::intervention_acted::Action as Wire;
     let harness = FoldHarness::new(Arc::new(DecisionStore), topics::LEARNER_EVENTS);
     let reader = DecisionReader::new(harness.projection.db()).unwrap();
-    let learner = Uuid::new_v4();
-    let acted = InterventionActed {
-        learner_id: learner.to_string(),
-        intervention_id: "i".into(),
-        ..InterventionActed::default()
-    };
+    let learner = Uuid::new_v4().to_string();
     harness
-        .append(
-            T,
-            &learner.to_string(),
-            START,
-            Event::InterventionActed(acted),
-        )
+        .append(T, &learner, START, acted(&learner, Wire::Unspecified))
         .await;
-    assert!(reader.learner(T, learner).unwrap().actions.is_empty());
+    let id = learnlog_xapi::parse_uuid(&learner).unwrap();
+    assert!(reader.learner(T, id).unwrap().actions.is_empty());
 }

@@ -70,6 +70,13 @@ impl Bucket {
         bytes
     }
 
+    /// The last day the activity `hash` was visited, if this bucket remembers it.
+    pub fn last_visit(&self, hash: u64) -> Option<Day> {
+        (self.entries.iter())
+            .find(|seen| seen.hash == hash)
+            .map(|seen| seen.last)
+    }
+
     /// Records a visit to the activity `hash` on `day`; true when it is a return.
     pub fn visit(&mut self, hash: u64, day: Day, touched: u64) -> bool {
         if let Some(seen) = self.entries.iter_mut().find(|seen| seen.hash == hash) {
@@ -115,6 +122,8 @@ mod tests {
         );
         assert!(bucket.visit(7, 9, 5), "a late-arriving earlier visit");
         assert_eq!(Bucket::decode(&bucket.encode()).unwrap(), bucket);
+        assert_eq!(bucket.last_visit(7), Some(12));
+        assert_eq!(bucket.last_visit(8), None);
     }
 
     #[test]

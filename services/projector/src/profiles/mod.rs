@@ -23,7 +23,7 @@ mod reader;
 mod record;
 mod view;
 
-pub use days::{RECENT_DAYS, WINDOW_DAYS};
+pub use days::{day_of, Day, RECENT_DAYS, WINDOW_DAYS};
 pub use goals::{
     check_goal, goal_removed, goal_set, GoalOutcome, GoalRequest, MAX_COMPETENCY_CHARS,
     MAX_DESCRIPTION_CHARS, MAX_GOALS,

@@ -1,9 +1,11 @@
 //! Reading the profile projection: a learner's profile and goals.
 
+use super::activities::{locate, Bucket};
+use super::days::Day;
 use super::goals::StoredGoal;
 use super::record::LearnerRecord;
 use super::view::{self, Goal, Profile};
-use super::{GOALS, LEARNERS};
+use super::{ACTIVITIES, GOALS, LEARNERS};
 use crate::learners::learner_key;
 use crate::{Error, Result};
 use uuid::Uuid;
@@ -12,6 +14,7 @@ use uuid::Uuid;
 #[derive(Clone)]
 pub struct ProfileReader {
     learners: sled::Tree,
+    activities: sled::Tree,
     goals: sled::Tree,
 }
 
@@ -20,6 +23,7 @@ impl ProfileReader {
     pub fn new(db: &sled::Db) -> Result<Self> {
         Ok(Self {
             learners: db.open_tree(LEARNERS)?,
+            activities: db.open_tree(ACTIVITIES)?,
             goals: db.open_tree(GOALS)?,
         })
     }
@@ -45,6 +49,40 @@ impl ProfileReader {
             &record.unwrap_or_default(),
             &goals,
         )))
+    }
+
+    /// The last UTC day (days since the Unix epoch) `learner` visited each of
+    /// `activities`, where the profile remembers it (it keeps the 2,048 most recent).
+    pub fn last_visits<'a>(
+        &self,
+        tenant: &str,
+        learner: Uuid,
+        activities: impl IntoIterator<Item = &'a str>,
+    ) -> Result<Vec<(&'a str, Day)>> {
+        let key = learner_key(tenant, learner);
+        let mut buckets: std::collections::HashMap<Vec<u8>, Option<Bucket>> = Default::default();
+        let mut visits = Vec::new();
+        for activity in activities {
+            let (bucket_key, hash) = locate(&key, activity);
+            let bucket = match buckets.entry(bucket_key) {
+                std::collections::hash_map::Entry::Occupied(found) => found.into_mut(),
+                std::collections::hash_map::Entry::Vacant(missing) => {
+                    let stored = self.activities.get(missing.key())?;
+                    let bucket = stored
+                        .map(|bytes| {
+                            Bucket::decode(&bytes).ok_or_else(|| {
+                                Error::Corrupt(format!("visited activities of {learner}"))
+                            })
+                        })
+                        .transpose()?;
+                    missing.insert(bucket)
+                }
+            };
+            if let Some(day) = bucket.as_ref().and_then(|b| b.last_visit(hash)) {
+                visits.push((activity, day));
+            }
+        }
+        Ok(visits)
     }
 
     /// The goals of `learner`, in the order they were first set.
