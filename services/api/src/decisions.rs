@@ -11,7 +11,7 @@ use learnlog_decisions::{
     InterventionAction, Learner, Settings,
 };
 use learnlog_projector::frameworks::Framework;
-use learnlog_projector::profiles::day_of;
+use learnlog_projector::profiles::{day_of, Day};
 use uuid::Uuid;
 
 /// The graph of the tenant's competencies and their activities, built once per
@@ -50,6 +50,11 @@ fn graph_of(frameworks: &[Framework], state: &AppState, tenant: &str) -> Result<
         }
     }
     Ok(Graph::new(nodes))
+}
+
+/// The first µs of a UTC day: what the rules see of "last active" (kept by day).
+fn day_start(day: Day) -> i64 {
+    i64::from(day) * 86_400_000_000
 }
 
 impl<'a> Evaluator<'a> {
@@ -147,7 +152,7 @@ impl<'a> Evaluator<'a> {
                 .collect();
         }
         let record = state.decision_reader.learner(tenant, id)?;
-        learner.last_active_at = state.class_reader.last_active(tenant, id)?;
+        learner.last_active_at = state.class_reader.last_active(tenant, id)?.map(day_start);
         learner.choices = (record.choices.iter())
             .map(|c| Choice {
                 competency: c.competency.clone(),
@@ -184,7 +189,9 @@ impl<'a> Evaluator<'a> {
             catalog: &self.catalog,
             settings: self.settings(),
             at_micros: self.at_micros,
-            peers_last_active_micros: self.state.class_reader.peers_last_active(self.tenant, id)?,
+            peers_last_active_micros: (self.state.class_reader)
+                .peers_last_active(self.tenant, id)?
+                .map(day_start),
         };
         let decisions = learnlog_decisions::decide(&learner, &context);
         Ok(Evaluated { learner, decisions })

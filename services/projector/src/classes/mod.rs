@@ -5,8 +5,10 @@
 //!
 //! Trees: `classes.classes` (`tenant \0 class` → [`Class`] as JSON),
 //! `classes.members` (`tenant \0 learner(16) class` → nothing: a learner's classes),
-//! `classes.active` (`tenant \0 learner(16)` → µs of the latest statement, big-endian;
-//! a maximum, so re-published statements fold to the same value).
+//! `classes.active` (`tenant \0 learner(16)` → the UTC day of the learner's latest
+//! statement, days since the Unix epoch, big-endian; a maximum, so re-published
+//! statements fold to the same value, and only a learner's first statement of a day
+//! writes).
 
 mod events;
 mod reader;
@@ -15,7 +17,7 @@ pub use events::{check_class_id, class_removed, class_set, ClassRequest, MAX_MEM
 pub use reader::ClassReader;
 
 use crate::learners::learner_key;
-use crate::profiles::acted_at;
+use crate::profiles::{acted_at, day_of, Day};
 use crate::stored_json::{read_json, write_json};
 use learnlog_projection::{Fold, FoldError, FoldTrees, Folded};
 use learnlog_proto::topics;
@@ -199,19 +201,20 @@ impl Fold for ClassStore {
                 let learner = learnlog_xapi::parse_uuid(&statement.learner_id)
                     .ok_or_else(|| bad("learner_id is not a UUID"))?;
                 let key = learner_key(tenant, learner);
-                let at = acted_at(statement);
+                let day = day_of(acted_at(statement));
                 let active = trees.tree(ACTIVE);
                 let last = match active.get(&key)? {
-                    Some(bytes) => i64::from_be_bytes(
+                    Some(bytes) => Day::from_be_bytes(
                         bytes
                             .as_ref()
                             .try_into()
-                            .map_err(|_| bad("corrupt last-active"))?,
+                            .map_err(|_| bad("corrupt last-active day"))?,
                     ),
-                    None => i64::MIN,
+                    None => Day::MIN,
                 };
-                if at > last {
-                    active.insert(key, &at.to_be_bytes())?;
+                // a learner's statements of one day write nothing after the first
+                if day > last {
+                    active.insert(key, &day.to_be_bytes())?;
                 }
                 None
             }

@@ -3,6 +3,7 @@
 
 use super::{class_key, Class, ACTIVE, CLASSES, MEMBERS};
 use crate::learners::learner_key;
+use crate::profiles::Day;
 use crate::{tenant_prefix, Error, Result};
 use uuid::Uuid;
 
@@ -56,22 +57,22 @@ impl ClassReader {
             .collect()
     }
 
-    /// When `learner` last made a statement, µs.
-    pub fn last_active(&self, tenant: &str, learner: Uuid) -> Result<Option<i64>> {
+    /// The UTC day `learner` last made a statement.
+    pub fn last_active(&self, tenant: &str, learner: Uuid) -> Result<Option<Day>> {
         self.active
             .get(learner_key(tenant, learner))?
             .map(|bytes| {
                 bytes
                     .as_ref()
                     .try_into()
-                    .map(i64::from_be_bytes)
+                    .map(Day::from_be_bytes)
                     .map_err(|_| Error::Corrupt("last-active entry".into()))
             })
             .transpose()
     }
 
-    /// The latest activity of anyone but `learner` in the learner's classes.
-    pub fn peers_last_active(&self, tenant: &str, learner: Uuid) -> Result<Option<i64>> {
+    /// The latest day anyone but `learner` in the learner's classes was active.
+    pub fn peers_last_active(&self, tenant: &str, learner: Uuid) -> Result<Option<Day>> {
         let mut latest = None;
         for id in self.classes_of(tenant, learner)? {
             let Some(class) = self.class(tenant, &id)? else {
@@ -79,7 +80,7 @@ impl ClassReader {
             };
             for member in class.members.iter().filter(|m| m.learner != learner) {
                 if let Some(at) = self.last_active(tenant, member.learner)? {
-                    latest = Some(latest.map_or(at, |l: i64| l.max(at)));
+                    latest = Some(latest.map_or(at, |l: Day| l.max(at)));
                 }
             }
         }

@@ -66,7 +66,7 @@ async fn rosters_are_set_replaced_and_removed_with_their_member_index() {
 }
 
 #[tokio::test]
-async fn peers_last_activity_is_the_latest_statement_of_the_other_members() {
+async fn peers_last_activity_is_the_latest_day_of_the_other_members() {
     let harness = FoldHarness::with_partitions(Arc::new(ClassStore), topics::LEARNER_EVENTS, 1);
     let reader = ClassReader::new(harness.projection.db()).unwrap();
     let (a, b, c) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
@@ -75,7 +75,8 @@ async fn peers_last_activity_is_the_latest_statement_of_the_other_members() {
         .event
         .unwrap();
     harness.append(T, "5a", 1, set).await;
-    for (learner, at) in [(b, 500), (b, 300), (c, 900), (a, 100)] {
+    const DAY: i64 = 86_400_000_000;
+    for (learner, at) in [(b, 5 * DAY), (b, 3 * DAY), (c, 9 * DAY), (a, DAY)] {
         let statement = LearnerStatement {
             learner_id: learner.to_string(),
             timestamp_micros: at,
@@ -93,12 +94,12 @@ async fn peers_last_activity_is_the_latest_statement_of_the_other_members() {
     }
     assert_eq!(
         reader.last_active(T, b).unwrap(),
-        Some(500),
-        "the latest, not the last folded"
+        Some(5),
+        "the latest day, not the last folded"
     );
     assert_eq!(
         reader.peers_last_active(T, a).unwrap(),
-        Some(500),
+        Some(5),
         "c is in no class with a"
     );
     assert_eq!(reader.peers_last_active(T, c).unwrap(), None);
