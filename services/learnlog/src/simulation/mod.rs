@@ -1,0 +1,115 @@
+//! `learnlog bench decisions`: do learnlog's decisions help learners?
+//!
+//! A seeded, deterministic simulation. A competency framework (a prerequisite DAG,
+//! [`framework`]) is imported as a CASE package, and simulated learners with known true
+//! parameters ([`learners`]) practise one competency each simulated hour, answering
+//! from their true state. The statements go through the xAPI API of a real `learnlog
+//! serve` that the benchmark starts itself, and the served mastery view and decisions
+//! are read back at the simulated time ([`run`]). Three policies ([`policies`]) choose
+//! the practice, each on a fresh server with the same learners: learnlog's decisions, a
+//! fixed curriculum and random ready competencies. The report ([`report`]) says how
+//! many attempts each needs until every competency is truly known, how much practice
+//! sat in the target band of predicted success, and how well the wheel-spinning
+//! intervention finds truly stuck learners.
+//!
+//! The servers run with the production rules and the served (unfitted) mastery model;
+//! the only setting changed is `max_objectives`, raised to the number of competencies
+//! so that the predicted success of every ready competency can be logged for every
+//! policy (it truncates the ranked list and changes no rank).
+
+pub mod framework;
+pub mod learners;
+pub mod policies;
+pub mod report;
+mod run;
+mod server;
+
+use anyhow::{bail, Context};
+use clap::Args;
+use framework::Framework;
+use policies::Policy;
+use serde_json::{json, Map, Value};
+use server::Server;
+use std::time::Instant;
+
+#[derive(Debug, Args)]
+pub struct DecisionsBenchArgs {
+    /// Simulated learners.
+    #[arg(long, env = "LEARNLOG_BENCH_LEARNERS", default_value_t = 100)]
+    pub learners: usize,
+
+    /// Competencies of the generated framework.
+    #[arg(long, env = "LEARNLOG_BENCH_COMPETENCIES", default_value_t = 60)]
+    pub competencies: usize,
+
+    /// Longest prerequisite chain of the generated framework.
+    #[arg(long, env = "LEARNLOG_BENCH_MAX_CHAIN", default_value_t = 6)]
+    pub max_chain: usize,
+
+    /// Practice attempts per learner before it is stopped.
+    #[arg(long, env = "LEARNLOG_BENCH_BUDGET", default_value_t = 2000)]
+    pub budget: usize,
+
+    /// Seed of the framework, the learners and the random policy.
+    #[arg(long, env = "LEARNLOG_BENCH_SEED", default_value_t = 1)]
+    pub seed: u64,
+}
+
+/// Runs every policy and prints the report: one JSON line on stdout, a table on stderr.
+pub fn run(args: DecisionsBenchArgs) -> anyhow::Result<()> {
+    if args.learners == 0 || args.competencies == 0 || args.max_chain == 0 || args.budget == 0 {
+        bail!("--learners, --competencies, --max-chain and --budget must be at least 1");
+    }
+    let started = Instant::now();
+    let framework = Framework::generate(args.competencies, args.max_chain, args.seed);
+    let setup = run::Setup {
+        framework: &framework,
+        index: (framework.ids.iter().cloned()).zip(0..).collect(),
+        budget: args.budget,
+        seed: args.seed,
+    };
+    let mut policies = Map::new();
+    let mut medians = Vec::new();
+    for policy in Policy::ALL {
+        let began = Instant::now();
+        let server = Server::start(&json!({ "max_objectives": framework.len() }))
+            .with_context(|| format!("policy {}", policy.name()))?;
+        server.put("/v1/frameworks/simulation", &framework.package())?;
+        let learners = learners::generate(&framework, args.learners, args.seed);
+        let outcome = run::run(&server, &setup, policy, learners)
+            .with_context(|| format!("policy {}", policy.name()))?;
+        drop(server);
+        let seconds = began.elapsed().as_secs_f64();
+        let section = report::policy_json(
+            &outcome.attempts,
+            outcome.hit_budget,
+            &outcome.tally,
+            seconds,
+        );
+        eprintln!(
+            "{}: median {} attempts, {} at the budget, {seconds:.0} s",
+            policy.name(),
+            section["attempts"]["median"],
+            outcome.hit_budget
+        );
+        medians.push(report::quantile(&outcome.attempts, 0.5));
+        policies.insert(policy.name().to_owned(), section);
+    }
+    let over = |i: usize| (medians[0] > 0.0).then(|| medians[i] / medians[0]);
+    let report = json!({
+        "learners": args.learners,
+        "competencies": args.competencies,
+        "max_chain": framework.longest_chain(),
+        "budget": args.budget,
+        "seed": args.seed,
+        "policies": Value::Object(policies),
+        "ratios": {
+            "curriculum_over_learnlog": over(1),
+            "random_over_learnlog": over(2),
+        },
+        "seconds": started.elapsed().as_secs_f64(),
+    });
+    eprint!("{}", report::table(&report));
+    println!("{}", serde_json::to_string(&report)?);
+    Ok(())
+}
