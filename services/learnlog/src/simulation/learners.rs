@@ -123,6 +123,20 @@ impl Learner {
         !self.skills[competency].known && self.effective_learn(framework, competency) < STUCK_LEARN
     }
 
+    /// The truth about `competency` now: 0 known, 1 learnable, 2 blocked by a
+    /// prerequisite not known, 3 at a stuck learn rate.
+    pub fn truth(&self, framework: &Framework, competency: usize) -> usize {
+        if self.skills[competency].known {
+            0
+        } else if !self.ready(framework, competency) {
+            2
+        } else if self.skills[competency].learn < STUCK_LEARN {
+            3
+        } else {
+            1
+        }
+    }
+
     /// One practice opportunity: the answer, then maybe learning.
     pub fn practise(&mut self, framework: &Framework, competency: usize) -> bool {
         let learn = self.effective_learn(framework, competency);

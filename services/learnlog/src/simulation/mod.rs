@@ -53,6 +53,11 @@ pub struct DecisionsBenchArgs {
     /// Seed of the framework, the learners and the random policy.
     #[arg(long, env = "LEARNLOG_BENCH_SEED", default_value_t = 1)]
     pub seed: u64,
+
+    /// Print every step of this learner (0-based) on stderr: the choice and why, the
+    /// served prediction and estimate, the truth and the answer.
+    #[arg(long)]
+    pub trace_learner: Option<usize>,
 }
 
 /// Runs every policy and prints the report: one JSON line on stdout, a table on stderr.
@@ -67,6 +72,7 @@ pub fn run(args: DecisionsBenchArgs) -> anyhow::Result<()> {
         index: (framework.ids.iter().cloned()).zip(0..).collect(),
         budget: args.budget,
         seed: args.seed,
+        trace: args.trace_learner,
     };
     let mut policies = Map::new();
     let mut medians = Vec::new();

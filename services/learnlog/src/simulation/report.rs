@@ -13,6 +13,10 @@
 //!   practised it at least [`STUCK_EVIDENCE`] times while truly stuck; it is *found*
 //!   when it was flagged at some time while truly stuck. Precision = right flags /
 //!   flags, recall = found / truly stuck pairs; `null` when there is nothing to divide.
+//! - **practice**, by why it was chosen (`objective`, `review`, the policy's
+//!   `own_rule`, the `fallback`) and by the truth then: the competency was
+//!   `truly_known` already, `learnable`, `blocked_by_prerequisite` (a prerequisite not
+//!   truly known: learn rate 0) or at a `stuck_learn_rate`.
 
 use super::policies::Why;
 use serde_json::{json, Value};
@@ -40,6 +44,9 @@ pub struct Tally {
     pub below: u64,
     pub above: u64,
     pub unknown: u64,
+    /// Practice by the truth about the competency then: known already, learnable,
+    /// blocked (a prerequisite not known), slow (a stuck learn rate).
+    pub truth: [u64; 4],
     pairs: Vec<Pair>,
     flags: u64,
     right_flags: u64,
@@ -72,6 +79,12 @@ impl Tally {
         }
     }
 
+    /// The truth about the competency practised: 0 known, 1 learnable, 2 blocked by a
+    /// prerequisite not known, 3 a stuck learn rate.
+    pub fn practised(&mut self, truth: usize) {
+        self.truth[truth.min(3)] += 1;
+    }
+
     /// A wheel-spinning flag on `competency`, while truly `stuck` or not.
     pub fn flag(&mut self, competency: usize, stuck: bool) {
         let pair = &mut self.pairs[competency];
@@ -87,6 +100,9 @@ impl Tally {
     /// Adds `other`'s counts, and its pairs as flags and truly stuck pairs.
     pub fn merge(&mut self, other: &Tally) {
         for (mine, theirs) in self.why.iter_mut().zip(other.why) {
+            *mine += theirs;
+        }
+        for (mine, theirs) in self.truth.iter_mut().zip(other.truth) {
             *mine += theirs;
         }
         self.in_band += other.in_band;
@@ -137,6 +153,7 @@ pub fn policy_json(attempts: &[usize], hit_budget: usize, tally: &Tally, seconds
             "median": quantile(attempts, 0.5),
             "p90": quantile(attempts, 0.9),
             "mean": mean,
+            "per_learner": attempts,
         },
         "hit_budget": hit_budget,
         "practice": {
@@ -145,6 +162,10 @@ pub fn policy_json(attempts: &[usize], hit_budget: usize, tally: &Tally, seconds
             "review": review,
             "own_rule": own,
             "fallback": fallback,
+            "truly_known": tally.truth[0],
+            "learnable": tally.truth[1],
+            "blocked_by_prerequisite": tally.truth[2],
+            "stuck_learn_rate": tally.truth[3],
         },
         "band": {
             "low": BAND.0,

@@ -31,6 +31,8 @@ pub struct Setup<'a> {
     pub index: HashMap<String, usize>,
     pub budget: usize,
     pub seed: u64,
+    /// The learner whose every step is printed on stderr.
+    pub trace: Option<usize>,
 }
 
 /// One learner under one policy.
@@ -121,7 +123,23 @@ impl Sim {
         if self.learner.truly_stuck(framework, c) {
             self.tally.stuck_practice(c);
         }
+        let truth = self.learner.truth(framework, c);
+        self.tally.practised(truth);
         let correct = self.learner.practise(framework, c);
+        if setup.trace == Some(self.number) {
+            let view_p = view.entries[c].as_ref().map_or(f64::NAN, |e| e.p_mastered);
+            let known = (self.learner.skills.iter()).filter(|s| s.known).count();
+            eprintln!(
+                "trace {} step {step}: {} ({:?}) predicted {} p_mastered {view_p:.3} truth {} -> {} ({known}/{} known)",
+                policy.name(),
+                framework.codes[c],
+                choice.why,
+                predicted.map_or("-".into(), |p| format!("{p:.3}")),
+                ["known", "learnable", "blocked", "slow"][truth],
+                if correct { "correct" } else { "wrong" },
+                framework.len(),
+            );
+        }
         let item = self.practised[c] % ITEMS;
         self.practised[c] += 1;
         let code = &framework.codes[c];
