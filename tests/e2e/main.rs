@@ -15,6 +15,7 @@ mod learner_profiles;
 mod mastery;
 mod operations;
 mod roles;
+mod simulation;
 mod statement_queries;
 mod statements;
 mod support;
