@@ -54,6 +54,25 @@ pub struct DecisionsBenchArgs {
     #[arg(long, env = "LEARNLOG_BENCH_SEED", default_value_t = 1)]
     pub seed: u64,
 
+    /// Decision settings to try instead of the defaults: a JSON object like
+    /// `--decisions-config`'s (e.g. `{"band_low": 0.3}`); `max_objectives` is always
+    /// the number of competencies.
+    #[arg(long)]
+    pub settings: Option<std::path::PathBuf>,
+
+    /// The policies to run, comma-separated (`learnlog`, `curriculum`, `random`); the
+    /// ratios need `learnlog`.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "learnlog,curriculum,random"
+    )]
+    pub policies: Vec<String>,
+
+    /// The servers' `--mastery-threshold` (default: theirs).
+    #[arg(long)]
+    pub mastery_threshold: Option<f64>,
+
     /// Print every step of this learner (0-based) on stderr: the choice and why, the
     /// served prediction and estimate, the truth and the answer.
     #[arg(long)]
@@ -74,11 +93,32 @@ pub fn run(args: DecisionsBenchArgs) -> anyhow::Result<()> {
         seed: args.seed,
         trace: args.trace_learner,
     };
+    let mut settings = match &args.settings {
+        Some(path) => {
+            let text = std::fs::read(path)
+                .with_context(|| format!("reading --settings {}", path.display()))?;
+            serde_json::from_slice(&text)
+                .with_context(|| format!("--settings {}", path.display()))?
+        }
+        None => json!({}),
+    };
+    let Some(object) = settings.as_object_mut() else {
+        bail!("--settings: not a JSON object");
+    };
+    object.insert("max_objectives".into(), json!(framework.len()));
+    let mut chosen = Vec::new();
+    for name in &args.policies {
+        match Policy::ALL.into_iter().find(|p| p.name() == name) {
+            Some(policy) => chosen.push(policy),
+            None => bail!("--policies: {name:?} is not learnlog, curriculum or random"),
+        }
+    }
     let mut policies = Map::new();
-    let mut medians = Vec::new();
-    for policy in Policy::ALL {
+    let mut medians = std::collections::HashMap::new();
+    for policy in chosen {
         let began = Instant::now();
-        let server = Server::start(&json!({ "max_objectives": framework.len() }))
+        let threshold = args.mastery_threshold.map(|t| t.to_string());
+        let server = Server::start(&settings, threshold.as_deref())
             .with_context(|| format!("policy {}", policy.name()))?;
         server.put("/v1/frameworks/simulation", &framework.package())?;
         let learners = learners::generate(&framework, args.learners, args.seed);
@@ -98,20 +138,25 @@ pub fn run(args: DecisionsBenchArgs) -> anyhow::Result<()> {
             section["attempts"]["median"],
             outcome.hit_budget
         );
-        medians.push(report::quantile(&outcome.attempts, 0.5));
+        medians.insert(policy, report::quantile(&outcome.attempts, 0.5));
         policies.insert(policy.name().to_owned(), section);
     }
-    let over = |i: usize| (medians[0] > 0.0).then(|| medians[i] / medians[0]);
+    let over = |other: Policy| match (medians.get(&Policy::Learnlog), medians.get(&other)) {
+        (Some(&base), Some(&theirs)) if base > 0.0 => Some(theirs / base),
+        _ => None,
+    };
     let report = json!({
         "learners": args.learners,
         "competencies": args.competencies,
         "max_chain": framework.longest_chain(),
         "budget": args.budget,
         "seed": args.seed,
+        "settings": settings,
+        "mastery_threshold": args.mastery_threshold,
         "policies": Value::Object(policies),
         "ratios": {
-            "curriculum_over_learnlog": over(1),
-            "random_over_learnlog": over(2),
+            "curriculum_over_learnlog": over(Policy::Curriculum),
+            "random_over_learnlog": over(Policy::Random),
         },
         "seconds": started.elapsed().as_secs_f64(),
     });

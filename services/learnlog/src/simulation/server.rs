@@ -26,8 +26,9 @@ pub struct Server {
 
 impl Server {
     /// Starts `learnlog serve` with the decision settings `settings` (a JSON object for
-    /// `--decisions-config`) and waits until it listens.
-    pub fn start(settings: &Value) -> anyhow::Result<Self> {
+    /// `--decisions-config`) and `--mastery-threshold` when given, and waits until it
+    /// listens.
+    pub fn start(settings: &Value, mastery_threshold: Option<&str>) -> anyhow::Result<Self> {
         let data = tempfile::tempdir().context("creating a data directory")?;
         let config = data.path().join("decisions.json");
         std::fs::write(&config, settings.to_string()).context("writing the settings")?;
@@ -40,6 +41,12 @@ impl Server {
             .arg(format!("{KEY}:{SECRET}"))
             .arg("--decisions-config")
             .arg(&config)
+            .args(
+                mastery_threshold
+                    .map(|t| ["--mastery-threshold", t])
+                    .into_iter()
+                    .flatten(),
+            )
             .env(
                 "RUST_LOG",
                 std::env::var("LEARNLOG_BENCH_RUST_LOG").unwrap_or_else(|_| "warn".into()),
