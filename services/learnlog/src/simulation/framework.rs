@@ -82,6 +82,10 @@ impl Framework {
         self.codes.len()
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.codes.is_empty()
+    }
+
     /// The framework as a CFPackage (every competency top-level, `precedes` for each
     /// prerequisite).
     pub fn package(&self) -> Value {

@@ -165,6 +165,12 @@ impl Learner {
         }
     }
 
+    /// Share of the competencies truly known.
+    pub fn known_share(&self) -> f64 {
+        let known = self.skills.iter().filter(|s| s.known).count();
+        known as f64 / self.skills.len().max(1) as f64
+    }
+
     pub fn knows_everything(&self) -> bool {
         self.skills.iter().all(|s| s.known)
     }

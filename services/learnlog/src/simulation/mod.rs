@@ -21,7 +21,7 @@ pub mod framework;
 pub mod learners;
 pub mod policies;
 pub mod report;
-mod run;
+pub mod run;
 mod server;
 
 use anyhow::{bail, Context};
@@ -126,12 +126,7 @@ pub fn run(args: DecisionsBenchArgs) -> anyhow::Result<()> {
             .with_context(|| format!("policy {}", policy.name()))?;
         drop(server);
         let seconds = began.elapsed().as_secs_f64();
-        let section = report::policy_json(
-            &outcome.attempts,
-            outcome.hit_budget,
-            &outcome.tally,
-            seconds,
-        );
+        let section = report::policy_json(&outcome, seconds);
         eprintln!(
             "{}: median {} attempts, {} at the budget, {seconds:.0} s",
             policy.name(),

@@ -3,6 +3,10 @@
 //! - **attempts**: practice attempts until every competency is truly known at once;
 //!   a learner that never gets there counts as the budget. Median and p90 over
 //!   learners (linear interpolation between order statistics).
+//! - **attempts_to_90_percent**: the same until 90% of the competencies are truly
+//!   known at once; **known_at_stop**: the mean share truly known when learners stop
+//!   (1 for those that got everything), which still tells policies apart when many
+//!   learners reach the budget.
 //! - **band**: the share of practice whose served predicted success (the chosen
 //!   competency's objective `predicted_success`, read at decision time) was inside the
 //!   target band. Practice without such a prediction (a review, the fallback) is
@@ -19,6 +23,7 @@
 //!   truly known: learn rate 0) or at a `stuck_learn_rate`.
 
 use super::policies::Why;
+use super::run::Outcome;
 use serde_json::{json, Value};
 
 /// Practice while truly stuck before a pair counts as truly stuck: the wheel-spinning
@@ -144,9 +149,12 @@ pub fn quantile(values: &[usize], q: f64) -> f64 {
 }
 
 /// One policy's section of the report.
-pub fn policy_json(attempts: &[usize], hit_budget: usize, tally: &Tally, seconds: f64) -> Value {
+pub fn policy_json(outcome: &Outcome, seconds: f64) -> Value {
+    let (attempts, tally) = (&outcome.attempts, &outcome.tally);
     let [objective, review, own, fallback] = tally.why;
-    let known = tally.in_band + tally.below + tally.above;
+    let known = &outcome.known_at_stop;
+    let known_at_stop = known.iter().sum::<f64>() / known.len().max(1) as f64;
+    let predicted = tally.in_band + tally.below + tally.above;
     let mean = attempts.iter().sum::<usize>() as f64 / attempts.len().max(1) as f64;
     json!({
         "attempts": {
@@ -155,7 +163,12 @@ pub fn policy_json(attempts: &[usize], hit_budget: usize, tally: &Tally, seconds
             "mean": mean,
             "per_learner": attempts,
         },
-        "hit_budget": hit_budget,
+        "attempts_to_90_percent": {
+            "median": quantile(&outcome.most, 0.5),
+            "p90": quantile(&outcome.most, 0.9),
+        },
+        "hit_budget": outcome.hit_budget,
+        "known_at_stop": known_at_stop,
         "practice": {
             "total": objective + review + own + fallback,
             "objective": objective,
@@ -174,7 +187,7 @@ pub fn policy_json(attempts: &[usize], hit_budget: usize, tally: &Tally, seconds
             "below": tally.below,
             "above": tally.above,
             "unknown": tally.unknown,
-            "share": ratio(tally.in_band, known),
+            "share": ratio(tally.in_band, predicted),
         },
         "wheel_spinning": {
             "flagged": tally.flags,
@@ -214,12 +227,14 @@ pub fn table(report: &Value) -> String {
     for (name, p) in report["policies"].as_object().into_iter().flatten() {
         let ws = &p["wheel_spinning"];
         out.push_str(&format!(
-            "{:<11} {:>7} {:>7} {:>7} {:>6} {:>8} {:>6} {:>6} {:>5} {:>5} {:>7}\n",
+            "{:<11} {:>7} {:>7} {:>7} {:>7} {:>6} {:>6} {:>8} {:>6} {:>6} {:>5} {:>5} {:>7}\n",
             name,
             number(&p["attempts"]["median"], 0),
             number(&p["attempts"]["p90"], 0),
             number(&p["attempts"]["mean"], 0),
+            number(&p["attempts_to_90_percent"]["median"], 0),
             number(&p["hit_budget"], 0),
+            number(&p["known_at_stop"], 3),
             number(&p["band"]["share"], 3),
             number(&ws["flagged"], 0),
             number(&ws["truly_stuck"], 0),

@@ -22,6 +22,8 @@ const ITEMS: usize = 5;
 const THREADS: usize = 4;
 /// Statements per POST (the server's default `--max-batch`).
 const BATCH: usize = 1000;
+/// The share of competencies truly known that `most` counts attempts to.
+const MOST: f64 = 0.9;
 const NAMESPACE: uuid::Uuid = uuid::Uuid::from_u128(0x51d3_a0c4_77e2_4f0b_8b61_2c9e_d4a7_3f10);
 
 /// What the run needs besides the learners.
@@ -47,6 +49,8 @@ struct Sim {
     rng: SplitMix64,
     /// Attempts when every competency was first truly known at once.
     done: Option<usize>,
+    /// Attempts when 90% of the competencies were first truly known at once.
+    most: Option<usize>,
     tally: Tally,
 }
 
@@ -70,6 +74,7 @@ impl Sim {
             learner,
             posted: 0,
             done: None,
+            most: None,
         }
     }
 
@@ -162,6 +167,10 @@ impl Sim {
 pub struct Outcome {
     /// Attempts until every competency was truly known, or the budget.
     pub attempts: Vec<usize>,
+    /// Attempts until 90% of the competencies were truly known, or the budget.
+    pub most: Vec<usize>,
+    /// Share of the competencies truly known when the learner stopped.
+    pub known_at_stop: Vec<f64>,
     pub hit_budget: usize,
     pub tally: Tally,
 }
@@ -177,6 +186,9 @@ pub fn run(
         .map(|(i, learner)| Sim::new(i, learner, setup))
         .collect();
     for sim in &mut sims {
+        if sim.learner.known_share() >= MOST {
+            sim.most = Some(0);
+        }
         if sim.learner.knows_everything() {
             sim.done = Some(0);
         }
@@ -215,6 +227,9 @@ pub fn run(
         }
         for sim in &mut active {
             sim.posted += 1;
+            if sim.most.is_none() && sim.learner.known_share() >= MOST {
+                sim.most = Some(step + 1);
+            }
             if sim.learner.knows_everything() {
                 sim.done = Some(step + 1);
             } else {
@@ -226,12 +241,18 @@ pub fn run(
         .map(|s| s.done.unwrap_or(setup.budget))
         .collect();
     let hit_budget = sims.iter().filter(|s| s.done.is_none()).count();
+    let most = (sims.iter())
+        .map(|s| s.most.unwrap_or(setup.budget))
+        .collect();
+    let known_at_stop = sims.iter().map(|s| s.learner.known_share()).collect();
     let mut tally = Tally::new(setup.framework.len());
     for sim in &sims {
         tally.merge(&sim.tally);
     }
     Ok(Outcome {
         attempts,
+        most,
+        known_at_stop,
         hit_budget,
         tally,
     })

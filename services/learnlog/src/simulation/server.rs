@@ -15,6 +15,8 @@ const KEY: &str = "bench-decisions";
 const SECRET: &str = "bench-decisions-secret-0123456789";
 /// How long the server may take to print its address.
 const START_TIMEOUT: Duration = Duration::from_secs(120);
+/// Tries of a request that timed out or lost its connection.
+const TRIES: u32 = 3;
 
 /// A running server; its data directory goes with it.
 pub struct Server {
@@ -76,7 +78,7 @@ impl Server {
             }
         };
         let client = Client::builder()
-            .timeout(Duration::from_secs(120))
+            .timeout(Duration::from_secs(30))
             // below the server's keep-alive, so no request goes out on a closing connection
             .pool_idle_timeout(Duration::from_secs(2))
             .build()
@@ -99,11 +101,29 @@ impl Server {
         bail!("{what}: the server answered {status}: {body}")
     }
 
+    /// Sends a request built by `build`, again after a timeout or a broken connection
+    /// (at most [`TRIES`] times).
+    fn send(
+        &self,
+        what: &str,
+        build: impl Fn() -> reqwest::blocking::RequestBuilder,
+    ) -> anyhow::Result<Response> {
+        let mut tries = 1;
+        loop {
+            match build().send() {
+                Err(e) if (e.is_timeout() || e.is_connect() || e.is_request()) && tries < TRIES => {
+                    eprintln!("{what}: {e}; trying again");
+                    tries += 1;
+                }
+                sent => return Self::checked(sent, what),
+            }
+        }
+    }
+
     /// `GET path` as JSON; `None` on 404.
     pub fn get(&self, path: &str) -> anyhow::Result<Option<Value>> {
-        let request =
-            (self.client.get(format!("{}{path}", self.base))).basic_auth(KEY, Some(SECRET));
-        let response = Self::checked(request.send(), path)?;
+        let url = format!("{}{path}", self.base);
+        let response = self.send(path, || self.client.get(&url).basic_auth(KEY, Some(SECRET)))?;
         if response.status() == StatusCode::NOT_FOUND {
             return Ok(None);
         }
@@ -114,10 +134,10 @@ impl Server {
 
     /// `PUT path` with a JSON body.
     pub fn put(&self, path: &str, body: &Value) -> anyhow::Result<()> {
-        let request = (self.client.put(format!("{}{path}", self.base)))
-            .basic_auth(KEY, Some(SECRET))
-            .json(body);
-        let response = Self::checked(request.send(), path)?;
+        let url = format!("{}{path}", self.base);
+        let response = self.send(path, || {
+            (self.client.put(&url).basic_auth(KEY, Some(SECRET))).json(body)
+        })?;
         if response.status() == StatusCode::NOT_FOUND {
             bail!("{path}: 404");
         }
@@ -126,11 +146,13 @@ impl Server {
 
     /// `POST /xapi/statements` with a batch.
     pub fn post_statements(&self, statements: &[Value]) -> anyhow::Result<()> {
-        let request = (self.client.post(format!("{}/xapi/statements", self.base)))
-            .basic_auth(KEY, Some(SECRET))
-            .header("X-Experience-API-Version", "2.0.0")
-            .json(statements);
-        let response = Self::checked(request.send(), "POST /xapi/statements")?;
+        // the same statement ids again are no conflict: a retry is safe
+        let url = format!("{}/xapi/statements", self.base);
+        let response = self.send("POST /xapi/statements", || {
+            (self.client.post(&url).basic_auth(KEY, Some(SECRET)))
+                .header("X-Experience-API-Version", "2.0.0")
+                .json(statements)
+        })?;
         if response.status() == StatusCode::NOT_FOUND {
             bail!("POST /xapi/statements: 404");
         }
