@@ -121,9 +121,16 @@ impl Sim {
             Why::Review | Why::Fallback => None,
         };
         self.tally.choice(choice.why, predicted);
+        let mut flags = Vec::new();
         for flagged in policies::wheel_spinning(&decisions, index) {
             let stuck = self.learner.truly_stuck(framework, flagged);
             self.tally.flag(flagged, stuck);
+            let truth = ["known", "learnable", "blocked", "slow"];
+            flags.push(format!(
+                "{}:{}",
+                framework.codes[flagged],
+                truth[self.learner.truth(framework, flagged)]
+            ));
         }
         if self.learner.truly_stuck(framework, c) {
             self.tally.stuck_practice(c);
@@ -135,7 +142,7 @@ impl Sim {
             let view_p = view.entries[c].as_ref().map_or(f64::NAN, |e| e.p_mastered);
             let known = (self.learner.skills.iter()).filter(|s| s.known).count();
             eprintln!(
-                "trace {} step {step}: {} ({:?}) predicted {} p_mastered {view_p:.3} truth {} -> {} ({known}/{} known)",
+                "trace {} step {step}: {} ({:?}) predicted {} p_mastered {view_p:.3} truth {} -> {} ({known}/{} known) flagged [{}]",
                 policy.name(),
                 framework.codes[c],
                 choice.why,
@@ -143,6 +150,7 @@ impl Sim {
                 ["known", "learnable", "blocked", "slow"][truth],
                 if correct { "correct" } else { "wrong" },
                 framework.len(),
+                flags.join(" "),
             );
         }
         let item = self.practised[c] % ITEMS;
