@@ -45,6 +45,8 @@ const STUCK_LEARNERS: f64 = 1.0 / 3.0;
 #[derive(Clone, Debug)]
 pub struct Skill {
     pub known: bool,
+    /// Known once and forgotten since (not learned again yet).
+    pub forgotten: bool,
     pub learn: f64,
     pub guess: f64,
     pub slip: f64,
@@ -76,6 +78,7 @@ impl Learner {
             let ready = needs.iter().all(|&p| skills[p].known);
             skills.push(Skill {
                 known: ready && rng.next_f64() < INITIAL_KNOWN,
+                forgotten: false,
                 learn: rng.uniform(LEARN.0, LEARN.1),
                 guess: rng.uniform(GUESS.0, GUESS.1),
                 slip: rng.uniform(SLIP.0, SLIP.1),
@@ -124,11 +127,19 @@ impl Learner {
     }
 
     /// The truth about `competency` now: 0 known, 1 learnable, 2 blocked by a
-    /// prerequisite not known, 3 at a stuck learn rate.
+    /// prerequisite never learned, 3 at a stuck learn rate, 4 blocked by a prerequisite
+    /// forgotten.
     pub fn truth(&self, framework: &Framework, competency: usize) -> usize {
+        let missing = || {
+            (framework.prerequisites[competency].iter())
+                .map(|&p| &self.skills[p])
+                .filter(|p| !p.known)
+        };
         if self.skills[competency].known {
             0
-        } else if !self.ready(framework, competency) {
+        } else if missing().any(|p| p.forgotten) {
+            4
+        } else if missing().next().is_some() {
             2
         } else if self.skills[competency].learn < STUCK_LEARN {
             3
@@ -149,6 +160,7 @@ impl Learner {
         };
         if !skill.known && self.rng.next_f64() < learn {
             self.skills[competency].known = true;
+            self.skills[competency].forgotten = false;
         }
         correct
     }
@@ -160,6 +172,7 @@ impl Learner {
                 let p = 1.0 - (1.0 - skill.forget_per_day).powf(hours / 24.0);
                 if self.rng.next_f64() < p {
                     skill.known = false;
+                    skill.forgotten = true;
                 }
             }
         }

@@ -19,8 +19,10 @@
 //!   flags, recall = found / truly stuck pairs; `null` when there is nothing to divide.
 //! - **practice**, by why it was chosen (`objective`, `review`, the policy's
 //!   `own_rule`, the `fallback`) and by the truth then: the competency was
-//!   `truly_known` already, `learnable`, `blocked_by_prerequisite` (a prerequisite not
-//!   truly known: learn rate 0) or at a `stuck_learn_rate`.
+//!   `truly_known` already, `learnable`, blocked by a prerequisite not truly known
+//!   (learn rate 0) that was never learned (`blocked_by_prerequisite_never_learned`,
+//!   e.g. mastered by lucky guesses) or was learned and forgotten
+//!   (`blocked_by_prerequisite_forgotten`), or at a `stuck_learn_rate`.
 
 use super::policies::Why;
 use super::run::Outcome;
@@ -50,8 +52,9 @@ pub struct Tally {
     pub above: u64,
     pub unknown: u64,
     /// Practice by the truth about the competency then: known already, learnable,
-    /// blocked (a prerequisite not known), slow (a stuck learn rate).
-    pub truth: [u64; 4],
+    /// blocked (a prerequisite never learned), slow (a stuck learn rate), blocked by a
+    /// prerequisite forgotten.
+    pub truth: [u64; 5],
     pairs: Vec<Pair>,
     flags: u64,
     right_flags: u64,
@@ -84,10 +87,9 @@ impl Tally {
         }
     }
 
-    /// The truth about the competency practised: 0 known, 1 learnable, 2 blocked by a
-    /// prerequisite not known, 3 a stuck learn rate.
+    /// The truth about the competency practised (`Learner::truth`).
     pub fn practised(&mut self, truth: usize) {
-        self.truth[truth.min(3)] += 1;
+        self.truth[truth.min(4)] += 1;
     }
 
     /// A wheel-spinning flag on `competency`, while truly `stuck` or not.
@@ -177,7 +179,8 @@ pub fn policy_json(outcome: &Outcome, seconds: f64) -> Value {
             "fallback": fallback,
             "truly_known": tally.truth[0],
             "learnable": tally.truth[1],
-            "blocked_by_prerequisite": tally.truth[2],
+            "blocked_by_prerequisite_never_learned": tally.truth[2],
+            "blocked_by_prerequisite_forgotten": tally.truth[4],
             "stuck_learn_rate": tally.truth[3],
         },
         "band": {

@@ -22,6 +22,8 @@ const ITEMS: usize = 5;
 const THREADS: usize = 4;
 /// Statements per POST (the server's default `--max-batch`).
 const BATCH: usize = 1000;
+/// Names of `Learner::truth`'s answers, for traces.
+const TRUTH: [&str; 5] = ["known", "learnable", "blocked", "slow", "blocked-forgotten"];
 /// The share of competencies truly known that `most` counts attempts to.
 const MOST: f64 = 0.9;
 const NAMESPACE: uuid::Uuid = uuid::Uuid::from_u128(0x51d3_a0c4_77e2_4f0b_8b61_2c9e_d4a7_3f10);
@@ -125,7 +127,7 @@ impl Sim {
         for flagged in policies::wheel_spinning(&decisions, index) {
             let stuck = self.learner.truly_stuck(framework, flagged);
             self.tally.flag(flagged, stuck);
-            let truth = ["known", "learnable", "blocked", "slow"];
+            let truth = TRUTH;
             flags.push(format!(
                 "{}:{}",
                 framework.codes[flagged],
@@ -147,7 +149,7 @@ impl Sim {
                 framework.codes[c],
                 choice.why,
                 predicted.map_or("-".into(), |p| format!("{p:.3}")),
-                ["known", "learnable", "blocked", "slow"][truth],
+                TRUTH[truth],
                 if correct { "correct" } else { "wrong" },
                 framework.len(),
                 flags.join(" "),
