@@ -13,9 +13,11 @@
 //! intervention finds truly stuck learners.
 //!
 //! The servers run with the production rules and the served (unfitted) mastery model;
-//! the only setting changed is `max_objectives`, raised to the number of competencies
+//! the only settings changed are `max_objectives`, raised to the number of competencies
 //! so that the predicted success of every ready competency can be logged for every
-//! policy (it truncates the ranked list and changes no rank).
+//! policy (it truncates the ranked list and changes no rank), and
+//! `activities_per_objective`, raised to the items per competency so that the run can
+//! see when the activity catalog is complete (it changes no rank either).
 
 pub mod framework;
 pub mod learners;
@@ -79,6 +81,46 @@ pub struct DecisionsBenchArgs {
     pub trace_learner: Option<usize>,
 }
 
+/// Makes every item known to the decisions' activity catalog before the first step,
+/// so that the catalog (which breaks ties between objectives by the learner's interest
+/// in each competency's activities) is the same at every step of every run, whatever
+/// the timing of the folds: an unscored statement per item from an agent that is not
+/// a simulated learner, then a wait until the last one is folded.
+fn seed_catalog(server: &Server, framework: &Framework) -> anyhow::Result<()> {
+    let mbox = "mailto:catalog@simulation.example.org";
+    let mut statements = Vec::new();
+    for (code, id) in framework.codes.iter().zip(&framework.ids) {
+        for item in 0..run::ITEMS {
+            statements.push(json!({
+                "actor": {"objectType": "Agent", "mbox": mbox},
+                "verb": {"id": "http://adlnet.gov/expapi/verbs/experienced"},
+                "object": {"id": run::item_id(code, item), "definition": {
+                    "type": run::QUESTION, "extensions": {run::SKILLS: [id]}}},
+                "timestamp": run::rfc3339(0),
+            }));
+        }
+    }
+    for batch in statements.chunks(1000) {
+        server.post_statements(batch)?;
+    }
+    // the first competency is a root, an objective of the catalog agent
+    let last = run::item_id(&framework.codes[0], run::ITEMS - 1);
+    let agent = server::percent_encode(&json!({ "mbox": mbox }).to_string());
+    let path = format!("/v1/learners/{agent}/decisions?kind=objective");
+    server.poll(&path, |answer| {
+        let decisions = answer.and_then(|a| a["decisions"].as_array());
+        (decisions.into_iter().flatten())
+            .flat_map(|d| {
+                d["objective"]["activities"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+            })
+            .any(|a| a["activity"] == last.as_str())
+    })?;
+    Ok(())
+}
+
 /// Runs every policy and prints the report: one JSON line on stdout, a table on stderr.
 pub fn run(args: DecisionsBenchArgs) -> anyhow::Result<()> {
     if args.learners == 0 || args.competencies == 0 || args.max_chain == 0 || args.budget == 0 {
@@ -106,6 +148,7 @@ pub fn run(args: DecisionsBenchArgs) -> anyhow::Result<()> {
         bail!("--settings: not a JSON object");
     };
     object.insert("max_objectives".into(), json!(framework.len()));
+    object.insert("activities_per_objective".into(), json!(run::ITEMS));
     let mut chosen = Vec::new();
     for name in &args.policies {
         match Policy::ALL.into_iter().find(|p| p.name() == name) {
@@ -121,6 +164,7 @@ pub fn run(args: DecisionsBenchArgs) -> anyhow::Result<()> {
         let server = Server::start(&settings, threshold.as_deref())
             .with_context(|| format!("policy {}", policy.name()))?;
         server.put("/v1/frameworks/simulation", &framework.package())?;
+        seed_catalog(&server, &framework)?;
         let learners = learners::generate(&framework, args.learners, args.seed);
         let outcome = run::run(&server, &setup, policy, learners)
             .with_context(|| format!("policy {}", policy.name()))?;

@@ -12,12 +12,12 @@ use learnlog_mastery::rng::SplitMix64;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 
-const SKILLS: &str = "https://example.org/xapi/extensions/skills";
-const QUESTION: &str = "http://adlnet.gov/expapi/activities/question";
+pub(super) const SKILLS: &str = "https://example.org/xapi/extensions/skills";
+pub(super) const QUESTION: &str = "http://adlnet.gov/expapi/activities/question";
 /// Simulated time starts 2025-03-03T09:00:00Z.
 const START_SECONDS: i64 = 1_740_992_400;
 /// Items per competency, practised in turn.
-const ITEMS: usize = 5;
+pub(super) const ITEMS: usize = 5;
 /// Client threads (the server has as many workers as cores).
 const THREADS: usize = 4;
 /// Statements per POST (the server's default `--max-batch`).
@@ -56,7 +56,12 @@ struct Sim {
     tally: Tally,
 }
 
-fn rfc3339(step: usize) -> String {
+/// The activity id of item `item` of the competency coded `code`.
+pub(super) fn item_id(code: &str, item: usize) -> String {
+    format!("https://example.org/simulation/{code}/items/{item}")
+}
+
+pub(super) fn rfc3339(step: usize) -> String {
     let seconds = START_SECONDS + step as i64 * 3600;
     chrono::DateTime::from_timestamp(seconds, 0)
         .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
@@ -164,7 +169,7 @@ impl Sim {
             "actor": self.agent,
             "verb": {"id": "http://adlnet.gov/expapi/verbs/answered"},
             "object": {
-                "id": format!("https://example.org/simulation/{code}/items/{item}"),
+                "id": item_id(code, item),
                 "definition": {"type": QUESTION, "extensions": {SKILLS: [framework.ids[c]]}},
             },
             "result": {"success": correct},
