@@ -7,6 +7,8 @@
 //!   known at once; **known_at_stop**: the mean share truly known when learners stop
 //!   (1 for those that got everything), which still tells policies apart when many
 //!   learners reach the budget.
+//! - **masteries**: how often a competency became mastered per the mastery view (read
+//!   at each step), and how often it was not truly known then (false mastery).
 //! - **band**: the share of practice whose served predicted success (the chosen
 //!   competency's objective `predicted_success`, read at decision time) was inside the
 //!   target band. Practice without such a prediction (a review, the fallback) is
@@ -55,6 +57,10 @@ pub struct Tally {
     /// blocked (a prerequisite never learned), slow (a stuck learn rate), blocked by a
     /// prerequisite forgotten.
     pub truth: [u64; 5],
+    /// Competencies becoming mastered per the mastery view: all, and those while not
+    /// truly known.
+    pub masteries: u64,
+    pub false_masteries: u64,
     pairs: Vec<Pair>,
     flags: u64,
     right_flags: u64,
@@ -92,6 +98,12 @@ impl Tally {
         self.truth[truth.min(4)] += 1;
     }
 
+    /// A competency became mastered per the mastery view; `known`: truly.
+    pub fn mastered(&mut self, known: bool) {
+        self.masteries += 1;
+        self.false_masteries += u64::from(!known);
+    }
+
     /// A wheel-spinning flag on `competency`, while truly `stuck` or not.
     pub fn flag(&mut self, competency: usize, stuck: bool) {
         let pair = &mut self.pairs[competency];
@@ -112,6 +124,8 @@ impl Tally {
         for (mine, theirs) in self.truth.iter_mut().zip(other.truth) {
             *mine += theirs;
         }
+        self.masteries += other.masteries;
+        self.false_masteries += other.false_masteries;
         self.in_band += other.in_band;
         self.below += other.below;
         self.above += other.above;
@@ -170,6 +184,10 @@ pub fn policy_json(outcome: &Outcome, seconds: f64) -> Value {
             "p90": quantile(&outcome.most, 0.9),
         },
         "hit_budget": outcome.hit_budget,
+        "masteries": {
+            "total": tally.masteries,
+            "not_truly_known": tally.false_masteries,
+        },
         "known_at_stop": known_at_stop,
         "practice": {
             "total": objective + review + own + fallback,

@@ -48,6 +48,8 @@ struct Sim {
     /// Scored statements posted.
     posted: u64,
     practised: Vec<usize>,
+    /// Mastered per the mastery view at the last step.
+    mastered: Vec<bool>,
     rng: SplitMix64,
     /// Attempts when every competency was first truly known at once.
     done: Option<usize>,
@@ -76,6 +78,7 @@ impl Sim {
             path: percent_encode(&json!({ "mbox": mbox }).to_string()),
             agent: json!({"objectType": "Agent", "name": format!("Learner {number}"), "mbox": mbox}),
             practised: vec![0; setup.framework.len()],
+            mastered: vec![false; setup.framework.len()],
             rng: SplitMix64::new(setup.seed ^ 0x7261_6e64 ^ ((number as u64 + 1) << 32)),
             tally: Tally::new(setup.framework.len()),
             learner,
@@ -102,6 +105,13 @@ impl Sim {
             |answer| answer.map_or(0, |a| a["responses"].as_u64().unwrap_or(0)) == posted,
         )?;
         let view = View::parse(answer.as_ref(), index, framework.len());
+        for (c, mastered) in self.mastered.iter_mut().enumerate() {
+            let now = view.mastered(c);
+            if now && !*mastered {
+                self.tally.mastered(self.learner.skills[c].known);
+            }
+            *mastered = now;
+        }
         let decisions_path = format!("/v1/learners/{}/decisions?at={now}", self.path);
         let read_decisions = || -> anyhow::Result<Vec<Value>> {
             let answer = server.get(&decisions_path)?.unwrap_or(Value::Null);
