@@ -16,6 +16,7 @@ mod mastery;
 mod openapi;
 mod operations;
 mod roles;
+mod simulation;
 mod statement_queries;
 mod statements;
 mod support;

@@ -1,6 +1,9 @@
 //! `learnlog bench mastery`: the mastery model's benchmark harness on a reference
 //! response file. All the work is in `learnlog_mastery::harness`; this only reads the
 //! files named on the command line and prints the report as one JSON line.
+//!
+//! `learnlog bench decisions`: the decision simulation (`crate::simulation`), which
+//! starts servers of its own.
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
@@ -24,6 +27,12 @@ pub enum BenchCommand {
     /// P(correct) and `reliability` lists the non-empty bins as
     /// `{"lo","hi","count","mean_predicted","observed_rate"}`.
     Mastery(MasteryBenchArgs),
+    /// Simulate learners with known true skills on a generated framework, practising
+    /// under three policies (learnlog's decisions, a fixed curriculum, random ready
+    /// competencies), each against a real `learnlog serve` it starts; print
+    /// `{"policies":{NAME:{"attempts":{"median","p90","mean"},"hit_budget","band",
+    /// "wheel_spinning":{…,"precision","recall"}}},"ratios":{…}}` (and a table on stderr).
+    Decisions(crate::simulation::DecisionsBenchArgs),
 }
 
 #[derive(Debug, Args)]
@@ -68,5 +77,6 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
             println!("{}", serde_json::to_string(&report)?);
             Ok(())
         }
+        BenchCommand::Decisions(a) => crate::simulation::run(a),
     }
 }

@@ -41,7 +41,8 @@ pub enum Command {
     Fit(crate::fit_cli::FitArgs),
     /// Import IMS CASE competency frameworks and list them on a running server.
     Frameworks(crate::frameworks_cli::FrameworksArgs),
-    /// Benchmarks that need no server, e.g. `bench mastery --data FILE.csv.gz`.
+    /// Benchmarks: `bench mastery --data FILE.csv.gz` (no server), `bench decisions` (a
+    /// simulation that starts servers of its own).
     Bench(crate::bench::BenchArgs),
 }
 

@@ -14,6 +14,7 @@ mod ownership;
 mod rebuild;
 mod route;
 mod serve;
+pub mod simulation;
 pub mod telemetry;
 
 use cli::{Cli, Command};
