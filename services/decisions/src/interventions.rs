@@ -36,7 +36,7 @@ pub fn intervention_id(learner: &str, kind: &str, competency: Option<&str>) -> S
 
 /// Change of the estimate over the last `window` responses (from the estimate before
 /// the window, or the first one recorded).
-fn estimate_change(state: &CompetencyState, window: usize) -> f64 {
+pub(crate) fn estimate_change(state: &CompetencyState, window: usize) -> f64 {
     let recent = &state.recent;
     let Some(last) = recent.last() else {
         return 0.0;

@@ -31,6 +31,12 @@ pub struct Settings {
     pub wheel_spinning_min_rise: f64,
     /// Opportunities the trend of the estimate is measured over.
     pub trend_window: usize,
+    /// Prerequisite re-check: a mastered prerequisite of a stalled competency (as for
+    /// wheel-spinning) is checked again while fewer than this many answers followed the
+    /// one that reached mastery…
+    pub recheck_confirming_answers: usize,
+    /// …or when it was last practised more than this many days before.
+    pub recheck_after_days: f64,
     /// Inactive: no statements for this many days while a class peer was active.
     pub inactive_days: f64,
     /// Prerequisite gap: at least this many incorrect responses among the last
@@ -54,6 +60,8 @@ impl Default for Settings {
             wheel_spinning_opportunities: 10,
             wheel_spinning_min_rise: 0.05,
             trend_window: 5,
+            recheck_confirming_answers: 2,
+            recheck_after_days: 1.0,
             inactive_days: 7.0,
             prerequisite_gap_failures: 3,
             group_min: 3,

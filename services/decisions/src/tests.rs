@@ -590,3 +590,71 @@ fn decisions_serialize_with_their_kind_details_and_times_as_rfc3339() {
     assert_eq!(json["rule"]["settings"]["band_low"], 0.6);
     let _: BTreeMap<String, serde_json::Value> = serde_json::from_value(json).unwrap();
 }
+
+#[test]
+fn a_stalled_competency_sends_the_learner_back_to_check_an_unconfirmed_prerequisite() {
+    let graph = Graph::new(vec![node("base", &[], &[]), node("top", &["base"], &[])]);
+    // base reached mastery on its last answer (nothing confirmed it since)
+    let mut base = mastered(NOW - DAY / 4);
+    base.recent = vec![
+        Attempt {
+            p_after: 0.6,
+            correct: true,
+        },
+        Attempt {
+            p_after: 0.97,
+            correct: true,
+        },
+    ];
+    let flat: Vec<(f64, bool)> = (0..12)
+        .map(|i| (0.2 + 0.001 * f64::from(i), i % 3 == 0))
+        .collect();
+    let l = learner(&[("base", base.clone()), ("top", practised(&flat))]);
+    let decisions = decisions_of(&l, &graph, &Settings::default());
+    assert_eq!(
+        subtypes(&decisions, Kind::Review),
+        [("prerequisite_check", "base".to_owned())]
+    );
+    let recheck = of_kind(&decisions, Kind::Review)[0];
+    assert!(
+        recheck
+            .reason
+            .contains("Title top is stalled after 12 attempts"),
+        "{}",
+        recheck.reason
+    );
+
+    // confirmed by two more answers, practised today: no re-check
+    base.recent.extend([
+        Attempt {
+            p_after: 0.98,
+            correct: true,
+        },
+        Attempt {
+            p_after: 0.99,
+            correct: true,
+        },
+    ]);
+    let confirmed = learner(&[("base", base), ("top", practised(&flat))]);
+    assert!(of_kind(
+        &decisions_of(&confirmed, &graph, &Settings::default()),
+        Kind::Review
+    )
+    .is_empty());
+
+    // a dependent that is rising is not stalled: no re-check either
+    let rising: Vec<(f64, bool)> = (0..12)
+        .map(|i| (0.1 + 0.06 * f64::from(i), i % 2 == 0))
+        .collect();
+    let mut fresh = mastered(NOW - DAY / 4);
+    fresh.recent = vec![Attempt {
+        p_after: 0.97,
+        correct: true,
+    }];
+    let progressing = learner(&[("base", fresh), ("top", practised(&rising))]);
+    assert!(of_kind(
+        &decisions_of(&progressing, &graph, &Settings::default()),
+        Kind::Review
+    )
+    .is_empty());
+}
