@@ -21,7 +21,9 @@
 //!    live server and fails when an answer does not match the document.
 
 use crate::error::ErrorBody;
-use crate::routes::{admin, alignments, classes, decisions, frameworks, goals, learners, mastery};
+use crate::routes::{
+    admin, alignments, class_views, classes, decisions, frameworks, goals, learners, mastery,
+};
 use actix_web::HttpResponse;
 use std::sync::OnceLock;
 use utoipa::openapi::header::HeaderBuilder;
@@ -72,9 +74,9 @@ pub const BASIC: &str = "basic";
         classes::put,
         classes::get,
         classes::delete,
-        classes::mastery,
-        classes::decisions,
-        classes::groups,
+        class_views::mastery,
+        class_views::decisions,
+        class_views::groups,
     ),
     components(
         // The schemas that responses and parameters name by hand; those of bodies are

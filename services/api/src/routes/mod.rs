@@ -6,6 +6,7 @@ pub(crate) mod admin;
 mod agents;
 pub(crate) mod alignments;
 mod appending;
+pub(crate) mod class_views;
 pub(crate) mod classes;
 pub(crate) mod decisions;
 mod document_params;
@@ -81,9 +82,9 @@ pub fn configure(config: &mut web::ServiceConfig) {
                         .route(web::get().to(classes::get))
                         .route(web::delete().to(classes::delete)),
                 )
-                .service(web::resource("/mastery").route(web::get().to(classes::mastery)))
-                .service(web::resource("/decisions").route(web::get().to(classes::decisions)))
-                .service(web::resource("/groups").route(web::get().to(classes::groups))),
+                .service(web::resource("/mastery").route(web::get().to(class_views::mastery)))
+                .service(web::resource("/decisions").route(web::get().to(class_views::decisions)))
+                .service(web::resource("/groups").route(web::get().to(class_views::groups))),
         )
         .service(web::resource("/v1/frameworks").route(web::get().to(frameworks::list)))
         .service(
