@@ -5,8 +5,8 @@
 //! - teachers' actions on interventions (`InterventionActed`).
 //!
 //! Statements are not folded here: what a learner did lately is the profile's (its
-//! visited activities), when they were last active the `classes` projection's. So this
-//! fold costs ingest next to nothing.
+//! visited activities), when they were last active the `classes` projection's, so a
+//! statement costs this fold a decode and no write.
 //!
 //! The rules themselves (`learnlog_decisions`) run at read time against the time asked
 //! about, so nothing here depends on a clock: replay folds the same records.
