@@ -11,7 +11,9 @@ use learnlog_decisions::{
     InterventionAction, Learner, Settings,
 };
 use learnlog_projector::frameworks::Framework;
+use learnlog_projector::mastery::LearnerMastery;
 use learnlog_projector::profiles::{day_of, Day};
+use std::collections::BTreeMap;
 use uuid::Uuid;
 
 /// The graph of the tenant's competencies and their activities, built once per
@@ -50,6 +52,33 @@ fn graph_of(frameworks: &[Framework], state: &AppState, tenant: &str) -> Result<
         }
     }
     Ok(Graph::new(nodes))
+}
+
+/// The rules' view of a learner's competencies with evidence.
+fn competency_states(mastery: Option<&LearnerMastery>) -> BTreeMap<String, CompetencyState> {
+    let competencies = mastery.into_iter().flat_map(|m| &m.competencies);
+    competencies
+        .map(|c| {
+            let record = &c.record;
+            let state = CompetencyState {
+                p_mastered: c.p_mastered,
+                p_last: c.p_mastered_at_last_evidence,
+                mastered_at: record.mastered_at_micros,
+                first_mastered_at: record.first_mastered_at_micros,
+                opportunities: record.state.count,
+                correct: record.state.correct,
+                recent: (record.recent.iter())
+                    .map(|r| Attempt {
+                        p_after: r.p_after,
+                        correct: r.correct,
+                    })
+                    .collect(),
+                last_evidence_at: record.last_evidence_micros,
+                last_statements: record.last_statement_ids.clone(),
+            };
+            (c.competency.clone(), state)
+        })
+        .collect()
 }
 
 /// The first µs of a UTC day: what the rules see of "last active" (kept by day).
@@ -102,30 +131,9 @@ impl<'a> Evaluator<'a> {
         };
         let mut learner = Learner {
             id: id.to_string(),
+            competencies: competency_states(mastery.as_ref()),
             ..Learner::default()
         };
-        for c in mastery.iter().flat_map(|m| &m.competencies) {
-            let record = &c.record;
-            learner.competencies.insert(
-                c.competency.clone(),
-                CompetencyState {
-                    p_mastered: c.p_mastered,
-                    p_last: c.p_mastered_at_last_evidence,
-                    mastered_at: record.mastered_at_micros,
-                    first_mastered_at: record.first_mastered_at_micros,
-                    opportunities: record.state.count,
-                    correct: record.state.correct,
-                    recent: (record.recent.iter())
-                        .map(|r| Attempt {
-                            p_after: r.p_after,
-                            correct: r.correct,
-                        })
-                        .collect(),
-                    last_evidence_at: record.last_evidence_micros,
-                    last_statements: record.last_statement_ids.clone(),
-                },
-            );
-        }
         for leaf in self.graph.leaves() {
             let known = mastery.as_ref().and_then(|m| {
                 (m.competencies.iter())
@@ -179,6 +187,24 @@ impl<'a> Evaluator<'a> {
             })
             .collect();
         Ok(learner)
+    }
+
+    /// What `id` earned (the advancement rule alone: it reads only mastery).
+    pub fn advancements(&self, id: Uuid) -> Result<Vec<Decision>, ApiError> {
+        let mastery = (self.state.mastery_reader).learner(self.tenant, id, self.at_micros)?;
+        let learner = Learner {
+            id: id.to_string(),
+            competencies: competency_states(mastery.as_ref()),
+            ..Learner::default()
+        };
+        let context = Context {
+            graph: &self.graph,
+            catalog: &self.catalog,
+            settings: self.settings(),
+            at_micros: self.at_micros,
+            peers_last_active_micros: None,
+        };
+        Ok(learnlog_decisions::advancements(&learner, &context))
     }
 
     /// Every decision about `id`.

@@ -11,7 +11,8 @@ use serde_json::json;
 
 pub(crate) const RULE: &str = "all_parts_mastered";
 
-pub(crate) fn advancements(learner: &Learner, context: &Context<'_>) -> Vec<Decision> {
+/// Every cluster, domain or course the learner earned.
+pub fn advancements(learner: &Learner, context: &Context<'_>) -> Vec<Decision> {
     let graph = context.graph;
     graph
         .competencies()

@@ -24,6 +24,7 @@ mod reviews;
 mod settings;
 mod text;
 
+pub use advancement::advancements;
 pub use decision::{
     ActionView, Decision, Detail, Evidence, Followed, Kind, ObjectiveDetail, PlanDetail, PlanStep,
     Rule, Severity, Suggestion,

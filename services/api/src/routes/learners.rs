@@ -99,8 +99,8 @@ fn advancements(
     learner: Uuid,
 ) -> Result<Vec<Advancement>, ApiError> {
     let now = chrono::Utc::now().timestamp_micros();
-    let evaluated = Evaluator::new(state, tenant, now, None)?.evaluate(learner)?;
-    Ok((evaluated.decisions.into_iter())
+    let earned = Evaluator::new(state, tenant, now, None)?.advancements(learner)?;
+    Ok((earned.into_iter())
         .filter_map(|d| {
             let Detail::Advancement { earned_at } = d.detail else {
                 return None;
