@@ -2,6 +2,8 @@
 
 use learnlog_proto::v1::Envelope;
 use sled::transaction::{TransactionalTree, UnabortableTransactionError};
+use sled::IVec;
+use std::cell::Cell;
 
 /// A fold failed on one event for a reason of the event itself (undecodable, missing
 /// fields). The runtime skips that event, counts it and logs it; it never blocks the
@@ -26,11 +28,20 @@ pub struct Folded {
 pub struct FoldTrees<'a> {
     names: &'a [&'static str],
     trees: &'a [TransactionalTree],
+    wrote: &'a Cell<bool>,
 }
 
 impl<'a> FoldTrees<'a> {
-    pub(crate) fn new(names: &'a [&'static str], trees: &'a [TransactionalTree]) -> Self {
-        Self { names, trees }
+    pub(crate) fn new(
+        names: &'a [&'static str],
+        trees: &'a [TransactionalTree],
+        wrote: &'a Cell<bool>,
+    ) -> Self {
+        Self {
+            names,
+            trees,
+            wrote,
+        }
     }
 
     /// The tree declared under `name`.
@@ -38,13 +49,51 @@ impl<'a> FoldTrees<'a> {
     /// # Panics
     /// When `name` was not declared in [`Fold::trees`]: that is a bug in the fold, not
     /// a condition of the input.
-    pub fn tree(&self, name: &str) -> &TransactionalTree {
+    pub fn tree(&self, name: &str) -> FoldTree<'a> {
         let index = self
             .names
             .iter()
             .position(|declared| *declared == name)
             .unwrap_or_else(|| panic!("fold used undeclared tree {name}"));
-        &self.trees[index]
+        FoldTree {
+            tree: &self.trees[index],
+            wrote: self.wrote,
+        }
+    }
+}
+
+/// One tree of a projection inside a transaction. It notes whether the fold wrote:
+/// a batch whose events wrote nothing commits nothing
+/// ([`crate::ProjectionOptions::checkpoint_every`]).
+#[derive(Clone, Copy)]
+pub struct FoldTree<'a> {
+    tree: &'a TransactionalTree,
+    wrote: &'a Cell<bool>,
+}
+
+impl FoldTree<'_> {
+    /// The value under `key`, as this transaction sees it.
+    pub fn get(&self, key: impl AsRef<[u8]>) -> Result<Option<IVec>, UnabortableTransactionError> {
+        self.tree.get(key)
+    }
+
+    /// Sets `key` to `value`, returning the value it replaces.
+    pub fn insert(
+        &self,
+        key: impl AsRef<[u8]> + Into<IVec>,
+        value: impl Into<IVec>,
+    ) -> Result<Option<IVec>, UnabortableTransactionError> {
+        self.wrote.set(true);
+        self.tree.insert(key, value)
+    }
+
+    /// Removes `key`, returning the value it held.
+    pub fn remove(
+        &self,
+        key: impl AsRef<[u8]> + Into<IVec>,
+    ) -> Result<Option<IVec>, UnabortableTransactionError> {
+        self.wrote.set(true);
+        self.tree.remove(key)
     }
 }
 
@@ -53,7 +102,8 @@ impl<'a> FoldTrees<'a> {
 /// `apply` must depend only on the event, its position and the trees: no wall clock,
 /// no randomness, no I/O. It may be called more than once for the same event when a
 /// sled transaction is retried, and the runtime guarantees that only one call's writes
-/// are committed, together with the checkpoint.
+/// are committed, together with the checkpoint. An event that changes nothing should
+/// write nothing (read, compare, then write): a batch without writes costs no commit.
 pub trait Fold: Send + Sync + 'static {
     /// A stable name: the projection's directory and checkpoint namespace.
     fn name(&self) -> &'static str;
@@ -61,6 +111,13 @@ pub trait Fold: Send + Sync + 'static {
     fn topics(&self) -> &'static [&'static str];
     /// The sled trees the fold writes.
     fn trees(&self) -> &'static [&'static str];
+    /// Whether `apply` has anything to do with `event` (by its kind, say). Events it
+    /// does not want are read and counted as folded, never applied; a batch of only
+    /// such events costs no transaction. Must depend on the event alone.
+    fn wants(&self, event: &Envelope) -> bool {
+        let _ = event;
+        true
+    }
     /// Folds one event read at `topic`/`partition`/`offset`.
     fn apply(
         &self,

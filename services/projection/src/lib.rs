@@ -3,8 +3,8 @@
 //! A projection is a deterministic fold of log events into sled trees. This crate owns
 //! everything around the fold itself: reading each partition of the projection's topics
 //! in batches, committing the state a batch produced *and* the positions it folded in
-//! one sled transaction (so a crash never double-applies or skips an event), resuming
-//! from that checkpoint, recording per-event outcomes for writers that wait on them,
+//! one sled transaction (so a crash never double-applies or skips an event), skipping
+//! the commit of batches that changed nothing, resuming from the checkpoint, recording per-event outcomes for writers that wait on them,
 //! watermarks, lag metrics, and rebuilding from zero.
 //!
 //! It must not know what any projection means: folds are supplied through [`Fold`].
@@ -17,5 +17,5 @@ mod metrics;
 mod runtime;
 
 pub use error::{Error, Result};
-pub use fold::{Fold, FoldError, FoldTrees, Folded};
+pub use fold::{Fold, FoldError, FoldTree, FoldTrees, Folded};
 pub use runtime::{Projection, ProjectionOptions};

@@ -27,6 +27,12 @@ pub struct ProjectionOptions {
     pub idle_poll: Duration,
     /// sled's page cache for this projection, in bytes.
     pub cache_bytes: u64,
+    /// A batch whose events wrote nothing commits nothing; its checkpoint is written
+    /// once this many events or this much time have passed since the last written one
+    /// (or when folding stops). A crash re-reads at most that span, and re-folding it
+    /// writes nothing again, since folds are deterministic.
+    pub checkpoint_every_events: u64,
+    pub checkpoint_every: Duration,
 }
 
 impl Default for ProjectionOptions {
@@ -36,6 +42,8 @@ impl Default for ProjectionOptions {
             batch_bytes: 8 << 20,
             idle_poll: Duration::from_millis(500),
             cache_bytes: 1 << 30,
+            checkpoint_every_events: 10_000,
+            checkpoint_every: Duration::from_secs(1),
         }
     }
 }
@@ -292,15 +300,28 @@ impl Projection {
         Ok(through)
     }
 
-    /// A SHA-256 (lowercase hex) over every tree of the projection, runtime trees
-    /// included, in name and key order: equal digests mean equal contents.
+    /// A SHA-256 (lowercase hex) over the projection's position (the next offset to fold
+    /// and the last event's time, per partition) and every other tree, in name and key
+    /// order: equal digests mean equal contents at equal positions. The position comes
+    /// from memory, not from the checkpoint tree, which may lag by batches that changed
+    /// nothing.
     pub fn digest(&self) -> Result<String> {
         use sha2::{Digest, Sha256};
         let mut hasher = Sha256::new();
-        let names = [CHECKPOINTS, OUTCOMES, EVENT_TIMES]
+        let mut topics: Vec<_> = self.inner.partitions.iter().collect();
+        topics.sort_by_key(|(topic, _)| **topic);
+        for (topic, partitions) in topics {
+            for (partition, progress) in partitions.iter().enumerate() {
+                hasher.update(checkpoint::partition_key(topic, partition as u32));
+                hasher.update(progress.folded.borrow().to_be_bytes());
+                hasher.update(progress.last_event_micros.load(Ordering::Acquire).to_be_bytes());
+            }
+        }
+        let names = [OUTCOMES]
             .into_iter()
             .chain(self.inner.fold.trees().iter().copied());
-        for (name, tree) in names.zip(&self.inner.trees) {
+        let trees = std::iter::once(&self.inner.trees[1]).chain(&self.inner.trees[RUNTIME_TREES..]);
+        for (name, tree) in names.zip(trees) {
             hasher.update((name.len() as u64).to_be_bytes());
             hasher.update(name.as_bytes());
             for entry in tree.iter() {

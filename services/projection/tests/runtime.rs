@@ -3,7 +3,7 @@
 
 use learnlog_log::{EmbeddedOptions, EventLog, Record};
 use learnlog_projection::{Fold, FoldError, FoldTrees, Folded, Projection, ProjectionOptions};
-use learnlog_proto::v1::{envelope::Event, CredentialRevoked, Envelope};
+use learnlog_proto::v1::{envelope::Event, ClassRemoved, CredentialRevoked, Envelope};
 use learnlog_proto::Message;
 use std::path::Path;
 use std::sync::Arc;
@@ -12,7 +12,8 @@ use tokio_util::sync::CancellationToken;
 
 const TOPIC: &str = "events";
 
-/// Counts events per key; the outcome is the count after the event.
+/// Counts `CredentialRevoked` events per key; the outcome is the count after the
+/// event. Every other event changes nothing and writes nothing.
 struct Counter;
 
 impl Fold for Counter {
@@ -35,6 +36,9 @@ impl Fold for Counter {
     ) -> Result<Folded, FoldError> {
         if event.key == "poison" {
             return Err(FoldError::BadEvent("poison key".into()));
+        }
+        if !matches!(event.event, Some(Event::CredentialRevoked(_))) {
+            return Ok(Folded::default());
         }
         let counts = trees.tree("counts");
         let count = counts
@@ -59,32 +63,66 @@ fn open_log(dir: &Path) -> EventLog {
 }
 
 fn open_projection(dir: &Path, log: &EventLog) -> Projection {
-    Projection::open(
-        &dir.join("counter"),
-        log.clone(),
-        Arc::new(Counter),
-        ProjectionOptions {
-            batch_records: 7,
-            ..ProjectionOptions::default()
-        },
-    )
-    .unwrap()
+    open_projection_with(dir, log, ProjectionOptions::default())
+}
+
+/// A counter folding batches of 7 events, with `options` otherwise.
+fn open_projection_with(dir: &Path, log: &EventLog, options: ProjectionOptions) -> Projection {
+    let options = ProjectionOptions {
+        batch_records: 7,
+        ..options
+    };
+    Projection::open(&dir.join("counter"), log.clone(), Arc::new(Counter), options).unwrap()
+}
+
+/// Checkpoints that only the count of unwritten events makes due (or stopping).
+fn rare_checkpoints(every_events: u64) -> ProjectionOptions {
+    ProjectionOptions {
+        checkpoint_every_events: every_events,
+        checkpoint_every: Duration::from_secs(3_600),
+        ..ProjectionOptions::default()
+    }
 }
 
 fn event(key: &str, at: i64) -> Record {
+    record(
+        key,
+        at,
+        Event::CredentialRevoked(CredentialRevoked { key: key.into() }),
+    )
+}
+
+/// An event the counter reads and ignores, on the partition of `key`.
+fn quiet(key: &str, at: i64) -> Record {
+    record(key, at, Event::ClassRemoved(ClassRemoved { class_id: key.into() }))
+}
+
+fn record(key: &str, at: i64, event: Event) -> Record {
     let envelope = Envelope {
         event_id: format!("{key}-{at}"),
         tenant: "t".into(),
         key: key.into(),
         produced_at_micros: at,
-        event: Some(Event::CredentialRevoked(CredentialRevoked {
-            key: key.into(),
-        })),
+        event: Some(event),
     };
     Record {
         key: key.as_bytes().to_vec(),
         value: envelope.encode_to_vec(),
     }
+}
+
+/// The checkpoint of `partition` as written in the store (not as folded in memory).
+fn written_checkpoint(projection: &Projection, partition: u32) -> Option<u64> {
+    let mut key = TOPIC.as_bytes().to_vec();
+    key.push(0);
+    key.extend_from_slice(&partition.to_be_bytes());
+    projection
+        .db()
+        .open_tree("runtime.checkpoints")
+        .unwrap()
+        .get(key)
+        .unwrap()
+        .map(|v| u64::from_be_bytes(v.as_ref().try_into().unwrap()))
 }
 
 fn count(projection: &Projection, key: &str) -> u64 {
@@ -222,4 +260,80 @@ async fn refolding_from_scratch_gives_the_same_digest() {
     assert_ne!(rebuilt.digest().unwrap(), digest, "empty before folding");
     run_to_end(&rebuilt).await;
     assert_eq!(rebuilt.digest().unwrap(), digest);
+}
+
+#[tokio::test]
+async fn batches_that_change_nothing_commit_nothing_until_folding_stops() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = open_log(dir.path());
+    let positions = log
+        .append(TOPIC, (0..40).map(|i| quiet("q", i)).collect())
+        .await
+        .unwrap();
+    let partition = positions[0].partition;
+    let projection = open_projection_with(dir.path(), &log, rare_checkpoints(1_000));
+    let cancel = CancellationToken::new();
+    let tasks = projection.run(cancel.clone());
+    projection.catch_up(Duration::from_secs(10)).await.unwrap();
+
+    assert_eq!(projection.folded(TOPIC, partition).unwrap(), 40);
+    assert_eq!(written_checkpoint(&projection, partition), None);
+    cancel.cancel();
+    tasks.join_all().await;
+    assert_eq!(written_checkpoint(&projection, partition), Some(40));
+}
+
+#[tokio::test]
+async fn an_unchanged_span_writes_its_checkpoint_once_enough_events_passed() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = open_log(dir.path());
+    let positions = log
+        .append(TOPIC, (0..30).map(|i| quiet("q", i)).collect())
+        .await
+        .unwrap();
+    let partition = positions[0].partition;
+    let projection = open_projection_with(dir.path(), &log, rare_checkpoints(10));
+    let cancel = CancellationToken::new();
+    let tasks = projection.run(cancel.clone());
+    projection.catch_up(Duration::from_secs(10)).await.unwrap();
+
+    let written = written_checkpoint(&projection, partition).expect("a due checkpoint");
+    assert!(
+        (10..30).contains(&written),
+        "written after 10 unchanged events, not at the end: {written}"
+    );
+    cancel.cancel();
+    tasks.join_all().await;
+}
+
+#[tokio::test]
+async fn a_crash_refolds_the_unchanged_span_and_applies_nothing_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = open_log(dir.path());
+    let mut records: Vec<Record> = (0..20).map(|i| quiet("a", i)).collect();
+    records.push(event("a", 20));
+    records.extend((21..41).map(|i| quiet("a", i)));
+    let positions = log.append(TOPIC, records).await.unwrap();
+    let partition = positions[0].partition;
+    let projection = open_projection_with(dir.path(), &log, rare_checkpoints(1_000));
+    let cancel = CancellationToken::new();
+    let mut tasks = projection.run(cancel.clone());
+    projection.catch_up(Duration::from_secs(10)).await.unwrap();
+    let written = written_checkpoint(&projection, partition).expect("the counting batch");
+    assert!(
+        (21..41).contains(&written),
+        "committed with the batch that counted, not past it: {written}"
+    );
+    // a crash: the folding tasks end without stopping
+    tasks.abort_all();
+    while tasks.join_next().await.is_some() {}
+    projection.flush().await.unwrap();
+    drop(projection);
+
+    let projection = open_projection(dir.path(), &log);
+    assert_eq!(projection.folded(TOPIC, partition).unwrap(), written);
+    run_to_end(&projection).await;
+    assert_eq!(count(&projection, "a"), 1, "the counted event is not counted again");
+    assert_eq!(projection.folded(TOPIC, partition).unwrap(), 41);
+    assert_eq!(written_checkpoint(&projection, partition), Some(41));
 }

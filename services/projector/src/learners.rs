@@ -13,7 +13,7 @@ use crate::tenant_prefix;
 use learnlog_log::partition_for_key;
 use learnlog_projection::FoldError;
 use serde_json::Value;
-use sled::transaction::TransactionalTree;
+use learnlog_projection::FoldTree;
 use uuid::Uuid;
 
 /// The namespace of learner ids (a fixed random UUID; never change it: ids are keys).
@@ -95,11 +95,11 @@ pub fn broadcast_keys(partitions: u32) -> Vec<String> {
 /// its last checkpoint, so a re-published event is one whose source offset is not above
 /// the watermark of its source partition.
 pub struct SourceWatermarks<'a> {
-    tree: &'a TransactionalTree,
+    tree: FoldTree<'a>,
 }
 
 impl<'a> SourceWatermarks<'a> {
-    pub fn new(tree: &'a TransactionalTree) -> Self {
+    pub fn new(tree: FoldTree<'a>) -> Self {
         Self { tree }
     }
 

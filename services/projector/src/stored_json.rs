@@ -3,10 +3,10 @@
 
 use learnlog_projection::FoldError;
 use serde::de::DeserializeOwned;
-use sled::transaction::TransactionalTree;
+use learnlog_projection::FoldTree;
 
 pub(crate) fn read_json<T: DeserializeOwned>(
-    tree: &TransactionalTree,
+    tree: FoldTree<'_>,
     key: &[u8],
     what: &str,
 ) -> Result<Option<T>, FoldError> {
@@ -19,7 +19,7 @@ pub(crate) fn read_json<T: DeserializeOwned>(
 }
 
 pub(crate) fn write_json<T: serde::Serialize>(
-    tree: &TransactionalTree,
+    tree: FoldTree<'_>,
     key: Vec<u8>,
     value: &T,
 ) -> Result<(), FoldError> {

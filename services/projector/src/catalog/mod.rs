@@ -53,6 +53,12 @@ impl Fold for CatalogStore {
         &[ACTIVITIES]
     }
 
+    /// Statements on an activity aligned to at least one competency.
+    fn wants(&self, event: &Envelope) -> bool {
+        matches!(&event.event, Some(Event::LearnerStatement(statement))
+            if !statement.activity_id.is_empty() && !statement.competency_ids.is_empty())
+    }
+
     fn apply(
         &self,
         trees: &FoldTrees<'_>,

@@ -78,6 +78,15 @@ impl Fold for DecisionStore {
         &[LEARNERS]
     }
 
+    /// Only the learner's choices and the teachers' actions: everything else a
+    /// decision rests on is read from the other projections at read time.
+    fn wants(&self, event: &Envelope) -> bool {
+        matches!(
+            event.event,
+            Some(Event::ObjectiveChosen(_) | Event::InterventionActed(_))
+        )
+    }
+
     fn apply(
         &self,
         trees: &FoldTrees<'_>,

@@ -23,7 +23,7 @@ use learnlog_projection::{Fold, FoldError, FoldTrees, Folded};
 use learnlog_proto::v1::document_outcome::Kind;
 use learnlog_proto::v1::{envelope::Event, DocumentKind, DocumentOutcome, Envelope};
 use learnlog_proto::{topics, Message};
-use sled::transaction::TransactionalTree;
+use learnlog_projection::FoldTree;
 
 pub(crate) const BY_KEY: &str = "documents.by_key";
 pub(crate) const SETS: &str = "documents.sets";
@@ -70,7 +70,7 @@ fn set_of(
     Ok(set)
 }
 
-fn stored(tree: &TransactionalTree, key: &[u8]) -> Result<Option<StoredDocument>, FoldError> {
+fn stored(tree: FoldTree<'_>, key: &[u8]) -> Result<Option<StoredDocument>, FoldError> {
     tree.get(key)?
         .map(|bytes| {
             StoredDocument::decode(&bytes)
@@ -80,7 +80,7 @@ fn stored(tree: &TransactionalTree, key: &[u8]) -> Result<Option<StoredDocument>
 }
 
 /// The ids of a set, as kept in `documents.sets`.
-fn set_ids(tree: &TransactionalTree, set_key: &[u8]) -> Result<Vec<String>, FoldError> {
+fn set_ids(tree: FoldTree<'_>, set_key: &[u8]) -> Result<Vec<String>, FoldError> {
     let Some(bytes) = tree.get(set_key)? else {
         return Ok(Vec::new());
     };
@@ -95,7 +95,7 @@ fn set_ids(tree: &TransactionalTree, set_key: &[u8]) -> Result<Vec<String>, Fold
     Ok(ids)
 }
 
-fn put_set_ids(tree: &TransactionalTree, set_key: &[u8], ids: &[String]) -> Result<(), FoldError> {
+fn put_set_ids(tree: FoldTree<'_>, set_key: &[u8], ids: &[String]) -> Result<(), FoldError> {
     if ids.is_empty() {
         tree.remove(set_key)?;
         return Ok(());

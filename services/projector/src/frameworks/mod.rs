@@ -48,7 +48,7 @@ use learnlog_proto::v1::{envelope::Event, AlignmentSet, Envelope, FrameworkImpor
 use learnlog_proto::{topics, Message};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use sled::transaction::TransactionalTree;
+use learnlog_projection::FoldTree;
 use std::collections::HashMap;
 
 pub(crate) const FRAMEWORKS: &str = "frameworks.frameworks";
@@ -179,8 +179,8 @@ fn import(
 /// Why the package cannot be stored under `id`: one of its items, by identifier or by
 /// URI, is a competency of another framework of the tenant.
 fn conflict(
-    competencies: &TransactionalTree,
-    uris: &TransactionalTree,
+    competencies: FoldTree<'_>,
+    uris: FoldTree<'_>,
     tenant: &str,
     id: &str,
     new: &[Competency],
@@ -217,7 +217,7 @@ fn conflict(
 }
 
 fn align(
-    alignments: &TransactionalTree,
+    alignments: FoldTree<'_>,
     tenant: &str,
     set: &AlignmentSet,
 ) -> Result<(), FoldError> {
@@ -240,7 +240,7 @@ fn align(
 }
 
 fn read<T: DeserializeOwned>(
-    tree: &TransactionalTree,
+    tree: FoldTree<'_>,
     key: &[u8],
     what: &str,
 ) -> Result<Option<T>, FoldError> {

@@ -396,7 +396,7 @@ fn store_skills(
 
 /// One learner's stored history inside a fold transaction.
 struct History<'a> {
-    tree: &'a sled::transaction::TransactionalTree,
+    tree: learnlog_projection::FoldTree<'a>,
     learner: &'a [u8],
 }
 
