@@ -4,6 +4,7 @@ use learnlog_proto::v1::Envelope;
 use sled::transaction::{TransactionalTree, UnabortableTransactionError};
 use sled::IVec;
 use std::cell::Cell;
+use std::time::Duration;
 
 /// A fold failed on one event for a reason of the event itself (undecodable, missing
 /// fields). The runtime skips that event, counts it and logs it; it never blocks the
@@ -117,6 +118,14 @@ pub trait Fold: Send + Sync + 'static {
     fn wants(&self, event: &Envelope) -> bool {
         let _ = event;
         true
+    }
+    /// How long to let events of `topic` gather after folding a batch smaller than the
+    /// batch limit. Zero (the default) folds each event as soon as it is appended; a
+    /// fold whose results no writer waits for on `topic` can trade that much staleness
+    /// for fewer, larger commits while events stream in.
+    fn linger(&self, topic: &str) -> Duration {
+        let _ = topic;
+        Duration::ZERO
     }
     /// Folds one event read at `topic`/`partition`/`offset`.
     fn apply(

@@ -17,6 +17,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 
+/// Batches up to this many events are decoded on the folding task itself.
+const DECODE_INLINE: usize = 64;
+
 /// Why a batch's transaction ended without committing.
 enum Unchanged {
     /// No event of the batch wrote anything, and its checkpoint may wait.
@@ -86,7 +89,12 @@ impl Batch {
 
 impl Inner {
     /// Decodes `records` (consecutive, non-empty) and notes what folding them involves.
-    pub(crate) fn batch(&self, topic: &str, partition: u32, records: Vec<StoredRecord>) -> Result<Batch> {
+    pub(crate) fn batch(
+        &self,
+        topic: &str,
+        partition: u32,
+        records: Vec<StoredRecord>,
+    ) -> Result<Batch> {
         let name = self.fold.name();
         let events: Vec<Decoded> = records
             .into_iter()
@@ -247,7 +255,12 @@ impl Inner {
 
     /// Writes the checkpoint of a partition whose last batches changed nothing, so a
     /// restart does not re-read them.
-    fn write_checkpoint(&self, topic: &str, partition: u32, checkpoint: &mut Checkpoint) -> Result<()> {
+    fn write_checkpoint(
+        &self,
+        topic: &str,
+        partition: u32,
+        checkpoint: &mut Checkpoint,
+    ) -> Result<()> {
         if checkpoint.written == checkpoint.next {
             return Ok(());
         }
@@ -351,7 +364,13 @@ async fn step(
     let options = &inner.options;
     let records = inner
         .log
-        .read(topic, partition, checkpoint.next, options.batch_records, options.batch_bytes)
+        .read(
+            topic,
+            partition,
+            checkpoint.next,
+            options.batch_records,
+            options.batch_bytes,
+        )
         .await?;
     if records.is_empty() {
         inner
@@ -366,19 +385,38 @@ async fn step(
         })
         .await;
     }
+    let partial = records.len() < options.batch_records;
     let timer = metrics::BATCH_SECONDS
         .with_label_values(&[inner.fold.name()])
         .start_timer();
-    blocking(inner, checkpoint, move |inner, checkpoint| {
+    if records.len() <= DECODE_INLINE {
+        // a few events, as while folding keeps up: decoding them costs less than
+        // handing them to the blocking pool, which a batch passing by never needs
         let batch = inner.batch(topic, partition, records)?;
         if inner.passes_by(&batch, checkpoint) {
-            inner.pass_by(topic, partition, &batch, checkpoint)
+            inner.pass_by(topic, partition, &batch, checkpoint)?;
         } else {
-            inner.commit_batch(topic, partition, &batch, checkpoint)
+            blocking(inner, checkpoint, move |inner, checkpoint| {
+                inner.commit_batch(topic, partition, &batch, checkpoint)
+            })
+            .await?;
         }
-    })
-    .await?;
+    } else {
+        blocking(inner, checkpoint, move |inner, checkpoint| {
+            let batch = inner.batch(topic, partition, records)?;
+            if inner.passes_by(&batch, checkpoint) {
+                inner.pass_by(topic, partition, &batch, checkpoint)
+            } else {
+                inner.commit_batch(topic, partition, &batch, checkpoint)
+            }
+        })
+        .await?;
+    }
     timer.observe_duration();
+    let linger = inner.fold.linger(topic);
+    if partial && !linger.is_zero() {
+        tokio::time::sleep(linger).await;
+    }
     Ok(())
 }
 

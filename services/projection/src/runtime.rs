@@ -314,7 +314,12 @@ impl Projection {
             for (partition, progress) in partitions.iter().enumerate() {
                 hasher.update(checkpoint::partition_key(topic, partition as u32));
                 hasher.update(progress.folded.borrow().to_be_bytes());
-                hasher.update(progress.last_event_micros.load(Ordering::Acquire).to_be_bytes());
+                hasher.update(
+                    progress
+                        .last_event_micros
+                        .load(Ordering::Acquire)
+                        .to_be_bytes(),
+                );
             }
         }
         let names = [OUTCOMES]

@@ -72,7 +72,13 @@ fn open_projection_with(dir: &Path, log: &EventLog, options: ProjectionOptions) 
         batch_records: 7,
         ..options
     };
-    Projection::open(&dir.join("counter"), log.clone(), Arc::new(Counter), options).unwrap()
+    Projection::open(
+        &dir.join("counter"),
+        log.clone(),
+        Arc::new(Counter),
+        options,
+    )
+    .unwrap()
 }
 
 /// Checkpoints that only the count of unwritten events makes due (or stopping).
@@ -94,7 +100,13 @@ fn event(key: &str, at: i64) -> Record {
 
 /// An event the counter reads and ignores, on the partition of `key`.
 fn quiet(key: &str, at: i64) -> Record {
-    record(key, at, Event::ClassRemoved(ClassRemoved { class_id: key.into() }))
+    record(
+        key,
+        at,
+        Event::ClassRemoved(ClassRemoved {
+            class_id: key.into(),
+        }),
+    )
 }
 
 fn record(key: &str, at: i64, event: Event) -> Record {
@@ -333,7 +345,74 @@ async fn a_crash_refolds_the_unchanged_span_and_applies_nothing_twice() {
     let projection = open_projection(dir.path(), &log);
     assert_eq!(projection.folded(TOPIC, partition).unwrap(), written);
     run_to_end(&projection).await;
-    assert_eq!(count(&projection, "a"), 1, "the counted event is not counted again");
+    assert_eq!(
+        count(&projection, "a"),
+        1,
+        "the counted event is not counted again"
+    );
     assert_eq!(projection.folded(TOPIC, partition).unwrap(), 41);
     assert_eq!(written_checkpoint(&projection, partition), Some(41));
+}
+
+/// The counter, told that it wants only what it counts: the rest never reaches `apply`.
+struct Picky;
+
+impl Fold for Picky {
+    fn name(&self) -> &'static str {
+        "picky"
+    }
+    fn topics(&self) -> &'static [&'static str] {
+        &[TOPIC]
+    }
+    fn trees(&self) -> &'static [&'static str] {
+        &["counts"]
+    }
+    fn wants(&self, event: &Envelope) -> bool {
+        matches!(event.event, Some(Event::CredentialRevoked(_)))
+    }
+    fn apply(
+        &self,
+        trees: &FoldTrees<'_>,
+        topic: &str,
+        partition: u32,
+        offset: u64,
+        event: &Envelope,
+    ) -> Result<Folded, FoldError> {
+        assert!(self.wants(event), "applied an event it does not want");
+        Counter.apply(trees, topic, partition, offset, event)
+    }
+}
+
+#[tokio::test]
+async fn events_a_fold_does_not_want_are_passed_by_and_still_counted_as_folded() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = open_log(dir.path());
+    let mut records: Vec<Record> = (0..10).map(|i| quiet("p", i)).collect();
+    records.push(event("p", 10));
+    records.extend((11..30).map(|i| quiet("p", i)));
+    let positions = log.append(TOPIC, records).await.unwrap();
+    let partition = positions[0].partition;
+    let projection = Projection::open(
+        &dir.path().join("picky"),
+        log.clone(),
+        Arc::new(Picky),
+        ProjectionOptions {
+            batch_records: 7,
+            ..rare_checkpoints(1_000)
+        },
+    )
+    .unwrap();
+    let cancel = CancellationToken::new();
+    let tasks = projection.run(cancel.clone());
+    projection.catch_up(Duration::from_secs(10)).await.unwrap();
+    assert_eq!(count(&projection, "p"), 1);
+    assert_eq!(projection.folded(TOPIC, partition).unwrap(), 30);
+    assert_eq!(
+        written_checkpoint(&projection, partition),
+        Some(14),
+        "written with the one batch that counted (offsets 7..14)"
+    );
+    cancel.cancel();
+    tasks.join_all().await;
+    assert_eq!(written_checkpoint(&projection, partition), Some(30));
 }

@@ -12,8 +12,8 @@
 use crate::tenant_prefix;
 use learnlog_log::partition_for_key;
 use learnlog_projection::FoldError;
-use serde_json::Value;
 use learnlog_projection::FoldTree;
+use serde_json::Value;
 use uuid::Uuid;
 
 /// The namespace of learner ids (a fixed random UUID; never change it: ids are keys).

@@ -2,8 +2,8 @@
 //! transaction, a record that does not decode failing the event rather than the process.
 
 use learnlog_projection::FoldError;
-use serde::de::DeserializeOwned;
 use learnlog_projection::FoldTree;
+use serde::de::DeserializeOwned;
 
 pub(crate) fn read_json<T: DeserializeOwned>(
     tree: FoldTree<'_>,

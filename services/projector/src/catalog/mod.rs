@@ -14,6 +14,7 @@ use learnlog_projection::{Fold, FoldError, FoldTrees, Folded};
 use learnlog_proto::topics;
 use learnlog_proto::v1::{envelope::Event, Envelope};
 use serde::{Deserialize, Serialize};
+use std::time::Duration;
 
 pub(crate) const ACTIVITIES: &str = "catalog.activities";
 
@@ -51,6 +52,11 @@ impl Fold for CatalogStore {
 
     fn trees(&self) -> &'static [&'static str] {
         &[ACTIVITIES]
+    }
+
+    /// No writer waits for the catalog: statements gather into larger batches.
+    fn linger(&self, _topic: &str) -> Duration {
+        crate::classes::STATEMENTS_LINGER
     }
 
     /// Statements on an activity aligned to at least one competency.

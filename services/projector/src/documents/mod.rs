@@ -19,11 +19,11 @@ mod rules;
 pub use codec::{etag, is_json_media_type, DocumentSet, StoredDocument};
 pub use reader::{DocumentReader, DocumentSummary};
 
+use learnlog_projection::FoldTree;
 use learnlog_projection::{Fold, FoldError, FoldTrees, Folded};
 use learnlog_proto::v1::document_outcome::Kind;
 use learnlog_proto::v1::{envelope::Event, DocumentKind, DocumentOutcome, Envelope};
 use learnlog_proto::{topics, Message};
-use learnlog_projection::FoldTree;
 
 pub(crate) const BY_KEY: &str = "documents.by_key";
 pub(crate) const SETS: &str = "documents.sets";

@@ -41,6 +41,7 @@ pub use relations::{relation, Relation, MAX_DEPTH};
 pub use synthetic::{synthetic_identifier, synthetic_package, SyntheticItem};
 
 use crate::tenant_prefix;
+use learnlog_projection::FoldTree;
 use learnlog_projection::{Fold, FoldError, FoldTrees, Folded};
 use learnlog_proto::v1::framework_outcome::Kind;
 use learnlog_proto::v1::FrameworkOutcome;
@@ -48,7 +49,6 @@ use learnlog_proto::v1::{envelope::Event, AlignmentSet, Envelope, FrameworkImpor
 use learnlog_proto::{topics, Message};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use learnlog_projection::FoldTree;
 use std::collections::HashMap;
 
 pub(crate) const FRAMEWORKS: &str = "frameworks.frameworks";
@@ -216,11 +216,7 @@ fn conflict(
     Ok(None)
 }
 
-fn align(
-    alignments: FoldTree<'_>,
-    tenant: &str,
-    set: &AlignmentSet,
-) -> Result<(), FoldError> {
+fn align(alignments: FoldTree<'_>, tenant: &str, set: &AlignmentSet) -> Result<(), FoldError> {
     if set.activity_id.is_empty() {
         return Err(FoldError::BadEvent("alignment activity_id is empty".into()));
     }
