@@ -19,6 +19,7 @@ mod ownership;
 mod routes;
 mod server;
 mod state;
+mod streams;
 
 pub use error::ApiError;
 pub use middleware::VersionMemory;

@@ -23,6 +23,7 @@
 use crate::error::ErrorBody;
 use crate::routes::{
     admin, alignments, class_views, classes, decisions, frameworks, goals, learners, mastery,
+    streams,
 };
 use actix_web::HttpResponse;
 use std::sync::OnceLock;
@@ -77,6 +78,7 @@ pub const BASIC: &str = "basic";
         class_views::mastery,
         class_views::decisions,
         class_views::groups,
+        streams::statements,
     ),
     components(
         // The schemas that responses and parameters name by hand; those of bodies are
@@ -99,6 +101,7 @@ pub const BASIC: &str = "basic";
         (name = "learners", description = "Learner profiles, goals and mastery"),
         (name = "frameworks", description = "Competency frameworks (IMS CASE) and who masters their competencies"),
         (name = "alignments", description = "Which competencies an activity is aligned to"),
+        (name = "streams", description = "Subscriptions: Server-Sent Events of what is stored, resumable by position"),
         (name = "meta", description = "This document")
     )
 )]

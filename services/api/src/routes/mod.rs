@@ -21,6 +21,7 @@ mod params;
 mod statement_query;
 mod statement_reads;
 mod statement_writes;
+pub(crate) mod streams;
 
 use crate::middleware;
 use actix_web::middleware::from_fn;
@@ -52,6 +53,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
             "/v1/competencies/{competency}/learners",
             web::get().to(mastery::competency_learners),
         )
+        .route("/v1/streams/statements", web::get().to(streams::statements))
         .service(
             web::scope("/v1/learners/{learner}")
                 .service(web::resource("/profile").route(web::get().to(learners::profile)))
