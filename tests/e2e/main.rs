@@ -19,4 +19,5 @@ mod roles;
 mod simulation;
 mod statement_queries;
 mod statements;
+mod streams;
 mod support;

@@ -102,7 +102,9 @@ impl StatementFilter {
         }
         if let Some(activity) = &self.activity {
             let object = &statement["object"];
-            let is_activity = object["objectType"].as_str().is_none_or(|t| t == "Activity");
+            let is_activity = object["objectType"]
+                .as_str()
+                .is_none_or(|t| t == "Activity");
             if !is_activity || object["id"].as_str() != Some(activity) {
                 return false;
             }
@@ -170,12 +172,11 @@ pub async fn statements(
             continue;
         }
         let waits = at.0.iter().enumerate().map(|(partition, next)| {
-            Box::pin(state.statements.wait_folded(
-                topic,
-                partition as u32,
-                *next,
-                KEEP_ALIVE,
-            ))
+            Box::pin(
+                state
+                    .statements
+                    .wait_folded(topic, partition as u32, *next, KEEP_ALIVE),
+            )
         });
         tokio::select! {
             (waited, _, _) = futures::future::select_all(waits) => {

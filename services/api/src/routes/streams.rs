@@ -117,7 +117,12 @@ pub async fn statements(
                 .map_err(|_| ApiError::BadRequest("Last-Event-ID: not text".into()))
         })
         .transpose()?;
-    let from = streams::start(&state, topics::STATEMENTS, last_event_id, query.from.as_deref())?;
+    let from = streams::start(
+        &state,
+        topics::STATEMENTS,
+        last_event_id,
+        query.from.as_deref(),
+    )?;
     let (sink, events) = tokio::sync::mpsc::channel(BUFFERED_EVENTS);
     tokio::spawn(streams::statements(state.clone(), filter, from, sink));
     let body = futures::stream::unfold(events, |mut events| async move {
