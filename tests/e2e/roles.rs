@@ -6,6 +6,8 @@
 //!   once through both, and conflicts still answer 409.
 //! - With the partitions shared out, the learner views and documents (folded only by each
 //!   partition's owner) are answered through an api process as one process would.
+//! - A statement stream read from one projector resumes through an api process on the
+//!   other once the first is killed.
 
 use crate::kafka::query_ids;
 use crate::support::{json, new_id, statement, Learnlog};
@@ -421,5 +423,42 @@ fn a_class_gets_its_decisions_and_groups_through_an_api_process_over_two_project
     let (mine, theirs) = (rows(&first), rows(&second));
     assert!(mine > 0 && theirs > 0, "{mine} / {theirs}");
     assert_eq!(mine + theirs, rows(&router));
+    drop(broker);
+}
+
+#[test]
+fn a_statement_stream_through_an_api_process_resumes_on_another_projector() {
+    use crate::streams::{post_batch, statement_id, Subscriber};
+    let broker = Broker::start();
+    let url = broker.url();
+    let dirs: Vec<tempfile::TempDir> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+    let first = projector(dirs[0].path(), &url, free_port(), "projector-0");
+    let second = projector(dirs[1].path(), &url, free_port(), "projector-1");
+    let router = api(dirs[2].path(), &format!("{},{}", first.base, second.base));
+    for server in [&first, &second, &router] {
+        wait_ready(server, Duration::from_secs(60));
+    }
+    let ids: Vec<String> = (0..400).map(|_| new_id()).collect();
+    for (n, chunk) in ids.chunks(100).enumerate() {
+        post_batch(&router, chunk, n * 100);
+    }
+    let mut received = Vec::new();
+    let mut subscriber = Subscriber::open(&first, "?from=start", None);
+    let mut last = None;
+    for _ in 0..150 {
+        let event = subscriber.next(None).expect("an event");
+        received.push(statement_id(&event));
+        last = Some(event.id);
+    }
+    drop(subscriber);
+    first.kill();
+    // positions are offsets on the shared log: the other projector resumes from them
+    let mut subscriber = Subscriber::open(&router, "", last.as_deref());
+    while received.len() < ids.len() {
+        received.push(statement_id(&subscriber.next(None).expect("an event")));
+    }
+    let distinct: HashSet<&String> = received.iter().collect();
+    assert_eq!(distinct.len(), received.len(), "no statement repeats");
+    assert_eq!(distinct, ids.iter().collect::<HashSet<_>>());
     drop(broker);
 }

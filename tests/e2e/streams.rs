@@ -9,19 +9,19 @@ use std::collections::HashSet;
 use std::io::{BufRead, BufReader};
 
 /// One event as a client assembles it.
-struct Event {
-    id: String,
-    name: String,
-    data: String,
+pub(crate) struct Event {
+    pub id: String,
+    pub name: String,
+    pub data: String,
 }
 
 /// Reads a stream line by line, as an EventSource does.
-struct Subscriber {
+pub(crate) struct Subscriber {
     lines: std::io::Lines<BufReader<Response>>,
 }
 
 impl Subscriber {
-    fn open(server: &Learnlog, query: &str, last_event_id: Option<&str>) -> Self {
+    pub fn open(server: &Learnlog, query: &str, last_event_id: Option<&str>) -> Self {
         let mut request = server.xapi(Method::GET, &format!("/v1/streams/statements{query}"));
         if let Some(id) = last_event_id {
             request = request.header("Last-Event-ID", id);
@@ -39,7 +39,7 @@ impl Subscriber {
 
     /// The next whole event; `cut_after_lines` stops (as a dropped connection does)
     /// after that many lines of it, returning `None`.
-    fn next(&mut self, cut_after_lines: Option<usize>) -> Option<Event> {
+    pub fn next(&mut self, cut_after_lines: Option<usize>) -> Option<Event> {
         let (mut id, mut name, mut data) = (None, None, Vec::new());
         let mut read = 0;
         loop {
@@ -69,7 +69,7 @@ impl Subscriber {
     }
 }
 
-fn statement_id(event: &Event) -> String {
+pub(crate) fn statement_id(event: &Event) -> String {
     assert_eq!(event.name, "statement");
     let statement: Value = serde_json::from_str(&event.data).expect("data is a statement");
     statement["id"].as_str().expect("an id").to_owned()
@@ -88,7 +88,7 @@ impl Lcg {
     }
 }
 
-fn post_batch(server: &Learnlog, ids: &[String], first: usize) {
+pub(crate) fn post_batch(server: &Learnlog, ids: &[String], first: usize) {
     let body: Vec<String> = ids
         .iter()
         .enumerate()

@@ -118,6 +118,77 @@ impl Incoming {
     }
 }
 
+/// How long a forwarded stream may stay open: a subscriber reconnects after this.
+const STREAM_FOR: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
+impl Incoming {
+    /// True for subscriptions (`/v1/streams/…`): answers that stay open, passed on as
+    /// they come rather than read whole.
+    pub fn is_stream(&self) -> bool {
+        self.method == Method::GET && self.path_and_query.starts_with("/v1/streams/")
+    }
+
+    /// Sends a subscription to the projector at `base`; a 200 is passed on chunk by
+    /// chunk until either side leaves, any other answer as usual.
+    pub async fn open_stream(
+        &self,
+        client: &reqwest::Client,
+        base: &str,
+    ) -> Result<HttpResponse, Failure> {
+        let mut request = client
+            .get(format!("{base}{}", self.path_and_query))
+            .timeout(STREAM_FOR);
+        for (name, value) in &self.headers {
+            request = request.header(name.as_str(), value.as_slice());
+        }
+        let response = request.send().await.map_err(|error| {
+            if error.is_connect() {
+                Failure::Unreached(error.to_string())
+            } else {
+                Failure::Lost(error.to_string())
+            }
+        })?;
+        let status = StatusCode::from_u16(response.status().as_u16())
+            .map_err(|error| Failure::Lost(error.to_string()))?;
+        let headers = end_to_end(
+            response
+                .headers()
+                .iter()
+                .map(|(name, value)| (name.as_str(), value.as_bytes())),
+        );
+        if status != StatusCode::OK {
+            let body = response
+                .bytes()
+                .await
+                .map_err(|error| Failure::Lost(error.to_string()))?;
+            return Ok(Answer {
+                status,
+                headers,
+                body,
+            }
+            .into_response());
+        }
+        let chunks = futures::stream::unfold(response, |mut response| async move {
+            match response.chunk().await {
+                Ok(Some(chunk)) => Some((Ok::<_, actix_web::Error>(chunk), response)),
+                // the projector ended the stream or went away: so does this one, and
+                // the subscriber reconnects with its Last-Event-ID
+                Ok(None) | Err(_) => None,
+            }
+        });
+        let mut answer = HttpResponse::build(status);
+        for (name, value) in &headers {
+            if let (Ok(name), Ok(value)) = (
+                header::HeaderName::from_bytes(name.as_bytes()),
+                header::HeaderValue::from_bytes(value),
+            ) {
+                answer.append_header((name, value));
+            }
+        }
+        Ok(answer.streaming(chunks))
+    }
+}
+
 impl Answer {
     /// The value of a response header, as text.
     pub fn header(&self, name: &str) -> Option<&str> {

@@ -14,7 +14,7 @@ pub(crate) static PROJECTORS: LazyLock<IntGauge> = LazyLock::new(|| {
 pub(crate) static REQUESTS: LazyLock<IntCounterVec> = LazyLock::new(|| {
     register_int_counter_vec!(
         "learnlog_router_requests_total",
-        "Requests routed, by how: any (a ready projector), owner (sent again to a partition's owner), scatter (every owner), unavailable (503: no projector could answer).",
+        "Requests routed, by how: any (a ready projector), owner (sent again to a partition's owner), scatter (every owner), stream (a subscription passed on to a ready projector), unavailable (503: no projector could answer).",
         &["route"]
     )
     .expect("metric registers once")

@@ -142,6 +142,9 @@ async fn route(request: HttpRequest, body: Bytes, router: web::Data<Router>) -> 
     if scatter::is_scatter(&incoming.method, &incoming.path_and_query) {
         return scatter_to_owners(&router, &incoming, deadline).await;
     }
+    if incoming.is_stream() {
+        return stream_from_any(&router, &incoming, deadline).await;
+    }
     let mut target = Target::AnyReady;
     let mut last_problem = "no ready projector".to_owned();
     loop {
@@ -206,6 +209,32 @@ async fn route(request: HttpRequest, body: Bytes, router: web::Data<Router>) -> 
             }
         }
     }
+}
+
+/// Passes a subscription on to any ready projector (each folds every statement).
+async fn stream_from_any(router: &Router, incoming: &Incoming, deadline: Instant) -> HttpResponse {
+    let mut last_problem = "no ready projector".to_owned();
+    while Instant::now() < deadline {
+        let Some(base) = router.directory.any_ready() else {
+            pause(router).await;
+            continue;
+        };
+        match incoming.open_stream(&router.client, &base).await {
+            Ok(answer) => {
+                metrics::REQUESTS.with_label_values(&["stream"]).inc();
+                return answer;
+            }
+            Err(Failure::Unreached(reason) | Failure::Lost(reason)) => {
+                tracing::warn!(%base, %reason, "projector did not open the stream; trying another");
+                router.directory.forget(&base);
+                last_problem = format!("{base}: {reason}");
+            }
+        }
+    }
+    unavailable(&format!(
+        "no projector opened the stream within {} ms: {last_problem}",
+        router.options.wait.as_millis()
+    ))
 }
 
 /// Asks every owner and merges their answers; any answer other than 200 is returned
