@@ -25,7 +25,7 @@ const SPINNER: usize = 6;
 const NEWCOMER: usize = 7;
 
 /// U = {A, B, C}; B and C need A; D needs B and C; E needs D; F stands alone.
-fn framework() -> Value {
+pub(crate) fn framework() -> Value {
     let item = |code: &str, parent: Option<&str>, prerequisites: &[&str]| SyntheticItem {
         code: code.into(),
         title: format!("Skill {code}"),
@@ -46,7 +46,7 @@ fn framework() -> Value {
     )
 }
 
-fn id(code: &str) -> String {
+pub(crate) fn id(code: &str) -> String {
     synthetic_identifier(PACKAGE, code)
 }
 
@@ -66,13 +66,13 @@ fn agent(learner: usize) -> Value {
     value!({"objectType": "Agent", "name": format!("Pupil {learner}"), "mbox": mbox(learner)})
 }
 
-fn learner_path(learner: usize) -> String {
+pub(crate) fn learner_path(learner: usize) -> String {
     crate::support::percent_encode(&value!({"mbox": mbox(learner)}).to_string())
 }
 
 /// A scored answer (or, with `success` `None`, a watched video) of `learner` on an
 /// activity aligned to `code`; `seq` orders the timestamps.
-fn answer(learner: usize, code: &str, success: Option<bool>, seq: i64) -> Value {
+pub(crate) fn answer(learner: usize, code: &str, success: Option<bool>, seq: i64) -> Value {
     let (activity, activity_type) = match success {
         Some(_) => (
             format!("https://example.org/activities/{code}/quiz"),
@@ -98,7 +98,7 @@ fn answer(learner: usize, code: &str, success: Option<bool>, seq: i64) -> Value 
     statement
 }
 
-fn call(server: &Learnlog, method: Method, path: &str, body: Option<Value>) -> Response {
+pub(crate) fn call(server: &Learnlog, method: Method, path: &str, body: Option<Value>) -> Response {
     let request = server.raw(method, path).basic_auth(KEY, Some(SECRET));
     match body {
         Some(body) => request.json(&body),
@@ -114,7 +114,7 @@ fn get(server: &Learnlog, path: &str) -> Value {
     json(response)
 }
 
-fn post(server: &Learnlog, statements: &[Value]) {
+pub(crate) fn post(server: &Learnlog, statements: &[Value]) {
     let response = server.post_statements(&Value::from(statements.to_vec()).to_string());
     assert_eq!(response.status(), 200, "{:?}", response.text());
 }

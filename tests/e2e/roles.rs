@@ -7,7 +7,7 @@
 //! - With the partitions shared out, the learner views and documents (folded only by each
 //!   partition's owner) are answered through an api process as one process would.
 //! - A statement stream read from one projector resumes through an api process on the
-//!   other once the first is killed.
+//!   other once the first is killed; a learner's profile stream goes to its owner.
 
 use crate::kafka::query_ids;
 use crate::support::{json, new_id, statement, Learnlog};
@@ -427,7 +427,7 @@ fn a_class_gets_its_decisions_and_groups_through_an_api_process_over_two_project
 }
 
 #[test]
-fn a_statement_stream_through_an_api_process_resumes_on_another_projector() {
+fn streams_pass_through_an_api_process_to_the_owner_and_resume_on_another_projector() {
     use crate::streams::{post_batch, statement_id, Subscriber};
     let broker = Broker::start();
     let url = broker.url();
@@ -441,6 +441,17 @@ fn a_statement_stream_through_an_api_process_resumes_on_another_projector() {
     let ids: Vec<String> = (0..400).map(|_| new_id()).collect();
     for (n, chunk) in ids.chunks(100).enumerate() {
         post_batch(&router, chunk, n * 100);
+    }
+    // a learner's profile stream goes to the owner of the learner's partition: learner
+    // 5 of `support::statement` acted in statements 5, 102, 199, 296 and 393
+    let learner = crate::support::percent_encode(r#"{"mbox":"mailto:learner5@example.org"}"#);
+    let query = format!("?from=start&learner={learner}");
+    let mut profiles = Subscriber::open_view(&router, "profiles", &query, None);
+    for _ in 0..5 {
+        let event = profiles.next(None).expect("a profile event");
+        assert_eq!(event.name, "profile");
+        let data: serde_json::Value = serde_json::from_str(&event.data).unwrap();
+        assert!(data["view"].is_object(), "{data}");
     }
     let mut received = Vec::new();
     let mut subscriber = Subscriber::open(&first, "?from=start", None);
@@ -460,5 +471,6 @@ fn a_statement_stream_through_an_api_process_resumes_on_another_projector() {
     let distinct: HashSet<&String> = received.iter().collect();
     assert_eq!(distinct.len(), received.len(), "no statement repeats");
     assert_eq!(distinct, ids.iter().collect::<HashSet<_>>());
+
     drop(broker);
 }

@@ -1,5 +1,7 @@
-//! Subscriptions: `GET /v1/streams/statements` as a Server-Sent Events client sees it,
-//! over real HTTP, with disconnects at random points and `Last-Event-ID` resumes.
+//! Subscriptions: `GET /v1/streams/…` as a Server-Sent Events client sees them, over
+//! real HTTP: statements with disconnects at random points and `Last-Event-ID`
+//! resumes, and a learner's mastery, profile and decisions changing as evidence,
+//! goals and choices arrive.
 
 use crate::support::{json, new_id, statement, Learnlog};
 use reqwest::blocking::Response;
@@ -21,13 +23,27 @@ pub(crate) struct Subscriber {
 }
 
 impl Subscriber {
+    /// Subscribes to the statement stream with `query`.
     pub fn open(server: &Learnlog, query: &str, last_event_id: Option<&str>) -> Self {
-        let mut request = server.xapi(Method::GET, &format!("/v1/streams/statements{query}"));
+        Self::open_view(server, "statements", query, last_event_id)
+    }
+
+    /// Subscribes to the stream of `view` with `query`.
+    pub fn open_view(
+        server: &Learnlog,
+        view: &str,
+        query: &str,
+        last_event_id: Option<&str>,
+    ) -> Self {
+        let mut request = server.xapi(Method::GET, &format!("/v1/streams/{view}{query}"));
         if let Some(id) = last_event_id {
             request = request.header("Last-Event-ID", id);
         }
         let response = request.send().expect("the stream answers");
-        assert_eq!(response.status(), 200);
+        if response.status() != 200 {
+            let status = response.status();
+            panic!("/v1/streams/{view}{query}: {status} {:?}", response.text());
+        }
         assert_eq!(
             response.headers()["content-type"].to_str().unwrap(),
             "text/event-stream"
@@ -233,4 +249,97 @@ fn a_bad_position_or_parameter_is_refused_with_its_reason() {
         .send()
         .unwrap();
     assert_eq!(anonymous.status(), 401);
+}
+
+/// The `{learner, view}` data of the next event, which must be named `name`.
+fn view_event(subscriber: &mut Subscriber, name: &str) -> Value {
+    let event = subscriber.next(None).expect("an event");
+    assert_eq!(event.name, name);
+    serde_json::from_str(&event.data).expect("data is JSON")
+}
+
+#[test]
+fn a_learners_mastery_profile_and_decisions_streams_follow_evidence_goals_and_choices() {
+    use crate::decisions::{answer, call, framework, id, learner_path, post};
+    let data = tempfile::tempdir().unwrap();
+    let server = Learnlog::start(data.path());
+    let imported = call(
+        &server,
+        Method::PUT,
+        "/v1/frameworks/fractions",
+        Some(framework()),
+    );
+    assert_eq!(imported.status(), 201);
+    let learner = format!("?learner={}", learner_path(1));
+    let mut mastery = Subscriber::open_view(&server, "mastery", &learner, None);
+    let mut profiles = Subscriber::open_view(&server, "profiles", &learner, None);
+    let on_b = format!(
+        "{learner}&competency={}",
+        crate::support::percent_encode(&id("B"))
+    );
+    let mut decisions = Subscriber::open_view(&server, "decisions", &on_b, None);
+
+    // pupil 2's answers pass none of these streams; pupil 1's three right answers on A
+    // change pupil 1's mastery three times
+    post(&server, &[answer(2, "A", Some(true), 0)]);
+    post(
+        &server,
+        &(0..3)
+            .map(|seq| answer(1, "A", Some(true), seq))
+            .collect::<Vec<_>>(),
+    );
+    let mut last = Value::Null;
+    for _ in 0..3 {
+        last = view_event(&mut mastery, "mastery");
+    }
+    let read = json(
+        server
+            .xapi(
+                Method::GET,
+                &format!("/v1/learners/{}/mastery", learner_path(1)),
+            )
+            .send()
+            .unwrap(),
+    );
+    let learner_id = read["learner"].clone();
+    assert_eq!(last["learner"], learner_id);
+    assert_eq!(
+        last["view"]["competencies"], read["competencies"],
+        "the last event shows the mastery a read shows"
+    );
+    assert_eq!(view_event(&mut profiles, "profile")["learner"], learner_id);
+
+    // a goal changes the profile; a choice of B changes the decisions, with B first
+    let goal = call(
+        &server,
+        Method::POST,
+        &format!("/v1/learners/{}/goals", learner_path(1)),
+        Some(serde_json::json!({"description": "Fractions by June"})),
+    );
+    assert_eq!(goal.status(), 201);
+    let mut goals = Value::Null;
+    for _ in 0..3 {
+        // the two statements after the first, then the goal
+        goals = view_event(&mut profiles, "profile");
+    }
+    assert_eq!(
+        goals["view"]["goals"][0]["description"],
+        "Fractions by June"
+    );
+    let chosen = call(
+        &server,
+        Method::POST,
+        &format!("/v1/learners/{}/choices", learner_path(1)),
+        Some(serde_json::json!({"competency": id("B")})),
+    );
+    assert_eq!(chosen.status(), 201);
+    let changed = view_event(&mut decisions, "decisions");
+    assert_eq!(changed["learner"], learner_id);
+    let first_objective = changed["view"]["decisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["kind"] == "objective")
+        .expect("an objective");
+    assert_eq!(first_objective["competency"], id("B"));
 }

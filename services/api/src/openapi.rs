@@ -79,6 +79,9 @@ pub const BASIC: &str = "basic";
         class_views::decisions,
         class_views::groups,
         streams::statements,
+        streams::mastery,
+        streams::profiles,
+        streams::decisions,
     ),
     components(
         // The schemas that responses and parameters name by hand; those of bodies are

@@ -118,6 +118,14 @@ impl Incoming {
     }
 }
 
+/// What a projector made of a subscription.
+pub(crate) enum Opened {
+    /// 200: the stream, passing through.
+    Streaming(HttpResponse),
+    /// Any other answer (a 421 names the partition's owner).
+    Refused(Answer),
+}
+
 /// How long a forwarded stream may stay open: a subscriber reconnects after this.
 const STREAM_FOR: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
 
@@ -129,12 +137,12 @@ impl Incoming {
     }
 
     /// Sends a subscription to the projector at `base`; a 200 is passed on chunk by
-    /// chunk until either side leaves, any other answer as usual.
+    /// chunk until either side leaves, any other answer is read whole.
     pub async fn open_stream(
         &self,
         client: &reqwest::Client,
         base: &str,
-    ) -> Result<HttpResponse, Failure> {
+    ) -> Result<Opened, Failure> {
         let mut request = client
             .get(format!("{base}{}", self.path_and_query))
             .timeout(STREAM_FOR);
@@ -161,12 +169,11 @@ impl Incoming {
                 .bytes()
                 .await
                 .map_err(|error| Failure::Lost(error.to_string()))?;
-            return Ok(Answer {
+            return Ok(Opened::Refused(Answer {
                 status,
                 headers,
                 body,
-            }
-            .into_response());
+            }));
         }
         let chunks = futures::stream::unfold(response, |mut response| async move {
             match response.chunk().await {
@@ -185,7 +192,7 @@ impl Incoming {
                 answer.append_header((name, value));
             }
         }
-        Ok(answer.streaming(chunks))
+        Ok(Opened::Streaming(answer.streaming(chunks)))
     }
 }
 

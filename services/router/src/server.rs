@@ -10,7 +10,7 @@
 //! ready projector: wait for the directory, bounded by `wait`, then 503.
 
 use crate::directory::Directory;
-use crate::forward::{Failure, Incoming};
+use crate::forward::{Failure, Incoming, Opened};
 use crate::{metrics, scatter};
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::http::{header, StatusCode};
@@ -211,19 +211,39 @@ async fn route(request: HttpRequest, body: Bytes, router: web::Data<Router>) -> 
     }
 }
 
-/// Passes a subscription on to any ready projector (each folds every statement).
+/// Passes a subscription on to a ready projector (any: each folds every statement), or
+/// to the owner of the learner it names when the first one answers 421.
 async fn stream_from_any(router: &Router, incoming: &Incoming, deadline: Instant) -> HttpResponse {
+    let mut target = Target::AnyReady;
     let mut last_problem = "no ready projector".to_owned();
     while Instant::now() < deadline {
-        let Some(base) = router.directory.any_ready() else {
+        let base = match target {
+            Target::AnyReady => router.directory.any_ready(),
+            Target::Owner(partition) => router.directory.owner(partition),
+        };
+        let Some(base) = base else {
             pause(router).await;
             continue;
         };
         match incoming.open_stream(&router.client, &base).await {
-            Ok(answer) => {
+            Ok(Opened::Streaming(stream)) => {
                 metrics::REQUESTS.with_label_values(&["stream"]).inc();
-                return answer;
+                return stream;
             }
+            Ok(Opened::Refused(answer)) if answer.status == StatusCode::MISDIRECTED_REQUEST => {
+                let Some(partition) = answer
+                    .header(PARTITION_HEADER)
+                    .and_then(|p| p.parse::<u32>().ok())
+                else {
+                    return answer.into_response();
+                };
+                if target == Target::Owner(partition) {
+                    last_problem = format!("partition {partition} is changing owner");
+                    pause(router).await;
+                }
+                target = Target::Owner(partition);
+            }
+            Ok(Opened::Refused(answer)) => return answer.into_response(),
             Err(Failure::Unreached(reason) | Failure::Lost(reason)) => {
                 tracing::warn!(%base, %reason, "projector did not open the stream; trying another");
                 router.directory.forget(&base);

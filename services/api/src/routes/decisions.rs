@@ -92,7 +92,7 @@ pub(super) fn of_kind(decisions: Vec<Decision>, kind: Option<Kind>) -> Vec<Decis
     }
 }
 
-fn learner_decisions(
+pub(crate) fn learner_decisions(
     state: &AppState,
     tenant: &str,
     id: Uuid,

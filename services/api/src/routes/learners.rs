@@ -79,16 +79,26 @@ pub async fn profile(
     caller.require(Scope::StatementsRead)?;
     let learner = learner(&path)?;
     state.check_learner_owner(learner)?;
-    let mut profile = state
-        .profile_reader
-        .profile(caller.tenant(), learner)?
+    let profile = learner_profile(&state, caller.tenant(), learner)?
         .ok_or_else(|| ApiError::NotFound(format!("nothing is known about learner {learner}")))?;
-    let mut competencies = super::mastery::profile_section(&state, caller.tenant(), learner)?;
+    Ok(HttpResponse::Ok().json(profile))
+}
+
+/// A learner's profile as the API answers it; `None` when nothing is known.
+pub fn learner_profile(
+    state: &AppState,
+    tenant: &str,
+    learner: Uuid,
+) -> Result<Option<Profile>, ApiError> {
+    let Some(mut profile) = state.profile_reader.profile(tenant, learner)? else {
+        return Ok(None);
+    };
+    let mut competencies = super::mastery::profile_section(state, tenant, learner)?;
     if let Some(section) = competencies.as_mut() {
-        section.advancements = advancements(&state, caller.tenant(), learner)?;
+        section.advancements = advancements(state, tenant, learner)?;
     }
     profile.competencies = competencies;
-    Ok(HttpResponse::Ok().json(profile))
+    Ok(Some(profile))
 }
 
 /// What the learner earned: clusters, domains and courses whose every competency is

@@ -183,11 +183,22 @@ pub async fn learner(
     let at = parse_at(AtQuery::read(request.query_string())?.at.as_deref())?;
     let id = parse_learner(&learner).map_err(ApiError::BadRequest)?;
     state.check_learner_owner(id)?;
-    let mastery = state
-        .mastery_reader
-        .learner(caller.tenant(), id, at)?
+    let view = learner_mastery(&state, caller.tenant(), id, at)?
         .ok_or_else(|| ApiError::NotFound(format!("no mastery evidence for learner {id}")))?;
-    Ok(HttpResponse::Ok().json(LearnerMasteryView {
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// A learner's mastery at `at` as the API answers it; `None` without evidence.
+pub fn learner_mastery(
+    state: &AppState,
+    tenant: &str,
+    id: Uuid,
+    at: i64,
+) -> Result<Option<LearnerMasteryView>, ApiError> {
+    let Some(mastery) = state.mastery_reader.learner(tenant, id, at)? else {
+        return Ok(None);
+    };
+    Ok(Some(LearnerMasteryView {
         learner: id,
         at: time(at),
         model: mastery.record.model_id.clone(),

@@ -54,6 +54,9 @@ pub fn configure(config: &mut web::ServiceConfig) {
             web::get().to(mastery::competency_learners),
         )
         .route("/v1/streams/statements", web::get().to(streams::statements))
+        .route("/v1/streams/mastery", web::get().to(streams::mastery))
+        .route("/v1/streams/profiles", web::get().to(streams::profiles))
+        .route("/v1/streams/decisions", web::get().to(streams::decisions))
         .service(
             web::scope("/v1/learners/{learner}")
                 .service(web::resource("/profile").route(web::get().to(learners::profile)))

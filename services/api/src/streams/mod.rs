@@ -1,22 +1,29 @@
 //! Server-Sent Events of a view: where a stream stands on the log, how an event is
-//! framed, and the task that reads the log behind the statement store and sends each
-//! stored statement to one subscriber.
+//! framed, and the task that follows the log behind a view's projections and sends
+//! what each record changed to one subscriber. What a record means for a view is its
+//! [`Source`]: stored statements (`statements`), a learner's mastery, profile or
+//! decisions (`learner_views`).
 //!
 //! A stream's position is the next offset to read in every partition of the topic the
 //! view is folded from, written `o0.o1.….oN` (the `id:` of each event, so a client's
 //! `Last-Event-ID` resumes exactly after it). Within a partition events go out in log
-//! order and only once they are folded, so a subscriber resuming from the `id:` of the
-//! last event it received misses nothing and repeats nothing.
+//! order and only once the view's projections have folded them, so a subscriber
+//! resuming from the `id:` of the last event it received misses nothing and repeats
+//! nothing.
+
+mod learner_views;
+mod statements;
+
+pub use learner_views::{LearnerFilter, LearnerView, LearnerViewSource};
+pub use statements::{StatementFilter, StatementSource};
 
 use crate::error::ApiError;
 use crate::state::AppState;
 use actix_web::web::Bytes;
-use learnlog_proto::topics;
-use learnlog_proto::v1::{envelope::Event, Envelope};
-use learnlog_proto::Message;
+use learnlog_log::StoredRecord;
+use learnlog_projection::Projection;
 use std::time::Duration;
 use tokio::sync::mpsc;
-use uuid::Uuid;
 
 /// How long a quiet stream waits before a keep-alive comment.
 pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
@@ -83,60 +90,64 @@ pub fn keep_alive() -> Bytes {
     Bytes::from_static(b": keep-alive\n\n")
 }
 
-/// Which stored statements a subscriber wants.
-#[derive(Clone, Debug, Default)]
-pub struct StatementFilter {
-    pub tenant: String,
-    /// Learners whose statements (as actor) pass; `None` passes every actor.
-    pub learners: Option<Vec<Uuid>>,
-    pub verb: Option<String>,
-    pub activity: Option<String>,
-}
-
-impl StatementFilter {
-    fn passes(&self, statement: &serde_json::Value) -> bool {
-        if let Some(verb) = &self.verb {
-            if statement["verb"]["id"].as_str() != Some(verb) {
-                return false;
-            }
-        }
-        if let Some(activity) = &self.activity {
-            let object = &statement["object"];
-            let is_activity = object["objectType"]
-                .as_str()
-                .is_none_or(|t| t == "Activity");
-            if !is_activity || object["id"].as_str() != Some(activity) {
-                return false;
-            }
-        }
-        if let Some(learners) = &self.learners {
-            let actor = learnlog_projector::learners::learner_id(&statement["actor"]);
-            if !actor.is_some_and(|id| learners.contains(&id)) {
-                return false;
-            }
-        }
-        true
+/// What a stream makes of the records of its topic.
+pub trait Source: Send + Sync + 'static {
+    /// The topic whose positions the stream follows.
+    fn topic(&self) -> &'static str;
+    /// The projections that must have folded a record before it is sent (what the
+    /// event's data is read from).
+    fn gates<'a>(&self, state: &'a AppState) -> Vec<&'a Projection>;
+    /// The partitions worth following, when not all (a learner's own partition).
+    fn partitions(&self) -> Option<Vec<u32>> {
+        None
     }
+    /// The event a record makes for this subscriber, if any: its name and data.
+    fn event(
+        &self,
+        state: &AppState,
+        partition: u32,
+        record: &StoredRecord,
+    ) -> Option<(&'static str, Vec<u8>)>;
 }
 
-/// Sends every statement stored from `from` on that passes `filter` to `sink`, as
-/// `statement` events, until the subscriber goes away. Statements are sent once the
-/// statement store has folded them, so a statement seen on the stream can be read.
-pub async fn statements(
+/// How far every gate has folded `partition`: the smallest of their positions, with
+/// the gate that is there.
+fn gated<'a>(
+    gates: &[&'a Projection],
+    topic: &str,
+    partition: u32,
+) -> Option<(u64, &'a Projection)> {
+    let mut lowest: Option<(u64, &Projection)> = None;
+    for gate in gates {
+        let folded = gate.folded(topic, partition).ok()?;
+        if lowest.is_none_or(|(low, _)| folded < low) {
+            lowest = Some((folded, gate));
+        }
+    }
+    lowest
+}
+
+/// Sends every event `source` makes of the records from `at` on to `sink`, until the
+/// subscriber goes away.
+pub async fn follow(
     state: actix_web::web::Data<AppState>,
-    filter: StatementFilter,
+    source: impl Source,
     mut at: StreamPosition,
     sink: mpsc::Sender<Bytes>,
 ) {
-    let topic = topics::STATEMENTS;
+    let topic = source.topic();
+    let gates = source.gates(&state);
+    let partitions: Vec<u32> = source
+        .partitions()
+        .unwrap_or_else(|| (0..at.0.len() as u32).collect());
     if sink.send(opening()).await.is_err() {
         return;
     }
     loop {
         let mut moved = false;
-        for partition in 0..at.0.len() as u32 {
+        for &partition in &partitions {
             let next = at.0[partition as usize];
-            let Ok(folded) = state.statements.folded(topic, partition) else {
+            let Some((folded, _)) = gated(&gates, topic, partition) else {
                 return;
             };
             if next >= folded {
@@ -149,18 +160,18 @@ pub async fn statements(
             {
                 Ok(records) => records,
                 Err(error) => {
-                    tracing::warn!(topic, partition, %error, "statement stream: reading the log failed; retrying");
+                    tracing::warn!(topic, partition, %error, "stream: reading the log failed; retrying");
                     break;
                 }
             };
             for record in records.into_iter().take_while(|r| r.offset < folded) {
                 at.0[partition as usize] = record.offset + 1;
                 moved = true;
-                let Some(json) = stored_statement(&state, &filter, partition, &record) else {
+                let Some((name, data)) = source.event(&state, partition, &record) else {
                     continue;
                 };
                 if sink
-                    .send(frame(&at.to_string(), "statement", &json))
+                    .send(frame(&at.to_string(), name, &data))
                     .await
                     .is_err()
                 {
@@ -171,13 +182,17 @@ pub async fn statements(
         if moved {
             continue;
         }
-        let waits = at.0.iter().enumerate().map(|(partition, next)| {
-            Box::pin(
-                state
-                    .statements
-                    .wait_folded(topic, partition as u32, *next, KEEP_ALIVE),
-            )
+        let waits = partitions.iter().filter_map(|&partition| {
+            let (_, gate) = gated(&gates, topic, partition)?;
+            let next = at.0[partition as usize];
+            Some(Box::pin(
+                gate.wait_folded(topic, partition, next, KEEP_ALIVE),
+            ))
         });
+        let waits: Vec<_> = waits.collect();
+        if waits.is_empty() {
+            return;
+        }
         tokio::select! {
             (waited, _, _) = futures::future::select_all(waits) => {
                 if waited.is_err() && sink.send(keep_alive()).await.is_err() {
@@ -187,34 +202,6 @@ pub async fn statements(
             () = sink.closed() => return,
         }
     }
-}
-
-/// The statement a log record submitted, when it is the one stored under its id (not
-/// a duplicate or a conflict) and passes `filter`.
-fn stored_statement(
-    state: &AppState,
-    filter: &StatementFilter,
-    partition: u32,
-    record: &learnlog_log::StoredRecord,
-) -> Option<Vec<u8>> {
-    let envelope = Envelope::decode(record.value.as_slice()).ok()?;
-    if envelope.tenant != filter.tenant {
-        return None;
-    }
-    let Some(Event::StatementSubmitted(submitted)) = envelope.event else {
-        return None;
-    };
-    let id = learnlog_xapi::parse_uuid(&submitted.statement_id)?;
-    let stored = state
-        .statement_reader
-        .get(&filter.tenant, id)
-        .ok()
-        .flatten()?;
-    if (stored.partition, stored.offset) != (partition, record.offset) {
-        return None;
-    }
-    let statement: serde_json::Value = serde_json::from_slice(&stored.json).ok()?;
-    filter.passes(&statement).then_some(stored.json)
 }
 
 /// Where a new subscription starts: its `Last-Event-ID`, else `from` (`start`, `now`
@@ -266,33 +253,5 @@ mod tests {
             framed.as_ref(),
             b"id: 3.4\nevent: statement\ndata: {\ndata:   \"a\": 1\ndata: }\n\n"
         );
-    }
-
-    #[test]
-    fn the_filter_passes_only_the_verb_activity_and_learners_asked_for() {
-        let statement = serde_json::json!({
-            "actor": {"mbox": "mailto:ada@example.org"},
-            "verb": {"id": "http://adlnet.gov/expapi/verbs/answered"},
-            "object": {"id": "https://example.org/q/1"}
-        });
-        let ada = learnlog_projector::learners::learner_id(&statement["actor"]).unwrap();
-        let all = StatementFilter::default();
-        assert!(all.passes(&statement));
-        let verb = StatementFilter {
-            verb: Some("http://adlnet.gov/expapi/verbs/completed".into()),
-            ..StatementFilter::default()
-        };
-        assert!(!verb.passes(&statement));
-        let activity = StatementFilter {
-            activity: Some("https://example.org/q/1".into()),
-            learners: Some(vec![ada]),
-            ..StatementFilter::default()
-        };
-        assert!(activity.passes(&statement));
-        let someone_else = StatementFilter {
-            learners: Some(vec![Uuid::nil()]),
-            ..StatementFilter::default()
-        };
-        assert!(!someone_else.passes(&statement));
     }
 }
