@@ -8,7 +8,13 @@
 //!   after it. Without either, the stream starts now. `learner` (an id or an agent as
 //!   JSON) and `class` (a roster's members) keep the statements whose actor they name.
 //!
-//! Needs `statements/read` (or `all/read`, `all`). The stream sends `retry:` first and a
+//! - `GET /v1/streams/{mastery|profiles|decisions}[?from=…][&learner=…][&class=…]
+//!   [&competency=…][&verb=IRI]`: a learner's view each time a `learner-events` record
+//!   changes it (`crate::streams` says which), positions on `learner-events`. A process
+//!   owning some partitions only (`--role projector`) needs `learner`, and answers 421
+//!   for a learner it does not own.
+//!
+//! Needs `statements/read` (mastery: `all/read`). A stream sends `retry:` first and a
 //! keep-alive comment every 15 s of quiet.
 
 use super::learners::learner;
