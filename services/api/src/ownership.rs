@@ -11,8 +11,7 @@ use std::collections::BTreeSet;
 use std::sync::{Arc, RwLock};
 use uuid::Uuid;
 
-/// The response header naming the partition a request belongs to (with 421).
-pub const PARTITION_HEADER: &str = "learnlog-partition";
+pub use learnlog_cluster::PARTITION_HEADER;
 
 /// The partitions a projector owns now (partition `p` of documents, learner-events and
 /// the repartitioning of statements). Cheap to clone; shared with the ownership follower.

@@ -4,7 +4,7 @@
 //! `GET /internal/v1/ownership`; one that does not answer is left out until it does.
 
 use crate::metrics;
-use serde::Deserialize;
+use learnlog_cluster::{Ownership, OWNERSHIP_PATH};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
@@ -44,15 +44,6 @@ impl Source {
             port,
         })
     }
-}
-
-/// What a projector said about itself.
-#[derive(Clone, Debug, Deserialize)]
-struct Ownership {
-    partitions: BTreeSet<u32>,
-    /// Partitions of the statements topic: every owner together must cover them.
-    partition_count: u32,
-    ready: bool,
 }
 
 /// One projector at the last look.
@@ -149,7 +140,7 @@ impl Directory {
     }
 
     async fn ask(&self, base: String) -> Option<Projector> {
-        let url = format!("{base}/internal/v1/ownership");
+        let url = format!("{base}{OWNERSHIP_PATH}");
         let answer = self.client.get(&url).timeout(ASK_TIMEOUT).send().await;
         let ownership = match answer {
             Ok(response) if response.status().is_success() => response.json::<Ownership>().await,

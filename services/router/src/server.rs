@@ -16,13 +16,12 @@ use actix_web::dev::{Server, ServerHandle};
 use actix_web::http::{header, StatusCode};
 use actix_web::web::{self, Bytes};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer};
+use learnlog_cluster::PARTITION_HEADER;
 use prometheus::Encoder;
 use std::net::{SocketAddr, TcpListener};
 use std::time::Duration;
 use tokio::time::Instant;
 
-/// The header a projector names a request's partition with, next to 421.
-const PARTITION_HEADER: &str = "learnlog-partition";
 /// How long to wait before asking again while no projector can take a request.
 const RETRY_PAUSE: Duration = Duration::from_millis(200);
 

@@ -4,6 +4,7 @@
 use crate::error::ApiError;
 use crate::state::AppState;
 use actix_web::{web, HttpResponse};
+use learnlog_cluster::Ownership;
 use learnlog_proto::topics;
 use prometheus::Encoder;
 
@@ -61,15 +62,15 @@ fn readiness(state: &AppState) -> Result<(), String> {
 /// is ready, for the api processes that route requests (ADR 10).
 pub async fn ownership(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let partition_count = state.log.partition_count(topics::STATEMENTS)?;
-    let partitions: Vec<u32> = match &state.owned {
-        Some(owned) => owned.snapshot().into_iter().collect(),
+    let partitions = match &state.owned {
+        Some(owned) => owned.snapshot(),
         None => (0..partition_count).collect(),
     };
-    Ok(HttpResponse::Ok().json(serde_json::json!({
-        "partitions": partitions,
-        "partition_count": partition_count,
-        "ready": readiness(&state).is_ok(),
-    })))
+    Ok(HttpResponse::Ok().json(Ownership {
+        partitions,
+        partition_count,
+        ready: readiness(&state).is_ok(),
+    }))
 }
 
 /// Every metric of the process, in the Prometheus text format.
