@@ -337,11 +337,7 @@ impl Projection {
                 hasher.update(&value);
             }
         }
-        Ok(hasher
-            .finalize()
-            .iter()
-            .map(|byte| format!("{byte:02x}"))
-            .collect())
+        Ok(hex::encode(hasher.finalize()))
     }
 
     /// Writes sled's state to disk (checkpoints included).

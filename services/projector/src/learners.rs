@@ -21,15 +21,8 @@ pub const LEARNER_NAMESPACE: Uuid = Uuid::from_u128(0x5b1d_7c3e_9a4f_4e21_8d6b_2
 
 /// The learner id of an agent, or `None` when it has no single valid IFI.
 pub fn learner_id(agent: &Value) -> Option<Uuid> {
-    use sha1::{Digest, Sha1};
     let key = learnlog_xapi::agent_ifi_key(agent)?;
-    // RFC 9562 version 5: SHA-1 of the namespace and the name.
-    let digest = Sha1::new()
-        .chain_update(LEARNER_NAMESPACE.as_bytes())
-        .chain_update(key.as_bytes())
-        .finalize();
-    let bytes: [u8; 16] = digest[..16].try_into().expect("SHA-1 has 20 bytes");
-    Some(uuid::Builder::from_sha1_bytes(bytes).into_uuid())
+    Some(Uuid::new_v5(&LEARNER_NAMESPACE, key.as_bytes()))
 }
 
 /// A learner named in a URL: a learner id (hyphenated UUID) or an agent as JSON.

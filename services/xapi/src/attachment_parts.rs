@@ -46,9 +46,9 @@ pub fn check_attachments(statements: &[Value], parts: &[AttachmentPart]) -> Resu
             ));
         }
         let digest = match part.sha2.len() {
-            64 => hex(&Sha256::digest(&part.data)),
-            96 => hex(&Sha384::digest(&part.data)),
-            128 => hex(&Sha512::digest(&part.data)),
+            64 => hex::encode(Sha256::digest(&part.data)),
+            96 => hex::encode(Sha384::digest(&part.data)),
+            128 => hex::encode(Sha512::digest(&part.data)),
             _ => continue,
         };
         if !digest.eq_ignore_ascii_case(&part.sha2) {
@@ -59,11 +59,6 @@ pub fn check_attachments(statements: &[Value], parts: &[AttachmentPart]) -> Resu
         }
     }
     Ok(())
-}
-
-/// Lowercase hex of a digest.
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A `multipart/mixed` response body (§3.5): the JSON part, then one part per

@@ -21,6 +21,8 @@ pub fn new_secret() -> String {
     )
 }
 
+/// Whether two hashes are equal, in time that does not depend on where they differ.
 pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    use subtle::ConstantTimeEq;
+    a.ct_eq(b).into()
 }

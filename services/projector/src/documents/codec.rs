@@ -69,10 +69,7 @@ impl DocumentSet {
     /// The log record key of every event about this set: a SHA-256 (hex) of tenant and
     /// set, so the set folds in one partition and no IFI appears in record keys.
     pub fn log_key(&self, tenant: &str) -> String {
-        Sha256::digest(self.prefix(tenant))
-            .iter()
-            .map(|byte| format!("{byte:02x}"))
-            .collect()
+        hex::encode(Sha256::digest(self.prefix(tenant)))
     }
 }
 
@@ -150,8 +147,5 @@ pub fn is_json_media_type(content_type: &str) -> bool {
 
 /// The ETag of document bytes: lowercase hex SHA-1, unquoted.
 pub fn etag(content: &[u8]) -> String {
-    Sha1::digest(content)
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
+    hex::encode(Sha1::digest(content))
 }
