@@ -57,6 +57,19 @@ fn api(data_dir: &Path, projectors: &str) -> Learnlog {
     Learnlog::start_with(data_dir, &["--role", "api", "--projectors", projectors])
 }
 
+/// Two projectors and an api process routing to them over the broker at `url`, all
+/// ready; the data directories live as long as the first value.
+fn two_projectors_and_an_api(url: &str) -> (Vec<tempfile::TempDir>, Learnlog, Learnlog, Learnlog) {
+    let dirs: Vec<tempfile::TempDir> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+    let first = projector(dirs[0].path(), url, free_port(), "projector-0");
+    let second = projector(dirs[1].path(), url, free_port(), "projector-1");
+    let router = api(dirs[2].path(), &format!("{},{}", first.base, second.base));
+    for server in [&first, &second, &router] {
+        wait_ready(server, Duration::from_secs(60));
+    }
+    (dirs, first, second, router)
+}
+
 /// Waits until `server` says it is ready.
 fn wait_ready(server: &Learnlog, within: Duration) {
     let deadline = Instant::now() + within;
@@ -228,13 +241,7 @@ fn two_api_and_two_projector_processes_keep_every_statement_exactly_once_through
 fn views_folded_by_partition_owners_are_answered_through_an_api_process() {
     let broker = Broker::start();
     let url = broker.url();
-    let dirs: Vec<tempfile::TempDir> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
-    let first = projector(dirs[0].path(), &url, free_port(), "projector-0");
-    let second = projector(dirs[1].path(), &url, free_port(), "projector-1");
-    let router = api(dirs[2].path(), &format!("{},{}", first.base, second.base));
-    for server in [&first, &second, &router] {
-        wait_ready(server, Duration::from_secs(60));
-    }
+    let (_dirs, first, second, router) = two_projectors_and_an_api(&url);
     // Each projector owns some partitions, and not all of them.
     let owned = |server: &Learnlog| -> Vec<u64> {
         let answer = json(
@@ -402,13 +409,7 @@ fn views_folded_by_partition_owners_are_answered_through_an_api_process() {
 fn a_class_gets_its_decisions_and_groups_through_an_api_process_over_two_projectors() {
     let broker = Broker::start();
     let url = broker.url();
-    let dirs: Vec<tempfile::TempDir> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
-    let first = projector(dirs[0].path(), &url, free_port(), "projector-0");
-    let second = projector(dirs[1].path(), &url, free_port(), "projector-1");
-    let router = api(dirs[2].path(), &format!("{},{}", first.base, second.base));
-    for server in [&first, &second, &router] {
-        wait_ready(server, Duration::from_secs(60));
-    }
+    let (_dirs, first, second, router) = two_projectors_and_an_api(&url);
     crate::decisions::class_scenario(&router);
 
     // each projector lists the members it owns; the api process lists them all
@@ -431,13 +432,7 @@ fn streams_pass_through_an_api_process_to_the_owner_and_resume_on_another_projec
     use crate::streams::{post_batch, statement_id, Subscriber};
     let broker = Broker::start();
     let url = broker.url();
-    let dirs: Vec<tempfile::TempDir> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
-    let first = projector(dirs[0].path(), &url, free_port(), "projector-0");
-    let second = projector(dirs[1].path(), &url, free_port(), "projector-1");
-    let router = api(dirs[2].path(), &format!("{},{}", first.base, second.base));
-    for server in [&first, &second, &router] {
-        wait_ready(server, Duration::from_secs(60));
-    }
+    let (_dirs, first, _second, router) = two_projectors_and_an_api(&url);
     let ids: Vec<String> = (0..400).map(|_| new_id()).collect();
     for (n, chunk) in ids.chunks(100).enumerate() {
         post_batch(&router, chunk, n * 100);

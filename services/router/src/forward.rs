@@ -81,13 +81,12 @@ impl Incoming {
         matches!(self.method, Method::GET | Method::HEAD | Method::OPTIONS)
     }
 
-    /// Sends the request to the projector at `base` (`http://address:port`).
-    pub async fn send(&self, client: &reqwest::Client, base: &str) -> Result<Answer, Failure> {
-        let method = reqwest::Method::from_bytes(self.method.as_str().as_bytes())
-            .map_err(|error| Failure::Unreached(error.to_string()))?;
-        let mut request = client
-            .request(method, format!("{base}{}", self.path_and_query))
-            .body(self.body.clone());
+    /// Sends `request` with this request's headers; the answer's status and the headers
+    /// that travel on, with the response to read the body from.
+    async fn deliver(
+        &self,
+        mut request: reqwest::RequestBuilder,
+    ) -> Result<(StatusCode, Vec<(String, Vec<u8>)>, reqwest::Response), Failure> {
         for (name, value) in &self.headers {
             request = request.header(name.as_str(), value.as_slice());
         }
@@ -106,6 +105,17 @@ impl Incoming {
                 .iter()
                 .map(|(name, value)| (name.as_str(), value.as_bytes())),
         );
+        Ok((status, headers, response))
+    }
+
+    /// Sends the request to the projector at `base` (`http://address:port`).
+    pub async fn send(&self, client: &reqwest::Client, base: &str) -> Result<Answer, Failure> {
+        let method = reqwest::Method::from_bytes(self.method.as_str().as_bytes())
+            .map_err(|error| Failure::Unreached(error.to_string()))?;
+        let request = client
+            .request(method, format!("{base}{}", self.path_and_query))
+            .body(self.body.clone());
+        let (status, headers, response) = self.deliver(request).await?;
         let body = response
             .bytes()
             .await
@@ -143,27 +153,10 @@ impl Incoming {
         client: &reqwest::Client,
         base: &str,
     ) -> Result<Opened, Failure> {
-        let mut request = client
+        let request = client
             .get(format!("{base}{}", self.path_and_query))
             .timeout(STREAM_FOR);
-        for (name, value) in &self.headers {
-            request = request.header(name.as_str(), value.as_slice());
-        }
-        let response = request.send().await.map_err(|error| {
-            if error.is_connect() {
-                Failure::Unreached(error.to_string())
-            } else {
-                Failure::Lost(error.to_string())
-            }
-        })?;
-        let status = StatusCode::from_u16(response.status().as_u16())
-            .map_err(|error| Failure::Lost(error.to_string()))?;
-        let headers = end_to_end(
-            response
-                .headers()
-                .iter()
-                .map(|(name, value)| (name.as_str(), value.as_bytes())),
-        );
+        let (status, headers, response) = self.deliver(request).await?;
         if status != StatusCode::OK {
             let body = response
                 .bytes()
@@ -197,6 +190,16 @@ impl Incoming {
 }
 
 impl Answer {
+    /// The partition a 421 names: the request belongs to that partition's owner.
+    pub fn misdirected_to(&self) -> Option<u32> {
+        if self.status != StatusCode::MISDIRECTED_REQUEST {
+            return None;
+        }
+        self.header(learnlog_cluster::PARTITION_HEADER)?
+            .parse()
+            .ok()
+    }
+
     /// The value of a response header, as text.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers

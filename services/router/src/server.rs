@@ -16,7 +16,6 @@ use actix_web::dev::{Server, ServerHandle};
 use actix_web::http::{header, StatusCode};
 use actix_web::web::{self, Bytes};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer};
-use learnlog_cluster::PARTITION_HEADER;
 use prometheus::Encoder;
 use std::net::{SocketAddr, TcpListener};
 use std::time::Duration;
@@ -135,6 +134,18 @@ enum Target {
     Owner(u32),
 }
 
+/// Sends the next attempt to the owner of `partition`, which a 421 named. True when
+/// that owner was already the target (it gave the partition away): pause, then look
+/// again.
+fn redirect(target: &mut Target, partition: u32, last_problem: &mut String) -> bool {
+    let again = *target == Target::Owner(partition);
+    if again {
+        *last_problem = format!("partition {partition} is changing owner");
+    }
+    *target = Target::Owner(partition);
+    again
+}
+
 async fn route(request: HttpRequest, body: Bytes, router: web::Data<Router>) -> HttpResponse {
     let incoming = Incoming::new(&request, body);
     let deadline = Instant::now() + router.options.wait;
@@ -166,19 +177,11 @@ async fn route(request: HttpRequest, body: Bytes, router: web::Data<Router>) -> 
             continue;
         };
         match incoming.send(&router.client, &base).await {
-            Ok(answer) if answer.status == StatusCode::MISDIRECTED_REQUEST => {
-                let Some(partition) = answer
-                    .header(PARTITION_HEADER)
-                    .and_then(|p| p.parse::<u32>().ok())
-                else {
-                    return answer.into_response();
-                };
-                if target == Target::Owner(partition) {
-                    // The owner we knew gave it away: look again.
-                    last_problem = format!("partition {partition} is changing owner");
+            Ok(answer) if answer.misdirected_to().is_some() => {
+                let partition = answer.misdirected_to().unwrap_or_default();
+                if redirect(&mut target, partition, &mut last_problem) {
                     pause(&router).await;
                 }
-                target = Target::Owner(partition);
             }
             Ok(answer) => {
                 let how = match target {
@@ -229,18 +232,11 @@ async fn stream_from_any(router: &Router, incoming: &Incoming, deadline: Instant
                 metrics::REQUESTS.with_label_values(&["stream"]).inc();
                 return stream;
             }
-            Ok(Opened::Refused(answer)) if answer.status == StatusCode::MISDIRECTED_REQUEST => {
-                let Some(partition) = answer
-                    .header(PARTITION_HEADER)
-                    .and_then(|p| p.parse::<u32>().ok())
-                else {
-                    return answer.into_response();
-                };
-                if target == Target::Owner(partition) {
-                    last_problem = format!("partition {partition} is changing owner");
+            Ok(Opened::Refused(answer)) if answer.misdirected_to().is_some() => {
+                let partition = answer.misdirected_to().unwrap_or_default();
+                if redirect(&mut target, partition, &mut last_problem) {
                     pause(router).await;
                 }
-                target = Target::Owner(partition);
             }
             Ok(Opened::Refused(answer)) => return answer.into_response(),
             Err(Failure::Unreached(reason) | Failure::Lost(reason)) => {
