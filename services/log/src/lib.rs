@@ -3,7 +3,8 @@
 //!
 //! The contract is Kafka's, so that the embedded backend (append-only segment files in a
 //! data directory, the default) and the Kafka backend (`kafka://…`, through librdkafka)
-//! are interchangeable; one conformance suite runs against both:
+//! are interchangeable behind [`LogBackend`] (a test may wrap either to inject faults);
+//! one conformance suite runs against both:
 //!
 //! - a topic has a fixed number of partitions, set when it is created;
 //! - each partition is an append-only sequence of records whose offsets start at 0 and
@@ -20,6 +21,7 @@
 //! consumer offsets (projections checkpoint their own) or retry failures: every error is
 //! returned to the caller, which answers 503 rather than dropping data (principle 7).
 
+mod backend;
 mod embedded;
 mod error;
 mod kafka;
@@ -31,6 +33,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use backend::LogBackend;
 pub use embedded::EmbeddedOptions;
 pub use error::{Error, Result};
 pub use kafka::{GroupMember, GroupOptions, KafkaOptions, Ownership, Release};
@@ -69,7 +72,7 @@ pub struct StoredRecord {
 /// The log. Cheap to clone (every clone shares one backend); `Send + Sync`.
 #[derive(Clone)]
 pub struct EventLog {
-    backend: Backend,
+    backend: Arc<dyn LogBackend>,
 }
 
 // Handles are shared across tasks and threads.
@@ -78,26 +81,11 @@ const _: fn() = || {
     assert_send_sync::<EventLog>();
 };
 
-/// The backends behind [`EventLog`], chosen by URL (tansu's storage enum); every method
-/// dispatches with an exhaustive match.
-#[derive(Clone)]
-enum Backend {
-    Embedded(Arc<embedded::EmbeddedLog>),
-    Kafka(Arc<kafka::KafkaLog>),
-}
-
 impl std::fmt::Debug for EventLog {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match &self.backend {
-            Backend::Embedded(log) => f
-                .debug_tuple("EventLog::Embedded")
-                .field(&log.dir())
-                .finish(),
-            Backend::Kafka(log) => f
-                .debug_tuple("EventLog::Kafka")
-                .field(&log.brokers())
-                .finish(),
-        }
+        f.debug_tuple("EventLog")
+            .field(&self.backend.describe())
+            .finish()
     }
 }
 
@@ -133,18 +121,22 @@ impl EventLog {
     /// open `EventLog` holds the directory. Blocking: call it before serving.
     pub fn open_embedded(dir: &Path, options: EmbeddedOptions) -> Result<EventLog> {
         let log = embedded::EmbeddedLog::open(dir, options)?;
-        Ok(EventLog {
-            backend: Backend::Embedded(Arc::new(log)),
-        })
+        Ok(Self::with_backend(Arc::new(log)))
     }
 
     /// Opens the Kafka backend. Only creates the clients: connecting happens in the
     /// background, and an unreachable cluster shows as [`Error::Unavailable`] from the
     /// first call that needs it (typically `ensure_topic`).
     pub fn open_kafka(options: KafkaOptions) -> Result<EventLog> {
-        Ok(EventLog {
-            backend: Backend::Kafka(Arc::new(kafka::KafkaLog::open(options)?)),
-        })
+        Ok(Self::with_backend(Arc::new(kafka::KafkaLog::open(
+            options,
+        )?)))
+    }
+
+    /// A log over any backend: one of the two above wrapped (to inject faults in a
+    /// test, say), or another implementation of the contract.
+    pub fn with_backend(backend: Arc<dyn LogBackend>) -> EventLog {
+        EventLog { backend }
     }
 
     /// Creates `topic` with `partitions` partitions if it does not exist, durably (files
@@ -155,20 +147,14 @@ impl EventLog {
     /// 1–249 characters of `[A-Za-z0-9._-]`, not `.` or `..`. Blocking (on Kafka, for at
     /// most the log's timeout): call it before serving.
     pub fn ensure_topic(&self, topic: &str, partitions: u32) -> Result<()> {
-        match &self.backend {
-            Backend::Embedded(log) => log.ensure_topic(topic, partitions),
-            Backend::Kafka(log) => log.ensure_topic(topic, partitions),
-        }
+        self.backend.ensure_topic(topic, partitions)
     }
 
     /// The topic's partition count, or [`Error::UnknownTopic`]. On Kafka the count is
     /// asked of the cluster once per topic (blocking, bounded by the log's timeout) and
     /// then cached, since partition counts never change.
     pub fn partition_count(&self, topic: &str) -> Result<u32> {
-        match &self.backend {
-            Backend::Embedded(log) => log.partition_count(topic),
-            Backend::Kafka(log) => log.partition_count(topic),
-        }
+        self.backend.partition_count(topic)
     }
 
     /// The partition `key` goes to in `topic` (Kafka's default partitioner). Stable for
@@ -198,10 +184,7 @@ impl EventLog {
     /// with [`Error::Closed`]. An empty `records` returns an empty vector without
     /// touching the storage.
     pub async fn append(&self, topic: &str, records: Vec<Record>) -> Result<Vec<Position>> {
-        match &self.backend {
-            Backend::Embedded(log) => log.append(topic, records).await,
-            Backend::Kafka(log) => log.append(topic, records).await,
-        }
+        self.backend.append(topic, records).await
     }
 
     /// Reads up to `max_records` records of `partition` with offsets from `from`
@@ -221,16 +204,9 @@ impl EventLog {
         max_records: usize,
         max_bytes: usize,
     ) -> Result<Vec<StoredRecord>> {
-        match &self.backend {
-            Backend::Embedded(log) => {
-                log.read(topic, partition, from, max_records, max_bytes)
-                    .await
-            }
-            Backend::Kafka(log) => {
-                log.read(topic, partition, from, max_records, max_bytes)
-                    .await
-            }
-        }
+        self.backend
+            .read(topic, partition, from, max_records, max_bytes)
+            .await
     }
 
     /// The next offset to be written in `partition`, which is also the number of durable
@@ -238,10 +214,7 @@ impl EventLog {
     /// partition's leader on every call (one round trip, blocking for at most the log's
     /// timeout, then [`Error::Unavailable`]), so it also counts other processes' appends.
     pub fn high_watermark(&self, topic: &str, partition: u32) -> Result<u64> {
-        match &self.backend {
-            Backend::Embedded(log) => log.high_watermark(topic, partition),
-            Backend::Kafka(log) => log.high_watermark(topic, partition),
-        }
+        self.backend.high_watermark(topic, partition)
     }
 
     /// Resolves as soon as `high_watermark(topic, partition) > offset` (the record at
@@ -256,10 +229,9 @@ impl EventLog {
         offset: u64,
         timeout: Duration,
     ) -> Result<u64> {
-        match &self.backend {
-            Backend::Embedded(log) => log.wait_for_offset(topic, partition, offset, timeout).await,
-            Backend::Kafka(log) => log.wait_for_offset(topic, partition, offset, timeout).await,
-        }
+        self.backend
+            .wait_for_offset(topic, partition, offset, timeout)
+            .await
     }
 
     /// Finishes every append queued before it (their callers get their answers), then stops
@@ -268,10 +240,7 @@ impl EventLog {
     /// down). Later appends fail with [`Error::Closed`]; reads of durable records keep
     /// working on this handle. Closing twice is harmless.
     pub async fn close(&self) -> Result<()> {
-        match &self.backend {
-            Backend::Embedded(log) => log.close().await,
-            Backend::Kafka(log) => log.close().await,
-        }
+        self.backend.close().await
     }
 
     /// Joins a consumer group over `group.topic` to share its partitions with the group's
@@ -282,21 +251,12 @@ impl EventLog {
         &self,
         group: GroupOptions,
     ) -> Result<(GroupMember, tokio::sync::mpsc::UnboundedReceiver<Ownership>)> {
-        match &self.backend {
-            Backend::Embedded(_) => Err(Error::Unsupported(
-                "consumer groups need the Kafka backend: the embedded log belongs to one process"
-                    .to_owned(),
-            )),
-            Backend::Kafka(log) => log.join_group(group),
-        }
+        self.backend.join_group(group)
     }
 
     /// Counters since the log was opened, for metrics (`fsyncs` stays 0 on Kafka, where
     /// the brokers decide when to sync).
     pub fn stats(&self) -> LogStats {
-        match &self.backend {
-            Backend::Embedded(log) => log.stats(),
-            Backend::Kafka(log) => log.stats(),
-        }
+        self.backend.stats()
     }
 }

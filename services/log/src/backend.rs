@@ -1,0 +1,152 @@
+//! The contract between [`crate::EventLog`] and a storage backend: [`LogBackend`]. Each
+//! method's meaning is documented once, on the `EventLog` method of the same name; the
+//! conformance suite (`tests/conformance.rs`) runs against every implementation. A
+//! backend that wraps another (to inject faults in a test, say) implements it too.
+
+use crate::kafka::{GroupMember, GroupOptions, Ownership};
+use crate::{embedded, kafka, Error, LogStats, Position, Record, Result, StoredRecord};
+use futures::future::BoxFuture;
+use std::time::Duration;
+use tokio::sync::mpsc::UnboundedReceiver;
+
+/// A durable, keyed, partitioned log with Kafka's contract (see the crate's docs).
+pub trait LogBackend: Send + Sync + 'static {
+    /// What the log is, for messages: a directory, the brokers.
+    fn describe(&self) -> String;
+    fn ensure_topic(&self, topic: &str, partitions: u32) -> Result<()>;
+    fn partition_count(&self, topic: &str) -> Result<u32>;
+    fn append<'a>(
+        &'a self,
+        topic: &'a str,
+        records: Vec<Record>,
+    ) -> BoxFuture<'a, Result<Vec<Position>>>;
+    fn read<'a>(
+        &'a self,
+        topic: &'a str,
+        partition: u32,
+        from: u64,
+        max_records: usize,
+        max_bytes: usize,
+    ) -> BoxFuture<'a, Result<Vec<StoredRecord>>>;
+    fn high_watermark(&self, topic: &str, partition: u32) -> Result<u64>;
+    fn wait_for_offset<'a>(
+        &'a self,
+        topic: &'a str,
+        partition: u32,
+        offset: u64,
+        timeout: Duration,
+    ) -> BoxFuture<'a, Result<u64>>;
+    fn close(&self) -> BoxFuture<'_, Result<()>>;
+    /// Consumer groups; a log that belongs to one process has none.
+    fn join_group(
+        &self,
+        group: GroupOptions,
+    ) -> Result<(GroupMember, UnboundedReceiver<Ownership>)> {
+        let _ = group;
+        Err(Error::Unsupported(format!(
+            "consumer groups need the Kafka backend: {} belongs to one process",
+            self.describe()
+        )))
+    }
+    fn stats(&self) -> LogStats;
+}
+
+impl LogBackend for embedded::EmbeddedLog {
+    fn describe(&self) -> String {
+        self.dir().display().to_string()
+    }
+    fn ensure_topic(&self, topic: &str, partitions: u32) -> Result<()> {
+        self.ensure_topic(topic, partitions)
+    }
+    fn partition_count(&self, topic: &str) -> Result<u32> {
+        self.partition_count(topic)
+    }
+    fn append<'a>(
+        &'a self,
+        topic: &'a str,
+        records: Vec<Record>,
+    ) -> BoxFuture<'a, Result<Vec<Position>>> {
+        Box::pin(self.append(topic, records))
+    }
+    fn read<'a>(
+        &'a self,
+        topic: &'a str,
+        partition: u32,
+        from: u64,
+        max_records: usize,
+        max_bytes: usize,
+    ) -> BoxFuture<'a, Result<Vec<StoredRecord>>> {
+        Box::pin(self.read(topic, partition, from, max_records, max_bytes))
+    }
+    fn high_watermark(&self, topic: &str, partition: u32) -> Result<u64> {
+        self.high_watermark(topic, partition)
+    }
+    fn wait_for_offset<'a>(
+        &'a self,
+        topic: &'a str,
+        partition: u32,
+        offset: u64,
+        timeout: Duration,
+    ) -> BoxFuture<'a, Result<u64>> {
+        Box::pin(self.wait_for_offset(topic, partition, offset, timeout))
+    }
+    fn close(&self) -> BoxFuture<'_, Result<()>> {
+        Box::pin(self.close())
+    }
+    fn stats(&self) -> LogStats {
+        self.stats()
+    }
+}
+
+impl LogBackend for kafka::KafkaLog {
+    fn describe(&self) -> String {
+        format!("kafka://{}", self.brokers())
+    }
+    fn ensure_topic(&self, topic: &str, partitions: u32) -> Result<()> {
+        self.ensure_topic(topic, partitions)
+    }
+    fn partition_count(&self, topic: &str) -> Result<u32> {
+        self.partition_count(topic)
+    }
+    fn append<'a>(
+        &'a self,
+        topic: &'a str,
+        records: Vec<Record>,
+    ) -> BoxFuture<'a, Result<Vec<Position>>> {
+        Box::pin(self.append(topic, records))
+    }
+    fn read<'a>(
+        &'a self,
+        topic: &'a str,
+        partition: u32,
+        from: u64,
+        max_records: usize,
+        max_bytes: usize,
+    ) -> BoxFuture<'a, Result<Vec<StoredRecord>>> {
+        Box::pin(self.read(topic, partition, from, max_records, max_bytes))
+    }
+    fn high_watermark(&self, topic: &str, partition: u32) -> Result<u64> {
+        self.high_watermark(topic, partition)
+    }
+    fn wait_for_offset<'a>(
+        &'a self,
+        topic: &'a str,
+        partition: u32,
+        offset: u64,
+        timeout: Duration,
+    ) -> BoxFuture<'a, Result<u64>> {
+        Box::pin(self.wait_for_offset(topic, partition, offset, timeout))
+    }
+    fn close(&self) -> BoxFuture<'_, Result<()>> {
+        Box::pin(self.close())
+    }
+    fn join_group(
+        &self,
+        group: GroupOptions,
+    ) -> Result<(GroupMember, UnboundedReceiver<Ownership>)> {
+        self.join_group(group)
+    }
+    fn stats(&self) -> LogStats {
+        self.stats()
+    }
+}
