@@ -84,3 +84,13 @@ pub async fn metrics() -> HttpResponse {
         Err(error) => HttpResponse::InternalServerError().body(error.to_string()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_ownership_route_is_mounted_where_the_router_asks() {
+        let mounted = include_str!("mod.rs");
+        let route = format!(".route(\"{}\",", learnlog_cluster::OWNERSHIP_PATH);
+        assert!(mounted.contains(&route), "routes/mod.rs mounts {route}");
+    }
+}
