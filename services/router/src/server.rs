@@ -177,13 +177,13 @@ async fn route(request: HttpRequest, body: Bytes, router: web::Data<Router>) -> 
             continue;
         };
         match incoming.send(&router.client, &base).await {
-            Ok(answer) if answer.misdirected_to().is_some() => {
-                let partition = answer.misdirected_to().unwrap_or_default();
-                if redirect(&mut target, partition, &mut last_problem) {
-                    pause(&router).await;
-                }
-            }
             Ok(answer) => {
+                if let Some(partition) = answer.misdirected_to() {
+                    if redirect(&mut target, partition, &mut last_problem) {
+                        pause(&router).await;
+                    }
+                    continue;
+                }
                 let how = match target {
                     Target::AnyReady => "any",
                     Target::Owner(_) => "owner",
@@ -232,13 +232,14 @@ async fn stream_from_any(router: &Router, incoming: &Incoming, deadline: Instant
                 metrics::REQUESTS.with_label_values(&["stream"]).inc();
                 return stream;
             }
-            Ok(Opened::Refused(answer)) if answer.misdirected_to().is_some() => {
-                let partition = answer.misdirected_to().unwrap_or_default();
+            Ok(Opened::Refused(answer)) => {
+                let Some(partition) = answer.misdirected_to() else {
+                    return answer.into_response();
+                };
                 if redirect(&mut target, partition, &mut last_problem) {
                     pause(router).await;
                 }
             }
-            Ok(Opened::Refused(answer)) => return answer.into_response(),
             Err(Failure::Unreached(reason) | Failure::Lost(reason)) => {
                 tracing::warn!(%base, %reason, "projector did not open the stream; trying another");
                 router.directory.forget(&base);
