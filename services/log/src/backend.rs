@@ -51,94 +51,63 @@ pub trait LogBackend: Send + Sync + 'static {
     fn stats(&self) -> LogStats;
 }
 
+/// The methods both real backends implement as inherent methods of the same name.
+macro_rules! delegate {
+    () => {
+        fn ensure_topic(&self, topic: &str, partitions: u32) -> Result<()> {
+            self.ensure_topic(topic, partitions)
+        }
+        fn partition_count(&self, topic: &str) -> Result<u32> {
+            self.partition_count(topic)
+        }
+        fn append<'a>(
+            &'a self,
+            topic: &'a str,
+            records: Vec<Record>,
+        ) -> BoxFuture<'a, Result<Vec<Position>>> {
+            Box::pin(self.append(topic, records))
+        }
+        fn read<'a>(
+            &'a self,
+            topic: &'a str,
+            partition: u32,
+            from: u64,
+            max_records: usize,
+            max_bytes: usize,
+        ) -> BoxFuture<'a, Result<Vec<StoredRecord>>> {
+            Box::pin(self.read(topic, partition, from, max_records, max_bytes))
+        }
+        fn high_watermark(&self, topic: &str, partition: u32) -> Result<u64> {
+            self.high_watermark(topic, partition)
+        }
+        fn wait_for_offset<'a>(
+            &'a self,
+            topic: &'a str,
+            partition: u32,
+            offset: u64,
+            timeout: Duration,
+        ) -> BoxFuture<'a, Result<u64>> {
+            Box::pin(self.wait_for_offset(topic, partition, offset, timeout))
+        }
+        fn close(&self) -> BoxFuture<'_, Result<()>> {
+            Box::pin(self.close())
+        }
+        fn stats(&self) -> LogStats {
+            self.stats()
+        }
+    };
+}
+
 impl LogBackend for embedded::EmbeddedLog {
     fn describe(&self) -> String {
         self.dir().display().to_string()
     }
-    fn ensure_topic(&self, topic: &str, partitions: u32) -> Result<()> {
-        self.ensure_topic(topic, partitions)
-    }
-    fn partition_count(&self, topic: &str) -> Result<u32> {
-        self.partition_count(topic)
-    }
-    fn append<'a>(
-        &'a self,
-        topic: &'a str,
-        records: Vec<Record>,
-    ) -> BoxFuture<'a, Result<Vec<Position>>> {
-        Box::pin(self.append(topic, records))
-    }
-    fn read<'a>(
-        &'a self,
-        topic: &'a str,
-        partition: u32,
-        from: u64,
-        max_records: usize,
-        max_bytes: usize,
-    ) -> BoxFuture<'a, Result<Vec<StoredRecord>>> {
-        Box::pin(self.read(topic, partition, from, max_records, max_bytes))
-    }
-    fn high_watermark(&self, topic: &str, partition: u32) -> Result<u64> {
-        self.high_watermark(topic, partition)
-    }
-    fn wait_for_offset<'a>(
-        &'a self,
-        topic: &'a str,
-        partition: u32,
-        offset: u64,
-        timeout: Duration,
-    ) -> BoxFuture<'a, Result<u64>> {
-        Box::pin(self.wait_for_offset(topic, partition, offset, timeout))
-    }
-    fn close(&self) -> BoxFuture<'_, Result<()>> {
-        Box::pin(self.close())
-    }
-    fn stats(&self) -> LogStats {
-        self.stats()
-    }
+    delegate!();
 }
 
 impl LogBackend for kafka::KafkaLog {
     fn describe(&self) -> String {
         format!("kafka://{}", self.brokers())
-    }
-    fn ensure_topic(&self, topic: &str, partitions: u32) -> Result<()> {
-        self.ensure_topic(topic, partitions)
-    }
-    fn partition_count(&self, topic: &str) -> Result<u32> {
-        self.partition_count(topic)
-    }
-    fn append<'a>(
-        &'a self,
-        topic: &'a str,
-        records: Vec<Record>,
-    ) -> BoxFuture<'a, Result<Vec<Position>>> {
-        Box::pin(self.append(topic, records))
-    }
-    fn read<'a>(
-        &'a self,
-        topic: &'a str,
-        partition: u32,
-        from: u64,
-        max_records: usize,
-        max_bytes: usize,
-    ) -> BoxFuture<'a, Result<Vec<StoredRecord>>> {
-        Box::pin(self.read(topic, partition, from, max_records, max_bytes))
-    }
-    fn high_watermark(&self, topic: &str, partition: u32) -> Result<u64> {
-        self.high_watermark(topic, partition)
-    }
-    fn wait_for_offset<'a>(
-        &'a self,
-        topic: &'a str,
-        partition: u32,
-        offset: u64,
-        timeout: Duration,
-    ) -> BoxFuture<'a, Result<u64>> {
-        Box::pin(self.wait_for_offset(topic, partition, offset, timeout))
-    }
-    fn close(&self) -> BoxFuture<'_, Result<()>> {
-        Box::pin(self.close())
     }
     fn join_group(
         &self,
@@ -146,7 +115,5 @@ impl LogBackend for kafka::KafkaLog {
     ) -> Result<(GroupMember, UnboundedReceiver<Ownership>)> {
         self.join_group(group)
     }
-    fn stats(&self) -> LogStats {
-        self.stats()
-    }
+    delegate!();
 }

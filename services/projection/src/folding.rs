@@ -204,15 +204,20 @@ impl Inner {
         self.folded(topic, partition, batch, rejected.get(), checkpoint, written)
     }
 
-    /// Moves the checkpoint past a batch that [`Inner::passes_by`] the store.
-    pub(crate) fn pass_by(
+    /// Folds `batch`: passed by when it needs the store for nothing
+    /// ([`Inner::passes_by`]), committed otherwise.
+    pub(crate) fn fold_batch(
         &self,
         topic: &str,
         partition: u32,
         batch: &Batch,
         checkpoint: &mut Checkpoint,
     ) -> Result<()> {
-        self.folded(topic, partition, batch, 0, checkpoint, false)
+        if self.passes_by(batch, checkpoint) {
+            self.folded(topic, partition, batch, 0, checkpoint, false)
+        } else {
+            self.commit_batch(topic, partition, batch, checkpoint)
+        }
     }
 
     /// Records that `batch` is folded: the checkpoint (written or not), metrics, and
@@ -394,21 +399,17 @@ async fn step(
         // handing them to the blocking pool, which a batch passing by never needs
         let batch = inner.batch(topic, partition, records)?;
         if inner.passes_by(&batch, checkpoint) {
-            inner.pass_by(topic, partition, &batch, checkpoint)?;
+            inner.fold_batch(topic, partition, &batch, checkpoint)?;
         } else {
             blocking(inner, checkpoint, move |inner, checkpoint| {
-                inner.commit_batch(topic, partition, &batch, checkpoint)
+                inner.fold_batch(topic, partition, &batch, checkpoint)
             })
             .await?;
         }
     } else {
         blocking(inner, checkpoint, move |inner, checkpoint| {
             let batch = inner.batch(topic, partition, records)?;
-            if inner.passes_by(&batch, checkpoint) {
-                inner.pass_by(topic, partition, &batch, checkpoint)
-            } else {
-                inner.commit_batch(topic, partition, &batch, checkpoint)
-            }
+            inner.fold_batch(topic, partition, &batch, checkpoint)
         })
         .await?;
     }
