@@ -27,4 +27,6 @@ pub mod topics {
     pub const LEARNER_EVENTS: &str = "learner-events";
     /// Class rosters, keyed by class id; one partition.
     pub const CLASSES: &str = "classes";
+    /// Statement forwardings, keyed by forwarding id; one partition.
+    pub const FORWARDINGS: &str = "forwardings";
 }

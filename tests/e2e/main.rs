@@ -9,6 +9,7 @@ mod credentials;
 mod decisions;
 mod documents;
 mod durability;
+mod forwarding;
 mod frameworks;
 mod kafka;
 mod learner_profiles;

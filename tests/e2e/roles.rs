@@ -10,7 +10,7 @@
 //!   other once the first is killed; a learner's profile stream goes to its owner.
 
 use crate::kafka::query_ids;
-use crate::support::{json, new_id, statement, Learnlog};
+use crate::support::{free_port, json, new_id, statement, Learnlog};
 use learnlog_testkit::Broker;
 use reqwest::Method;
 use std::collections::HashSet;
@@ -31,16 +31,6 @@ fn statement_count() -> usize {
 const BATCH: usize = 250;
 /// Learners of `support::statement` (`n % 97`).
 const LEARNERS: usize = 97;
-
-/// A free port on loopback, so a restarted projector comes back where the api
-/// processes look for it.
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// A projector on `port`; `instance` is its static group membership name, as a
 /// StatefulSet pod's name would be.

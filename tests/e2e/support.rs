@@ -207,6 +207,16 @@ pub fn voiding(target: &str) -> String {
     )
 }
 
+/// A free port on loopback, for a server that must come back where others look for it
+/// after a restart.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 pub fn new_id() -> String {
     uuid::Uuid::new_v4().to_string()
 }

@@ -11,6 +11,7 @@ mod auth;
 mod decisions;
 mod error;
 pub mod fitting;
+pub mod forwarding;
 mod ingest;
 mod metrics;
 mod middleware;

@@ -2,7 +2,7 @@
 
 use prometheus::{
     register_histogram_vec, register_int_counter, register_int_counter_vec, register_int_gauge,
-    HistogramVec, IntCounter, IntCounterVec, IntGauge,
+    register_int_gauge_vec, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec,
 };
 use std::sync::LazyLock;
 
@@ -64,6 +64,33 @@ pub(crate) static OWNED_PARTITIONS: LazyLock<IntGauge> = LazyLock::new(|| {
     register_int_gauge!(
         "learnlog_owned_partitions",
         "Partitions this projector owns now (partition p of documents, learner-events and the re-publishing of statements)."
+    )
+    .expect("metric registers once")
+});
+
+pub(crate) static FORWARDING_DELIVERED: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    register_int_counter_vec!(
+        "learnlog_forwarding_delivered_total",
+        "Statements a forwarding delivered to its target, by tenant and forwarding.",
+        &["tenant", "forwarding"]
+    )
+    .expect("metric registers once")
+});
+
+pub(crate) static FORWARDING_FAILURES: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    register_int_counter_vec!(
+        "learnlog_forwarding_failures_total",
+        "Failed delivery attempts of a forwarding (each is retried), by tenant and forwarding.",
+        &["tenant", "forwarding"]
+    )
+    .expect("metric registers once")
+});
+
+pub(crate) static FORWARDING_LAG: LazyLock<IntGaugeVec> = LazyLock::new(|| {
+    register_int_gauge_vec!(
+        "learnlog_forwarding_lag_records",
+        "Records of the statements topic a forwarding has not looked at yet, by tenant and forwarding.",
+        &["tenant", "forwarding"]
     )
     .expect("metric registers once")
 });

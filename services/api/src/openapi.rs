@@ -22,8 +22,8 @@
 
 use crate::error::ErrorBody;
 use crate::routes::{
-    admin, alignments, class_views, classes, decisions, frameworks, goals, learners, mastery,
-    streams,
+    admin, alignments, class_views, classes, decisions, forwardings, frameworks, goals, learners,
+    mastery, streams,
 };
 use actix_web::HttpResponse;
 use std::sync::OnceLock;
@@ -82,6 +82,10 @@ pub const BASIC: &str = "basic";
         streams::mastery,
         streams::profiles,
         streams::decisions,
+        forwardings::list,
+        forwardings::put,
+        forwardings::get,
+        forwardings::delete,
     ),
     components(
         // The schemas that responses and parameters name by hand; those of bodies are
@@ -105,6 +109,7 @@ pub const BASIC: &str = "basic";
         (name = "frameworks", description = "Competency frameworks (IMS CASE) and who masters their competencies"),
         (name = "alignments", description = "Which competencies an activity is aligned to"),
         (name = "streams", description = "Subscriptions: Server-Sent Events of what is stored, resumable by position"),
+        (name = "forwardings", description = "Statement forwarding to other LRSs and webhooks (scope `all`)"),
         (name = "meta", description = "This document")
     )
 )]

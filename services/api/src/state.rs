@@ -1,6 +1,7 @@
 //! What every request handler shares: the log, the projections it reads and waits on,
 //! and the limits.
 
+use crate::forwarding::StatusBoard;
 use crate::middleware::VersionMemory;
 use crate::ownership::OwnedPartitions;
 use learnlog_decisions::Settings as DecisionSettings;
@@ -12,6 +13,7 @@ use learnlog_projector::classes::ClassReader;
 use learnlog_projector::credentials::CredentialReader;
 use learnlog_projector::decisions::DecisionReader;
 use learnlog_projector::documents::DocumentReader;
+use learnlog_projector::forwardings::ForwardingReader;
 use learnlog_projector::frameworks::FrameworkReader;
 use learnlog_projector::mastery::MasteryReader;
 use learnlog_projector::profiles::ProfileReader;
@@ -64,6 +66,10 @@ pub struct AppState {
     pub class_reader: ClassReader,
     pub catalog: Projection,
     pub catalog_reader: CatalogReader,
+    pub forwardings: Projection,
+    pub forwarding_reader: ForwardingReader,
+    /// How the forwardings this process delivers are doing.
+    pub forwarding_status: StatusBoard,
     /// The thresholds of the decision rules.
     pub decision_settings: DecisionSettings,
     pub limits: Limits,
@@ -92,6 +98,7 @@ impl AppState {
             &self.decisions,
             &self.classes,
             &self.catalog,
+            &self.forwardings,
         ]
     }
 

@@ -14,6 +14,7 @@ use learnlog_projector::classes::ClassStore;
 use learnlog_projector::credentials::CredentialStore;
 use learnlog_projector::decisions::DecisionStore;
 use learnlog_projector::documents::DocumentStore;
+use learnlog_projector::forwardings::ForwardingStore;
 use learnlog_projector::frameworks::FrameworkReader;
 use learnlog_projector::frameworks::FrameworkStore;
 use learnlog_projector::mastery::MasteryStore;
@@ -46,6 +47,8 @@ pub struct Node {
     pub classes: Projection,
     /// Activities aligned to each competency (replicated).
     pub catalog: Projection,
+    /// Statement forwarding definitions (replicated).
+    pub forwardings: Projection,
 }
 
 /// Opens the log `--log` names, by default the embedded log in `DATA_DIR/log`.
@@ -93,6 +96,9 @@ impl Node {
         // One partition: a tenant's class rosters in one order.
         log.ensure_topic(topics::CLASSES, 1)
             .context("creating the classes topic")?;
+        // One partition: a tenant's forwarding definitions in one order.
+        log.ensure_topic(topics::FORWARDINGS, 1)
+            .context("creating the forwardings topic")?;
         let open = |fold: Arc<dyn Fold>| {
             let dir = projections_dir(&storage.data_dir).join(fold.name());
             let options = ProjectionOptions {
@@ -124,6 +130,7 @@ impl Node {
             decisions: open(Arc::new(DecisionStore))?,
             classes: open(Arc::new(ClassStore))?,
             catalog: open(Arc::new(CatalogStore))?,
+            forwardings: open(Arc::new(ForwardingStore))?,
             frameworks,
             log,
         })
@@ -150,13 +157,15 @@ impl Node {
             &self.decisions,
             &self.classes,
             &self.catalog,
+            &self.forwardings,
         ]
     }
 
     /// The projections every projector folds whole: the statement store (xAPI reads join
     /// across its partitions: voiding, definitions, stored order) with its attachments,
     /// the one-partition credentials and frameworks, and classes and the activity
-    /// catalog (a class's members and an activity's learners live on every partition).
+    /// catalog (a class's members and an activity's learners live on every partition),
+    /// and the forwarding definitions (the deliverer may move to any projector).
     fn replicated(&self) -> Vec<&Projection> {
         vec![
             &self.statements,
@@ -165,6 +174,7 @@ impl Node {
             &self.frameworks,
             &self.classes,
             &self.catalog,
+            &self.forwardings,
         ]
     }
 

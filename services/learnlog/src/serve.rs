@@ -24,6 +24,7 @@ use learnlog_projector::classes::ClassReader;
 use learnlog_projector::credentials::CredentialReader;
 use learnlog_projector::decisions::DecisionReader;
 use learnlog_projector::documents::DocumentReader;
+use learnlog_projector::forwardings::ForwardingReader;
 use learnlog_projector::frameworks::FrameworkReader;
 use learnlog_projector::mastery::MasteryReader;
 use learnlog_projector::profiles::ProfileReader;
@@ -110,6 +111,9 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         classes: node.classes.clone(),
         catalog_reader: CatalogReader::new(node.catalog.db())?,
         catalog: node.catalog.clone(),
+        forwarding_reader: ForwardingReader::new(node.forwardings.db())?,
+        forwardings: node.forwardings.clone(),
+        forwarding_status: Default::default(),
         decision_settings,
         limits: Limits {
             max_body_bytes: args.max_body_bytes,
@@ -131,6 +135,15 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let scheduled_fits = (args.fit_every_hours > 0.0).then(|| {
         let every = std::time::Duration::from_secs_f64(args.fit_every_hours * 3_600.0);
         tokio::spawn(fit_on_schedule(state.clone(), every, cancel.clone()))
+    });
+    let forwarding = tokio::spawn({
+        let dir = args.storage.data_dir.join("forwarding");
+        learnlog_api::forwarding::run(
+            state.clone(),
+            dir,
+            state.forwarding_status.clone(),
+            cancel.clone(),
+        )
     });
     let server = ApiServer::build(state, listener, &options)?;
     let handle = server.handle();
@@ -156,6 +169,10 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         tracing::warn!(error = %format!("{error:#}"), "stopping before projections caught up; they resume at the next start");
     }
     cancel.cancel();
+    forwarding
+        .await
+        .context("forwarding task")?
+        .context("forwarding statements")?;
     if let Some(fits) = scheduled_fits {
         fits.await.context("scheduled fits")?;
     }

@@ -13,6 +13,7 @@ pub mod classes;
 pub mod credentials;
 pub mod decisions;
 pub mod documents;
+pub mod forwardings;
 pub mod frameworks;
 pub mod learners;
 pub mod mastery;

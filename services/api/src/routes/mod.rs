@@ -12,6 +12,7 @@ pub(crate) mod decisions;
 mod document_params;
 mod document_writes;
 mod documents;
+pub(crate) mod forwardings;
 pub(crate) mod frameworks;
 pub(crate) mod goals;
 pub(crate) mod learners;
@@ -78,6 +79,13 @@ pub fn configure(config: &mut web::ServiceConfig) {
                         .route(web::get().to(goals::get))
                         .route(web::delete().to(goals::remove)),
                 ),
+        )
+        .service(web::resource("/v1/forwardings").route(web::get().to(forwardings::list)))
+        .service(
+            web::resource("/v1/forwardings/{id}")
+                .route(web::put().to(forwardings::put))
+                .route(web::get().to(forwardings::get))
+                .route(web::delete().to(forwardings::delete)),
         )
         .service(web::resource("/v1/classes").route(web::get().to(classes::list)))
         .service(

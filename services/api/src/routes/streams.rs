@@ -125,10 +125,12 @@ fn respond(
 ) -> HttpResponse {
     let (sink, events) = tokio::sync::mpsc::channel(BUFFERED_EVENTS);
     tokio::spawn(streams::follow(state.clone(), source, from, sink));
-    let body = futures::stream::unfold(events, |mut events| async move {
-        let chunk = events.recv().await?;
-        Some((Ok::<_, actix_web::Error>(chunk), events))
+    let opening = futures::stream::once(async { Ok(streams::opening()) });
+    let events = futures::stream::unfold(events, |mut events| async move {
+        let followed = events.recv().await?;
+        Some((Ok::<_, actix_web::Error>(followed.to_sse()), events))
     });
+    let body = futures::StreamExt::chain(opening, events);
     HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "text/event-stream"))
         .insert_header((header::CACHE_CONTROL, "no-cache"))

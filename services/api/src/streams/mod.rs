@@ -90,6 +90,33 @@ pub fn keep_alive() -> Bytes {
     Bytes::from_static(b": keep-alive\n\n")
 }
 
+/// What following a source yields, in order.
+#[derive(Debug)]
+pub enum Followed {
+    /// An event of the source; `position` is the stream position right after it.
+    Event {
+        position: StreamPosition,
+        name: &'static str,
+        data: Vec<u8>,
+    },
+    /// Nothing new for [`KEEP_ALIVE`].
+    Quiet,
+}
+
+impl Followed {
+    /// The event framed for Server-Sent Events, or a keep-alive comment.
+    pub fn to_sse(&self) -> Bytes {
+        match self {
+            Followed::Event {
+                position,
+                name,
+                data,
+            } => frame(&position.to_string(), name, data),
+            Followed::Quiet => keep_alive(),
+        }
+    }
+}
+
 /// What a stream makes of the records of its topic.
 pub trait Source: Send + Sync + 'static {
     /// The topic whose positions the stream follows.
@@ -128,21 +155,18 @@ fn gated<'a>(
 }
 
 /// Sends every event `source` makes of the records from `at` on to `sink`, until the
-/// subscriber goes away.
+/// receiver goes away.
 pub async fn follow(
     state: actix_web::web::Data<AppState>,
     source: impl Source,
     mut at: StreamPosition,
-    sink: mpsc::Sender<Bytes>,
+    sink: mpsc::Sender<Followed>,
 ) {
     let topic = source.topic();
     let gates = source.gates(&state);
     let partitions: Vec<u32> = source
         .partitions()
         .unwrap_or_else(|| (0..at.0.len() as u32).collect());
-    if sink.send(opening()).await.is_err() {
-        return;
-    }
     loop {
         let mut moved = false;
         for &partition in &partitions {
@@ -170,11 +194,12 @@ pub async fn follow(
                 let Some((name, data)) = source.event(&state, partition, &record) else {
                     continue;
                 };
-                if sink
-                    .send(frame(&at.to_string(), name, &data))
-                    .await
-                    .is_err()
-                {
+                let event = Followed::Event {
+                    position: at.clone(),
+                    name,
+                    data,
+                };
+                if sink.send(event).await.is_err() {
                     return;
                 }
             }
@@ -195,7 +220,7 @@ pub async fn follow(
         }
         tokio::select! {
             (waited, _, _) = futures::future::select_all(waits) => {
-                if waited.is_err() && sink.send(keep_alive()).await.is_err() {
+                if waited.is_err() && sink.send(Followed::Quiet).await.is_err() {
                     return;
                 }
             }
