@@ -22,3 +22,4 @@ mod statement_queries;
 mod statements;
 mod streams;
 mod support;
+mod view_topics;

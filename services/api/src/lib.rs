@@ -9,6 +9,7 @@
 
 mod auth;
 mod decisions;
+mod durable_file;
 mod error;
 pub mod fitting;
 pub mod forwarding;
@@ -21,6 +22,7 @@ mod routes;
 mod server;
 mod state;
 mod streams;
+pub mod view_topics;
 
 pub use error::ApiError;
 pub use middleware::VersionMemory;

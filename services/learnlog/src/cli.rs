@@ -176,6 +176,16 @@ pub struct ServeArgs {
     #[arg(long, env = "LEARNLOG_FIT_EVERY_HOURS", default_value_t = 0.0)]
     pub fit_every_hours: f64,
 
+    /// On Kafka: the views published on compacted topics for other consumers
+    /// (`learnlog.view.<view>`), comma-separated among mastery, profiles and decisions,
+    /// or `none`. Ignored on the embedded log.
+    #[arg(
+        long,
+        env = "LEARNLOG_VIEW_TOPICS",
+        default_value = "mastery,profiles,decisions"
+    )]
+    pub view_topics: String,
+
     #[command(flatten)]
     pub decisions: DecisionArgs,
 }

@@ -14,6 +14,7 @@ use crate::credentials;
 use crate::node::Node;
 use crate::ownership;
 use anyhow::Context;
+use learnlog_api::view_topics::{self, PublishedView};
 use learnlog_api::OwnedPartitions;
 use learnlog_api::{ApiServer, AppState, Limits, ServerOptions};
 use learnlog_log::GroupOptions;
@@ -54,7 +55,9 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let default_version = XapiVersion::from_header(&args.default_xapi_version)
         .context("--default-xapi-version must be 1.0.3 or 2.0.0")?;
     let decision_settings = args.decisions.settings(args.storage.mastery_threshold)?;
+    let views = published_views(&args)?;
     let node = Node::open(&args.storage)?;
+    view_topics::ensure_topics(&node.log, &views).context("creating the view topics")?;
     let cancel = CancellationToken::new();
     let (tasks, owned, follower) = match args.role {
         Role::Projector => {
@@ -145,6 +148,12 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             cancel.clone(),
         )
     });
+    let publishing = tokio::spawn(view_topics::run(
+        state.clone(),
+        views,
+        args.storage.data_dir.join("view-topics"),
+        cancel.clone(),
+    ));
     let server = ApiServer::build(state, listener, &options)?;
     let handle = server.handle();
     tracing::info!(%address, data_dir = %args.storage.data_dir.display(),
@@ -173,6 +182,10 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .await
         .context("forwarding task")?
         .context("forwarding statements")?;
+    publishing
+        .await
+        .context("view topics task")?
+        .context("publishing view topics")?;
     if let Some(fits) = scheduled_fits {
         fits.await.context("scheduled fits")?;
     }
@@ -182,6 +195,23 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     node.shut_down(tasks).await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The views `--view-topics` names: none on the embedded log, which has no compaction.
+fn published_views(args: &ServeArgs) -> anyhow::Result<Vec<PublishedView>> {
+    if args.storage.log_url.is_none() || args.view_topics == "none" {
+        return Ok(Vec::new());
+    }
+    let mut views: Vec<PublishedView> = (args.view_topics.split(','))
+        .map(|name| {
+            PublishedView::parse(name.trim()).with_context(|| {
+                format!("--view-topics: {name:?} is not mastery, profiles, decisions or none")
+            })
+        })
+        .collect::<anyhow::Result<_>>()?;
+    views.sort();
+    views.dedup();
+    Ok(views)
 }
 
 /// Every `every`, fits and publishes the irt-forget model of each tenant that has a

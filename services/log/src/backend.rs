@@ -14,6 +14,14 @@ pub trait LogBackend: Send + Sync + 'static {
     /// What the log is, for messages: a directory, the brokers.
     fn describe(&self) -> String;
     fn ensure_topic(&self, topic: &str, partitions: u32) -> Result<()>;
+    /// Compacted topics; a log that never compacts has none.
+    fn ensure_compacted_topic(&self, topic: &str, partitions: u32) -> Result<()> {
+        let _ = (topic, partitions);
+        Err(Error::Unsupported(format!(
+            "compacted topics need the Kafka backend: {} never compacts",
+            self.describe()
+        )))
+    }
     fn partition_count(&self, topic: &str) -> Result<u32>;
     fn append<'a>(
         &'a self,
@@ -114,6 +122,9 @@ impl LogBackend for kafka::KafkaLog {
         group: GroupOptions,
     ) -> Result<(GroupMember, UnboundedReceiver<Ownership>)> {
         self.join_group(group)
+    }
+    fn ensure_compacted_topic(&self, topic: &str, partitions: u32) -> Result<()> {
+        self.ensure_compacted_topic(topic, partitions)
     }
     delegate!();
 }

@@ -48,6 +48,8 @@ pub const MAX_PARTITIONS: u32 = 4096;
 pub const MAX_RECORD_BYTES: usize = 16 * 1024 * 1024;
 
 /// One record to append. Its partition is chosen from `key` (see [`partition_for_key`]).
+/// Event topics never carry an empty value; on Kafka an empty value is written as a null
+/// payload, a tombstone on a compacted topic (see [`EventLog::ensure_compacted_topic`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Record {
     pub key: Vec<u8>,
@@ -148,6 +150,14 @@ impl EventLog {
     /// most the log's timeout): call it before serving.
     pub fn ensure_topic(&self, topic: &str, partitions: u32) -> Result<()> {
         self.backend.ensure_topic(topic, partitions)
+    }
+
+    /// Like [`EventLog::ensure_topic`], for a topic Kafka compacts (`cleanup.policy =
+    /// compact`): the latest record of each key is kept, and a record with an empty value
+    /// (a tombstone) eventually removes its key. For views published for other consumers;
+    /// [`Error::Unsupported`] on a log without compaction (the embedded log).
+    pub fn ensure_compacted_topic(&self, topic: &str, partitions: u32) -> Result<()> {
+        self.backend.ensure_compacted_topic(topic, partitions)
     }
 
     /// The topic's partition count, or [`Error::UnknownTopic`]. On Kafka the count is

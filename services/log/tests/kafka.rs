@@ -287,3 +287,57 @@ async fn a_projection_style_read_loop_sees_every_record_once_in_order() {
         assert_eq!(seen, expected);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_compacted_topic_is_created_compacted_and_an_empty_value_is_a_null_payload() {
+    use rdkafka::admin::{AdminClient, AdminOptions, ResourceSpecifier};
+    use rdkafka::client::DefaultClientContext;
+    use rdkafka::consumer::{BaseConsumer, Consumer};
+    use rdkafka::{Message, Offset, TopicPartitionList};
+
+    let embedded_dir = tempfile::tempdir().unwrap();
+    let embedded =
+        EventLog::open_embedded(embedded_dir.path(), EmbeddedOptions::default()).unwrap();
+    assert!(matches!(
+        embedded.ensure_compacted_topic("views", 1),
+        Err(Error::Unsupported(_))
+    ));
+
+    let broker = Broker::start();
+    let log = open(&broker);
+    log.ensure_compacted_topic("views", 1).unwrap();
+    log.ensure_compacted_topic("views", 1).unwrap();
+    append_all(&log, "views", &[record("a", "1"), record("a", "")]).await;
+
+    let mut config = rdkafka::ClientConfig::new();
+    config.set("bootstrap.servers", broker.address());
+    let admin = AdminClient::<DefaultClientContext>::from_config(&config).unwrap();
+    let described = admin
+        .describe_configs([&ResourceSpecifier::Topic("views")], &AdminOptions::new())
+        .await
+        .unwrap();
+    let resource = described.into_iter().next().unwrap().unwrap();
+    let policy = resource.get("cleanup.policy").and_then(|e| e.value.clone());
+    assert_eq!(policy.as_deref(), Some("compact"));
+
+    config.set("group.id", "tombstone-check");
+    let consumer = BaseConsumer::from_config(&config).unwrap();
+    let mut assignment = TopicPartitionList::new();
+    assignment
+        .add_partition_offset("views", 0, Offset::Beginning)
+        .unwrap();
+    consumer.assign(&assignment).unwrap();
+    let mut payloads = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while payloads.len() < 2 && Instant::now() < deadline {
+        if let Some(message) = consumer.poll(Duration::from_millis(200)) {
+            let message = message.unwrap();
+            payloads.push(message.payload().map(<[u8]>::to_vec));
+        }
+    }
+    assert_eq!(
+        payloads,
+        [Some(b"1".to_vec()), None],
+        "the second is a tombstone"
+    );
+}

@@ -18,7 +18,7 @@ pub use progress::{Progress, ProgressFiles};
 pub use status::{DeliveryStatus, StatusBoard};
 
 use crate::state::AppState;
-use crate::streams::{self, Followed, StatementFilter, StatementSource, StreamPosition};
+use crate::streams::{self, Followed, SseEvent, StatementFilter, StatementSource, StreamPosition};
 use actix_web::web;
 use learnlog_projector::forwardings::Forwarding;
 use learnlog_proto::topics;
@@ -184,14 +184,8 @@ async fn deliver(
         activity: forwarding.filter.activity.clone(),
     };
     let (sink, mut events) = mpsc::channel(2 * BATCH);
-    let follower = tokio::spawn(streams::follow(
-        state.clone(),
-        StatementSource(filter),
-        progress.at(),
-        sink,
-    ));
-    // aborting this task drops `events`, which ends the follower
-    let _follower = AbortOnDrop(follower);
+    let _follower =
+        streams::spawn_follower(state.clone(), StatementSource(filter), progress.at(), sink);
     let metrics = status::Metrics::of(&tenant, &id);
     board.update(&tenant, &id, |s| {
         s.position = progress.at().to_string();
@@ -245,20 +239,20 @@ async fn deliver(
 }
 
 /// Adds an event of the follower to the batch being gathered.
-fn take(followed: Followed, batch: &mut Vec<Outgoing>, last: &mut Option<StreamPosition>) {
-    if let Followed::Event { position, data, .. } = followed {
+fn take(
+    followed: Followed<SseEvent>,
+    batch: &mut Vec<Outgoing>,
+    last: &mut Option<StreamPosition>,
+) {
+    if let Followed::Event {
+        position,
+        item: (_, data),
+    } = followed
+    {
         batch.push(Outgoing {
             version: XapiLine::of(&data),
             json: data,
         });
         *last = Some(position);
-    }
-}
-
-struct AbortOnDrop(JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
     }
 }

@@ -6,7 +6,6 @@
 
 use crate::streams::StreamPosition;
 use serde::{Deserialize, Serialize};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// The progress of one forwarding.
@@ -49,13 +48,8 @@ impl ProgressFiles {
 
     /// Replaces the progress of `id`, durably.
     pub fn save(&self, tenant: &str, id: &str, progress: &Progress) -> std::io::Result<()> {
-        let path = self.path(tenant, id);
-        let partial = path.with_extension("json.partial");
-        let mut file = std::fs::File::create(&partial)?;
-        file.write_all(&serde_json::to_vec(progress).map_err(std::io::Error::other)?)?;
-        file.sync_all()?;
-        std::fs::rename(&partial, &path)?;
-        std::fs::File::open(&self.dir)?.sync_all()
+        let bytes = serde_json::to_vec(progress).map_err(std::io::Error::other)?;
+        crate::durable_file::replace(&self.path(tenant, id), &bytes)
     }
 
     /// Forgets the progress of a removed forwarding.

@@ -102,7 +102,7 @@ fn time(micros: i64) -> Option<String> {
     chrono::DateTime::from_timestamp_micros(micros).map(learnlog_xapi::format_timestamp)
 }
 
-fn competency_view(c: &CompetencyMastery) -> CompetencyMasteryView {
+pub(crate) fn competency_view(c: &CompetencyMastery) -> CompetencyMasteryView {
     CompetencyMasteryView {
         competency: c.competency.clone(),
         p_mastered: c.p_mastered,

@@ -120,7 +120,7 @@ pub async fn statements(
 /// what it sends until the subscriber leaves.
 fn respond(
     state: &web::Data<AppState>,
-    source: impl streams::Source,
+    source: impl streams::Source<Item = streams::SseEvent>,
     from: streams::StreamPosition,
 ) -> HttpResponse {
     let (sink, events) = tokio::sync::mpsc::channel(BUFFERED_EVENTS);

@@ -119,6 +119,8 @@ fn data<T: Serialize>(learner: Uuid, view: Option<T>) -> Option<Vec<u8>> {
 }
 
 impl Source for LearnerViewSource {
+    type Item = super::SseEvent;
+
     fn topic(&self) -> &'static str {
         topics::LEARNER_EVENTS
     }
@@ -140,7 +142,7 @@ impl Source for LearnerViewSource {
         state: &AppState,
         _partition: u32,
         record: &StoredRecord,
-    ) -> Option<(&'static str, Vec<u8>)> {
+    ) -> Option<super::SseEvent> {
         let envelope = Envelope::decode(record.value.as_slice()).ok()?;
         if envelope.tenant != self.filter.tenant {
             return None;

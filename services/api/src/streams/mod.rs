@@ -92,25 +92,24 @@ pub fn keep_alive() -> Bytes {
 
 /// What following a source yields, in order.
 #[derive(Debug)]
-pub enum Followed {
-    /// An event of the source; `position` is the stream position right after it.
-    Event {
-        position: StreamPosition,
-        name: &'static str,
-        data: Vec<u8>,
-    },
+pub enum Followed<T> {
+    /// What the source made of a record; `position` is the stream position right after
+    /// it.
+    Event { position: StreamPosition, item: T },
     /// Nothing new for [`KEEP_ALIVE`].
     Quiet,
 }
 
-impl Followed {
+/// A Server-Sent Event: its name and data.
+pub type SseEvent = (&'static str, Vec<u8>);
+
+impl Followed<SseEvent> {
     /// The event framed for Server-Sent Events, or a keep-alive comment.
     pub fn to_sse(&self) -> Bytes {
         match self {
             Followed::Event {
                 position,
-                name,
-                data,
+                item: (name, data),
             } => frame(&position.to_string(), name, data),
             Followed::Quiet => keep_alive(),
         }
@@ -119,6 +118,8 @@ impl Followed {
 
 /// What a stream makes of the records of its topic.
 pub trait Source: Send + Sync + 'static {
+    /// What one record makes: an SSE event for subscribers, records to publish, ….
+    type Item: Send + 'static;
     /// The topic whose positions the stream follows.
     fn topic(&self) -> &'static str;
     /// The projections that must have folded a record before it is sent (what the
@@ -128,13 +129,8 @@ pub trait Source: Send + Sync + 'static {
     fn partitions(&self) -> Option<Vec<u32>> {
         None
     }
-    /// The event a record makes for this subscriber, if any: its name and data.
-    fn event(
-        &self,
-        state: &AppState,
-        partition: u32,
-        record: &StoredRecord,
-    ) -> Option<(&'static str, Vec<u8>)>;
+    /// What a record makes for this subscriber, if anything.
+    fn event(&self, state: &AppState, partition: u32, record: &StoredRecord) -> Option<Self::Item>;
 }
 
 /// How far every gate has folded `partition`: the smallest of their positions, with
@@ -156,11 +152,11 @@ fn gated<'a>(
 
 /// Sends every event `source` makes of the records from `at` on to `sink`, until the
 /// receiver goes away.
-pub async fn follow(
+pub async fn follow<S: Source>(
     state: actix_web::web::Data<AppState>,
-    source: impl Source,
+    source: S,
     mut at: StreamPosition,
-    sink: mpsc::Sender<Followed>,
+    sink: mpsc::Sender<Followed<S::Item>>,
 ) {
     let topic = source.topic();
     let gates = source.gates(&state);
@@ -191,13 +187,12 @@ pub async fn follow(
             for record in records.into_iter().take_while(|r| r.offset < folded) {
                 at.0[partition as usize] = record.offset + 1;
                 moved = true;
-                let Some((name, data)) = source.event(&state, partition, &record) else {
+                let Some(item) = source.event(&state, partition, &record) else {
                     continue;
                 };
                 let event = Followed::Event {
                     position: at.clone(),
-                    name,
-                    data,
+                    item,
                 };
                 if sink.send(event).await.is_err() {
                     return;
@@ -227,6 +222,26 @@ pub async fn follow(
             () = sink.closed() => return,
         }
     }
+}
+
+/// A follower task, stopped when this is dropped.
+pub struct Follower(tokio::task::JoinHandle<()>);
+
+impl Drop for Follower {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Starts [`follow`] on its own task, for a consumer that may be stopped between two
+/// receives (its follower stops with it).
+pub fn spawn_follower<S: Source>(
+    state: actix_web::web::Data<AppState>,
+    source: S,
+    at: StreamPosition,
+    sink: mpsc::Sender<Followed<S::Item>>,
+) -> Follower {
+    Follower(tokio::spawn(follow(state, source, at, sink)))
 }
 
 /// Where a new subscription starts: its `Last-Event-ID`, else `from` (`start`, `now`

@@ -51,6 +51,8 @@ impl StatementFilter {
 pub struct StatementSource(pub StatementFilter);
 
 impl Source for StatementSource {
+    type Item = super::SseEvent;
+
     fn topic(&self) -> &'static str {
         topics::STATEMENTS
     }
@@ -64,7 +66,7 @@ impl Source for StatementSource {
         state: &AppState,
         partition: u32,
         record: &StoredRecord,
-    ) -> Option<(&'static str, Vec<u8>)> {
+    ) -> Option<super::SseEvent> {
         let filter = &self.0;
         let envelope = Envelope::decode(record.value.as_slice()).ok()?;
         if envelope.tenant != filter.tenant {

@@ -150,18 +150,22 @@ impl Topics {
 
     /// Creates the topic (CreateTopics with the partition count and replication factor)
     /// unless it exists, then waits until the cluster's metadata shows it with a leader for
-    /// every partition. An existing topic must have `partitions` partitions.
-    pub fn ensure(&self, name: &str, partitions: u32) -> Result<()> {
+    /// every partition. An existing topic must have `partitions` partitions. `config` is
+    /// set on a topic this creates (an existing one keeps its own).
+    pub fn ensure(&self, name: &str, partitions: u32, config: &[(&str, &str)]) -> Result<()> {
         validate_name(name)?;
         validate_partition_count(partitions)?;
         if let Some(state) = self.cached(name) {
             return same_count(name, state.partitions, partitions);
         }
         let context = || format!("creating topic {name:?}");
-        let topic = NewTopic::new(
-            name,
-            partitions as i32,
-            TopicReplication::Fixed(self.replication),
+        let topic = config.iter().fold(
+            NewTopic::new(
+                name,
+                partitions as i32,
+                TopicReplication::Fixed(self.replication),
+            ),
+            |topic, (key, value)| topic.set(key, value),
         );
         let options = AdminOptions::new()
             .request_timeout(Some(self.timeout))

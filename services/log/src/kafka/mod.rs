@@ -70,7 +70,12 @@ impl KafkaLog {
     }
 
     pub(crate) fn ensure_topic(&self, topic: &str, partitions: u32) -> Result<()> {
-        self.topics.ensure(topic, partitions)
+        self.topics.ensure(topic, partitions, &[])
+    }
+
+    pub(crate) fn ensure_compacted_topic(&self, topic: &str, partitions: u32) -> Result<()> {
+        self.topics
+            .ensure(topic, partitions, &[("cleanup.policy", "compact")])
     }
 
     pub(crate) fn partition_count(&self, topic: &str) -> Result<u32> {

@@ -102,10 +102,11 @@ impl Appender {
         let producer = guard.clone().ok_or(Error::Closed)?;
         let mut deliveries = Vec::with_capacity(records.len());
         for (partition, record) in records {
-            let message = FutureRecord::to(topic)
+            let mut message = FutureRecord::<[u8], [u8]>::to(topic)
                 .partition(*partition as i32)
-                .key(&record.key[..])
-                .payload(&record.value[..]);
+                .key(&record.key[..]);
+            // an empty value is a null payload: a tombstone on a compacted topic
+            message.payload = (!record.value.is_empty()).then_some(&record.value[..]);
             match producer.send_result(message) {
                 Ok(delivery) => deliveries.push(delivery),
                 // Records already queued may still be written: the outcome is unknown,

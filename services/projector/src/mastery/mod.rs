@@ -17,7 +17,10 @@
 //! - `mastery.models`: `p partition(4) tenant` → parameter-set id, `m id` → its JSON;
 //! - `mastery.history`: learner + chunk → the learner's evidence in timestamp order
 //!   (see `history`: late evidence is put in its place and the learner folded again);
-//! - `mastery.sources`: the [`SourceWatermarks`] that fold re-published events once.
+//! - `mastery.sources`: the [`SourceWatermarks`] that fold re-published events once;
+//! - `mastery.removed`: learner + competency → nothing, for each competency whose every
+//!   piece of evidence was voided, until evidence on it comes again (so that views
+//!   published elsewhere can remove it too).
 
 mod codec;
 mod evidence;
@@ -51,6 +54,7 @@ pub(crate) const BY_COMPETENCY: &str = "mastery.by_competency";
 pub(crate) const MODELS: &str = "mastery.models";
 const SOURCES: &str = "mastery.sources";
 const HISTORY: &str = "mastery.history";
+pub(crate) const REMOVED: &str = "mastery.removed";
 
 /// P(mastered) at or above which a competency counts as mastered, unless configured.
 pub const DEFAULT_THRESHOLD: f64 = 0.95;
@@ -318,6 +322,9 @@ impl MasteryStore {
         let index = trees.tree(BY_COMPETENCY);
         for competency in before.iter().filter(|c| !touched.contains_key(*c)) {
             skills.remove(skill_key(tenant, learner, competency))?;
+            trees
+                .tree(REMOVED)
+                .insert(skill_key(tenant, learner, competency), &[])?;
             let mut at = competency_prefix(tenant, competency);
             at.extend_from_slice(learner.as_bytes());
             index.remove(at)?;
@@ -385,11 +392,16 @@ fn store_skills(
 ) -> Result<(), FoldError> {
     let skills = trees.tree(SKILLS);
     let index = trees.tree(BY_COMPETENCY);
+    let removed = trees.tree(REMOVED);
     for (competency, skill) in touched {
         let mut at = competency_prefix(tenant, &competency);
         at.extend_from_slice(learner.as_bytes());
         index.insert(at, IndexEntry::of(&skill).encode().as_slice())?;
-        skills.insert(skill_key(tenant, learner, &competency), skill.encode())?;
+        let key = skill_key(tenant, learner, &competency);
+        if removed.get(&key)?.is_some() {
+            removed.remove(key.clone())?;
+        }
+        skills.insert(key, skill.encode())?;
     }
     Ok(())
 }
@@ -458,7 +470,15 @@ impl Fold for MasteryStore {
     }
 
     fn trees(&self) -> &'static [&'static str] {
-        &[LEARNERS, SKILLS, BY_COMPETENCY, MODELS, SOURCES, HISTORY]
+        &[
+            LEARNERS,
+            SKILLS,
+            BY_COMPETENCY,
+            MODELS,
+            SOURCES,
+            HISTORY,
+            REMOVED,
+        ]
     }
 
     fn apply(

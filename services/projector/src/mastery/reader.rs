@@ -4,7 +4,7 @@
 use super::codec::{IndexEntry, LearnerRecord, SkillRecord};
 use super::{
     competency_prefix, model_key, model_pointer, ModelCache, BY_COMPETENCY, LEARNERS, MODELS,
-    SKILLS, UNFITTED,
+    REMOVED, SKILLS, UNFITTED,
 };
 use crate::learners::learner_key;
 use crate::{Error, Result};
@@ -114,6 +114,7 @@ pub struct MasteryReader {
     skills: sled::Tree,
     by_competency: sled::Tree,
     models: sled::Tree,
+    removed: sled::Tree,
     cache: ModelCache,
 }
 
@@ -129,8 +130,21 @@ impl MasteryReader {
             skills: db.open_tree(SKILLS)?,
             by_competency: db.open_tree(BY_COMPETENCY)?,
             models: db.open_tree(MODELS)?,
+            removed: db.open_tree(REMOVED)?,
             cache: ModelCache::default(),
         })
+    }
+
+    /// The competencies the learner had evidence on, all of it voided since (and none
+    /// new).
+    pub fn removed_competencies(&self, tenant: &str, learner: Uuid) -> Result<Vec<String>> {
+        let prefix = learner_key(tenant, learner);
+        (self.removed.scan_prefix(&prefix).keys())
+            .map(|key| {
+                String::from_utf8(key?[prefix.len()..].to_vec())
+                    .map_err(|_| corrupt("removed competency key"))
+            })
+            .collect()
     }
 
     /// The learner's mastery, with P(mastered) as of `at_micros`; `None` when the

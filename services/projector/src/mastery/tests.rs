@@ -328,6 +328,8 @@ async fn a_voided_statement_is_taken_back_and_the_learner_folded_without_it() {
             .collect::<Vec<_>>()
     };
     assert_eq!(ids(&a), ["fractions"], "decimals had no other evidence");
+    assert_eq!(h.reader.removed_competencies(T, ann).unwrap(), ["decimals"]);
+    assert!(h.reader.removed_competencies(T, twin).unwrap().is_empty());
     assert_eq!(a.record.state, b.record.state);
     assert_eq!(
         a.competencies[0].record.state,
@@ -354,4 +356,16 @@ async fn a_voided_statement_is_taken_back_and_the_learner_folded_without_it() {
             .await;
     }
     assert!(h.reader.learner(T, ann, 0).unwrap().is_none());
+    assert_eq!(
+        h.reader.removed_competencies(T, ann).unwrap(),
+        ["decimals", "fractions"]
+    );
+    // evidence again: no longer removed
+    let mut again = h.statement(ann, &["decimals"], Some(true));
+    again.source_offset += 1_000; // after the voidings' source offsets
+    h.fold(again).await;
+    assert_eq!(
+        h.reader.removed_competencies(T, ann).unwrap(),
+        ["fractions"]
+    );
 }
