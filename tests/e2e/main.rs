@@ -6,7 +6,7 @@ mod agents_activities;
 mod attachments;
 mod compatibility;
 mod credentials;
-mod dashboard;
+mod grafana;
 mod decisions;
 mod documents;
 mod durability;
