@@ -11,6 +11,7 @@ mod documents;
 mod durability;
 mod forwarding;
 mod frameworks;
+mod import_export;
 mod kafka;
 mod learner_profiles;
 mod mastery;
