@@ -23,4 +23,5 @@ mod statement_queries;
 mod statements;
 mod streams;
 mod support;
+mod upgrades;
 mod view_topics;

@@ -7,6 +7,7 @@ pub mod bench;
 pub mod cli;
 mod credentials;
 pub mod credentials_cli;
+pub mod data_format;
 pub mod export_cli;
 pub mod fit_cli;
 pub mod frameworks_cli;
