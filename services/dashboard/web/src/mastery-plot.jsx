@@ -9,10 +9,13 @@ import { dateTime } from './format.js';
 const axisDay = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short' });
 const axisTime = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit' });
 
-/** Tick labels: the day, or the time when the ticks are less than a day apart. */
+/** Tick labels: the day at midnight (and when ticks are a day or more apart), else the time. */
 function timeTicks(_, ticks, __, ___, step) {
-  const format = step < 86400 ? axisTime : axisDay;
-  return ticks.map((t) => format.format(new Date(t * 1000)));
+  return ticks.map((t) => {
+    const at = new Date(t * 1000);
+    const midnight = at.getHours() === 0 && at.getMinutes() === 0;
+    return step >= 86400 || midnight ? axisDay.format(at) : axisTime.format(at);
+  });
 }
 
 /** The plot's points from a mastery view: `[{at, mastered, title}]`, oldest first. */
