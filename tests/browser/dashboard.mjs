@@ -10,14 +10,18 @@
 // from navigation start to the grid's cells in the page), then signs in through the
 // form and checks the class, learner and family views against the seeding and the
 // API, acts on an intervention and chooses an objective through the buttons, posts a
-// new answer and waits for the open learner view to show it. Exits 1 on the first
-// failed check.
+// new answer and waits for the open learner view and class grid to show it. Last, the
+// dashboard's stream reader (its own module, run here in Node) is cut off mid-stream by
+// a proxy and must resume with Last-Event-ID, missing and repeating nothing. Exits 1 on
+// the first failed check.
 
 import { chromium } from 'playwright-core';
+import http from 'node:http';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { EventParser, LineSplitter } from '../../services/dashboard/web/src/sse.js';
+import { EventParser, LineSplitter, follow } from '../../services/dashboard/web/src/sse.js';
+import { remember } from '../../services/dashboard/web/src/api.js';
 
 const env = (name, fallback) => {
   const value = process.env[name] ?? fallback;
@@ -51,6 +55,42 @@ function equal(actual, wanted, message) {
 }
 
 const authorization = `Basic ${Buffer.from(`${key}:${secret}`).toString('base64')}`;
+
+async function postStatements(statements) {
+  const posted = await fetch(`${base}/xapi/statements`, {
+    method: 'POST',
+    headers: { Authorization: authorization, 'Content-Type': 'application/json', 'X-Experience-API-Version': '2.0.0' },
+    body: JSON.stringify(statements),
+  });
+  equal(posted.status, 200, 'new answers are stored');
+}
+
+/** A right answer of `agent` on the live competency, timestamped now. */
+function rightAnswer(agent) {
+  const live = expected.focus.live;
+  return {
+    actor: agent,
+    verb: { id: 'http://adlnet.gov/expapi/verbs/answered', display: { 'en-US': 'answered' } },
+    object: {
+      id: live.activity,
+      definition: {
+        type: 'http://adlnet.gov/expapi/activities/question',
+        name: { 'en-US': `${live.title} quiz` },
+        extensions: { 'https://example.org/xapi/extensions/skills': [live.competency] },
+      },
+    },
+    result: { success: true },
+    timestamp: new Date().toISOString(),
+  };
+}
+
+async function until(what, condition, timeout = STEP_TIMEOUT) {
+  const deadline = Date.now() + timeout;
+  while (!condition()) {
+    check(Date.now() < deadline, `timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
 
 async function apiGet(path) {
   const response = await fetch(base + path, { headers: { Authorization: authorization } });
@@ -89,11 +129,7 @@ function parserReadsCutChunks() {
 
 /** A cold load of the class view: every file's bytes, and the grid's first render. */
 async function coldLoad(browser) {
-  const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
-  await context.addInitScript(
-    ([k, s]) => sessionStorage.setItem('learnlog.credential', JSON.stringify({ key: k, secret: s })),
-    [key, secret],
-  );
+  const context = await signedInContext(browser, { width: 1366, height: 900 });
   const page = await context.newPage();
   const files = new Map();
   page.on('response', async (response) => {
@@ -353,27 +389,20 @@ async function liveUpdate(page, learner) {
   await page.evaluate(() => {
     window.notReloaded = true;
   });
-  const now = new Date().toISOString();
-  const statements = [0, 1].map(() => ({
-    actor: focus.agent,
-    verb: { id: 'http://adlnet.gov/expapi/verbs/answered', display: { 'en-US': 'answered' } },
-    object: {
-      id: focus.live.activity,
-      definition: {
-        type: 'http://adlnet.gov/expapi/activities/question',
-        name: { 'en-US': `${focus.live.title} quiz` },
-        extensions: { 'https://example.org/xapi/extensions/skills': [focus.live.competency] },
-      },
-    },
-    result: { success: true },
-    timestamp: now,
-  }));
-  const posted = await fetch(`${base}/xapi/statements`, {
-    method: 'POST',
-    headers: { Authorization: authorization, 'Content-Type': 'application/json', 'X-Experience-API-Version': '2.0.0' },
-    body: JSON.stringify(statements),
-  });
-  equal(posted.status, 200, 'the new answers are stored');
+  // the class grid, open in another tab, follows too
+  const classContext = await signedInContext(page.context().browser(), { width: 1366, height: 900 });
+  const classPage = await classContext.newPage();
+  await classPage.goto(`${base}/dashboard/#/classes/${encodeURIComponent(expected.class.id)}`);
+  await classPage.waitForSelector('#mastery-grid tbody td.cell', { timeout: STEP_TIMEOUT });
+  await classPage.waitForSelector('[data-live="live"]', { timeout: STEP_TIMEOUT });
+  const gridCell = ([row, skill]) => {
+    const titles = [...document.querySelectorAll('#mastery-grid thead th.competency-col .vertical')].map((e) => e.textContent);
+    const cells = document.querySelectorAll(`#mastery-grid tbody tr[data-learner="${row}"] td.cell`);
+    return cells[titles.indexOf(skill)].dataset.mastered;
+  };
+  equal(await classPage.evaluate(gridCell, [learner, focus.live.title]), 'false', 'the grid cell before');
+
+  await postStatements([rightAnswer(focus.agent), rightAnswer(focus.agent)]);
   const stored = Date.now();
   await page.waitForFunction(
     ([skill, evidence]) => {
@@ -390,16 +419,111 @@ async function liveUpdate(page, learner) {
   equal(after.last, before.last + 1, 'the plot counts the new mastery');
   equal(after.points, before.points + 1, 'the plot has a point more');
   console.log(`live update: the learner view showed the new answers ${latency} ms after they were stored`);
+  await classPage.waitForFunction(
+    ([row, skill]) => {
+      const titles = [...document.querySelectorAll('#mastery-grid thead th.competency-col .vertical')].map((e) => e.textContent);
+      const cells = document.querySelectorAll(`#mastery-grid tbody tr[data-learner="${row}"] td.cell`);
+      return cells[titles.indexOf(skill)].dataset.mastered === 'true';
+    },
+    [learner, focus.live.title],
+    { timeout: LIVE_BOUND_MS },
+  );
+  console.log(`live update: the class grid marked ${focus.name} × ${focus.live.title} mastered`);
+  await classContext.close();
   await page.waitForTimeout(400); // the recent activity is read again once answers stop
   await shoot(page, 'after-live-update');
 }
 
-async function phone(browser) {
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true });
+/**
+ * A proxy in front of the server that cuts the first stream through it right after
+ * its first whole event, and notes each request's Last-Event-ID.
+ */
+async function cuttingProxy() {
+  const target = new URL(base);
+  const lastEventIds = [];
+  let cut = false;
+  const server = http.createServer((request, response) => {
+    lastEventIds.push(request.headers['last-event-id'] ?? null);
+    const upstream = http.request(
+      { host: target.hostname, port: target.port, path: request.url, method: request.method, headers: request.headers },
+      (answer) => {
+        response.writeHead(answer.statusCode, answer.headers);
+        let seen = '';
+        answer.on('data', (chunk) => {
+          seen += chunk.toString();
+          const whole = !cut && /(^|\n)id: [^\n]*\n[\s\S]*?\n\n/.test(seen);
+          if (!whole) {
+            response.write(chunk);
+            return;
+          }
+          // the connection drops once the event has gone out
+          cut = true;
+          answer.destroy();
+          response.write(chunk, () => response.socket.destroy());
+        });
+        answer.on('end', () => response.end());
+      },
+    );
+    upstream.on('error', () => response.destroy());
+    response.on('close', () => upstream.destroy());
+    request.pipe(upstream);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const close = () => {
+    server.closeAllConnections();
+    server.close();
+  };
+  return { url: `http://127.0.0.1:${server.address().port}`, lastEventIds, close };
+}
+
+/** The dashboard's stream reader resumes after a cut with Last-Event-ID: nothing missed, nothing twice. */
+async function streamResumes() {
+  const roster = await apiGet(`/v1/classes/${encodeURIComponent(expected.class.id)}`);
+  const member = roster.members.find((m) => m.display !== expected.focus.name && !expected.spinners.names.includes(m.display));
+  const proxy = await cuttingProxy();
+  remember(key, secret);
+  const events = [];
+  const states = [];
+  const stop = follow(`${proxy.url}/v1/streams/mastery?learner=${member.learner}`, {
+    onEvent: (event) => events.push(event),
+    onStatus: (state) => states.push(state),
+  });
+  try {
+    await until('the stream is open', () => states.includes('live'));
+    await postStatements([rightAnswer(member.agent)]);
+    await until('the first event', () => events.length === 1);
+    await until('the cut is noticed', () => states.includes('retrying'));
+    // while the reader waits to reconnect, another answer is stored
+    await postStatements([rightAnswer(member.agent)]);
+    await until('the second event, after reconnecting', () => events.length === 2);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    equal(events.length, 2, 'no event twice');
+    equal(proxy.lastEventIds, [null, events[0].id], 'the reconnection sent the last id seen');
+    check(events[0].id !== events[1].id, `two positions: ${events.map((e) => e.id)}`);
+    equal(
+      events.map((e) => e.data.view.responses - events[0].data.view.responses),
+      [0, 1],
+      'each answer once, in order',
+    );
+    console.log(`stream reader: resumed after a cut with Last-Event-ID ${events[0].id}, nothing missed or repeated`);
+  } finally {
+    stop();
+    proxy.close();
+  }
+}
+
+/** A browser context whose tabs start signed in (the credential in sessionStorage). */
+async function signedInContext(browser, viewport, options = {}) {
+  const context = await browser.newContext({ viewport, ...options });
   await context.addInitScript(
     ([k, s]) => sessionStorage.setItem('learnlog.credential', JSON.stringify({ key: k, secret: s })),
     [key, secret],
   );
+  return context;
+}
+
+async function phone(browser) {
+  const context = await signedInContext(browser, { width: 390, height: 844 }, { isMobile: true });
   const page = await context.newPage();
   await page.goto(`${base}/dashboard/#/classes/${encodeURIComponent(expected.class.id)}`);
   await page.waitForSelector('#mastery-grid tbody td.cell', { timeout: STEP_TIMEOUT });
@@ -427,6 +551,7 @@ try {
   await familyView(page, learner);
   await liveUpdate(page, learner);
   await phone(browser);
+  await streamResumes();
   for (const path of screenshots) console.log(`screenshot: ${path}`);
   console.log(`dashboard browser test: ${checks} checks passed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 } catch (error) {
@@ -437,3 +562,5 @@ try {
 } finally {
   await browser.close();
 }
+// nothing of this script may keep node running (a stream left open, a timer)
+process.exit(process.exitCode ?? 0);
