@@ -338,6 +338,10 @@ async function learnerView(page) {
   await page.locator('.objective').first().locator('.chosen').waitFor({ timeout: STEP_TIMEOUT });
   equal(await page.locator('.objective h3').first().textContent(), other.title, 'the choice comes first');
 
+  // the goal, with the route to it
+  const goals = await page.textContent('.goals');
+  check(goals.includes(focus.goal) && goals.includes(focus.plan), `the goal and its plan: ${goals}`);
+
   // recent activity and the profile
   await page.waitForSelector('#recent-activity li', { timeout: STEP_TIMEOUT });
   const activity = await page.$$eval('#recent-activity li', (items) => items.map((i) => i.textContent));

@@ -47,6 +47,9 @@ const NAMES: [&str; 30] = [
 const SPINNERS: [usize; 3] = [3, 9, 15];
 /// The learner whose learner and family views are checked, and who answers live.
 const FOCUS: usize = 0;
+/// The strand the focus learner sets a goal in (its last step).
+const GOAL_STRAND: usize = 4;
+const GOAL: &str = "Master multiplication";
 /// How long the browser test may take before it is stopped.
 const BROWSER_TIMEOUT: Duration = Duration::from_secs(120);
 
@@ -187,6 +190,12 @@ fn expectations(base: &str) -> Value {
             "mastered": totals[NAMES[FOCUS]],
             "mastered_this_week": this_week,
             "objective": title(focus_strand, next_step),
+            "goal": GOAL,
+            "plan": format!(
+                "Goal \"{GOAL}\": {} of {STEPS} competencies on the way to {} mastered",
+                mastered_steps(FOCUS, GOAL_STRAND),
+                title(GOAL_STRAND, STEPS - 1),
+            ),
             "prerequisite": title(focus_strand, next_step - 1),
             "live": {
                 "competency": competency(focus_strand, next_step),
@@ -282,6 +291,15 @@ fn seed(server: &Learnlog) -> usize {
     for batch in statements.chunks(500) {
         post(server, batch);
     }
+    let focus = crate::support::percent_encode(&agent(FOCUS).to_string());
+    let goal = json!({"description": GOAL, "competency": competency(GOAL_STRAND, STEPS - 1)});
+    let set = call(
+        server,
+        Method::POST,
+        &format!("/v1/learners/{focus}/goals"),
+        Some(goal),
+    );
+    assert_eq!(set.status(), 201, "{:?}", set.text());
     statements.len()
 }
 

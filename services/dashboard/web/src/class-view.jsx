@@ -29,8 +29,8 @@ function Groups({ groups, names }) {
         <p class="empty">No group suggested: too few learners share a next step.</p>
       ) : (
         <ul class="groups">
-          {groups.groups.map((group) => (
-            <li key={group.competency} class="group">
+          {groups.groups.map((group, index) => (
+            <li key={`${group.competency} ${index}`} class="group">
               <h3>{group.title}</h3>
               <p class="reason">{group.reason}</p>
               <ul class="names">

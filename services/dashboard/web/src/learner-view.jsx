@@ -179,7 +179,7 @@ function objectWords(statement) {
 function RecentActivity({ statements, member }) {
   if (statements === undefined) return <p class="loading">Loading…</p>;
   if (statements === null) {
-    return <p class="empty">This learner was added to the class by id, so their xAPI statements cannot be looked up here.</p>;
+    return <p class="empty">No class lists this learner by their xAPI account (only by id), so their statements cannot be looked up here.</p>;
   }
   if (statements.length === 0) return <p class="empty">No activity yet.</p>;
   return (
