@@ -50,6 +50,8 @@ const FOCUS: usize = 0;
 /// The strand the focus learner sets a goal in (its last step).
 const GOAL_STRAND: usize = 4;
 const GOAL: &str = "Master multiplication";
+/// How long the seeded answers may take to be folded (seconds on an idle machine).
+const FOLD_TIMEOUT: Duration = Duration::from_secs(120);
 /// How long the browser test may take before it is stopped.
 const BROWSER_TIMEOUT: Duration = Duration::from_secs(120);
 
@@ -305,7 +307,7 @@ fn seed(server: &Learnlog) -> usize {
 
 /// Waits until the class grid counts every seeded answer.
 fn wait_until_folded(server: &Learnlog, answers: usize) {
-    let deadline = Instant::now() + Duration::from_secs(60);
+    let deadline = Instant::now() + FOLD_TIMEOUT;
     loop {
         let grid = call(
             server,
@@ -324,7 +326,7 @@ fn wait_until_folded(server: &Learnlog, answers: usize) {
         }
         assert!(
             Instant::now() < deadline,
-            "the grid counts {counted} of {answers} answers after 60 s"
+            "the grid counts {counted} of {answers} answers after {FOLD_TIMEOUT:?}"
         );
         std::thread::sleep(Duration::from_millis(200));
     }
