@@ -22,6 +22,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { EventParser, LineSplitter, follow } from '../../services/dashboard/web/src/sse.js';
 import { remember } from '../../services/dashboard/web/src/api.js';
+import { followed } from '../../services/dashboard/web/src/followed.js';
 
 const env = (name, fallback) => {
   const value = process.env[name] ?? fallback;
@@ -127,6 +128,32 @@ function parserReadsCutChunks() {
     );
     equal(retry, 2000, 'retry');
   }
+}
+
+/** A view's state keeps both what a read answers and the events that came meanwhile. */
+async function stateKeepsReadsAndEvents() {
+  let value = null;
+  const { fromEvent, read } = followed((update) => {
+    value = update(value);
+  });
+  let answerFirst;
+  const first = read(new Promise((resolve) => (answerFirst = resolve)));
+  fromEvent((rows) => rows && rows.map((r) => (r.id === 'b' ? { ...r, n: 2 } : r)));
+  equal(value, null, 'an event before any read answered changes nothing yet');
+  answerFirst([{ id: 'a', n: 0 }, { id: 'b', n: 1 }]);
+  await first;
+  equal(value, [{ id: 'a', n: 0 }, { id: 'b', n: 2 }], 'the event is applied on what the read answered');
+  let answerOld;
+  let answerNew;
+  const older = read(new Promise((resolve) => (answerOld = resolve)));
+  const newer = read(new Promise((resolve) => (answerNew = resolve)));
+  answerNew('newer');
+  await newer;
+  answerOld('older');
+  await older;
+  equal(value, 'newer', 'a read answered after a later one is dropped');
+  fromEvent('from an event');
+  equal(value, 'from an event', 'an event with a whole value replaces it');
 }
 
 /** A cold load of the class view: every file's bytes, and the grid's first render. */
@@ -547,6 +574,7 @@ const browser = await chromium.launch({
 let page;
 try {
   parserReadsCutChunks();
+  await stateKeepsReadsAndEvents();
   await coldLoad(browser);
   const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
   page = await context.newPage();

@@ -8,6 +8,7 @@ import { count } from './format.js';
 import { GridLegend, MasteryGrid } from './mastery-grid.jsx';
 import { ClassInterventions } from './interventions.jsx';
 import { LiveBadge, useStream } from './use-stream.jsx';
+import { useFollowed } from './use-followed.js';
 import { href } from './route.js';
 
 /** The grid row of a learner from their mastery view (as the mastery stream sends it). */
@@ -56,8 +57,8 @@ function Groups({ groups, names }) {
 export function ClassView({ id, classes }) {
   const roster = classes.find((c) => c.id === id);
   const [framework, setFramework] = useState('');
-  const [grid, setGrid] = useState(null);
-  const [interventions, setInterventions] = useState(null);
+  const [grid, setGrid, gridEvent, readGrid] = useFollowed(null);
+  const [interventions, , interventionsEvent, readInterventions] = useFollowed(null);
   const [groups, setGroups] = useState(null);
   const [problem, setProblem] = useState('');
   const groupsTimer = useRef(0);
@@ -66,55 +67,56 @@ export function ClassView({ id, classes }) {
     api.classGroups(id).then(setGroups).catch((error) => setProblem(explain(error)));
   }, [id]);
 
+  const fail = (error) => setProblem(explain(error));
+  const loadGrid = () => readGrid(api.classGrid(id, framework)).catch(fail);
+  const loadInterventions = () => readInterventions(api.classDecisions(id, 'intervention')).catch(fail);
+
   useEffect(() => {
     setGrid(null);
-    api.classGrid(id, framework).then(setGrid).catch((error) => setProblem(explain(error)));
+    loadGrid();
   }, [id, framework]);
 
   useEffect(() => {
-    api
-      .classDecisions(id, 'intervention')
-      .then(setInterventions)
-      .catch((error) => setProblem(explain(error)));
+    loadInterventions();
     loadGroups();
     return () => clearTimeout(groupsTimer.current);
   }, [id]);
 
-  const masteryStatus = useStream(`/v1/streams/mastery?class=${encodeURIComponent(id)}`, ({ data }) => {
-    if (!data || !data.learner) return;
-    setGrid((now) =>
-      now && {
-        ...now,
-        learners: now.learners.map((row) =>
-          row.learner === data.learner ? rowFromMastery(row, now.competencies, data.view) : row,
-        ),
-      },
-    );
-  });
+  // a stream starts from when it opens: what changed since the first reads is read again
+  const masteryStatus = useStream(
+    `/v1/streams/mastery?class=${encodeURIComponent(id)}`,
+    ({ data }) => {
+      if (!data || !data.learner) return;
+      const row = (r, now) => (r.learner === data.learner ? rowFromMastery(r, now.competencies, data.view) : r);
+      gridEvent((now) => now && { ...now, learners: now.learners.map((r) => row(r, now)) });
+    },
+    (resumed) => resumed || loadGrid(),
+  );
 
-  useStream(`/v1/streams/decisions?class=${encodeURIComponent(id)}`, ({ data }) => {
-    if (!data || !data.learner || !data.view) return;
-    const flagged = data.view.decisions.filter((d) => d.kind === 'intervention');
-    setInterventions((now) =>
-      now && {
-        ...now,
-        learners: now.learners.map((m) => (m.learner === data.learner ? { ...m, decisions: flagged } : m)),
-      },
+  const replaceInterventions = (learner, update) =>
+    interventionsEvent(
+      (now) =>
+        now && {
+          ...now,
+          learners: now.learners.map((m) => (m.learner === learner ? { ...m, decisions: update(m.decisions) } : m)),
+        },
     );
-    // groups are formed from every member's objectives: read them again once quiet
-    clearTimeout(groupsTimer.current);
-    groupsTimer.current = setTimeout(loadGroups, 1000);
-  });
+
+  useStream(
+    `/v1/streams/decisions?class=${encodeURIComponent(id)}`,
+    ({ data }) => {
+      if (!data || !data.learner || !data.view) return;
+      const flagged = data.view.decisions.filter((d) => d.kind === 'intervention');
+      replaceInterventions(data.learner, () => flagged);
+      // groups are formed from every member's objectives: read them again once quiet
+      clearTimeout(groupsTimer.current);
+      groupsTimer.current = setTimeout(loadGroups, 1000);
+    },
+    (resumed) => resumed || loadInterventions(),
+  );
 
   const onIntervention = (learner, updated) =>
-    setInterventions((now) => ({
-      ...now,
-      learners: now.learners.map((m) =>
-        m.learner === learner
-          ? { ...m, decisions: m.decisions.map((d) => (d.id === updated.id ? updated : d)) }
-          : m,
-      ),
-    }));
+    replaceInterventions(learner, (decisions) => decisions.map((d) => (d.id === updated.id ? updated : d)));
 
   const names = new Map((roster ? roster.members : []).map((m) => [m.learner, m.display]));
   const title = roster ? roster.name || roster.id : id;

@@ -10,6 +10,7 @@ import { count, date, dateTime, duration, languageText, lastSegment, percent, co
 import { Intervention } from './interventions.jsx';
 import { MasteryPlot, masteredOverTime } from './mastery-plot.jsx';
 import { LiveBadge, useStream } from './use-stream.jsx';
+import { useFollowed } from './use-followed.js';
 import { href } from './route.js';
 
 /** The value, or null for a 404 (nothing known yet). */
@@ -21,8 +22,8 @@ export const orNothing = (promise) =>
 
 /** Everything the learner and family views read about a learner, kept current. */
 export function useLearner(id, member) {
-  const [mastery, setMastery] = useState(undefined);
-  const [decisions, setDecisions] = useState(undefined);
+  const [mastery, , masteryEvent, readMastery] = useFollowed(undefined);
+  const [decisions, , decisionsEvent, readDecisions] = useFollowed(undefined);
   const [profile, setProfile] = useState(undefined);
   const [statements, setStatements] = useState(undefined);
   const [titles, setTitles] = useState(new Map());
@@ -34,10 +35,12 @@ export function useLearner(id, member) {
   const loadStatements = () =>
     agent ? api.statements(agent, 10).then((answer) => setStatements(answer.statements)) : Promise.resolve(setStatements(null));
 
+  const fail = (error) => setProblem(explain(error));
+  const loadMastery = () => readMastery(orNothing(api.mastery(id))).catch(fail);
+  const loadDecisions = () => readDecisions(api.decisions(id).then((answer) => answer.decisions)).catch(fail);
   const loadAll = () => {
-    const fail = (error) => setProblem(explain(error));
-    orNothing(api.mastery(id)).then(setMastery).catch(fail);
-    api.decisions(id).then((answer) => setDecisions(answer.decisions)).catch(fail);
+    loadMastery();
+    loadDecisions();
     loadProfile().catch(fail);
     loadStatements().catch(fail);
   };
@@ -49,23 +52,40 @@ export function useLearner(id, member) {
   }, [id]);
 
   const learnerParam = encodeURIComponent(id);
-  const masteryStatus = useStream(`/v1/streams/mastery?learner=${learnerParam}`, ({ data }) => {
-    if (data && data.learner === id) setMastery(data.view);
-  });
-  useStream(`/v1/streams/decisions?learner=${learnerParam}`, ({ data }) => {
-    if (!data || data.learner !== id || !data.view) return;
-    setDecisions(data.view.decisions);
-    // each learner statement changes the decisions view: read the profile and the
-    // recent activity again once the answers stop coming
+  // a stream starts from when it opens: what changed since the first reads is read again
+  const masteryStatus = useStream(
+    `/v1/streams/mastery?learner=${learnerParam}`,
+    ({ data }) => {
+      if (data && data.learner === id) masteryEvent(data.view);
+    },
+    (resumed) => resumed || loadMastery(),
+  );
+  // each learner statement changes the decisions view: the profile and the recent
+  // activity are read again once the answers stop coming
+  const refreshSoon = () => {
     clearTimeout(refreshTimer.current);
     refreshTimer.current = setTimeout(() => {
       loadProfile().catch(() => {});
       loadStatements().catch(() => {});
     }, 300);
-  });
+  };
+  useStream(
+    `/v1/streams/decisions?learner=${learnerParam}`,
+    ({ data }) => {
+      if (!data || data.learner !== id || !data.view) return;
+      decisionsEvent(data.view.decisions);
+      refreshSoon();
+    },
+    (resumed) => {
+      if (resumed) return;
+      loadDecisions();
+      refreshSoon();
+    },
+  );
 
   const title = useCallback((competency) => titleOf(competency, titles, decisions || []), [titles, decisions]);
-  return { mastery, setMastery, decisions, setDecisions, profile, statements, title, problem, masteryStatus };
+  // the learner's own changes (a choice, a teacher's action) count as events
+  return { mastery, decisions, updateDecisions: decisionsEvent, profile, statements, title, problem, masteryStatus };
 }
 
 /** The decisions of one kind. */
@@ -267,9 +287,9 @@ export function LearnerView({ id, member }) {
   const name = member ? member.display : id;
 
   const onChosen = (objectives) =>
-    learner.setDecisions((now) => [...objectives, ...(now || []).filter((d) => d.kind !== 'objective')]);
+    learner.updateDecisions((now) => [...objectives, ...(now || []).filter((d) => d.kind !== 'objective')]);
   const onIntervention = (updated) =>
-    learner.setDecisions((now) => (now || []).map((d) => (d.id === updated.id ? updated : d)));
+    learner.updateDecisions((now) => (now || []).map((d) => (d.id === updated.id ? updated : d)));
 
   const interventions = ofKind(decisions, 'intervention');
   const progress = ofKind(decisions, 'progress');

@@ -83,8 +83,11 @@ export class EventParser {
  * Follows the stream at `path` until `stop()` is called. `onEvent` gets each event
  * with its data parsed as JSON; `onStatus` gets 'connecting', 'live', 'retrying' or
  * 'failed' (with a message: a refused credential or request is not retried).
+ * `onOpen(resumed)` is called each time the stream is open: `resumed` when it went on
+ * from a `Last-Event-ID` (nothing was missed), not when it started from now (what
+ * happened before is for the caller to read).
  */
-export function follow(path, { onEvent, onStatus = () => {} }) {
+export function follow(path, { onEvent, onStatus = () => {}, onOpen = () => {} }) {
   const controller = new AbortController();
   let retryMillis = 2000;
   let lastId = '';
@@ -112,6 +115,7 @@ export function follow(path, { onEvent, onStatus = () => {} }) {
           throw new ApiError(response.status, message);
         }
         onStatus('live');
+        onOpen(Boolean(lastId));
         const parser = new EventParser(
           (event) => {
             lastId = event.id;

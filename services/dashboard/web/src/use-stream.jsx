@@ -1,18 +1,19 @@
 // A view's subscription to a learnlog stream while it is on screen: events go to
-// `onEvent` (the latest one given), and the connection's state is returned for the
-// "live" indicator.
+// `onEvent`, each opening to `onOpen(resumed)` (the latest ones given), and the
+// connection's state is returned for the "live" indicator.
 
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { follow } from './sse.js';
 
-export function useStream(path, onEvent) {
+export function useStream(path, onEvent, onOpen = () => {}) {
   const [status, setStatus] = useState({ state: 'connecting' });
-  const handler = useRef(onEvent);
-  handler.current = onEvent;
+  const handlers = useRef({ onEvent, onOpen });
+  handlers.current = { onEvent, onOpen };
   useEffect(() => {
     if (!path) return undefined;
     return follow(path, {
-      onEvent: (event) => handler.current(event),
+      onEvent: (event) => handlers.current.onEvent(event),
+      onOpen: (resumed) => handlers.current.onOpen(resumed),
       onStatus: (state, error) => setStatus({ state, error }),
     });
   }, [path]);
