@@ -17,7 +17,7 @@
 
 import { chromium } from 'playwright-core';
 import http from 'node:http';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { EventParser, LineSplitter, follow } from '../../services/dashboard/web/src/sse.js';
@@ -42,6 +42,7 @@ const STEP_TIMEOUT = 15_000;
 const LIVE_BOUND_MS = 10_000;
 
 mkdirSync(output, { recursive: true });
+rmSync(join(output, 'failure.png'), { force: true }); // from an earlier failed run
 const screenshots = [];
 let checks = 0;
 
