@@ -6,6 +6,7 @@ mod agents_activities;
 mod attachments;
 mod compatibility;
 mod credentials;
+mod dashboard;
 mod decisions;
 mod documents;
 mod durability;
