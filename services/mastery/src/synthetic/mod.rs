@@ -10,8 +10,7 @@
 //!   difficulty, forgetting between sessions and items on two competencies.
 //!
 //! The parameters are in [`truth`], how a learner practises and answers in
-//! [`learner`], and the ceiling, a filter that knows the true parameters, in
-//! [`oracle`]. A log is a [`Dataset`] in the reference format: learners in order, each
+//! `learner`, and the ceiling, a filter that knows the true parameters, in `oracle`. A log is a [`Dataset`] in the reference format: learners in order, each
 //! one's responses in time order, one row per (response, competency), and a random
 //! fifth of the learners on the `test` side of the split.
 
