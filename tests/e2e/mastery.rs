@@ -3,50 +3,46 @@
 //! harness computes with the same model code; and parameters fitted from the log.
 
 use crate::support::{binary, json, new_id, percent_encode, Learnlog, KEY, SECRET};
-use learnlog_mastery::data::{Dataset, Split};
+use learnlog_mastery::data::{Dataset, Response, Split};
 use learnlog_mastery::harness;
+use learnlog_mastery::synthetic::{self, Settings, Variant};
+use learnlog_mastery::BktParams;
 use reqwest::Method;
 use serde_json::{json as value, Value};
 use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 const SKILLS: &str = "https://example.org/xapi/extensions/skills";
 
-fn reference_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/mastery")
+fn learner_mbox(user: u32) -> String {
+    format!("mailto:learner{user:05}@example.org")
 }
 
-/// `statements.jsonl` of the `bkt` reference set, made by the reference `gen.py`
-/// (seed 7, the same responses as `bkt.responses.csv.gz`) once into the cache folder.
-fn reference_statements() -> PathBuf {
-    let cache = std::env::var_os("LEARNLOG_CACHE")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|home| Path::new(&home).join(".cache/learnlog")))
-        .expect("HOME or LEARNLOG_CACHE is set");
-    let out = cache.join("mastery-reference");
-    let file = out.join("bkt/statements.jsonl");
-    if file.exists() {
-        return file;
-    }
-    let scratch = cache.join(format!("mastery-reference.{}", std::process::id()));
-    let generated = Command::new("python3")
-        .arg(reference_dir().join("gen.py"))
-        .args(["--variant", "bkt", "--out"])
-        .arg(&scratch)
-        .output()
-        .expect("python3 runs");
-    assert!(
-        generated.status.success(),
-        "gen.py failed (it needs numpy: `pip install numpy`): {generated:?}"
-    );
-    std::fs::create_dir_all(&out).unwrap();
-    if !file.exists() {
-        std::fs::rename(scratch.join("bkt"), out.join("bkt")).unwrap();
-    }
-    let _ = std::fs::remove_dir_all(&scratch);
-    file
+/// One response of a generated log as the statement an assessment tool would send:
+/// the item is an activity whose definition lists the item's competencies.
+fn answered(dataset: &Dataset, response: &Response) -> String {
+    let skills: Vec<&str> = (response.skills.iter())
+        .map(|&k| dataset.skills[k as usize].as_str())
+        .collect();
+    let timestamp = chrono::DateTime::from_timestamp(response.epoch_s, 0).unwrap();
+    value!({
+        "id": new_id(),
+        "actor": {"objectType": "Agent", "mbox": learner_mbox(response.user)},
+        "verb": {"id": "http://adlnet.gov/expapi/verbs/answered", "display": {"en-US": "answered"}},
+        "object": {
+            "objectType": "Activity",
+            "id": format!("https://example.org/xapi/items/{}", dataset.items[response.item as usize]),
+            "definition": {
+                "type": "http://adlnet.gov/expapi/activities/cmi.interaction",
+                "extensions": {SKILLS: skills}
+            }
+        },
+        "result": {"success": response.correct},
+        "timestamp": timestamp.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    })
+    .to_string()
 }
 
 fn admin(server: &Learnlog, method: Method, path: &str) -> reqwest::blocking::RequestBuilder {
@@ -104,13 +100,21 @@ fn run_fit(server: &Learnlog, extra: &[&str]) -> Value {
     serde_json::from_slice(&output.stdout).expect("fit prints a JSON report")
 }
 
+/// A generated `bkt` log (`learnlog_mastery::synthetic`, standard size) and its true
+/// parameters, published as given: every test learner's responses posted as
+/// statements must fold into the views the benchmark harness computes.
 #[test]
-fn the_reference_statements_give_the_harness_final_states() {
-    let statements = reference_statements();
-    let dataset = Dataset::open(&reference_dir().join("bkt.responses.csv.gz")).unwrap();
-    let pybkt = reference_dir().join("pybkt.bkt.params.json");
-    let model =
-        harness::bkt_from_pybkt_json(&std::fs::read_to_string(&pybkt).unwrap(), &dataset).unwrap();
+fn generated_statements_give_the_harness_final_states() {
+    let log = synthetic::generate(&Settings::standard(Variant::Bkt));
+    let dataset = &log.dataset;
+    let params = tempfile::tempdir().unwrap();
+    let pybkt = params.path().join("bkt.params.json");
+    let by_name: HashMap<&str, BktParams> = (dataset.skills.iter().map(String::as_str))
+        .zip(log.truth.bkt_params())
+        .collect();
+    let text = serde_json::to_string(&by_name).unwrap();
+    std::fs::write(&pybkt, &text).unwrap();
+    let model = harness::bkt_from_pybkt_json(&text, dataset).unwrap();
     let responses = dataset.responses();
     let test: Vec<_> = responses
         .iter()
@@ -122,10 +126,7 @@ fn the_reference_statements_give_the_harness_final_states() {
         test.iter().copied(),
         |_, _, _, _| {},
     );
-    let test_learners: HashSet<String> = finals
-        .keys()
-        .map(|u| format!("mailto:learner{u:05}@example.org"))
-        .collect();
+    let test_learners: HashSet<u32> = finals.keys().copied().collect();
 
     let dir = tempfile::tempdir().unwrap();
     let server = Learnlog::start(dir.path());
@@ -133,35 +134,21 @@ fn the_reference_statements_give_the_harness_final_states() {
     assert_eq!(published["model"], "bkt");
     assert_eq!(published["competencies"], dataset.skills.len());
 
-    // every test learner's statements, in file (time) order, in batches
-    let text = std::fs::read_to_string(&statements).unwrap();
-    let mut batch: Vec<&str> = Vec::new();
-    let mut posted = 0;
-    let post = |batch: &mut Vec<&str>| {
-        let body = format!("[{}]", batch.join(","));
-        let response = server.post_statements(&body);
+    // every test learner's statements, in log (time) order, in batches
+    let statements: Vec<String> = (responses.iter())
+        .filter(|r| test_learners.contains(&r.user))
+        .map(|r| answered(dataset, r))
+        .collect();
+    assert_eq!(statements.len(), test.len());
+    for batch in statements.chunks(500) {
+        let response = server.post_statements(&format!("[{}]", batch.join(",")));
         assert_eq!(response.status(), 200, "{:?}", response.text());
-        batch.clear();
-    };
-    for line in text.lines() {
-        let statement: Value = serde_json::from_str(line).unwrap();
-        if test_learners.contains(statement["actor"]["mbox"].as_str().unwrap()) {
-            batch.push(line);
-            posted += 1;
-            if batch.len() == 500 {
-                post(&mut batch);
-            }
-        }
     }
-    if !batch.is_empty() {
-        post(&mut batch);
-    }
-    assert_eq!(posted, test.len());
 
     let deadline = Instant::now() + Duration::from_secs(600);
     let mut compared = 0;
-    for (user, (learner, states)) in &finals {
-        let mbox = format!("mailto:learner{user:05}@example.org");
+    for (&user, (learner, states)) in &finals {
+        let mbox = learner_mbox(user);
         let view = wait_for_responses(
             &server,
             &agent(&mbox),

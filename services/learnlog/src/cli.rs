@@ -41,6 +41,11 @@ pub enum Command {
     Fit(crate::fit_cli::FitArgs),
     /// Import IMS CASE competency frameworks and list them on a running server.
     Frameworks(crate::frameworks_cli::FrameworksArgs),
+    /// Load xAPI statements (JSON arrays or JSON lines, gzip allowed) into a running
+    /// server in batches; resumable, refused statements written to a file.
+    Import(crate::import_cli::ImportArgs),
+    /// Write the statements a running server stores as JSON lines, oldest first.
+    Export(crate::export_cli::ExportArgs),
     /// Benchmarks: `bench mastery --data FILE.csv.gz` (no server), `bench decisions` (a
     /// simulation that starts servers of its own).
     Bench(crate::bench::BenchArgs),

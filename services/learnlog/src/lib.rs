@@ -7,8 +7,11 @@ pub mod bench;
 pub mod cli;
 mod credentials;
 pub mod credentials_cli;
+pub mod data_format;
+pub mod export_cli;
 pub mod fit_cli;
 pub mod frameworks_cli;
+pub mod import_cli;
 mod node;
 mod ownership;
 mod rebuild;
@@ -32,5 +35,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Frameworks(args) => frameworks_cli::run(args),
         Command::Bench(args) => bench::run(args),
         Command::Fit(args) => fit_cli::run(args),
+        Command::Import(args) => import_cli::run(args),
+        Command::Export(args) => export_cli::run(args),
     }
 }

@@ -2,12 +2,14 @@
 //! `learnlog digest`: fingerprint every projection's state.
 
 use crate::cli::RebuildArgs;
+use crate::data_format::{self, Opening};
 use crate::node::{projections_dir, Node};
 use anyhow::Context;
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 
 pub async fn rebuild(args: RebuildArgs) -> anyhow::Result<()> {
+    data_format::check(&args.storage.data_dir, Opening::Rebuild)?;
     let dir = projections_dir(&args.storage.data_dir);
     let plain = |name: &String| {
         name.chars()
@@ -44,6 +46,10 @@ pub async fn rebuild(args: RebuildArgs) -> anyhow::Result<()> {
         .context("folding the log")?;
     cancel.cancel();
     node.shut_down(tasks).await?;
+    if args.only.is_empty() {
+        // every projection folded by this build: the directory is in its format now
+        data_format::record_current(&args.storage.data_dir)?;
+    }
     let names: Vec<&str> = if args.only.is_empty() {
         known
     } else {
@@ -58,6 +64,7 @@ pub async fn rebuild(args: RebuildArgs) -> anyhow::Result<()> {
 }
 
 pub async fn digest(args: RebuildArgs) -> anyhow::Result<()> {
+    data_format::check(&args.storage.data_dir, Opening::Rebuild)?;
     let node = Node::open(&args.storage)?;
     for projection in node.projections() {
         println!("{} {}", projection.name(), projection.digest()?);

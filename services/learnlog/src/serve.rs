@@ -11,6 +11,7 @@
 
 use crate::cli::{Role, ServeArgs};
 use crate::credentials;
+use crate::data_format::{self, Opening};
 use crate::node::Node;
 use crate::ownership;
 use anyhow::Context;
@@ -56,6 +57,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .context("--default-xapi-version must be 1.0.3 or 2.0.0")?;
     let decision_settings = args.decisions.settings(args.storage.mastery_threshold)?;
     let views = published_views(&args)?;
+    data_format::check(&args.storage.data_dir, Opening::Serve)?;
     let node = Node::open(&args.storage)?;
     view_topics::ensure_topics(&node.log, &views).context("creating the view topics")?;
     let cancel = CancellationToken::new();

@@ -1,5 +1,5 @@
 //! The `EventLog` API: durable, keyed, partitioned topics — the one source of truth every
-//! learnlog projection folds (DESIGN.md principle 1).
+//! learnlog projection folds (docs/design.md principle 1).
 //!
 //! The contract is Kafka's, so that the embedded backend (append-only segment files in a
 //! data directory, the default) and the Kafka backend (`kafka://…`, through librdkafka)

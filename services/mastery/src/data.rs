@@ -1,14 +1,14 @@
-//! Reader of the reference response format (the only I/O in this crate).
+//! Reader and writer of the reference response format (the only I/O in this crate).
 //!
 //! Columns (any order, by header name): `user_id, skill_name, correct, order_id,
-//! item_id, timestamp, epoch_s, session, response_id, split`. Rows are in time order
-//! per learner. A response on a multi-competency item is several consecutive rows
+//! item_id, timestamp, epoch_s, session, response_id, split`; the reader needs all but
+//! `order_id`, `timestamp` and `session`. Rows are in time order per learner. A response on a multi-competency item is several consecutive rows
 //! sharing `response_id`; [`Dataset::responses`] groups them so each response is
 //! scored once.
 
 use crate::{Error, Result};
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
 
 /// Which side of the learner-level split a row is on.
@@ -19,7 +19,7 @@ pub enum Split {
 }
 
 /// One row: one (response, competency) pair.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Row {
     pub user: u32,
     /// Index into [`Dataset::skills`].
@@ -163,6 +163,33 @@ impl Dataset {
         Ok(ds)
     }
 
+    /// Writes the rows as CSV with the columns the reader needs, plus `order_id` (a copy
+    /// of `response_id`: pyBKT orders rows by it).
+    pub fn write(&self, out: &mut impl Write) -> std::io::Result<()> {
+        writeln!(
+            out,
+            "user_id,skill_name,correct,order_id,item_id,epoch_s,response_id,split"
+        )?;
+        for r in &self.rows {
+            let split = match r.split {
+                Split::Train => "train",
+                Split::Test => "test",
+            };
+            writeln!(
+                out,
+                "{},{},{},{},{},{},{},{split}",
+                r.user,
+                self.skills[r.skill as usize],
+                u8::from(r.correct),
+                r.response_id,
+                self.items[r.item as usize],
+                r.epoch_s,
+                r.response_id,
+            )?;
+        }
+        Ok(())
+    }
+
     /// Index of a competency by name.
     pub fn skill_index(&self, name: &str) -> Option<u32> {
         self.skills.iter().position(|s| s == name).map(|i| i as u32)
@@ -224,6 +251,16 @@ mod tests {
         assert_eq!(r.len(), 3);
         assert_eq!(r[1].skills, vec![0, 1]);
         assert_eq!(r[2].split, Split::Test);
+    }
+
+    #[test]
+    fn written_rows_read_back_the_same() {
+        let ds = Dataset::read(CSV.as_bytes()).unwrap();
+        let mut text = Vec::new();
+        ds.write(&mut text).unwrap();
+        let again = Dataset::read(text.as_slice()).unwrap();
+        assert_eq!((&again.skills, &again.items), (&ds.skills, &ds.items));
+        assert_eq!(again.rows, ds.rows);
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! BKT extended where the reference data shows plain BKT falls short:
+//! BKT extended where plain BKT falls short on data like the `irt-forget` logs of
+//! [`crate::synthetic`]:
 //!
 //! - **item difficulty**: a logistic offset `b_i` per item on both emission logits
 //!   (`P(correct | known) = σ(logit(1 - slip) + θ - b_i)`, likewise for guess);

@@ -3,8 +3,9 @@
 //!
 //! This crate owns the model (Bayesian Knowledge Tracing per competency, [`bkt`]), its
 //! fitting by EM ([`em`]), the accuracy metrics ([`metrics`]), a reader of the
-//! reference response format ([`data`]) and the benchmark harness ([`harness`]) that
-//! streams held-out learners through the *same* model code a projection uses.
+//! reference response format ([`data`]), the benchmark harness ([`harness`]) that
+//! streams held-out learners through the *same* model code a projection uses, and
+//! seeded synthetic logs from a known model to test it against ([`synthetic`]).
 //!
 //! It must stay pure: no async, no clocks, no randomness in the model, no I/O outside
 //! [`data`]. Everything is deterministic, so folding the same evidence with the same
@@ -19,6 +20,7 @@ pub mod metrics;
 pub mod model;
 pub mod parameters;
 pub mod rng;
+pub mod synthetic;
 
 pub use bkt::BktParams;
 pub use model::{Evidence, LearnerState, Model, SkillState};

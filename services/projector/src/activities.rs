@@ -1,5 +1,5 @@
 //! Activities the statement store has seen, and their canonical definitions
-//! (`XAPI.md` §5 GET /activities, §3.4 `format=canonical`).
+//! (xAPI Communication §2.5 Activities Resource, and `format=canonical` of §2.1.3).
 //!
 //! Partitions fold concurrently, so definitions of one Activity id reach this tree in
 //! an order that differs from run to run. To make the stored state independent of that

@@ -1,5 +1,5 @@
 //! Agents the statement store has seen, for the Person object of GET /agents
-//! (`XAPI.md` §5).
+//! (xAPI Communication §2.4 Agents Resource).
 //!
 //! Every Agent and identified Group an accepted statement names (actor, object,
 //! authority, context instructor and team, contextAgents and contextGroups, group

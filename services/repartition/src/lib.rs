@@ -1,4 +1,4 @@
-//! The repartition step (DESIGN.md principle 4): every statement the statement store
+//! The repartition step (docs/design.md principle 4): every statement the statement store
 //! accepted is re-published on `learner-events`, keyed by its actor's learner id, so
 //! that everything about one learner is folded in order by one owner.
 //!

@@ -1,5 +1,5 @@
-//! The canonical Activity (`XAPI.md` §5 GET /activities, §3.4 canonical
-//! format): which Activities a statement mentions, and how the definitions of
+//! The canonical Activity (xAPI Communication §2.5 Activities Resource, and the
+//! canonical format of §2.1.3 GET Statements): which Activities a statement mentions, and how the definitions of
 //! one Activity id, seen in statement after statement, merge into the one the
 //! LRS returns.
 //!

@@ -1,5 +1,5 @@
-//! Attachment parts against statements, and multipart responses (`XAPI.md`
-//! §3.5, §3.6): which parts a batch of statements needs and allows, whether a
+//! Attachment parts against statements, and multipart responses (xAPI
+//! Communication §1.5.2 Multipart/Mixed, `attachments` of §2.1.3): which parts a batch of statements needs and allows, whether a
 //! part's bytes have the digest it claims, and the framing of a
 //! `multipart/mixed` response.
 

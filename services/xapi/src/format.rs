@@ -1,4 +1,4 @@
-//! Response formats of statements (`XAPI.md` §3.4): `exact`, `ids` and
+//! Response formats of statements (xAPI Communication §2.1.3 GET Statements): `exact`, `ids` and
 //! `canonical`. This module owns how a stored statement is reshaped for a GET
 //! response; choosing a language per language map lives in [`crate::language`].
 //!

@@ -1,5 +1,6 @@
-//! Choosing one language from a language map by `Accept-Language` (`XAPI.md`
-//! §3.4 canonical format, §6): the parsed header and the choice rule.
+//! Choosing one language from a language map by `Accept-Language` (xAPI
+//! Communication §2.1.3, Language Filtering Requirements for Canonical Format
+//! Statements): the parsed header and the choice rule.
 //!
 //! The header is read as RFC 2616 §14.4 describes: comma-separated language
 //! ranges, each with an optional `q` weight (default 1), `*` for any language,

@@ -1,12 +1,15 @@
 //! The xAPI statement model for learnlog: strict parsing, validation and the
 //! stored form of xAPI Statements, for both xAPI 1.0.3 and 2.0 (IEEE 9274.1.1).
 //!
-//! This crate owns the rules of the statement data model (`XAPI.md` §2), what the
-//! LRS adds to a statement when it stores it (§3.1 "On write"), and when two
-//! statements count as the same (§3.1 "Existing id", §3.7), and the pure parts
+//! This crate owns the rules of the statement data model (xAPI Data §2 Statements),
+//! what the LRS adds to a statement when it stores it (id, timestamp, stored,
+//! authority and version: Data §2.4), and when two statements count as the same
+//! (Data §2.3.1 Statement Immutability, §2.6 Signed Statements), and the pure parts
 //! of the Statement API around them: response formats and `Accept-Language`
-//! (§3.4), multipart bodies and signed statements (§3.5–§3.7), the canonical
-//! Activity and the Person object (§5). It is pure: no I/O,
+//! (Communication §2.1.3 GET Statements), multipart bodies (Communication §1.5.2)
+//! and signed statements (Data §2.6), the canonical Activity and the Person object
+//! (Communication §2.5, §2.4). Sections are those of the xAPI specification,
+//! <https://github.com/adlnet/xAPI-Spec> (see `docs/design.md`). It is pure: no I/O,
 //! no async, no clocks (the caller passes `stored`), and it never panics on input.
 //!
 //! Statements stay [`serde_json::Value`]s from end to end, so that they are

@@ -1,5 +1,5 @@
-//! Reading `multipart/mixed` request bodies of the Statement API (`XAPI.md`
-//! §3.6) into their statements part and attachment parts. Checking the parts
+//! Reading `multipart/mixed` request bodies of the Statement API (xAPI
+//! Communication §1.5.2 Multipart/Mixed) into their statements part and attachment parts. Checking the parts
 //! against the statements and writing response bodies live in
 //! [`crate::attachment_parts`].
 //!

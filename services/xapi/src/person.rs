@@ -1,4 +1,4 @@
-//! The Person object of GET /agents (`XAPI.md` §5): everything the LRS knows
+//! The Person object of GET /agents (xAPI Communication §2.4 Agents Resource): everything the LRS knows
 //! about one agent, gathered from every Agent object seen with its IFI.
 //!
 //! A [`Person`] is a pure accumulator: the caller decides which Agents belong

@@ -1,4 +1,4 @@
-//! Signed statements (`XAPI.md` §3.7): checking the JWS in each signature
+//! Signed statements (xAPI Data §2.6 Signed Statements): checking the JWS in each signature
 //! attachment of a received statement against that statement.
 //!
 //! A signature attachment has usageType [`SIGNATURE_USAGE_TYPE`] and

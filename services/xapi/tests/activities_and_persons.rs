@@ -1,4 +1,5 @@
-//! The canonical Activity and the Person object (XAPI.md §5).
+//! The canonical Activity and the Person object (xAPI Communication §2.4 Agents Resource, §2.5
+//! Activities Resource).
 
 use learnlog_xapi::{activities_in, merge_activity_definition, Person};
 use serde_json::{json, Value};

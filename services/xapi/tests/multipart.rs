@@ -1,4 +1,4 @@
-//! Receiving and writing multipart/mixed bodies (XAPI.md §3.5, §3.6).
+//! Receiving and writing multipart/mixed bodies (xAPI Communication §1.5.2 Multipart/Mixed).
 
 use learnlog_xapi::{check_attachments, parse_multipart, write_multipart, AttachmentPart};
 use serde_json::{json, Value};

@@ -1,4 +1,4 @@
-//! The `ids` and `canonical` statement formats (XAPI.md §3.4).
+//! The `ids` and `canonical` statement formats (xAPI Communication §2.1.3 GET Statements).
 
 use learnlog_xapi::{to_canonical_format, to_ids_format, LanguagePreference, StatementFormat};
 use serde_json::{json, Value};

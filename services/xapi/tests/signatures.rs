@@ -1,4 +1,4 @@
-//! Signed statements (XAPI.md §3.7): a JWS built here with a freshly generated
+//! Signed statements (xAPI Data §2.6 Signed Statements): a JWS built here with a freshly generated
 //! RSA key and a self-signed x5c certificate.
 
 use std::str::FromStr;

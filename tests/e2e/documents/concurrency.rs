@@ -1,4 +1,5 @@
-//! The concurrency table of XAPI.md §4 per negotiated version, and several clients
+//! The concurrency rules of xAPI Communication §3.1 Concurrency per negotiated version
+//! (2.0 extends them to state documents), and several clients
 //! writing with the same If-Match at once.
 
 use super::*;

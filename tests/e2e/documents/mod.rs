@@ -1,6 +1,6 @@
 //! The document resources (state, activity profile, agent profile) over HTTP: PUT,
 //! POST merge, GET, HEAD, multi-GET with `since`, DELETE, DELETE-all, ETags and the
-//! concurrency table of XAPI.md §4 (`concurrency`), parameter rules (`parameters`),
+//! concurrency rules of xAPI Communication §3.1 (`concurrency`), parameter rules (`parameters`),
 //! and concurrent conditional writers.
 
 use crate::support::Learnlog;

@@ -1,5 +1,5 @@
 //! Which documents a request addresses: agents matched by IFI, and the parameter
-//! rules of XAPI.md §4 and §6 (400 for anything missing, malformed or unknown).
+//! rules of xAPI Communication §2.2 and §3.2 (400 for anything missing, malformed or unknown).
 
 use super::*;
 

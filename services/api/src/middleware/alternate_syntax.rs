@@ -1,4 +1,5 @@
-//! xAPI 1.0.3 alternate request syntax (XAPI.md §6): a `POST ?method=VERB` with an
+//! xAPI 1.0.3 alternate request syntax (xAPI Communication §1.3 Alternate Request
+//! Syntax): a `POST ?method=VERB` with an
 //! `application/x-www-form-urlencoded` body becomes the request it describes before
 //! routing. Header fields in the form override headers, `content` becomes the body,
 //! every other field becomes a query parameter. xAPI 2.0 removed the syntax, so under

@@ -1,6 +1,6 @@
 //! Which xAPI version each credential last negotiated. A request that names no
 //! version gets a 400 whose `X-Experience-API-Version` is the version its client
-//! speaks (XAPI.md §6, approach 2), so 1.0.3 and 2.0 clients both read a header they
+//! speaks (xAPI Communication §3.3 Versioning), so 1.0.3 and 2.0 clients both read a header they
 //! understand without reconfiguring the server.
 
 use actix_web::http::header::{self, HeaderMap};

@@ -1,5 +1,5 @@
 //! `GET /xapi/activities?activityId=…` (and HEAD): the canonical Activity merged from
-//! every stored statement that defined the id (`XAPI.md` §5).
+//! every stored statement that defined the id (xAPI Communication §2.5 Activities Resource).
 
 use super::params::Params;
 use crate::auth::{Authenticated, Scope};

@@ -1,5 +1,5 @@
 //! `GET /xapi/agents?agent=…` (and HEAD): the Person object, everything stored
-//! statements said about the agent with that IFI (`XAPI.md` §5).
+//! statements said about the agent with that IFI (xAPI Communication §2.4 Agents Resource).
 
 use super::params::Params;
 use crate::auth::{Authenticated, Scope};

@@ -1,6 +1,7 @@
 //! Which document a request to `/activities/state`, `/activities/profile` or
 //! `/agents/profile` addresses: its resource, set and id, from query parameters
-//! checked as XAPI.md §4 and §6 say (unknown names, IRIs, agents, UUIDs, `since`).
+//! checked as xAPI Communication §2.2 Document Resources and §3.2 Error Codes say
+//! (unknown names, IRIs, agents, UUIDs, `since`).
 
 use super::params::Params;
 use crate::auth::Scope;

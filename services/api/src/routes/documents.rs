@@ -1,5 +1,6 @@
 //! `/xapi/activities/state`, `/xapi/activities/profile` and `/xapi/agents/profile`
-//! (XAPI.md §4): GET/HEAD one document or the ids of a set, PUT, POST (merge),
+//! (xAPI Communication §2.2 Document Resources): GET/HEAD one document or the ids of
+//! a set, PUT, POST (merge),
 //! DELETE. Handlers are generic over the resource; writes go through
 //! [`super::document_writes`], reads come from the documents projection.
 
@@ -72,7 +73,7 @@ pub async fn get<R: DocumentResource>(
         .body(document.content))
 }
 
-/// PUT: replaces the document (preconditions per XAPI.md §4) → 204.
+/// PUT: replaces the document (preconditions per xAPI Communication §3.1 Concurrency) → 204.
 pub async fn put<R: DocumentResource>(
     state: web::Data<AppState>,
     request: HttpRequest,

@@ -37,6 +37,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
         // learnlog_cluster::OWNERSHIP_PATH, written out for the OpenAPI route test
         .route("/internal/v1/ownership", web::get().to(ops::ownership))
         .route("/v1/openapi.json", web::get().to(crate::openapi::document))
+        .configure(learnlog_dashboard::configure)
         .service(
             web::scope("/v1/admin")
                 .service(

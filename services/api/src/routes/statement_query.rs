@@ -1,4 +1,4 @@
-//! The parameters of a statement query (`XAPI.md` §3.3) and the `more` token.
+//! The parameters of a statement query (xAPI Communication §2.1.3 GET Statements) and the `more` token.
 //!
 //! A first page's parameters are validated one by one into a [`StatementQuery`]. The
 //! `more` token is the query, the response format, the position of the last statement

@@ -1,5 +1,6 @@
 //! `/xapi/statements` reads: GET and HEAD of one statement (`statementId`,
-//! `voidedStatementId`) and statement queries with `more` paging (`XAPI.md` §3.2–3.5).
+//! `voidedStatementId`) and statement queries with `more` paging (xAPI Communication
+//! §2.1.3 GET Statements, xAPI Data §2.5 Retrieval of Statements).
 
 use super::params::Params;
 use super::statement_query::{self, QueryRequest, ALL_PARAMS};

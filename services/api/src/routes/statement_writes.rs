@@ -86,7 +86,7 @@ struct Body {
     parts: Vec<AttachmentPart>,
 }
 
-/// Parses `application/json` or `multipart/mixed` bodies (XAPI.md §3.6), checking
+/// Parses `application/json` or `multipart/mixed` bodies (xAPI Communication §1.5 Content Types), checking
 /// that attachments and parts match and that signatures hold.
 fn parse_body(
     state: &AppState,

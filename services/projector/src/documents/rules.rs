@@ -1,4 +1,5 @@
-//! The xAPI document rules the fold applies in log order (XAPI.md §4): If-Match and
+//! The xAPI document rules the fold applies in log order (xAPI Communication §2.2
+//! Document Resources, §3.1 Concurrency): If-Match and
 //! If-None-Match, the PUT-without-precondition rules of profiles and 2.0 state, and
 //! the shallow JSON merge of POST. Pure functions of the stored document and the event.
 

@@ -1,5 +1,5 @@
 //! The secondary indexes of the statement store, written by the fold in the same
-//! transaction as the statement (`XAPI.md` §3.3 filters).
+//! transaction as the statement (the filters of xAPI Communication §2.1.3 GET Statements).
 //!
 //! Each index is its own tree of ordered keys
 //! `tenant \0 <value> \0 stored_µs(8 BE) partition(4 BE) offset(8 BE)` -> statement id,

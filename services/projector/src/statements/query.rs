@@ -1,4 +1,5 @@
-//! Statement queries (`XAPI.md` §3.3): the filters, the choice of index, the range
+//! Statement queries (xAPI Communication §2.1.3 GET Statements): the filters, the
+//! choice of index, the range
 //! scan in stored order with post-filtering, and pages.
 //!
 //! A query names filters; each filter is an index entry the statement (or a statement

@@ -1,5 +1,5 @@
 //! The document store folded from a real embedded log, given/when/then: the harness
-//! and the writes every test uses. The concurrency table of XAPI.md §4 is in
+//! and the writes every test uses. The concurrency rules of xAPI Communication §3.1 are in
 //! `preconditions`, merges, deletes, listing and replay in `store`.
 
 use super::*;

@@ -1,4 +1,5 @@
-//! The concurrency table of XAPI.md §4, as the fold decides it.
+//! The concurrency rules of xAPI Communication §3.1 Concurrency (which xAPI 2.0 extends
+//! to state documents), as the fold decides them.
 
 use super::*;
 

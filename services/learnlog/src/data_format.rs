@@ -1,0 +1,104 @@
+//! The data directory's format: `DATA_DIR/FORMAT` holds the version of the layout of
+//! the projection state in it, so that a newer learnlog opens an older directory or
+//! says how to migrate it, and an older one never misreads a newer one. The log is not
+//! versioned here: its events only gain fields (see `proto/`), and every version reads
+//! them.
+//!
+//! Versions:
+//! - 1: directories from before this file existed.
+//! - 2: the mastery projection marks competencies whose evidence was all voided
+//!   (`mastery.removed`, read by the view topics). Migrating is a rebuild: the log is
+//!   folded again.
+
+use anyhow::{bail, Context};
+use std::path::Path;
+
+/// The format this build writes.
+pub const CURRENT: u32 = 2;
+const FILE: &str = "FORMAT";
+
+/// Why the directory is opened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Opening {
+    /// To serve from its state: it must be in [`CURRENT`] format.
+    Serve,
+    /// To fold the log again (`rebuild`) or read the state (`digest`): older formats
+    /// too.
+    Rebuild,
+}
+
+/// The format of the directory: its file, else 1 when it already holds projection
+/// state, else (a new directory) [`CURRENT`], written down.
+fn found(data_dir: &Path) -> anyhow::Result<u32> {
+    let path = data_dir.join(FILE);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => text
+            .trim()
+            .parse()
+            .with_context(|| format!("{} does not hold a format number", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if crate::node::projections_dir(data_dir).exists() {
+                return Ok(1);
+            }
+            record_current(data_dir)?;
+            Ok(CURRENT)
+        }
+        Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
+    }
+}
+
+/// Checks that this build may open `data_dir` for `opening`.
+pub fn check(data_dir: &Path, opening: Opening) -> anyhow::Result<()> {
+    let format = found(data_dir)?;
+    let dir = data_dir.display();
+    if format > CURRENT {
+        bail!(
+            "{dir} is in data format {format}, written by a newer learnlog; this one reads \
+             formats up to {CURRENT}. Run the newer learnlog."
+        );
+    }
+    if format < CURRENT && opening == Opening::Serve {
+        bail!(
+            "{dir} is in data format {format}; this learnlog serves format {CURRENT}. \
+             Migrate it with `learnlog rebuild --data-dir {dir}` (with the same --log), which \
+             folds the log again; the log is kept as it is."
+        );
+    }
+    Ok(())
+}
+
+/// Records that `data_dir` is in [`CURRENT`] format (a new directory, or a whole
+/// rebuild done).
+pub fn record_current(data_dir: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("creating {}", data_dir.display()))?;
+    let path = data_dir.join(FILE);
+    std::fs::write(&path, format!("{CURRENT}\n"))
+        .with_context(|| format!("writing {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn new_directories_get_the_current_format_and_others_are_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let new = dir.path().join("new");
+        check(&new, Opening::Serve).unwrap();
+        assert_eq!(std::fs::read_to_string(new.join(FILE)).unwrap().trim(), "2");
+
+        let old = dir.path().join("old");
+        std::fs::create_dir_all(crate::node::projections_dir(&old)).unwrap();
+        let refused = check(&old, Opening::Serve).unwrap_err().to_string();
+        assert!(refused.contains("learnlog rebuild --data-dir"), "{refused}");
+        check(&old, Opening::Rebuild).unwrap();
+        assert!(!old.join(FILE).exists(), "checking writes nothing");
+
+        std::fs::write(new.join(FILE), "99").unwrap();
+        let newer = check(&new, Opening::Rebuild).unwrap_err().to_string();
+        assert!(newer.contains("newer learnlog"), "{newer}");
+        std::fs::write(new.join(FILE), "two").unwrap();
+        assert!(check(&new, Opening::Serve).is_err());
+    }
+}
