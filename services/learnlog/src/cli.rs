@@ -202,8 +202,8 @@ pub struct DecisionArgs {
     /// `max_objectives`, `activities_per_objective`, `skip_recent_days`,
     /// `review_below`, `wheel_spinning_opportunities`, `wheel_spinning_min_rise`,
     /// `trend_window`, `recheck_confirming_answers`, `recheck_after_days`,
-    /// `inactive_days`, `prerequisite_gap_failures`, `group_min`, `group_max`; the
-    /// README lists the defaults). The mastery threshold is
+    /// `inactive_days`, `prerequisite_gap_failures`, `group_min`, `group_max`;
+    /// docs/learners.md lists the defaults). The mastery threshold is
     /// `--mastery-threshold`.
     #[arg(long, env = "LEARNLOG_DECISIONS_CONFIG")]
     pub decisions_config: Option<PathBuf>,
