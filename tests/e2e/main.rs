@@ -20,6 +20,7 @@ mod mastery;
 mod openapi;
 mod operations;
 mod roles;
+mod rolling_restart;
 mod simulation;
 mod statement_queries;
 mod statements;

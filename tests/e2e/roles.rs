@@ -30,11 +30,11 @@ fn statement_count() -> usize {
 
 const BATCH: usize = 250;
 /// Learners of `support::statement` (`n % 97`).
-const LEARNERS: usize = 97;
+pub(crate) const LEARNERS: usize = 97;
 
 /// A projector on `port`; `instance` is its static group membership name, as a
 /// StatefulSet pod's name would be.
-fn projector(data_dir: &Path, broker: &str, port: u16, instance: &str) -> Learnlog {
+pub(crate) fn projector(data_dir: &Path, broker: &str, port: u16, instance: &str) -> Learnlog {
     let listen = format!("127.0.0.1:{port}");
     let args = ["--role", "projector", "--log", broker, "--listen", &listen];
     Learnlog::start_with(
@@ -61,7 +61,7 @@ fn two_projectors_and_an_api(url: &str) -> (Vec<tempfile::TempDir>, Learnlog, Le
 }
 
 /// Waits until `server` says it is ready.
-fn wait_ready(server: &Learnlog, within: Duration) {
+pub(crate) fn wait_ready(server: &Learnlog, within: Duration) {
     let deadline = Instant::now() + within;
     loop {
         let ready = server.raw(Method::GET, "/readyz").send();

@@ -36,8 +36,10 @@ use learnlog_xapi::XapiVersion;
 use std::io::Write;
 use tokio_util::sync::CancellationToken;
 
-/// A projector that stops heartbeating (killed) loses its partitions after this.
-const GROUP_SESSION_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+/// A projector that stops heartbeating (killed, or stopped for good) loses its
+/// partitions after this. It is longer than a restart takes (closing, starting, joining
+/// and syncing again), so that a restarted static member finds its place still there.
+const GROUP_SESSION_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// How long a graceful stop waits for projections to fold what was acknowledged, and
 /// how long a rebalance waits for a released partition's batch in flight.

@@ -72,7 +72,9 @@ pub struct GroupOptions {
     pub release_timeout: Duration,
     /// A name that stays with the process across restarts (`group.instance.id`, static
     /// membership): a member that comes back under it takes its old place at once,
-    /// instead of joining beside a dead member the broker has not dropped yet.
+    /// instead of joining beside a dead member the broker has not dropped yet. A static
+    /// member that stops does not leave the group: its partitions wait for it (for the
+    /// session timeout) instead of moving to another member and back.
     pub instance: Option<String>,
 }
 
@@ -107,7 +109,12 @@ impl GroupMember {
             .name(format!("group-{}", group.group))
             .spawn({
                 let (stop, positions) = (stop.clone(), positions.clone());
-                move || poll_until_stopped(consumer, &group.topic, &stop, &positions)
+                let leave = if group.instance.is_some() {
+                    Leave::KeepPlace
+                } else {
+                    Leave::HandOver
+                };
+                move || poll_until_stopped(consumer, &group.topic, leave, &stop, &positions)
             })
             .map_err(|e| crate::Error::Kafka {
                 context: "starting the group member's thread".to_owned(),
@@ -133,8 +140,9 @@ impl GroupMember {
             .insert(partition, next);
     }
 
-    /// Leaves the group (its partitions go to the other members at once), waiting at
-    /// most `timeout` for the member's thread.
+    /// Leaves the group, waiting at most `timeout` for the member's thread: a dynamic
+    /// member's partitions go to the other members at once; a static member's place is
+    /// kept for its next start (see [`GroupOptions::instance`]).
     pub fn leave(mut self, timeout: Duration) {
         self.stop_within(timeout);
     }
@@ -162,9 +170,24 @@ impl Drop for GroupMember {
     }
 }
 
+/// What stopping does to the member's place in the group.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Leave {
+    /// A dynamic member leaves (LeaveGroup): its partitions go to the others at once.
+    HandOver,
+    /// A static member (`group.instance.id`) closes without leaving, as KIP-345 has it:
+    /// the group keeps its place and its partitions for the session timeout, and the
+    /// same name coming back takes them again without a rebalance. A rolling restart
+    /// then moves no partition, and no other member folds one from an old checkpoint
+    /// only to give it back; a member that does not come back is dropped after the
+    /// session timeout.
+    KeepPlace,
+}
+
 fn poll_until_stopped(
     consumer: BaseConsumer<GroupContext>,
     topic: &str,
+    leave: Leave,
     stop: &AtomicBool,
     positions: &Mutex<BTreeMap<u32, u64>>,
 ) {
@@ -179,15 +202,25 @@ fn poll_until_stopped(
         }
     }
     commit_positions(&consumer, topic, positions);
-    // Leaving runs the revoke callback once more; its owner has stopped by now, so the
-    // release is not waited for (its channel is closed).
-    consumer.unsubscribe();
-    let deadline = Instant::now() + Duration::from_secs(2);
-    while Instant::now() < deadline && consumer.assignment().is_ok_and(|a| a.count() > 0) {
-        let _ = consumer.poll(POLL_EVERY);
+    // Leaving or closing runs the revoke callback once more; its owner has stopped by
+    // now, so the release is not waited for (its channel is closed).
+    if leave == Leave::HandOver {
+        consumer.unsubscribe();
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while Instant::now() < deadline && consumer.assignment().is_ok_and(|a| a.count() > 0) {
+            let _ = consumer.poll(POLL_EVERY);
+        }
     }
+    // Dropping closes the consumer; librdkafka sends no LeaveGroup for a static member
+    // that closes.
     drop(consumer);
-    tracing::info!(topic, "left the consumer group");
+    match leave {
+        Leave::HandOver => tracing::info!(topic, "left the consumer group"),
+        Leave::KeepPlace => tracing::info!(
+            topic,
+            "closed the static group member; its place is kept for the session timeout"
+        ),
+    }
 }
 
 /// Commits the recorded positions of the partitions assigned now.

@@ -196,9 +196,15 @@ impl KafkaOptions {
             .set("enable.auto.offset.store", "false")
             .set("auto.offset.reset", "earliest")
             .set("session.timeout.ms", millis(group.session_timeout))
+            // A member learns of a rebalance with its next heartbeat: at most every 3 s
+            // (Kafka's default), and at least three per session timeout.
             .set(
                 "heartbeat.interval.ms",
-                millis((group.session_timeout / 3).max(Duration::from_millis(100))),
+                millis(
+                    (group.session_timeout / 3)
+                        .min(Duration::from_secs(3))
+                        .max(Duration::from_millis(100)),
+                ),
             )
             .set(
                 "max.poll.interval.ms",
