@@ -2,14 +2,14 @@
 //! mid-run (and a source that restarts), and to a webhook with a filter and a token.
 
 use crate::kafka::query_ids;
-use crate::support::{free_port, json, new_id, statement, Learnlog, KEY, SECRET};
+use crate::support::{eventually, free_port, json, new_id, statement, Learnlog, KEY, SECRET};
 use reqwest::Method;
 use serde_json::{json, Value};
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const BATCHES: usize = 20;
 const BATCH: usize = 100;
@@ -37,18 +37,6 @@ fn post_batch(server: &Learnlog, first: usize, version: &str) -> Vec<String> {
         .unwrap();
     assert_eq!(response.status(), 200, "{}", response.text().unwrap());
     ids
-}
-
-/// Polls `done` until it holds, for at most `limit`.
-fn eventually(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + limit;
-    while Instant::now() < deadline {
-        if done() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    done()
 }
 
 #[test]

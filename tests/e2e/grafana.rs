@@ -4,7 +4,7 @@
 //! to a local webhook and an undecodable event, and every metric name in the dashboard's
 //! queries must be among the names their /metrics pages declare.
 
-use crate::support::{new_id, statement, Learnlog};
+use crate::support::{eventually, new_id, statement, Learnlog};
 use learnlog_log::{EmbeddedOptions, EventLog, Record};
 use learnlog_proto::topics;
 use learnlog_testkit::Broker;
@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const DASHBOARD: &str = include_str!("../../deploy/grafana/learnlog.json");
 
@@ -241,18 +241,6 @@ fn webhook() -> String {
         }
     });
     url
-}
-
-/// Polls `done` every 200 ms for at most `limit`.
-fn eventually(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + limit;
-    while Instant::now() < deadline {
-        if done() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    done()
 }
 
 fn metrics_page(server: &Learnlog) -> String {

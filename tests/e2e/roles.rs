@@ -116,17 +116,21 @@ fn post_until_acknowledged(server: &Learnlog, ids: &[String], first_n: usize) {
     }
 }
 
+/// `GET /v1/learners/{agent}/profile` of learner `n` of `support::statement`.
+pub(crate) fn learner_profile(server: &Learnlog, n: usize) -> reqwest::blocking::Response {
+    let agent =
+        crate::support::percent_encode(&format!(r#"{{"mbox":"mailto:learner{n}@example.org"}}"#));
+    server
+        .xapi(Method::GET, &format!("/v1/learners/{agent}/profile"))
+        .send()
+        .unwrap()
+}
+
 /// The number of statements each learner's profile counted, summed over learners.
 fn profile_statements(server: &Learnlog) -> u64 {
     (0..LEARNERS)
         .map(|learner| {
-            let agent = crate::support::percent_encode(&format!(
-                r#"{{"mbox":"mailto:learner{learner}@example.org"}}"#
-            ));
-            let response = server
-                .xapi(Method::GET, &format!("/v1/learners/{agent}/profile"))
-                .send()
-                .unwrap();
+            let response = learner_profile(server, learner);
             match response.status().as_u16() {
                 200 => json(response)["statements"].as_u64().unwrap(),
                 404 | 503 => 0,

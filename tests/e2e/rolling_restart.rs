@@ -5,8 +5,8 @@
 //! same statements.
 
 use crate::kafka::query_ids;
-use crate::roles::{projector, wait_ready, LEARNERS};
-use crate::support::{free_port, json, new_id, percent_encode, statement, Learnlog, KEY, SECRET};
+use crate::roles::{learner_profile, projector, wait_ready, LEARNERS};
+use crate::support::{free_port, json, new_id, statement, Learnlog, KEY, SECRET};
 use learnlog_testkit::Broker;
 use reqwest::blocking::Client;
 use reqwest::Method;
@@ -91,13 +91,7 @@ fn api(data_dir: &Path, projectors: &str, port: u16) -> Learnlog {
 fn profiles(server: &Learnlog) -> Result<Vec<Value>, String> {
     (0..LEARNERS)
         .map(|learner| {
-            let agent = percent_encode(&format!(
-                r#"{{"mbox":"mailto:learner{learner}@example.org"}}"#
-            ));
-            let response = server
-                .xapi(Method::GET, &format!("/v1/learners/{agent}/profile"))
-                .send()
-                .unwrap();
+            let response = learner_profile(server, learner);
             match response.status().as_u16() {
                 200 => Ok(json(response)),
                 503 => Err(format!(

@@ -207,6 +207,18 @@ pub fn voiding(target: &str) -> String {
     )
 }
 
+/// Polls `done` every 200 ms for at most `limit`; whether it held.
+pub fn eventually(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
+    let deadline = std::time::Instant::now() + limit;
+    while std::time::Instant::now() < deadline {
+        if done() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    done()
+}
+
 /// A free port on loopback, for a server that must come back where others look for it
 /// after a restart.
 pub fn free_port() -> u16 {
