@@ -1,4 +1,5 @@
-//! Reader and writer of the reference response format (the only I/O in this crate).
+//! Reader (through `csv`) and writer of the reference response format (the only I/O in
+//! this crate).
 //!
 //! Columns (any order, by header name): `user_id, skill_name, correct, order_id,
 //! item_id, timestamp, epoch_s, session, response_id, split`; the reader needs all but
@@ -73,18 +74,15 @@ impl Dataset {
 
     /// Parses CSV text in the reference format.
     pub fn read(reader: impl BufRead) -> Result<Self> {
-        let mut lines = reader.lines();
-        let header = match lines.next() {
-            Some(h) => h.map_err(|source| Error::Io {
-                path: String::new(),
-                source,
-            })?,
-            None => return Ok(Self::default()),
-        };
-        let cols: Vec<&str> = header.trim_end().split(',').collect();
+        let mut csv = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
+        let header = csv.headers().map_err(csv_error)?.clone();
+        if header.is_empty() {
+            return Ok(Self::default());
+        }
         let col = |name: &str| {
-            cols.iter()
-                .position(|c| *c == name)
+            header
+                .iter()
+                .position(|c| c == name)
                 .ok_or_else(|| Error::Csv {
                     line: 1,
                     message: format!("missing column {name}"),
@@ -102,30 +100,22 @@ impl Dataset {
         let mut ds = Self::default();
         let mut skill_ix: HashMap<String, u32> = HashMap::new();
         let mut item_ix: HashMap<String, u32> = HashMap::new();
-        for (n, line) in lines.enumerate() {
-            let line = line.map_err(|source| Error::Io {
-                path: String::new(),
-                source,
-            })?;
-            let line_no = n + 2;
-            let line = line.trim_end();
-            if line.is_empty() {
-                continue;
-            }
-            let fields: Vec<&str> = line.split(',').collect();
-            if fields.len() != cols.len() {
+        let mut fields = csv::StringRecord::new();
+        while csv.read_record(&mut fields).map_err(csv_error)? {
+            let line_no = fields.position().map_or(0, |p| p.line() as usize);
+            if fields.len() != header.len() {
                 return Err(Error::Csv {
                     line: line_no,
-                    message: format!("expected {} fields, found {}", cols.len(), fields.len()),
+                    message: format!("expected {} fields, found {}", header.len(), fields.len()),
                 });
             }
             let num = |c: usize, what: &str| -> Result<i64> {
                 fields[c].parse::<i64>().map_err(|_| Error::Csv {
                     line: line_no,
-                    message: format!("{what} must be an integer, found {:?}", fields[c]),
+                    message: format!("{what} must be an integer, found {:?}", &fields[c]),
                 })
             };
-            let correct = match fields[c_correct] {
+            let correct = match &fields[c_correct] {
                 "1" => true,
                 "0" => false,
                 other => {
@@ -135,7 +125,7 @@ impl Dataset {
                     })
                 }
             };
-            let split = match fields[c_split] {
+            let split = match &fields[c_split] {
                 "train" => Split::Train,
                 "test" => Split::Test,
                 other => {
@@ -145,8 +135,8 @@ impl Dataset {
                     })
                 }
             };
-            let skill = intern(&mut skill_ix, &mut ds.skills, fields[c_skill]);
-            let item = intern(&mut item_ix, &mut ds.items, fields[c_item]);
+            let skill = intern(&mut skill_ix, &mut ds.skills, &fields[c_skill]);
+            let item = intern(&mut item_ix, &mut ds.items, &fields[c_item]);
             ds.rows.push(Row {
                 user: u32::try_from(num(c_user, "user_id")?).map_err(|_| Error::Csv {
                     line: line_no,
@@ -217,6 +207,20 @@ impl Dataset {
             });
         }
         out
+    }
+}
+
+/// A reading error: I/O as [`Error::Io`] (the caller names the file), anything else
+/// (bad UTF-8, bad quoting) with its line.
+fn csv_error(error: csv::Error) -> Error {
+    let line = error.position().map_or(0, |p| p.line() as usize);
+    let message = error.to_string();
+    match error.into_kind() {
+        csv::ErrorKind::Io(source) => Error::Io {
+            path: String::new(),
+            source,
+        },
+        _ => Error::Csv { line, message },
     }
 }
 
