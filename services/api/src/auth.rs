@@ -139,8 +139,7 @@ pub(crate) fn basic_credentials(headers: &HeaderMap) -> Result<Basic, ApiError> 
     let value = headers
         .get(header::AUTHORIZATION)
         .ok_or_else(|| ApiError::Unauthorized("no Authorization header".into()))?;
-    Basic::parse(value)
-        .map_err(|error| ApiError::Unauthorized(format!("Authorization: {error}")))
+    Basic::parse(value).map_err(|error| ApiError::Unauthorized(format!("Authorization: {error}")))
 }
 
 fn authenticate(request: &HttpRequest) -> Result<Authenticated, ApiError> {
@@ -150,7 +149,10 @@ fn authenticate(request: &HttpRequest) -> Result<Authenticated, ApiError> {
     let credentials = basic_credentials(request.headers())?;
     state
         .credential_reader
-        .verify(credentials.user_id(), credentials.password().unwrap_or_default())?
+        .verify(
+            credentials.user_id(),
+            credentials.password().unwrap_or_default(),
+        )?
         .map(Authenticated)
         .ok_or_else(|| ApiError::Unauthorized("unknown key or wrong secret".into()))
 }
