@@ -28,15 +28,18 @@ fn cors_preflight_needs_no_credentials_and_responses_expose_xapi_headers() {
         .unwrap();
     assert!(preflight.status().is_success());
     assert_eq!(preflight.headers()["access-control-allow-origin"], "*");
+    // Header names compare without case (RFC 9110 §5.1); actix-cors lists them in lowercase.
     assert!(preflight.headers()["access-control-allow-headers"]
         .to_str()
         .unwrap()
-        .contains("X-Experience-API-Version"));
+        .to_ascii_lowercase()
+        .contains("x-experience-api-version"));
     let about = server.raw(Method::GET, "/xapi/about").send().unwrap();
     assert!(about.headers()["access-control-expose-headers"]
         .to_str()
         .unwrap()
-        .contains("X-Experience-API-Consistent-Through"));
+        .to_ascii_lowercase()
+        .contains("x-experience-api-consistent-through"));
 }
 
 #[test]

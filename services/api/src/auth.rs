@@ -2,8 +2,9 @@
 
 use crate::error::ApiError;
 use crate::state::AppState;
-use actix_web::{dev::Payload, http::header, web, FromRequest, HttpRequest};
-use base64::Engine;
+use actix_web::http::header::{self, HeaderMap};
+use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
+use actix_web_httpauth::headers::authorization::{Basic, Scheme as _};
 use futures::future::{ready, Ready};
 use learnlog_projector::credentials::Credential;
 
@@ -132,30 +133,26 @@ impl Authenticated {
     }
 }
 
+/// The HTTP Basic credentials of a request's `Authorization` header, read once by
+/// `actix-web-httpauth` for both authentication and the version memory.
+pub(crate) fn basic_credentials(headers: &HeaderMap) -> Result<Basic, ApiError> {
+    let value = headers
+        .get(header::AUTHORIZATION)
+        .ok_or_else(|| ApiError::Unauthorized("no Authorization header".into()))?;
+    Basic::parse(value).map_err(|error| ApiError::Unauthorized(format!("Authorization: {error}")))
+}
+
 fn authenticate(request: &HttpRequest) -> Result<Authenticated, ApiError> {
     let state = request
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| ApiError::Internal("application state missing".into()))?;
-    let value = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .ok_or_else(|| ApiError::Unauthorized("no Authorization header".into()))?
-        .to_str()
-        .map_err(|_| ApiError::Unauthorized("Authorization header is not ASCII".into()))?;
-    let encoded = value
-        .strip_prefix("Basic ")
-        .ok_or_else(|| ApiError::Unauthorized("Authorization must use the Basic scheme".into()))?;
-    let decoded = base64::engine::general_purpose::STANDARD
-        .decode(encoded.trim())
-        .ok()
-        .and_then(|bytes| String::from_utf8(bytes).ok())
-        .ok_or_else(|| ApiError::Unauthorized("Basic credentials are not base64 UTF-8".into()))?;
-    let (key, secret) = decoded
-        .split_once(':')
-        .ok_or_else(|| ApiError::Unauthorized("Basic credentials need key:secret".into()))?;
+    let credentials = basic_credentials(request.headers())?;
     state
         .credential_reader
-        .verify(key, secret)?
+        .verify(
+            credentials.user_id(),
+            credentials.password().unwrap_or_default(),
+        )?
         .map(Authenticated)
         .ok_or_else(|| ApiError::Unauthorized("unknown key or wrong secret".into()))
 }

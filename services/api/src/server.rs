@@ -59,7 +59,7 @@ impl ApiServer {
                 .app_data(web::PayloadConfig::new(limit + 1))
                 .app_data(query_config())
                 .wrap(from_fn(middleware::alternate_syntax))
-                .wrap(from_fn(middleware::cors))
+                .wrap(middleware::cors())
                 .wrap(from_fn(middleware::http_metrics))
                 .configure(routes::configure)
         })

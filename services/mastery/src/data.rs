@@ -1,4 +1,5 @@
-//! Reader and writer of the reference response format (the only I/O in this crate).
+//! Reader (through `csv`) and writer of the reference response format (the only I/O in
+//! this crate).
 //!
 //! Columns (any order, by header name): `user_id, skill_name, correct, order_id,
 //! item_id, timestamp, epoch_s, session, response_id, split`; the reader needs all but
@@ -12,7 +13,8 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
 
 /// Which side of the learner-level split a row is on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Split {
     Train,
     Test,
@@ -73,91 +75,33 @@ impl Dataset {
 
     /// Parses CSV text in the reference format.
     pub fn read(reader: impl BufRead) -> Result<Self> {
-        let mut lines = reader.lines();
-        let header = match lines.next() {
-            Some(h) => h.map_err(|source| Error::Io {
-                path: String::new(),
-                source,
-            })?,
-            None => return Ok(Self::default()),
-        };
-        let cols: Vec<&str> = header.trim_end().split(',').collect();
-        let col = |name: &str| {
-            cols.iter()
-                .position(|c| *c == name)
-                .ok_or_else(|| Error::Csv {
-                    line: 1,
-                    message: format!("missing column {name}"),
-                })
-        };
-        let (c_user, c_skill, c_correct, c_item, c_epoch, c_resp, c_split) = (
-            col("user_id")?,
-            col("skill_name")?,
-            col("correct")?,
-            col("item_id")?,
-            col("epoch_s")?,
-            col("response_id")?,
-            col("split")?,
-        );
+        let mut csv = csv::Reader::from_reader(reader);
+        let header = csv.headers().map_err(csv_error)?.clone();
         let mut ds = Self::default();
         let mut skill_ix: HashMap<String, u32> = HashMap::new();
         let mut item_ix: HashMap<String, u32> = HashMap::new();
-        for (n, line) in lines.enumerate() {
-            let line = line.map_err(|source| Error::Io {
-                path: String::new(),
-                source,
-            })?;
-            let line_no = n + 2;
-            let line = line.trim_end();
-            if line.is_empty() {
-                continue;
-            }
-            let fields: Vec<&str> = line.split(',').collect();
-            if fields.len() != cols.len() {
-                return Err(Error::Csv {
-                    line: line_no,
-                    message: format!("expected {} fields, found {}", cols.len(), fields.len()),
-                });
-            }
-            let num = |c: usize, what: &str| -> Result<i64> {
-                fields[c].parse::<i64>().map_err(|_| Error::Csv {
-                    line: line_no,
-                    message: format!("{what} must be an integer, found {:?}", fields[c]),
-                })
-            };
-            let correct = match fields[c_correct] {
-                "1" => true,
-                "0" => false,
+        let mut record = csv::StringRecord::new();
+        while csv.read_record(&mut record).map_err(csv_error)? {
+            let line = record.position().map_or(0, |p| p.line() as usize);
+            let row: CsvRow<'_> = record.deserialize(Some(&header)).map_err(csv_error)?;
+            let correct = match row.correct {
+                1 => true,
+                0 => false,
                 other => {
                     return Err(Error::Csv {
-                        line: line_no,
-                        message: format!("correct must be 0 or 1, found {other:?}"),
+                        line,
+                        message: format!("correct must be 0 or 1, found {other}"),
                     })
                 }
             };
-            let split = match fields[c_split] {
-                "train" => Split::Train,
-                "test" => Split::Test,
-                other => {
-                    return Err(Error::Csv {
-                        line: line_no,
-                        message: format!("split must be train or test, found {other:?}"),
-                    })
-                }
-            };
-            let skill = intern(&mut skill_ix, &mut ds.skills, fields[c_skill]);
-            let item = intern(&mut item_ix, &mut ds.items, fields[c_item]);
             ds.rows.push(Row {
-                user: u32::try_from(num(c_user, "user_id")?).map_err(|_| Error::Csv {
-                    line: line_no,
-                    message: "user_id out of range".into(),
-                })?,
-                skill,
-                item,
+                user: row.user_id,
+                skill: intern(&mut skill_ix, &mut ds.skills, row.skill_name),
+                item: intern(&mut item_ix, &mut ds.items, row.item_id),
                 correct,
-                epoch_s: num(c_epoch, "epoch_s")?,
-                response_id: num(c_resp, "response_id")? as u64,
-                split,
+                epoch_s: row.epoch_s,
+                response_id: row.response_id,
+                split: row.split,
             });
         }
         Ok(ds)
@@ -217,6 +161,32 @@ impl Dataset {
             });
         }
         out
+    }
+}
+
+/// The columns of one CSV row the reader needs (others are ignored).
+#[derive(serde::Deserialize)]
+struct CsvRow<'a> {
+    user_id: u32,
+    skill_name: &'a str,
+    correct: u8,
+    item_id: &'a str,
+    epoch_s: i64,
+    response_id: u64,
+    split: Split,
+}
+
+/// A reading error: I/O as [`Error::Io`] (the caller names the file), anything else
+/// (a missing column, a value of the wrong type, bad UTF-8) with its line.
+fn csv_error(error: csv::Error) -> Error {
+    let line = error.position().map_or(0, |p| p.line() as usize);
+    let message = error.to_string();
+    match error.into_kind() {
+        csv::ErrorKind::Io(source) => Error::Io {
+            path: String::new(),
+            source,
+        },
+        _ => Error::Csv { line, message },
     }
 }
 

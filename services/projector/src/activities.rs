@@ -40,6 +40,7 @@ struct Position {
 const POSITION_LEN: usize = 8 + 4 + 8 + 4;
 
 impl Position {
+    // Fixed-width, not postcard: bytes `digest` hashes; postcard: 13 header bytes, not 24.
     fn encode(&self, json: &[u8]) -> Vec<u8> {
         let mut value = Vec::with_capacity(POSITION_LEN + json.len());
         value.extend_from_slice(&self.stored_micros.to_be_bytes());

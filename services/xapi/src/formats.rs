@@ -21,22 +21,6 @@ static MAILTO: LazyLock<Regex> = LazyLock::new(|| {
     .expect("valid mailto regex")
 });
 
-/// RFC 5646 `Language-Tag` (well-formedness only), case-insensitive.
-static LANGUAGE_TAG: LazyLock<Regex> = LazyLock::new(|| {
-    let language = r"(?:[a-z]{2,3}(?:-[a-z]{3}){0,3}|[a-z]{4}|[a-z]{5,8})";
-    let script = r"(?:-[a-z]{4})?";
-    let region = r"(?:-(?:[a-z]{2}|[0-9]{3}))?";
-    let variants = r"(?:-(?:[a-z0-9]{5,8}|[0-9][a-z0-9]{3}))*";
-    let extensions = r"(?:-[0-9a-wy-z](?:-[a-z0-9]{2,8})+)*";
-    let private = r"(?:-x(?:-[a-z0-9]{1,8})+)?";
-    let irregular = "en-gb-oed|i-ami|i-bnn|i-default|i-enochian|i-hak|i-klingon|i-lux|\
-                     i-mingo|i-navajo|i-pwn|i-tao|i-tay|i-tsu|sgn-be-fr|sgn-be-nl|sgn-ch-de";
-    Regex::new(&format!(
-        "(?i)^(?:{language}{script}{region}{variants}{extensions}{private}|x(?:-[a-z0-9]{{1,8}})+|{irregular})$"
-    ))
-    .expect("valid language tag regex")
-});
-
 static DURATION: LazyLock<Regex> = LazyLock::new(|| {
     let n = r"\d+(?:\.\d+)?";
     Regex::new(&format!(
@@ -103,7 +87,7 @@ pub(crate) fn is_mailto(value: &str) -> bool {
 
 /// A well-formed RFC 5646 language tag.
 pub fn is_language_tag(value: &str) -> bool {
-    LANGUAGE_TAG.is_match(value)
+    oxilangtag::LanguageTag::parse(value).is_ok()
 }
 
 /// An ISO 8601 duration `PnYnMnDTnHnMnS` (a decimal allowed on any component)

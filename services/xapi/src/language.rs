@@ -10,6 +10,7 @@
 use serde_json::{Map, Value};
 
 /// The language ranges of an `Accept-Language` header, most preferred first.
+// Not `accept-language` 3: it reads a bad weight (`q=x`) as q=0 and refuses that language.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct LanguagePreference {
     /// `(range in lowercase, q)`, sorted by descending `q`, header order kept

@@ -9,6 +9,11 @@
 //! name the header or part: `Content-Type`, `multipart.statements`,
 //! `multipart.parts[1]` (attachment parts numbered from 0, after the
 //! statements part).
+//!
+//! Hand-written around `memchr::memmem` rather than `multer`: multer wants CRLF line
+//! ends and a form-data stream, and xAPI clients send LF-only bodies that must pass.
+
+use memchr::memmem::Finder;
 
 use crate::error::{Result, ValidationError};
 
@@ -42,6 +47,7 @@ pub struct AttachmentPart {
 pub fn parse_multipart(content_type: &str, body: &[u8]) -> Result<Multipart> {
     let boundary = boundary(content_type)?;
     let delimiter = [b"--", boundary.as_bytes()].concat();
+    let delimiter = Finder::new(&delimiter);
     let body_error = |rule: &str| ValidationError::new("multipart", rule);
 
     let mut position = find_delimiter(body, &delimiter, 0, true)
@@ -97,6 +103,7 @@ pub fn parse_multipart(content_type: &str, body: &[u8]) -> Result<Multipart> {
 }
 
 /// The `boundary` parameter of a `multipart/mixed` content type.
+// Not `mime`: mime 0.3 refuses the unquoted boundary of xAPI's own example (`abcABC0123'()+_,-./:=?`).
 fn boundary(content_type: &str) -> Result<String> {
     let error = |rule: &str| ValidationError::new("Content-Type", rule);
     let mut params = content_type.split(';');
@@ -143,14 +150,14 @@ fn media_type(value: &str) -> String {
 /// Text after the boundary on the line must be `--`, blanks or the line end.
 fn find_delimiter(
     body: &[u8],
-    delimiter: &[u8],
+    delimiter: &Finder<'_>,
     from: usize,
     at_start: bool,
 ) -> Option<(usize, usize)> {
     let mut search = from;
-    while let Some(offset) = find(&body[search..], delimiter) {
+    while let Some(offset) = delimiter.find(&body[search..]) {
         let at = search + offset;
-        let after = at + delimiter.len();
+        let after = at + delimiter.needle().len();
         let line_start = at == from && at_start || at > 0 && body[at - 1] == b'\n';
         let rest = &body[after..];
         let terminated = rest.is_empty()
@@ -169,12 +176,6 @@ fn find_delimiter(
         search = at + 1;
     }
     None
-}
-
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack
-        .windows(needle.len())
-        .position(|window| window == needle)
 }
 
 /// The position after the blanks and line end that follow a delimiter.
@@ -197,7 +198,7 @@ fn split_part<'b>(part: &'b [u8], path: &str) -> Result<(Headers, &'b [u8])> {
     let mut headers: Headers = Vec::new();
     let mut position = 0;
     loop {
-        let line_end = find(&part[position..], b"\n")
+        let line_end = memchr::memchr(b'\n', &part[position..])
             .map(|offset| position + offset)
             .ok_or_else(|| ValidationError::new(path, "headers must end with an empty line"))?;
         let line = &part[position..line_end];

@@ -10,10 +10,7 @@ const STATEMENT: &str = r#"{"actor":{"mbox":"mailto:a@example.com"}}"#;
 const DATA: &str = "here is a simple attachment";
 
 fn sha256(data: &[u8]) -> String {
-    Sha256::digest(data)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex::encode(Sha256::digest(data))
 }
 
 fn with_attachment(file_url: bool) -> Value {
@@ -102,6 +99,15 @@ fn binary_data_with_crlf_and_dashes_is_kept_byte_for_byte() {
     let read = parse_multipart("multipart/mixed; boundary=abc123", &written).expect("accepted");
     assert_eq!(read.statements_json, STATEMENT.as_bytes());
     assert_eq!(read.parts, parts);
+}
+
+#[test]
+fn the_unquoted_boundary_of_the_xapi_example_is_read() {
+    let boundary = "abcABC0123'()+_,-./:=?";
+    let written = write_multipart(boundary, STATEMENT.as_bytes(), &[]);
+    let content_type = format!("multipart/mixed; boundary={boundary}");
+    let read = parse_multipart(&content_type, &written).expect("accepted");
+    assert_eq!(read.statements_json, STATEMENT.as_bytes());
 }
 
 #[test]

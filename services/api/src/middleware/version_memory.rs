@@ -3,8 +3,7 @@
 //! speaks (xAPI Communication §3.3 Versioning), so 1.0.3 and 2.0 clients both read a header they
 //! understand without reconfiguring the server.
 
-use actix_web::http::header::{self, HeaderMap};
-use base64::Engine;
+use actix_web::http::header::HeaderMap;
 use learnlog_xapi::XapiVersion;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -37,11 +36,6 @@ impl VersionMemory {
 
 /// The key of HTTP Basic credentials, unverified: only used to pick a header value.
 pub fn basic_key(headers: &HeaderMap) -> Option<String> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let encoded = value.strip_prefix("Basic ")?;
-    let decoded = base64::engine::general_purpose::STANDARD
-        .decode(encoded.trim())
-        .ok()?;
-    let decoded = String::from_utf8(decoded).ok()?;
-    decoded.split_once(':').map(|(key, _)| key.to_owned())
+    let credentials = crate::auth::basic_credentials(headers).ok()?;
+    Some(credentials.user_id().to_owned())
 }

@@ -104,6 +104,7 @@ fn parse_body(
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
         .unwrap_or("");
+    // Not `mime`: it refuses the unquoted boundary of xAPI's multipart example (`=`, `/`, `?`).
     let media_type = content_type.split(';').next().unwrap_or("").trim();
     if media_type.eq_ignore_ascii_case("application/json") {
         let statements = learnlog_xapi::parse_statement_batch(body, version.0)?;

@@ -3,6 +3,7 @@
 //! back is the state written (a JSON round trip can move the last digit, and then an
 //! incremental fold and a re-fold of the same evidence would differ).
 
+// Kept, not postcard: bytes `digest` hashes; postcard: 316 bytes a skill record, not 346.
 pub(crate) fn put_str(out: &mut Vec<u8>, text: &str) {
     out.extend_from_slice(&(text.len() as u32).to_be_bytes());
     out.extend_from_slice(text.as_bytes());

@@ -43,6 +43,7 @@ pub(crate) struct Bucket {
 }
 
 impl Bucket {
+    // Fixed-width, not postcard: 24-byte entries cap a bucket at 768 bytes; `digest` hashes them.
     pub fn decode(bytes: &[u8]) -> Option<Self> {
         if !bytes.len().is_multiple_of(ENTRY) {
             return None;

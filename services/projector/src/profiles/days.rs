@@ -135,14 +135,7 @@ fn to_hex<S: Serializer>(bytes: &[u8], serializer: S) -> Result<S::Ok, S::Error>
 
 fn from_hex<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<u8>, D::Error> {
     let text = String::deserialize(deserializer)?;
-    (0..text.len())
-        .step_by(2)
-        .map(|at| {
-            text.get(at..at + 2)
-                .and_then(|pair| u8::from_str_radix(pair, 16).ok())
-                .ok_or_else(|| serde::de::Error::custom("bad hex in active days"))
-        })
-        .collect()
+    hex::decode(text).map_err(|_| serde::de::Error::custom("bad hex in active days"))
 }
 
 #[cfg(test)]

@@ -24,6 +24,7 @@ pub struct StoredStatement {
 const HEADER: usize = 8 + 4 + 8;
 
 impl StoredStatement {
+    // Fixed-width, not postcard: bytes `digest` hashes; postcard: 12 header bytes, not 20.
     pub(crate) fn encode(&self) -> Vec<u8> {
         let mut value = Vec::with_capacity(HEADER + self.json.len());
         value.extend_from_slice(&self.stored_micros.to_be_bytes());
