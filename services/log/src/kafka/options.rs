@@ -51,6 +51,7 @@ impl KafkaOptions {
         let rest = url
             .strip_prefix("kafka://")
             .ok_or_else(|| invalid("a Kafka log url starts with kafka://".to_owned()))?;
+        // Split by hand: the `url` crate cannot take a comma-separated broker list as a host.
         let (hosts, query) = rest.split_once('?').unwrap_or((rest, ""));
         let mut brokers = Vec::new();
         for host in hosts.split(',') {
