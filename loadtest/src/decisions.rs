@@ -7,7 +7,9 @@
 //! until folded. Then each request is `GET /v1/learners/{agent}/decisions` of a learner
 //! picked with a stride prime to the count.
 
-use learnlog_projector::frameworks::{synthetic_identifier, synthetic_package, SyntheticItem};
+use learnlog_projector_replicated::frameworks::{
+    synthetic_identifier, synthetic_package, SyntheticItem,
+};
 use serde_json::{json, Value};
 use std::time::Duration;
 

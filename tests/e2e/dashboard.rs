@@ -12,7 +12,9 @@
 
 use crate::decisions::{call, post};
 use crate::support::{Learnlog, KEY, SECRET};
-use learnlog_projector::frameworks::{synthetic_identifier, synthetic_package, SyntheticItem};
+use learnlog_projector_replicated::frameworks::{
+    synthetic_identifier, synthetic_package, SyntheticItem,
+};
 use reqwest::Method;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};

@@ -7,7 +7,9 @@
 //! Kafka split roles in `roles`.
 
 use crate::support::{json, Learnlog, KEY, SECRET};
-use learnlog_projector::frameworks::{synthetic_identifier, synthetic_package, SyntheticItem};
+use learnlog_projector_replicated::frameworks::{
+    synthetic_identifier, synthetic_package, SyntheticItem,
+};
 use reqwest::blocking::Response;
 use reqwest::Method;
 use serde_json::{json as value, Value};

@@ -6,14 +6,14 @@ use actix_web::http::header::{self, HeaderMap};
 use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
 use actix_web_httpauth::headers::authorization::{Basic, Scheme as _};
 use futures::future::{ready, Ready};
-use learnlog_projector::credentials::Credential;
+use learnlog_projector_replicated::credentials::Credential;
 
 /// The credential a request authenticated with.
 #[derive(Clone, Debug)]
 pub struct Authenticated(pub Credential);
 
 /// xAPI scopes (xAPI 1.0.3 §4.1 "OAuth Scope"); names as in
-/// [`learnlog_projector::credentials::SCOPES`].
+/// [`learnlog_projector_replicated::credentials::SCOPES`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[allow(
     dead_code,

@@ -10,9 +10,9 @@ use learnlog_decisions::{
     Attempt, Catalog, Choice, Competency, CompetencyState, Context, Decision, Goal, Graph,
     InterventionAction, Learner, Settings,
 };
-use learnlog_projector::frameworks::Framework;
-use learnlog_projector::mastery::LearnerMastery;
-use learnlog_projector::profiles::{day_of, Day};
+use learnlog_projector_partitioned::mastery::LearnerMastery;
+use learnlog_projector_partitioned::profiles::{day_of, Day};
+use learnlog_projector_replicated::frameworks::Framework;
 use std::collections::BTreeMap;
 use uuid::Uuid;
 

@@ -14,7 +14,7 @@ use learnlog_mastery::em::FitOptions;
 use learnlog_mastery::harness::ModelKind;
 use learnlog_mastery::ParameterSet;
 use learnlog_projector::learners::broadcast_keys;
-use learnlog_projector::mastery::EvidenceLog;
+use learnlog_projector_partitioned::mastery::EvidenceLog;
 use learnlog_proto::v1::{envelope::Event, Envelope, MasteryModelPublished};
 use learnlog_proto::{topics, Message};
 use serde::Serialize;

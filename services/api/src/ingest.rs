@@ -13,7 +13,7 @@ use crate::metrics;
 use crate::state::AppState;
 use chrono::{DateTime, SubsecRound, Utc};
 use learnlog_log::{Position, Record};
-use learnlog_projector::statements::Lookup;
+use learnlog_projector_replicated::statements::Lookup;
 use learnlog_proto::v1::{envelope::Event, statement_outcome::Kind, Envelope, StatementOutcome};
 use learnlog_proto::v1::{AttachmentContent, StatementSubmitted, StatementVoided};
 use learnlog_proto::{topics, Message};

@@ -3,7 +3,7 @@
 use crate::node::Node;
 use anyhow::Context;
 use learnlog_log::Record;
-use learnlog_projector::credentials::{self, new_secret, CredentialReader};
+use learnlog_projector_replicated::credentials::{self, new_secret, CredentialReader};
 use learnlog_proto::{topics, Message};
 use std::time::Duration;
 
@@ -51,7 +51,7 @@ pub async fn ensure_admin(node: &Node, given: Option<&str>) -> anyhow::Result<()
         .catch_up(Duration::from_secs(60))
         .await
         .context("folding existing credentials")?;
-    let reader = CredentialReader::new(node.credentials.db())?;
+    let reader = CredentialReader::new(&node.credentials)?;
     match given {
         Some(pair) => {
             let (key, secret) = pair

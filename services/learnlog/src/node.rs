@@ -7,19 +7,19 @@ use crate::ownership::PartitionedWork;
 use anyhow::Context;
 use learnlog_log::{EmbeddedOptions, EventLog};
 use learnlog_projection::{Fold, Projection, ProjectionOptions};
-use learnlog_projector::activities::ActivityReader;
-use learnlog_projector::attachments::AttachmentStore;
-use learnlog_projector::catalog::CatalogStore;
-use learnlog_projector::classes::ClassStore;
-use learnlog_projector::credentials::CredentialStore;
-use learnlog_projector::decisions::DecisionStore;
-use learnlog_projector::documents::DocumentStore;
-use learnlog_projector::forwardings::ForwardingStore;
-use learnlog_projector::frameworks::FrameworkReader;
-use learnlog_projector::frameworks::FrameworkStore;
-use learnlog_projector::mastery::MasteryStore;
-use learnlog_projector::profiles::ProfileStore;
-use learnlog_projector::statements::StatementStore;
+use learnlog_projector_partitioned::decisions::DecisionStore;
+use learnlog_projector_partitioned::documents::DocumentStore;
+use learnlog_projector_partitioned::mastery::MasteryStore;
+use learnlog_projector_partitioned::profiles::ProfileStore;
+use learnlog_projector_replicated::activities::ActivityReader;
+use learnlog_projector_replicated::attachments::AttachmentStore;
+use learnlog_projector_replicated::catalog::CatalogStore;
+use learnlog_projector_replicated::classes::ClassStore;
+use learnlog_projector_replicated::credentials::CredentialStore;
+use learnlog_projector_replicated::forwardings::ForwardingStore;
+use learnlog_projector_replicated::frameworks::FrameworkReader;
+use learnlog_projector_replicated::frameworks::FrameworkStore;
+use learnlog_projector_replicated::statements::StatementStore;
 use learnlog_proto::topics;
 use learnlog_repartition::resolve::Resolver;
 use learnlog_repartition::Repartitioner;
@@ -112,8 +112,8 @@ impl Node {
         let frameworks = open(Arc::new(FrameworkStore))?;
         let resolver = Resolver {
             skills_extension: storage.skills_extension.clone(),
-            activities: ActivityReader::new(statements.db())?,
-            directory: Box::new(FrameworkReader::new(frameworks.db())?),
+            activities: ActivityReader::new(&statements)?,
+            directory: Box::new(FrameworkReader::new(&frameworks)?),
         };
         let repartition_dir = storage.data_dir.join("repartition");
         let repartitioner =

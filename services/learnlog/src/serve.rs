@@ -20,17 +20,17 @@ use learnlog_api::OwnedPartitions;
 use learnlog_api::{ApiServer, AppState, Limits, ServerOptions};
 use learnlog_log::GroupOptions;
 use learnlog_mastery::harness::ModelKind;
-use learnlog_projector::attachments::AttachmentReader;
-use learnlog_projector::catalog::CatalogReader;
-use learnlog_projector::classes::ClassReader;
-use learnlog_projector::credentials::CredentialReader;
-use learnlog_projector::decisions::DecisionReader;
-use learnlog_projector::documents::DocumentReader;
-use learnlog_projector::forwardings::ForwardingReader;
-use learnlog_projector::frameworks::FrameworkReader;
-use learnlog_projector::mastery::MasteryReader;
-use learnlog_projector::profiles::ProfileReader;
-use learnlog_projector::statements::StatementReader;
+use learnlog_projector_partitioned::decisions::DecisionReader;
+use learnlog_projector_partitioned::documents::DocumentReader;
+use learnlog_projector_partitioned::mastery::MasteryReader;
+use learnlog_projector_partitioned::profiles::ProfileReader;
+use learnlog_projector_replicated::attachments::AttachmentReader;
+use learnlog_projector_replicated::catalog::CatalogReader;
+use learnlog_projector_replicated::classes::ClassReader;
+use learnlog_projector_replicated::credentials::CredentialReader;
+use learnlog_projector_replicated::forwardings::ForwardingReader;
+use learnlog_projector_replicated::frameworks::FrameworkReader;
+use learnlog_projector_replicated::statements::StatementReader;
 use learnlog_proto::topics;
 use learnlog_xapi::XapiVersion;
 use std::io::Write;
@@ -98,27 +98,27 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let address = listener.local_addr()?;
     let state = AppState {
         log: node.log.clone(),
-        statement_reader: StatementReader::new(node.statements.db())?,
+        statement_reader: StatementReader::new(&node.statements)?,
         statements: node.statements.clone(),
-        credential_reader: CredentialReader::new(node.credentials.db())?,
+        credential_reader: CredentialReader::new(&node.credentials)?,
         credentials: node.credentials.clone(),
-        attachment_reader: AttachmentReader::new(node.attachments.db())?,
+        attachment_reader: AttachmentReader::new(&node.attachments)?,
         attachments: node.attachments.clone(),
-        document_reader: DocumentReader::new(node.documents.db())?,
+        document_reader: DocumentReader::new(&node.documents)?,
         documents: node.documents.clone(),
-        mastery_reader: MasteryReader::new(node.mastery.db())?,
+        mastery_reader: MasteryReader::new(&node.mastery)?,
         mastery: node.mastery.clone(),
-        profile_reader: ProfileReader::new(node.profiles.db())?,
+        profile_reader: ProfileReader::new(&node.profiles)?,
         profiles: node.profiles.clone(),
-        framework_reader: FrameworkReader::new(node.frameworks.db())?,
+        framework_reader: FrameworkReader::new(&node.frameworks)?,
         frameworks: node.frameworks.clone(),
-        decision_reader: DecisionReader::new(node.decisions.db())?,
+        decision_reader: DecisionReader::new(&node.decisions)?,
         decisions: node.decisions.clone(),
-        class_reader: ClassReader::new(node.classes.db())?,
+        class_reader: ClassReader::new(&node.classes)?,
         classes: node.classes.clone(),
-        catalog_reader: CatalogReader::new(node.catalog.db())?,
+        catalog_reader: CatalogReader::new(&node.catalog)?,
         catalog: node.catalog.clone(),
-        forwarding_reader: ForwardingReader::new(node.forwardings.db())?,
+        forwarding_reader: ForwardingReader::new(&node.forwardings)?,
         forwardings: node.forwardings.clone(),
         forwarding_status: Default::default(),
         decision_settings,

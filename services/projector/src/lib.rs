@@ -1,27 +1,20 @@
-//! The projections of learnlog and their readers.
+//! What every projection of learnlog shares: learner ids and their partitions, tenant-
+//! scoped keys, UTC days and the instant a learner acted, activity modalities, JSON
+//! records in fold trees, and the errors of readers.
 //!
-//! Each projection here is a [`learnlog_projection::Fold`]: a deterministic function
-//! from events to sled trees. Each comes with a reader that answers queries from those
-//! trees. This crate must not append to the log or read the wall clock: producers live
-//! in the API, time comes from events.
+//! The projections themselves live in two crates, along the line of how a projector
+//! folds them (ADR 15): `learnlog-projector-replicated` (folded whole by every
+//! projector: the statement store, credentials, frameworks, classes, the activity
+//! catalog, forwarding definitions) and `learnlog-projector-partitioned` (folded by the
+//! owner of each partition: documents, mastery, profiles, decisions). Neither appends
+//! to the log or reads the wall clock: producers live in the API, time comes from events.
 
-pub mod activities;
-pub mod agents;
-pub mod attachments;
-pub mod catalog;
-pub mod classes;
-pub mod credentials;
-pub mod decisions;
-pub mod documents;
-pub mod forwardings;
-pub mod frameworks;
+pub mod days;
 pub mod learners;
-pub mod mastery;
-pub mod profiles;
-pub mod statements;
-mod stored_json;
-#[cfg(test)]
-mod test_support;
+pub mod modality;
+pub mod stored_json;
+#[cfg(any(test, feature = "test-support"))]
+pub mod test_support;
 
 /// Errors of projection readers.
 #[derive(Debug, thiserror::Error)]
@@ -39,7 +32,7 @@ pub enum Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Key prefix scoping every record to its tenant: `tenant \0`.
-pub(crate) fn tenant_prefix(tenant: &str) -> Vec<u8> {
+pub fn tenant_prefix(tenant: &str) -> Vec<u8> {
     let mut key = Vec::with_capacity(tenant.len() + 17);
     key.extend_from_slice(tenant.as_bytes());
     key.push(0);

@@ -5,7 +5,7 @@ use learnlog_projection::FoldError;
 use learnlog_projection::FoldTree;
 use serde::de::DeserializeOwned;
 
-pub(crate) fn read_json<T: DeserializeOwned>(
+pub fn read_json<T: DeserializeOwned>(
     tree: FoldTree<'_>,
     key: &[u8],
     what: &str,
@@ -18,7 +18,7 @@ pub(crate) fn read_json<T: DeserializeOwned>(
         .transpose()
 }
 
-pub(crate) fn write_json<T: serde::Serialize>(
+pub fn write_json<T: serde::Serialize>(
     tree: FoldTree<'_>,
     key: Vec<u8>,
     value: &T,

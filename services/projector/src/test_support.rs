@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 
 /// A running projection of one fold, over a log with one topic (three partitions
 /// unless told otherwise).
-pub(crate) struct FoldHarness {
+pub struct FoldHarness {
     pub dir: tempfile::TempDir,
     pub log: EventLog,
     pub projection: Projection,

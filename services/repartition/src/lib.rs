@@ -17,7 +17,7 @@ pub mod resolve;
 
 use learnlog_log::{partition_for_key, EventLog, Record, StoredRecord};
 use learnlog_projection::Projection;
-use learnlog_projector::statements::{Lookup, StatementReader};
+use learnlog_projector_replicated::statements::{Lookup, StatementReader};
 use learnlog_proto::v1::{envelope::Event, Envelope, LearnerStatementVoided};
 use learnlog_proto::{topics, Message};
 use resolve::Resolver;
@@ -95,8 +95,7 @@ impl Repartitioner {
         }
         // exposed from the start, not from the first statement
         std::sync::LazyLock::force(&metrics::REPUBLISHED);
-        let reader =
-            StatementReader::new(statements.db()).map_err(|e| Error::Reader(e.to_string()))?;
+        let reader = StatementReader::new(&statements).map_err(|e| Error::Reader(e.to_string()))?;
         Ok(Self {
             inner: Arc::new(Inner {
                 log,

@@ -7,8 +7,8 @@
 //! known competency (a CASE item URI). A listed reference that names a known
 //! competency by URI becomes its id; an unknown one is kept as given.
 
-use learnlog_projector::activities::ActivityReader;
-use learnlog_projector::frameworks::FrameworkReader;
+use learnlog_projector_replicated::activities::ActivityReader;
+use learnlog_projector_replicated::frameworks::FrameworkReader;
 use serde_json::Value;
 
 /// The default activity-definition extension listing competencies.

@@ -20,7 +20,7 @@ pub use status::{DeliveryStatus, StatusBoard};
 use crate::state::AppState;
 use crate::streams::{self, Followed, SseEvent, StatementFilter, StatementSource, StreamPosition};
 use actix_web::web;
-use learnlog_projector::forwardings::Forwarding;
+use learnlog_projector_replicated::forwardings::Forwarding;
 use learnlog_proto::topics;
 use std::collections::HashMap;
 use std::path::PathBuf;

@@ -4,7 +4,7 @@
 //! anything else, or no answer within [`REQUEST_TIMEOUT`], is a failure the caller
 //! retries.
 
-use learnlog_projector::forwardings::{Target, TargetAuth, TargetKind};
+use learnlog_projector_replicated::forwardings::{Target, TargetAuth, TargetKind};
 use reqwest::header::CONTENT_TYPE;
 use std::time::Duration;
 

@@ -6,7 +6,7 @@ use crate::auth::{Authenticated, Scope};
 use crate::error::ApiError;
 use crate::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
-use learnlog_projector::activities::ActivityReader;
+use learnlog_projector_replicated::activities::ActivityReader;
 
 pub async fn get(
     state: web::Data<AppState>,
@@ -23,6 +23,6 @@ pub async fn get(
             "query parameter activityId: must be an IRI".into(),
         ));
     }
-    let reader = ActivityReader::new(state.statements.db())?;
+    let reader = ActivityReader::new(&state.statements)?;
     Ok(HttpResponse::Ok().json(reader.activity(caller.tenant(), id)?))
 }

@@ -9,7 +9,7 @@ use crate::error::ApiError;
 use crate::openapi::{BadRequest, Conflict, Forbidden, NotFound, Unauthorized, Unavailable};
 use crate::state::AppState;
 use actix_web::{web, HttpResponse};
-use learnlog_projector::credentials::{self, Credential};
+use learnlog_projector_replicated::credentials::{self, Credential};
 use learnlog_proto::topics;
 use learnlog_proto::v1::Envelope;
 use serde::{Deserialize, Serialize};

@@ -6,7 +6,7 @@ use crate::auth::{Authenticated, Scope};
 use crate::error::ApiError;
 use crate::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
-use learnlog_projector::agents::AgentReader;
+use learnlog_projector_replicated::agents::AgentReader;
 
 pub async fn get(
     state: web::Data<AppState>,
@@ -19,7 +19,7 @@ pub async fn get(
         .get("agent")
         .ok_or_else(|| ApiError::BadRequest("query parameter agent: required".into()))?;
     let agent = learnlog_xapi::parse_agent_param(agent)?;
-    let reader = AgentReader::new(state.statements.db())?;
+    let reader = AgentReader::new(&state.statements)?;
     let person = reader.person(caller.tenant(), &agent)?;
     Ok(HttpResponse::Ok().json(person.to_json()))
 }

@@ -13,7 +13,7 @@ use crate::error::ApiError;
 use crate::openapi::{BadRequest, Forbidden, NotFound, PayloadTooLarge, Unauthorized, Unavailable};
 use crate::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
-use learnlog_projector::frameworks;
+use learnlog_projector_replicated::frameworks;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};

@@ -22,7 +22,7 @@ use crate::openapi::{BadRequest, Forbidden, NotFound, Unauthorized};
 use crate::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
 use learnlog_decisions::{suggest_groups, Decision, GroupCandidate, Groups, Kind};
-use learnlog_projector::classes::{self, Class};
+use learnlog_projector_replicated::classes::{self, Class};
 use serde::Serialize;
 use utoipa::{IntoParams, ToSchema};
 

@@ -16,8 +16,8 @@ use crate::openapi::{BadRequest, Forbidden, NotFound, Unauthorized, Unavailable}
 use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
-use learnlog_projector::classes::{self, Class, ClassOutcome, ClassRequest};
 use learnlog_projector::learners::parse_learner;
+use learnlog_projector_replicated::classes::{self, Class, ClassOutcome, ClassRequest};
 use learnlog_proto::topics;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

@@ -25,7 +25,7 @@ use crate::openapi::{BadRequest, Forbidden, NotFound, NotOwner, Unauthorized, Un
 use crate::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
 use learnlog_decisions::{Action, Decision, Kind};
-use learnlog_projector::decisions::{self, InterventionRequest};
+use learnlog_projector_partitioned::decisions::{self, InterventionRequest};
 use learnlog_proto::topics;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};

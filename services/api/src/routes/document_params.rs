@@ -6,7 +6,7 @@
 use super::params::Params;
 use crate::auth::Scope;
 use crate::error::ApiError;
-use learnlog_projector::documents::DocumentSet;
+use learnlog_projector_partitioned::documents::DocumentSet;
 
 /// One of the three document resources.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -11,7 +11,7 @@ use crate::state::AppState;
 use actix_web::http::header::{self, HeaderName};
 use actix_web::HttpRequest;
 use learnlog_log::Record;
-use learnlog_projector::documents::{is_json_media_type, DocumentSet};
+use learnlog_projector_partitioned::documents::{is_json_media_type, DocumentSet};
 use learnlog_proto::v1::document_outcome::Kind;
 use learnlog_proto::v1::{envelope::Event, DocumentOutcome, Envelope};
 use learnlog_proto::v1::{DocumentDeleted, DocumentWritten};

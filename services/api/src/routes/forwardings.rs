@@ -22,10 +22,10 @@ use crate::state::AppState;
 use crate::streams::StreamPosition;
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
-use learnlog_projector::forwardings::{
+use learnlog_projector::learners::parse_learner;
+use learnlog_projector_replicated::forwardings::{
     self, Forwarding, ForwardingFilter, ForwardingOutcome, Target, TargetAuth,
 };
-use learnlog_projector::learners::parse_learner;
 use learnlog_proto::topics;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

@@ -17,7 +17,7 @@ use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use learnlog_log::{Position, MAX_RECORD_BYTES};
-use learnlog_projector::frameworks::{
+use learnlog_projector_replicated::frameworks::{
     self, CaseDocument, Competency, CompetencyRef, Framework, RelatedLink, TreeNode,
 };
 use learnlog_proto::v1::framework_outcome::Kind;

@@ -14,7 +14,7 @@ use crate::openapi::{
 use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
-use learnlog_projector::profiles::{self, Goal, GoalOutcome, GoalRequest, MAX_GOALS};
+use learnlog_projector_partitioned::profiles::{self, Goal, GoalOutcome, GoalRequest, MAX_GOALS};
 use learnlog_proto::topics;
 use learnlog_proto::v1::Envelope;
 use serde::Deserialize;

@@ -11,7 +11,7 @@ use crate::state::AppState;
 use actix_web::{web, HttpResponse};
 use learnlog_decisions::Detail;
 use learnlog_projector::learners::parse_learner;
-use learnlog_projector::profiles::{Advancement, Profile};
+use learnlog_projector_partitioned::profiles::{Advancement, Profile};
 use utoipa::openapi::schema::{
     AnyOfBuilder, KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type,
 };
@@ -130,7 +130,7 @@ fn advancements(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use learnlog_projector::profiles::CompetencySummary;
+    use learnlog_projector_partitioned::profiles::CompetencySummary;
 
     #[test]
     fn competencies_go_right_after_the_learner_and_are_omitted_without_them() {

@@ -8,7 +8,7 @@
 use super::params::Params;
 use crate::error::ApiError;
 use base64::Engine;
-use learnlog_projector::statements::{StatementQuery, StorePosition};
+use learnlog_projector_replicated::statements::{StatementQuery, StorePosition};
 use learnlog_xapi::StatementFormat;
 use serde::{Deserialize, Serialize};
 

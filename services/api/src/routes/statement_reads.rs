@@ -9,8 +9,8 @@ use crate::error::ApiError;
 use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use learnlog_projector::activities::ActivityReader;
-use learnlog_projector::statements::{Lookup, StoredStatement};
+use learnlog_projector_replicated::activities::ActivityReader;
+use learnlog_projector_replicated::statements::{Lookup, StoredStatement};
 use learnlog_proto::topics;
 use learnlog_xapi::{AttachmentPart, LanguagePreference, StatementFormat};
 use serde_json::Value;
@@ -180,7 +180,7 @@ impl Render {
             .map(LanguagePreference::parse)
             .unwrap_or_default();
         let activities = (format == StatementFormat::Canonical)
-            .then(|| ActivityReader::new(state.statements.db()).ok())
+            .then(|| ActivityReader::new(&state.statements).ok())
             .flatten()
             .map(|reader| (reader, caller.tenant().to_owned()));
         Self {

@@ -9,7 +9,9 @@
 //! order: the sequence of the fixed-curriculum policy and the framework's order.
 
 use learnlog_mastery::rng::SplitMix64;
-use learnlog_projector::frameworks::{synthetic_identifier, synthetic_package, SyntheticItem};
+use learnlog_projector_replicated::frameworks::{
+    synthetic_identifier, synthetic_package, SyntheticItem,
+};
 use serde_json::Value;
 
 /// The CASE package name; identifiers are UUID v5 of it and each code.

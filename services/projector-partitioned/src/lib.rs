@@ -1,0 +1,14 @@
+//! The projections folded by the owner of each partition, and their readers: xAPI
+//! documents, mastery per competency, learner profiles and what decisions need. Each
+//! is keyed so that one partition holds everything about one learner (or one document
+//! key), and a projector folds only the partitions its consumer group gives it
+//! (ADR 15).
+//!
+//! Each projection is a [`learnlog_projection::Fold`]: a deterministic function from
+//! events to sled trees. Its reader opens on the [`learnlog_projection::Projection`]
+//! that runs it, so no store handle leaves this crate.
+
+pub mod decisions;
+pub mod documents;
+pub mod mastery;
+pub mod profiles;

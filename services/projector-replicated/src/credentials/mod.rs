@@ -1,0 +1,170 @@
+//! Credentials: API keys with hashed secrets and xAPI scopes, folded from
+//! `CredentialIssued` / `CredentialRevoked` events on the credentials topic.
+
+mod events;
+mod secret;
+
+pub use events::{check_key, check_scopes, issued, new_key, revoked, SCOPES};
+pub use secret::{hash_secret, new_secret};
+
+use learnlog_projection::Projection;
+use learnlog_projection::{Fold, FoldError, FoldTrees, Folded};
+use learnlog_projector::{Error, Result};
+use learnlog_proto::v1::{envelope::Event, CredentialIssued, Envelope};
+use learnlog_proto::{topics, Message};
+
+const BY_KEY: &str = "credentials.by_key";
+
+/// A credential as the API checks it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Credential {
+    pub key: String,
+    pub tenant: String,
+    pub scopes: Vec<String>,
+    pub label: String,
+}
+
+/// The credentials fold.
+#[derive(Debug, Default)]
+pub struct CredentialStore;
+
+impl CredentialStore {
+    /// The projection's name (its directory under `projections/`).
+    pub const NAME: &'static str = "credentials";
+}
+
+impl Fold for CredentialStore {
+    fn name(&self) -> &'static str {
+        Self::NAME
+    }
+
+    fn topics(&self) -> &'static [&'static str] {
+        &[topics::CREDENTIALS]
+    }
+
+    fn trees(&self) -> &'static [&'static str] {
+        &[BY_KEY]
+    }
+
+    fn apply(
+        &self,
+        trees: &FoldTrees<'_>,
+        _topic: &str,
+        _partition: u32,
+        _offset: u64,
+        event: &Envelope,
+    ) -> Result<Folded, FoldError> {
+        let by_key = trees.tree(BY_KEY);
+        match &event.event {
+            Some(Event::CredentialIssued(issued)) => {
+                if issued.key.is_empty() {
+                    return Err(FoldError::BadEvent("credential key is empty".into()));
+                }
+                let stored = StoredCredential {
+                    tenant: event.tenant.clone(),
+                    issued: issued.clone(),
+                };
+                by_key.insert(issued.key.as_bytes(), stored.encode())?;
+            }
+            Some(Event::CredentialRevoked(revoked)) => {
+                by_key.remove(revoked.key.as_bytes())?;
+            }
+            _ => {}
+        }
+        Ok(Folded::default())
+    }
+}
+
+/// Value of `by_key`: tenant length (u16 BE), tenant, then the `CredentialIssued` event.
+struct StoredCredential {
+    tenant: String,
+    issued: CredentialIssued,
+}
+
+impl StoredCredential {
+    fn encode(&self) -> Vec<u8> {
+        let mut value = (self.tenant.len() as u16).to_be_bytes().to_vec();
+        value.extend_from_slice(self.tenant.as_bytes());
+        self.issued.encode(&mut value).expect("vec grows as needed");
+        value
+    }
+
+    fn decode(value: &[u8]) -> Option<Self> {
+        let length = u16::from_be_bytes(value.get(..2)?.try_into().ok()?) as usize;
+        let tenant = std::str::from_utf8(value.get(2..2 + length)?)
+            .ok()?
+            .to_owned();
+        let issued = CredentialIssued::decode(value.get(2 + length..)?).ok()?;
+        Some(Self { tenant, issued })
+    }
+
+    fn credential(self) -> Credential {
+        Credential {
+            key: self.issued.key,
+            tenant: self.tenant,
+            scopes: self.issued.scopes,
+            label: self.issued.label,
+        }
+    }
+}
+
+/// Reads the credentials projection. Cheap to clone.
+#[derive(Clone)]
+pub struct CredentialReader {
+    by_key: sled::Tree,
+}
+
+impl CredentialReader {
+    /// A reader over the credentials projection's database.
+    pub fn new(projection: &Projection) -> Result<Self> {
+        let db = projection.db();
+        Ok(Self {
+            by_key: db.open_tree(BY_KEY)?,
+        })
+    }
+
+    /// The credential for `key` when `secret` is its secret.
+    pub fn verify(&self, key: &str, secret: &str) -> Result<Option<Credential>> {
+        let Some(stored) = self.stored(key)? else {
+            return Ok(None);
+        };
+        let expected = hash_secret(&stored.issued.secret_salt, secret);
+        Ok(
+            secret::constant_time_eq(&expected, &stored.issued.secret_sha256)
+                .then(|| stored.credential()),
+        )
+    }
+
+    /// The credential with this key, if it is issued and not revoked.
+    pub fn get(&self, key: &str) -> Result<Option<Credential>> {
+        Ok(self.stored(key)?.map(StoredCredential::credential))
+    }
+
+    /// Every credential, by key.
+    pub fn list(&self) -> Result<Vec<Credential>> {
+        self.by_key
+            .iter()
+            .values()
+            .map(|value| {
+                StoredCredential::decode(&value?)
+                    .map(StoredCredential::credential)
+                    .ok_or_else(|| Error::Corrupt("credential".into()))
+            })
+            .collect()
+    }
+
+    /// True when `secret` is the current secret of `key`.
+    pub fn has_secret(&self, key: &str, secret: &str) -> Result<bool> {
+        Ok(self.verify(key, secret)?.is_some())
+    }
+
+    fn stored(&self, key: &str) -> Result<Option<StoredCredential>> {
+        self.by_key
+            .get(key.as_bytes())?
+            .map(|value| {
+                StoredCredential::decode(&value)
+                    .ok_or_else(|| Error::Corrupt(format!("credential {key}")))
+            })
+            .transpose()
+    }
+}

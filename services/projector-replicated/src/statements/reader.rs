@@ -1,0 +1,125 @@
+//! Reading the statement store.
+
+use super::codec::{self, StoredStatement};
+use super::index::IndexKind;
+use super::{BY_ID, BY_STORED, VOIDING};
+use learnlog_projection::Projection;
+use learnlog_projector::{Error, Result};
+use uuid::Uuid;
+
+/// What a lookup by id found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Lookup {
+    /// Stored and not voided.
+    Found(StoredStatement),
+    /// Stored and voided by a stored voiding statement.
+    Voided(StoredStatement),
+    /// Not stored.
+    Missing,
+}
+
+/// Reads the statement store's trees. Cheap to clone.
+#[derive(Clone)]
+pub struct StatementReader {
+    by_id: sled::Tree,
+    pub(super) by_stored: sled::Tree,
+    voiding: sled::Tree,
+    /// The secondary indexes, in [`IndexKind::ALL`] order.
+    indexes: Vec<sled::Tree>,
+}
+
+impl StatementReader {
+    /// A reader over the statement store projection's database.
+    pub fn new(projection: &Projection) -> Result<Self> {
+        let db = projection.db();
+        let mut indexes = Vec::with_capacity(IndexKind::ALL.len());
+        for kind in IndexKind::ALL {
+            indexes.push(db.open_tree(kind.tree())?);
+        }
+        Ok(Self {
+            by_id: db.open_tree(BY_ID)?,
+            by_stored: db.open_tree(BY_STORED)?,
+            voiding: db.open_tree(VOIDING)?,
+            indexes,
+        })
+    }
+
+    pub(super) fn index(&self, kind: IndexKind) -> &sled::Tree {
+        let at = IndexKind::ALL
+            .iter()
+            .position(|k| *k == kind)
+            .unwrap_or_default();
+        &self.indexes[at]
+    }
+
+    /// The stored statement with this id, voided or not.
+    pub fn get(&self, tenant: &str, id: Uuid) -> Result<Option<StoredStatement>> {
+        self.by_id
+            .get(codec::id_key(tenant, id))?
+            .map(|value| {
+                StoredStatement::decode(&value)
+                    .ok_or_else(|| Error::Corrupt(format!("statement {id}")))
+            })
+            .transpose()
+    }
+
+    /// Looks a statement up and tells whether it is voided.
+    pub fn lookup(&self, tenant: &str, id: Uuid) -> Result<Lookup> {
+        let Some(statement) = self.get(tenant, id)? else {
+            return Ok(Lookup::Missing);
+        };
+        if self.is_voided(tenant, id, &statement)? {
+            Ok(Lookup::Voided(statement))
+        } else {
+            Ok(Lookup::Found(statement))
+        }
+    }
+
+    /// The ids of the statements that claimed (so far) to void `id`, accepted or not.
+    pub fn voiding_claims(&self, tenant: &str, id: Uuid) -> Result<Vec<Uuid>> {
+        self.voiding
+            .scan_prefix(codec::id_key(tenant, id))
+            .map(|claim| {
+                let (key, _) = claim?;
+                key.get(key.len() - 16..)
+                    .and_then(|bytes| Uuid::from_slice(bytes).ok())
+                    .ok_or_else(|| Error::Corrupt("voiding key".into()))
+            })
+            .collect()
+    }
+
+    /// A statement is voided when it is not itself a voiding statement and a stored
+    /// voiding statement targets it.
+    pub(super) fn is_voided(
+        &self,
+        tenant: &str,
+        id: Uuid,
+        statement: &StoredStatement,
+    ) -> Result<bool> {
+        let mut claims = self
+            .voiding
+            .scan_prefix(codec::id_key(tenant, id))
+            .peekable();
+        if claims.peek().is_none() || voided_target(&statement.json).is_some() {
+            return Ok(false);
+        }
+        for claim in claims {
+            let (key, _) = claim?;
+            let voiding = key
+                .get(key.len() - 16..)
+                .and_then(|bytes| Uuid::from_slice(bytes).ok())
+                .ok_or_else(|| Error::Corrupt("voiding key".into()))?;
+            if let Some(voiding_statement) = self.get(tenant, voiding)? {
+                if voided_target(&voiding_statement.json) == Some(id) {
+                    return Ok(true);
+                }
+            }
+        }
+        Ok(false)
+    }
+}
+
+fn voided_target(json: &[u8]) -> Option<Uuid> {
+    let statement: serde_json::Value = serde_json::from_slice(json).ok()?;
+    learnlog_xapi::voided_target(&statement)
+}
