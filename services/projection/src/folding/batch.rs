@@ -1,0 +1,230 @@
+//! One batch of a partition: decoding it, and committing what folding it wrote with
+//! the checkpoint and outcomes in one sled transaction; a batch that changed nothing
+//! commits nothing until its checkpoint is due.
+
+use super::Checkpoint;
+use crate::checkpoint::{self, OUTCOME_RETENTION};
+use crate::fold::{FoldError, FoldTrees};
+use crate::metrics;
+use crate::runtime::{Inner, RUNTIME_TREES};
+use crate::{Error, Result};
+use learnlog_log::StoredRecord;
+use learnlog_proto::v1::Envelope;
+use learnlog_proto::Message;
+use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional};
+use std::cell::Cell;
+use std::sync::atomic::Ordering;
+
+/// Why a batch's transaction ended without committing.
+enum Unchanged {
+    /// No event of the batch wrote anything, and its checkpoint may wait.
+    Nothing,
+}
+
+/// One event of a batch, decoded once.
+pub(crate) struct Decoded {
+    offset: u64,
+    /// `None` when the record is not an event (undecodable): skipped and counted.
+    envelope: Option<Envelope>,
+}
+
+/// A batch read from one partition: consecutive events starting at the checkpoint.
+pub(crate) struct Batch {
+    events: Vec<Decoded>,
+    /// Whether any event is one the fold reads ([`crate::Fold::wants`]).
+    wanted: bool,
+    /// Whether an outcome falls out of retention in this batch.
+    expiring: bool,
+}
+
+impl Batch {
+    fn next(&self) -> u64 {
+        self.events.last().map_or(0, |event| event.offset + 1)
+    }
+
+    fn last_time(&self) -> Option<i64> {
+        self.events
+            .iter()
+            .rev()
+            .find_map(|event| event.envelope.as_ref())
+            .map(|envelope| envelope.produced_at_micros)
+    }
+
+    fn undecodable(&self) -> u64 {
+        self.events.iter().filter(|e| e.envelope.is_none()).count() as u64
+    }
+}
+
+impl Inner {
+    /// Decodes `records` (consecutive, non-empty) and notes what folding them involves.
+    pub(crate) fn batch(
+        &self,
+        topic: &str,
+        partition: u32,
+        records: Vec<StoredRecord>,
+    ) -> Result<Batch> {
+        let name = self.fold.name();
+        let events: Vec<Decoded> = records
+            .into_iter()
+            .map(|record| Decoded {
+                offset: record.offset,
+                envelope: match Envelope::decode(record.value.as_slice()) {
+                    Ok(envelope) => Some(envelope),
+                    Err(error) => {
+                        tracing::warn!(projection = name, topic, partition, offset = record.offset, %error, "undecodable event skipped");
+                        None
+                    }
+                },
+            })
+            .collect();
+        let wanted = events
+            .iter()
+            .filter_map(|event| event.envelope.as_ref())
+            .any(|envelope| self.fold.wants(envelope));
+        let expiring = match (events.first(), events.last()) {
+            (Some(first), Some(last)) if last.offset >= OUTCOME_RETENTION => {
+                let from = first.offset.saturating_sub(OUTCOME_RETENTION);
+                let to = last.offset - OUTCOME_RETENTION;
+                let range = checkpoint::outcome_key(topic, partition, from)
+                    ..=checkpoint::outcome_key(topic, partition, to);
+                self.trees[1].range(range).next().transpose()?.is_some()
+            }
+            _ => false,
+        };
+        Ok(Batch {
+            events,
+            wanted,
+            expiring,
+        })
+    }
+
+    /// Whether `batch` can be folded without touching the store: no event the fold
+    /// wants, no outcome to expire, no checkpoint due.
+    pub(crate) fn passes_by(&self, batch: &Batch, checkpoint: &Checkpoint) -> bool {
+        !batch.wanted && !batch.expiring && !checkpoint.due(batch.next(), &self.options)
+    }
+
+    /// Folds `batch` in one transaction with the new checkpoint. A batch whose events
+    /// wrote nothing commits nothing until its checkpoint is due
+    /// ([`ProjectionOptions::checkpoint_every`]): a projection that reads every event of
+    /// a topic but keeps few pays per event only its reads, not a commit per batch.
+    ///
+    /// [`ProjectionOptions::checkpoint_every`]: crate::ProjectionOptions::checkpoint_every
+    pub(crate) fn commit_batch(
+        &self,
+        topic: &str,
+        partition: u32,
+        batch: &Batch,
+        checkpoint: &mut Checkpoint,
+    ) -> Result<()> {
+        let name = self.fold.name();
+        let rejected = Cell::new(0u64);
+        let wrote = Cell::new(false);
+        let key = checkpoint::partition_key(topic, partition);
+        let next = batch.next();
+        let last_time = batch.last_time().or(checkpoint.unwritten_time);
+        let may_skip = !checkpoint.due(next, &self.options);
+
+        let committed = self.trees.as_slice().transaction(|trees| {
+            rejected.set(0);
+            wrote.set(false);
+            let fold_trees = FoldTrees::new(self.fold.trees(), &trees[RUNTIME_TREES..], &wrote);
+            for event in &batch.events {
+                let offset = event.offset;
+                let wanted = event.envelope.as_ref().filter(|e| self.fold.wants(e));
+                if let Some(envelope) = wanted {
+                    match self.fold.apply(&fold_trees, topic, partition, offset, envelope) {
+                        Ok(folded) => {
+                            if let Some(outcome) = folded.outcome {
+                                let at = checkpoint::outcome_key(topic, partition, offset);
+                                trees[1].insert(at, outcome)?;
+                                wrote.set(true);
+                            }
+                        }
+                        Err(FoldError::BadEvent(reason)) => {
+                            rejected.set(rejected.get() + 1);
+                            tracing::warn!(projection = name, topic, partition, offset, %reason, "event rejected by fold");
+                        }
+                        Err(FoldError::Store(error)) => return Err(error.into()),
+                    }
+                }
+                if batch.expiring {
+                    if let Some(expired) = offset.checked_sub(OUTCOME_RETENTION) {
+                        let expired = checkpoint::outcome_key(topic, partition, expired);
+                        if trees[1].remove(expired)?.is_some() {
+                            wrote.set(true);
+                        }
+                    }
+                }
+            }
+            if may_skip && !wrote.get() {
+                return Err(ConflictableTransactionError::Abort(Unchanged::Nothing));
+            }
+            trees[0].insert(key.as_slice(), &next.to_be_bytes())?;
+            if let Some(time) = last_time {
+                trees[2].insert(key.as_slice(), &time.to_be_bytes())?;
+            }
+            Ok(())
+        });
+        let written = match committed {
+            Ok(()) => true,
+            Err(TransactionError::Abort(Unchanged::Nothing)) => false,
+            Err(TransactionError::Storage(error)) => return Err(Error::Store(error)),
+        };
+        self.folded(topic, partition, batch, rejected.get(), checkpoint, written)
+    }
+
+    /// Folds `batch`: passed by when it needs the store for nothing
+    /// ([`Inner::passes_by`]), committed otherwise.
+    pub(crate) fn fold_batch(
+        &self,
+        topic: &str,
+        partition: u32,
+        batch: &Batch,
+        checkpoint: &mut Checkpoint,
+    ) -> Result<()> {
+        if self.passes_by(batch, checkpoint) {
+            self.folded(topic, partition, batch, 0, checkpoint, false)
+        } else {
+            self.commit_batch(topic, partition, batch, checkpoint)
+        }
+    }
+
+    /// Records that `batch` is folded: the checkpoint (written or not), metrics, and
+    /// the position waiters watch.
+    fn folded(
+        &self,
+        topic: &str,
+        partition: u32,
+        batch: &Batch,
+        rejected: u64,
+        checkpoint: &mut Checkpoint,
+        written: bool,
+    ) -> Result<()> {
+        let name = self.fold.name();
+        let next = batch.next();
+        let last_time = batch.last_time().or(checkpoint.unwritten_time);
+        checkpoint.next = next;
+        if written {
+            checkpoint.written();
+        } else {
+            checkpoint.unwritten_time = last_time;
+        }
+        let skipped = batch.undecodable() + rejected;
+        let folded = batch.events.len() as u64 - skipped;
+        metrics::EVENTS_FOLDED
+            .with_label_values(&[name, topic])
+            .inc_by(folded);
+        if skipped > 0 {
+            metrics::EVENTS_SKIPPED
+                .with_label_values(&[name, topic])
+                .inc_by(skipped);
+        }
+        let progress = self.progress(topic, partition)?;
+        if let Some(time) = last_time {
+            progress.last_event_micros.store(time, Ordering::Release);
+        }
+        progress.folded.send_replace(next);
+        Ok(())
+    }
+}
