@@ -44,6 +44,7 @@ impl Inner {
                         .wait_folded(topics::STATEMENTS, partition, last, IDLE_POLL)
                         .await;
                 }
+                // voiding: the voiding statements that matter to this batch are folded first
                 if !self.voiding_folded(partition, &records, &cancel).await? {
                     return Ok(next);
                 }

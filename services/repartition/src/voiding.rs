@@ -12,9 +12,9 @@ use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 impl Inner {
-    /// Waits until the statement store has folded the voiding statements named in this
-    /// batch, before anything is decided about their targets; false when `cancel` fired
-    /// first.
+    /// Waits until the statement store has folded (accepted or not) the voiding
+    /// statements that matter to this batch, before anything is decided about their
+    /// targets; false when `cancel` fired first.
     pub(crate) async fn voiding_folded(
         &self,
         partition: u32,
