@@ -1,0 +1,93 @@
+//! One statement by `statementId` or `voidedStatementId`, read once the store has
+//! folded what was appended to its partition.
+
+use super::render::Render;
+use super::response::respond;
+use crate::auth::{Authenticated, Scope};
+use crate::error::ApiError;
+use crate::routes::params::Params;
+use crate::routes::statement_query;
+use crate::state::AppState;
+use actix_web::{HttpRequest, HttpResponse};
+use learnlog_projector_replicated::statements::{Lookup, StoredStatement};
+use learnlog_proto::topics;
+use uuid::Uuid;
+
+pub(super) async fn get_one(
+    state: &AppState,
+    request: &HttpRequest,
+    caller: &Authenticated,
+    params: &Params,
+) -> Result<HttpResponse, ApiError> {
+    let format = statement_query::format(params)?;
+    let attachments = statement_query::boolean(params, "attachments")?;
+    let (id, want_voided) = match (
+        params.uuid("statementId")?,
+        params.uuid("voidedStatementId")?,
+    ) {
+        (Some(id), None) => (id, false),
+        (None, Some(id)) => (id, true),
+        _ => {
+            return Err(ApiError::BadRequest(
+                "query parameters statementId and voidedStatementId: give one, not both".into(),
+            ))
+        }
+    };
+    caught_up_for(state, id).await;
+    let statement = match (
+        state.statement_reader.lookup(caller.tenant(), id)?,
+        want_voided,
+    ) {
+        (Lookup::Found(statement), false) | (Lookup::Voided(statement), true) => statement,
+        (Lookup::Voided(_), false) => {
+            return Err(ApiError::NotFound(format!(
+                "statement {id} is voided; ask with voidedStatementId"
+            )))
+        }
+        (Lookup::Found(_), true) => {
+            return Err(ApiError::NotFound(format!(
+                "statement {id} is not voided; ask with statementId"
+            )))
+        }
+        (Lookup::Missing, _) => return Err(ApiError::NotFound(format!("no statement {id}"))),
+    };
+    if !caller.has(Scope::StatementsRead) && !is_own(state, caller, &statement) {
+        return Err(ApiError::Forbidden(Scope::StatementsRead.name()));
+    }
+    if attachments {
+        let _ = state
+            .attachments
+            .catch_up(state.limits.consistency_wait)
+            .await;
+    }
+    let render = Render::new(state, request, caller, format);
+    let json = render.statement(&statement)?;
+    let statements = [statement];
+    respond(state, caller, &statements, json, attachments)
+}
+
+/// Read-your-writes: waits (bounded) until the store has folded everything appended
+/// so far to the partition owning `id`. On timeout the read goes ahead; the
+/// Consistent-Through header says how far the store is.
+async fn caught_up_for(state: &AppState, id: Uuid) {
+    let key = id.to_string();
+    let Ok(partition) = state.log.partition_for(topics::STATEMENTS, key.as_bytes()) else {
+        return;
+    };
+    let Ok(end) = crate::ingest::high_watermark(state, topics::STATEMENTS, partition).await else {
+        return;
+    };
+    if end > 0 {
+        let wait = state.limits.consistency_wait;
+        let _ = state
+            .statements
+            .wait_folded(topics::STATEMENTS, partition, end - 1, wait)
+            .await;
+    }
+}
+
+/// `statements/read/mine`: whether the caller's credential is the statement's authority.
+fn is_own(state: &AppState, caller: &Authenticated, statement: &StoredStatement) -> bool {
+    serde_json::from_slice(&statement.json)
+        .is_ok_and(|json| caller.is_authority_of(&state.authority_home_page, &json))
+}
