@@ -88,6 +88,20 @@ impl From<learnlog_log::Error> for ApiError {
     }
 }
 
+impl From<learnlog_fitting::Error> for ApiError {
+    /// 409 while the tenant has no evidence to fit on; the log's and the projection's
+    /// errors as they answer everywhere; a failed fitting task is internal (500).
+    fn from(error: learnlog_fitting::Error) -> Self {
+        use learnlog_fitting::Error as Fit;
+        match error {
+            Fit::NoEvidence => ApiError::Conflict(error.to_string()),
+            Fit::Log(error) => error.into(),
+            Fit::Projection(error) => error.into(),
+            Fit::Task(_) => ApiError::Internal(error.to_string()),
+        }
+    }
+}
+
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
@@ -184,5 +198,23 @@ mod tests {
         let response = answer(refused);
         assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
         assert!(!response.headers().contains_key(header::RETRY_AFTER));
+    }
+
+    #[test]
+    fn a_fit_without_evidence_is_a_conflict_and_a_fold_timeout_is_503() {
+        let no_evidence = ApiError::from(learnlog_fitting::Error::NoEvidence);
+        assert_eq!(
+            no_evidence.to_string(),
+            "no evidence to fit on: no scored statements on aligned activities yet"
+        );
+        assert_eq!(answer(no_evidence).status(), StatusCode::CONFLICT);
+        let not_folded = learnlog_fitting::Error::Projection(learnlog_projection::Error::Timeout {
+            topic: "learner-events".into(),
+            partition: 2,
+            offset: 40,
+        });
+        let response = answer(ApiError::from(not_folded));
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers().get(header::RETRY_AFTER).unwrap(), "1");
     }
 }

@@ -11,7 +11,6 @@ mod auth;
 mod decisions;
 mod durable_file;
 mod error;
-pub mod fitting;
 pub mod forwarding;
 mod ingest;
 mod metrics;

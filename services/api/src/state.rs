@@ -5,6 +5,7 @@ use crate::forwarding::StatusBoard;
 use crate::middleware::VersionMemory;
 use crate::ownership::OwnedPartitions;
 use learnlog_decisions::Settings as DecisionSettings;
+use learnlog_fitting::FitTarget;
 use learnlog_log::EventLog;
 use learnlog_projection::Projection;
 use learnlog_projector_partitioned::decisions::DecisionReader;
@@ -111,5 +112,15 @@ impl AppState {
             &self.profiles,
             &self.decisions,
         ]
+    }
+
+    /// Where a mastery-model fit reads evidence and publishes: this process's log and
+    /// mastery projection, waiting for the fold as long as any write does.
+    pub fn fit_target(&self) -> FitTarget<'_> {
+        FitTarget {
+            log: &self.log,
+            mastery: &self.mastery,
+            fold_wait: self.limits.consistency_wait,
+        }
     }
 }

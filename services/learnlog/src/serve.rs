@@ -238,12 +238,15 @@ async fn fit_on_schedule(state: AppState, every: std::time::Duration, cancel: Ca
             }
         };
         for tenant in tenants {
-            let fitted =
-                learnlog_api::fitting::fit_and_publish(&state, &tenant, ModelKind::IrtForget);
+            let fitted = learnlog_fitting::fit_and_publish(
+                state.fit_target(),
+                &tenant,
+                ModelKind::IrtForget,
+            );
             match fitted.await {
                 Ok(report) => tracing::info!(%tenant, model_id = %report.model_id,
                     responses = report.responses, seconds = report.fit_seconds, "scheduled fit published"),
-                Err(learnlog_api::ApiError::Conflict(reason)) => {
+                Err(reason @ learnlog_fitting::Error::NoEvidence) => {
                     tracing::info!(%tenant, %reason, "scheduled fit skipped")
                 }
                 Err(error) => tracing::error!(%tenant, %error, "scheduled fit failed"),

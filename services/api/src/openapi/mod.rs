@@ -22,8 +22,8 @@
 
 use crate::error::ErrorBody;
 use crate::routes::{
-    admin, alignments, class_views, classes, decisions, forwardings, frameworks, goals, learners,
-    mastery, streams,
+    admin, alignments, class_views, classes, competency_learners, decisions, forwardings,
+    frameworks, goals, learners, mastery, mastery_fits, streams,
 };
 use actix_web::HttpResponse;
 use std::sync::OnceLock;
@@ -52,15 +52,15 @@ pub const BASIC: &str = "basic";
         admin::create,
         admin::list,
         admin::revoke,
-        mastery::fit,
+        mastery_fits::fit,
         learners::profile,
         mastery::learner,
         goals::set,
         goals::list,
         goals::get,
         goals::remove,
-        mastery::framework_competency_learners,
-        mastery::competency_learners,
+        competency_learners::framework_competency_learners,
+        competency_learners::competency_learners,
         frameworks::list,
         frameworks::put,
         frameworks::get,

@@ -8,6 +8,7 @@ pub(crate) mod alignments;
 mod appending;
 pub(crate) mod class_views;
 pub(crate) mod classes;
+pub(crate) mod competency_learners;
 pub(crate) mod decisions;
 mod document_params;
 mod document_writes;
@@ -17,6 +18,7 @@ pub(crate) mod frameworks;
 pub(crate) mod goals;
 pub(crate) mod learners;
 pub(crate) mod mastery;
+pub(crate) mod mastery_fits;
 mod ops;
 mod params;
 mod statement_query;
@@ -46,15 +48,15 @@ pub fn configure(config: &mut web::ServiceConfig) {
                         .route(web::get().to(admin::list)),
                 )
                 .service(web::resource("/credentials/{key}").route(web::delete().to(admin::revoke)))
-                .service(web::resource("/mastery/fits").route(web::post().to(mastery::fit))),
+                .service(web::resource("/mastery/fits").route(web::post().to(mastery_fits::fit))),
         )
         .route(
             "/v1/frameworks/{framework}/competencies/{competency}/learners",
-            web::get().to(mastery::framework_competency_learners),
+            web::get().to(competency_learners::framework_competency_learners),
         )
         .route(
             "/v1/competencies/{competency}/learners",
-            web::get().to(mastery::competency_learners),
+            web::get().to(competency_learners::competency_learners),
         )
         .route("/v1/streams/statements", web::get().to(streams::statements))
         .route("/v1/streams/mastery", web::get().to(streams::mastery))
