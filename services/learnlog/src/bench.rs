@@ -4,6 +4,8 @@
 //!
 //! `learnlog bench decisions`: the decision simulation (`crate::simulation`), which
 //! starts servers of its own.
+//!
+//! `learnlog bench fold`: the statement-store fold alone (`crate::fold_bench`).
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
@@ -33,6 +35,11 @@ pub enum BenchCommand {
     /// `{"policies":{NAME:{"attempts":{"median","p90","mean"},"hit_budget","band",
     /// "wheel_spinning":{…,"precision","recall"}}},"ratios":{…}}` (and a table on stderr).
     Decisions(crate::simulation::DecisionsBenchArgs),
+    /// Fold generated statements with the statement store alone, from an embedded log in
+    /// a scratch directory, and print `{"statements","statement_bytes",
+    /// "append_per_second","fold_seconds","fold_per_second","log_bytes","store_bytes",
+    /// "store_to_log","store_bytes_per_statement"}`.
+    Fold(crate::fold_bench::FoldBenchArgs),
 }
 
 #[derive(Debug, Args)]
@@ -78,5 +85,6 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
             Ok(())
         }
         BenchCommand::Decisions(a) => crate::simulation::run(a),
+        BenchCommand::Fold(a) => crate::fold_bench::run(a),
     }
 }

@@ -10,6 +10,7 @@ pub mod credentials_cli;
 pub mod data_format;
 pub mod export_cli;
 pub mod fit_cli;
+pub mod fold_bench;
 pub mod frameworks_cli;
 pub mod import_cli;
 mod node;
