@@ -21,6 +21,10 @@
 //! - `mastery.removed`: learner + competency → nothing, for each competency whose every
 //!   piece of evidence was voided, until evidence on it comes again (so that views
 //!   published elsewhere can remove it too).
+//!
+//! [`LearnerStatement`]: learnlog_proto::v1::LearnerStatement
+//! [`ParameterSet::unfitted`]: learnlog_mastery::ParameterSet::unfitted
+//! [`SourceWatermarks`]: learnlog_projector::learners::SourceWatermarks
 
 mod codec;
 mod evidence;
