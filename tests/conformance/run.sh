@@ -12,8 +12,9 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 port=${LEARNLOG_CONFORMANCE_PORT:-18099}
 
 cargo build --release --manifest-path "$root/Cargo.toml" -p learnlog
+binary="${CARGO_TARGET_DIR:-$root/target}/release/learnlog"
 data=$(mktemp -d)
-"$root/target/release/learnlog" serve --listen "127.0.0.1:$port" --data-dir "$data" \
+"$binary" serve --listen "127.0.0.1:$port" --data-dir "$data" \
     --admin-credential conformance:conformance >"$data/serve.log" 2>&1 &
 server=$!
 status=0
