@@ -68,6 +68,17 @@ pub struct FoldReport {
     /// `store_bytes / log_bytes`.
     pub store_to_log: f64,
     pub store_bytes_per_statement: f64,
+    /// Per tree of the store: entries, and key and value bytes per statement.
+    pub trees: Vec<TreeReport>,
+}
+
+/// What one tree of the statement store holds, per statement folded.
+#[derive(Debug, Serialize)]
+pub struct TreeReport {
+    pub name: &'static str,
+    pub entries: u64,
+    pub key_bytes_per_statement: f64,
+    pub value_bytes_per_statement: f64,
 }
 
 const VERBS: [&str; 6] = [
@@ -226,11 +237,22 @@ async fn measure(dir: &Path, args: &FoldBenchArgs) -> anyhow::Result<FoldReport>
         bail!("the statement store stopped: {failure}");
     }
     store.flush().await?;
+    let statements = args.statements;
+    let per_statement = |bytes: u64| bytes as f64 / statements as f64;
+    let trees = store
+        .tree_sizes()?
+        .into_iter()
+        .map(|tree| TreeReport {
+            name: tree.name,
+            entries: tree.entries,
+            key_bytes_per_statement: per_statement(tree.key_bytes),
+            value_bytes_per_statement: per_statement(tree.value_bytes),
+        })
+        .collect();
     log.close().await?;
 
     let log_bytes = disk_bytes(&log_dir)?;
     let store_bytes = disk_bytes(&store_dir)?;
-    let statements = args.statements;
     Ok(FoldReport {
         statements,
         statement_bytes,
@@ -240,7 +262,8 @@ async fn measure(dir: &Path, args: &FoldBenchArgs) -> anyhow::Result<FoldReport>
         log_bytes,
         store_bytes,
         store_to_log: store_bytes as f64 / log_bytes.max(1) as f64,
-        store_bytes_per_statement: store_bytes as f64 / statements as f64,
+        store_bytes_per_statement: per_statement(store_bytes),
+        trees,
     })
 }
 

@@ -18,4 +18,4 @@ mod runtime;
 
 pub use error::{Error, Result};
 pub use fold::{Fold, FoldError, FoldTree, FoldTrees, Folded};
-pub use runtime::{Projection, ProjectionOptions};
+pub use runtime::{Projection, ProjectionOptions, TreeSize};

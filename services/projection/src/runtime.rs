@@ -48,6 +48,15 @@ impl Default for ProjectionOptions {
     }
 }
 
+/// What one tree of a projection holds ([`Projection::tree_sizes`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TreeSize {
+    pub name: &'static str,
+    pub entries: u64,
+    pub key_bytes: u64,
+    pub value_bytes: u64,
+}
+
 /// A projection of the log into its own sled database. Cheap to clone.
 #[derive(Clone)]
 pub struct Projection {
@@ -322,11 +331,7 @@ impl Projection {
                 );
             }
         }
-        let names = [OUTCOMES]
-            .into_iter()
-            .chain(self.inner.fold.trees().iter().copied());
-        let trees = std::iter::once(&self.inner.trees[1]).chain(&self.inner.trees[RUNTIME_TREES..]);
-        for (name, tree) in names.zip(trees) {
+        for (name, tree) in self.stored_trees() {
             hasher.update((name.len() as u64).to_be_bytes());
             hasher.update(name.as_bytes());
             for entry in tree.iter() {
@@ -338,6 +343,38 @@ impl Projection {
             }
         }
         Ok(hex::encode(hasher.finalize()))
+    }
+
+    /// The outcomes the runtime keeps, then the fold's trees, by name: what a digest
+    /// covers (checkpoints are hashed from memory).
+    fn stored_trees(&self) -> impl Iterator<Item = (&'static str, &sled::Tree)> {
+        let names = [OUTCOMES]
+            .into_iter()
+            .chain(self.inner.fold.trees().iter().copied());
+        let trees = std::iter::once(&self.inner.trees[1]).chain(&self.inner.trees[RUNTIME_TREES..]);
+        names.zip(trees)
+    }
+
+    /// What each of the fold's trees holds (and the outcomes the runtime keeps): entries
+    /// and the bytes of their keys and values, for measuring what a fold stores.
+    pub fn tree_sizes(&self) -> Result<Vec<TreeSize>> {
+        let mut sizes = Vec::new();
+        for (name, tree) in self.stored_trees() {
+            let mut size = TreeSize {
+                name,
+                entries: 0,
+                key_bytes: 0,
+                value_bytes: 0,
+            };
+            for entry in tree.iter() {
+                let (key, value) = entry?;
+                size.entries += 1;
+                size.key_bytes += key.len() as u64;
+                size.value_bytes += value.len() as u64;
+            }
+            sizes.push(size);
+        }
+        Ok(sizes)
     }
 
     /// Writes sled's state to disk (checkpoints included).
