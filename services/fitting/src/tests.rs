@@ -2,87 +2,45 @@
 //! its parameters on every `learner-events` partition.
 
 use super::*;
-use learnlog_log::{EmbeddedOptions, Record};
-use learnlog_projection::ProjectionOptions;
+use learnlog_projector::test_support::FoldHarness;
 use learnlog_projector_partitioned::mastery::MasteryStore;
 use learnlog_proto::v1::{envelope::Event, Envelope, LearnerStatement, MasteryModelPublished};
 use learnlog_proto::{topics, Message};
 use std::sync::Arc;
-use tempfile::TempDir;
-use tokio::task::JoinSet;
-use tokio_util::sync::CancellationToken;
 
 const TENANT: &str = "district-1";
+/// The fold harness's partitions of `learner-events`.
 const PARTITIONS: u32 = 3;
 
 /// An embedded log with `learner-events` and the mastery projection folding it.
-struct Node {
-    log: EventLog,
-    mastery: Projection,
-    cancel: CancellationToken,
-    _folding: JoinSet<()>,
-    _dir: TempDir,
-}
+struct Node(FoldHarness);
 
 impl Node {
     fn start() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let options = EmbeddedOptions {
-            fsync: false,
-            ..EmbeddedOptions::default()
-        };
-        let log = EventLog::open_embedded(&dir.path().join("log"), options).unwrap();
-        log.ensure_topic(topics::LEARNER_EVENTS, PARTITIONS)
-            .unwrap();
-        let mastery = Projection::open(
-            &dir.path().join("mastery"),
-            log.clone(),
-            Arc::new(MasteryStore::default()),
-            ProjectionOptions::default(),
-        )
-        .unwrap();
-        let cancel = CancellationToken::new();
-        let folding = mastery.run(cancel.clone());
-        Self {
-            log,
-            mastery,
-            cancel,
-            _folding: folding,
-            _dir: dir,
-        }
+        let mastery = Arc::new(MasteryStore::default());
+        Self(FoldHarness::new(mastery, topics::LEARNER_EVENTS))
+    }
+
+    fn log(&self) -> &EventLog {
+        &self.0.log
     }
 
     fn target(&self) -> FitTarget<'_> {
         FitTarget {
-            log: &self.log,
-            mastery: &self.mastery,
+            log: &self.0.log,
+            mastery: &self.0.projection,
             fold_wait: Duration::from_secs(10),
         }
     }
 
     /// Appends `tenant`'s statements as the repartitioner would, keyed by learner.
     async fn append(&self, tenant: &str, statements: Vec<LearnerStatement>) {
-        let records = statements
-            .into_iter()
-            .map(|statement| {
-                let key = statement.learner_id.clone();
-                let envelope = Envelope {
-                    event_id: statement.statement_id.clone(),
-                    tenant: tenant.to_owned(),
-                    key: key.clone(),
-                    produced_at_micros: statement.timestamp_micros,
-                    event: Some(Event::LearnerStatement(statement)),
-                };
-                Record {
-                    key: key.into_bytes(),
-                    value: envelope.encode_to_vec(),
-                }
-            })
-            .collect();
-        self.log
-            .append(topics::LEARNER_EVENTS, records)
-            .await
-            .unwrap();
+        for statement in statements {
+            let key = statement.learner_id.clone();
+            let at = statement.timestamp_micros;
+            let event = Event::LearnerStatement(statement);
+            self.0.append(tenant, &key, at, event).await;
+        }
     }
 
     /// The last event of every `learner-events` partition, as a publication.
@@ -90,11 +48,11 @@ impl Node {
         let mut found = Vec::new();
         for partition in 0..PARTITIONS {
             let end = self
-                .log
+                .log()
                 .high_watermark(topics::LEARNER_EVENTS, partition)
                 .unwrap();
             let records = self
-                .log
+                .log()
                 .read(topics::LEARNER_EVENTS, partition, end - 1, 1, 1 << 20)
                 .await
                 .unwrap();
@@ -109,14 +67,12 @@ impl Node {
 
     fn high_watermarks(&self) -> Vec<u64> {
         (0..PARTITIONS)
-            .map(|p| self.log.high_watermark(topics::LEARNER_EVENTS, p).unwrap())
+            .map(|p| {
+                self.log()
+                    .high_watermark(topics::LEARNER_EVENTS, p)
+                    .unwrap()
+            })
             .collect()
-    }
-}
-
-impl Drop for Node {
-    fn drop(&mut self) {
-        self.cancel.cancel();
     }
 }
 
