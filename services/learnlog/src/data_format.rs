@@ -9,12 +9,15 @@
 //! - 2: the mastery projection marks competencies whose evidence was all voided
 //!   (`mastery.removed`, read by the view topics). Migrating is a rebuild: the log is
 //!   folded again.
+//! - 3: the statement store keeps each statement's body once, in a value log beside its
+//!   trees, and files index entries under hashed values (ADR 16). Migrating is a
+//!   rebuild.
 
 use anyhow::{bail, Context};
 use std::path::Path;
 
 /// The format this build writes.
-pub const CURRENT: u32 = 2;
+pub const CURRENT: u32 = 3;
 const FILE: &str = "FORMAT";
 
 /// Why the directory is opened.
@@ -86,7 +89,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let new = dir.path().join("new");
         check(&new, Opening::Serve).unwrap();
-        assert_eq!(std::fs::read_to_string(new.join(FILE)).unwrap().trim(), "2");
+        assert_eq!(std::fs::read_to_string(new.join(FILE)).unwrap().trim(), "3");
 
         let old = dir.path().join("old");
         std::fs::create_dir_all(crate::node::projections_dir(&old)).unwrap();

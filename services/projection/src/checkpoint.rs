@@ -20,6 +20,14 @@ pub(crate) fn partition_key(topic: &str, partition: u32) -> Vec<u8> {
     key
 }
 
+/// `topic \0 partition "values"` in the checkpoint tree -> the committed end (u64
+/// big-endian) of the partition's value log.
+pub(crate) fn values_key(topic: &str, partition: u32) -> Vec<u8> {
+    let mut key = partition_key(topic, partition);
+    key.extend_from_slice(b"values");
+    key
+}
+
 pub(crate) fn outcome_key(topic: &str, partition: u32, offset: u64) -> Vec<u8> {
     let mut key = partition_key(topic, partition);
     key.extend_from_slice(&offset.to_be_bytes());

@@ -18,6 +18,8 @@ pub enum Error {
         partition: u32,
         offset: u64,
     },
+    #[error("projection value log: {0}")]
+    Values(String),
     #[error("projection task failed: {0}")]
     Task(String),
 }

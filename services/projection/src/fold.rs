@@ -1,5 +1,6 @@
 //! The contract between the runtime and a projection: [`Fold`].
 
+use crate::values::ValueLog;
 use learnlog_proto::v1::Envelope;
 use sled::transaction::{TransactionalTree, UnabortableTransactionError};
 use sled::IVec;
@@ -25,11 +26,22 @@ pub struct Folded {
 }
 
 /// The trees of one projection inside one transaction, looked up by the names the
-/// fold declared in [`Fold::trees`].
+/// fold declared in [`Fold::trees`], and the value log of the partition being folded.
 pub struct FoldTrees<'a> {
     names: &'a [&'static str],
     trees: &'a [TransactionalTree],
     wrote: &'a Cell<bool>,
+    values: Values<'a>,
+}
+
+/// The value log as one batch of one partition sees it: where its next value goes.
+#[derive(Clone, Copy)]
+pub(crate) struct Values<'a> {
+    pub(crate) log: &'a ValueLog,
+    pub(crate) topic: &'a str,
+    pub(crate) partition: u32,
+    /// Where the next value of the partition is written; committed with the batch.
+    pub(crate) end: &'a Cell<u64>,
 }
 
 impl<'a> FoldTrees<'a> {
@@ -37,12 +49,45 @@ impl<'a> FoldTrees<'a> {
         names: &'a [&'static str],
         trees: &'a [TransactionalTree],
         wrote: &'a Cell<bool>,
+        values: Values<'a>,
     ) -> Self {
         Self {
             names,
             trees,
             wrote,
+            values,
         }
+    }
+
+    /// Appends `value` to the value log of the partition being folded; returns its
+    /// offset there, for [`FoldTrees::read_value`] and [`crate::Projection::read_value`].
+    /// The value is kept only if the batch commits (see `values`).
+    pub fn append_value(&self, value: &[u8]) -> Result<u64, FoldError> {
+        let Values {
+            log,
+            topic,
+            partition,
+            end,
+        } = self.values;
+        let offset = end.get();
+        let next = log
+            .write(topic, partition, offset, value)
+            .map_err(|e| FoldError::Store(UnabortableTransactionError::Storage(e.into())))?;
+        end.set(next);
+        self.wrote.set(true);
+        Ok(offset)
+    }
+
+    /// The value at `offset` of a partition's value log (of the topic being folded):
+    /// committed, or appended earlier in this batch.
+    pub fn read_value(&self, partition: u32, offset: u64) -> Result<Vec<u8>, FoldError> {
+        self.values
+            .log
+            .read(self.values.topic, partition, offset)
+            .map_err(|e| {
+                let error = std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string());
+                FoldError::Store(UnabortableTransactionError::Storage(error.into()))
+            })
     }
 
     /// The tree declared under `name`.
@@ -100,8 +145,8 @@ impl FoldTree<'_> {
 
 /// A deterministic fold of events into sled trees.
 ///
-/// `apply` must depend only on the event, its position and the trees: no wall clock,
-/// no randomness, no I/O. It may be called more than once for the same event when a
+/// `apply` must depend only on the event, its position and the trees (with the value
+/// log): no wall clock, no randomness, no other I/O. It may be called more than once for the same event when a
 /// sled transaction is retried, and the runtime guarantees that only one call's writes
 /// are committed, together with the checkpoint. An event that changes nothing should
 /// write nothing (read, compare, then write): a batch without writes costs no commit.

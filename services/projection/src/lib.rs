@@ -15,6 +15,7 @@ mod fold;
 mod folding;
 mod metrics;
 mod runtime;
+mod values;
 
 pub use error::{Error, Result};
 pub use fold::{Fold, FoldError, FoldTree, FoldTrees, Folded};

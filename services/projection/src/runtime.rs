@@ -5,11 +5,12 @@
 use crate::checkpoint::{self, CHECKPOINTS, EVENT_TIMES, OUTCOMES};
 use crate::fold::Fold;
 use crate::folding;
+use crate::values::ValueLog;
 use crate::{Error, Result};
 use learnlog_log::EventLog;
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
@@ -71,6 +72,25 @@ pub(crate) struct Inner {
     /// `[checkpoints, outcomes, event_times, fold trees…]`, the order the transaction sees.
     pub(crate) trees: Vec<sled::Tree>,
     pub(crate) partitions: HashMap<&'static str, Vec<PartitionProgress>>,
+    pub(crate) values: ValueLog,
+}
+
+impl Inner {
+    /// Writes the value log, then sled, to disk.
+    fn flush(&self) -> Result<()> {
+        self.values.sync()?;
+        self.db.flush()?;
+        Ok(())
+    }
+}
+
+impl Drop for Inner {
+    /// sled writes itself to disk when dropped: the values it refers to go first.
+    fn drop(&mut self) {
+        if let Err(error) = self.flush() {
+            tracing::warn!(%error, "writing a projection to disk at close failed");
+        }
+    }
 }
 
 pub(crate) struct PartitionProgress {
@@ -83,9 +103,14 @@ pub(crate) struct PartitionProgress {
     /// Why the last attempt to fold this partition failed (the log unreachable, the
     /// store failing); `None` once a step succeeds again.
     pub(crate) failure: std::sync::Mutex<Option<String>>,
+    /// Where the partition's next value goes in the value log: its committed end.
+    pub(crate) values_end: AtomicU64,
 }
 
 pub(crate) const RUNTIME_TREES: usize = 3;
+
+/// How often a projection is written to disk.
+const FLUSH_EVERY: Duration = Duration::from_millis(500);
 
 impl Projection {
     /// Opens (or creates) the projection's sled database in `dir` and reads its
@@ -98,10 +123,13 @@ impl Projection {
     ) -> Result<Self> {
         // HighThroughput: sled compacts less eagerly. Measured on a 120k-statement
         // rebuild: 3x less CPU (70 s -> 23 s user) for the same result.
+        // sled does not flush on its own: `flush_periodically` syncs the value log
+        // before each flush, so sled never refers to values the disk lacks.
         let db = sled::Config::new()
             .path(dir)
             .mode(sled::Mode::HighThroughput)
             .cache_capacity(options.cache_bytes)
+            .flush_every_ms(None)
             .open()?;
         let mut trees = Vec::new();
         for name in [CHECKPOINTS, OUTCOMES, EVENT_TIMES] {
@@ -110,6 +138,7 @@ impl Projection {
         for name in fold.trees() {
             trees.push(db.open_tree(name)?);
         }
+        let values = ValueLog::new(dir);
         let mut partitions = HashMap::new();
         for topic in fold.topics() {
             let count = log.partition_count(topic)?;
@@ -122,16 +151,21 @@ impl Projection {
                 let last = trees[2]
                     .get(&key)?
                     .map_or(0, |value| checkpoint::decode_i64(&value));
+                let values_end = trees[0]
+                    .get(checkpoint::values_key(topic, partition))?
+                    .map_or(0, |value| checkpoint::decode_u64(&value));
+                values.recover(topic, partition, values_end)?;
                 progress.push(PartitionProgress {
                     folded: watch::channel(folded).0,
                     last_event_micros: AtomicI64::new(last),
                     startup_high_watermark: log.high_watermark(topic, partition)?,
                     failure: std::sync::Mutex::new(None),
+                    values_end: AtomicU64::new(values_end),
                 });
             }
             partitions.insert(*topic, progress);
         }
-        Ok(Self {
+        let projection = Self {
             inner: Arc::new(Inner {
                 fold,
                 db,
@@ -139,8 +173,29 @@ impl Projection {
                 options,
                 trees,
                 partitions,
+                values,
             }),
-        })
+        };
+        projection.flush_periodically()?;
+        Ok(projection)
+    }
+
+    /// Starts the thread that writes the projection to disk every
+    /// [`FLUSH_EVERY`] (sled's own default period), the value log first; it ends
+    /// with the projection.
+    fn flush_periodically(&self) -> Result<()> {
+        let inner = Arc::downgrade(&self.inner);
+        std::thread::Builder::new()
+            .name("projection-flush".into())
+            .spawn(move || loop {
+                std::thread::sleep(FLUSH_EVERY);
+                let Some(inner) = inner.upgrade() else { return };
+                if let Err(error) = inner.flush() {
+                    tracing::warn!(%error, "writing a projection to disk failed");
+                }
+            })
+            .map_err(|error| Error::Task(error.to_string()))?;
+        Ok(())
     }
 
     /// The projection's name.
@@ -329,6 +384,11 @@ impl Projection {
                         .load(Ordering::Acquire)
                         .to_be_bytes(),
                 );
+                let values_end = progress.values_end.load(Ordering::Acquire);
+                hasher.update(values_end.to_be_bytes());
+                self.inner
+                    .values
+                    .hash_into(&mut hasher, topic, partition as u32, values_end)?;
             }
         }
         for (name, tree) in self.stored_trees() {
@@ -377,10 +437,19 @@ impl Projection {
         Ok(sizes)
     }
 
-    /// Writes sled's state to disk (checkpoints included).
+    /// The value the fold appended at `offset` of a partition's value log
+    /// ([`crate::FoldTrees::append_value`]).
+    pub fn read_value(&self, topic: &str, partition: u32, offset: u64) -> Result<Vec<u8>> {
+        self.inner.values.read(topic, partition, offset)
+    }
+
+    /// Writes the value log's and sled's state to disk (checkpoints included), the
+    /// values first: sled never holds a reference to a value the disk lacks.
     pub async fn flush(&self) -> Result<()> {
-        self.inner.db.flush_async().await?;
-        Ok(())
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || inner.flush())
+            .await
+            .map_err(|error| Error::Task(error.to_string()))?
     }
 }
 

@@ -17,7 +17,7 @@
 //! `m` for an entry `sub` of a map property and `s` (with empty `sub`) for a whole
 //! property.
 
-use crate::statements::StoredStatement;
+use crate::statements::StorePosition;
 use learnlog_projection::Projection;
 use learnlog_projection::{FoldError, FoldTrees};
 use learnlog_projector::{tenant_prefix, Error, Result};
@@ -76,7 +76,7 @@ fn id_prefix(tenant: &str, id: &str) -> Vec<u8> {
 pub(crate) fn record_statement(
     trees: &FoldTrees<'_>,
     tenant: &str,
-    statement: &StoredStatement,
+    statement: StorePosition,
     json: &Value,
 ) -> Result<(), FoldError> {
     let tree = trees.tree(DEFINITIONS);

@@ -1,10 +1,10 @@
 //! One batch of a partition: decoding it, and committing what folding it wrote with
-//! the checkpoint and outcomes in one sled transaction; a batch that changed nothing
+//! the checkpoint, outcomes and value log end in one sled transaction; a batch that changed nothing
 //! commits nothing until its checkpoint is due.
 
 use super::Checkpoint;
 use crate::checkpoint::{self, OUTCOME_RETENTION};
-use crate::fold::{FoldError, FoldTrees};
+use crate::fold::{FoldError, FoldTrees, Values};
 use crate::metrics;
 use crate::runtime::{Inner, RUNTIME_TREES};
 use crate::{Error, Result};
@@ -124,11 +124,22 @@ impl Inner {
         let next = batch.next();
         let last_time = batch.last_time().or(checkpoint.unwritten_time);
         let may_skip = !checkpoint.due(next, &self.options);
+        let progress = self.progress(topic, partition)?;
+        let values_start = progress.values_end.load(Ordering::Acquire);
+        let values_end = Cell::new(values_start);
+        let values = Values {
+            log: &self.values,
+            topic,
+            partition,
+            end: &values_end,
+        };
 
         let committed = self.trees.as_slice().transaction(|trees| {
             rejected.set(0);
             wrote.set(false);
-            let fold_trees = FoldTrees::new(self.fold.trees(), &trees[RUNTIME_TREES..], &wrote);
+            values_end.set(values_start);
+            let fold_trees =
+                FoldTrees::new(self.fold.trees(), &trees[RUNTIME_TREES..], &wrote, values);
             for event in &batch.events {
                 let offset = event.offset;
                 let wanted = event.envelope.as_ref().filter(|e| self.fold.wants(e));
@@ -161,13 +172,22 @@ impl Inner {
                 return Err(ConflictableTransactionError::Abort(Unchanged::Nothing));
             }
             trees[0].insert(key.as_slice(), &next.to_be_bytes())?;
+            if values_end.get() != values_start {
+                let key = checkpoint::values_key(topic, partition);
+                trees[0].insert(key, &values_end.get().to_be_bytes())?;
+            }
             if let Some(time) = last_time {
                 trees[2].insert(key.as_slice(), &time.to_be_bytes())?;
             }
             Ok(())
         });
         let written = match committed {
-            Ok(()) => true,
+            Ok(()) => {
+                progress
+                    .values_end
+                    .store(values_end.get(), Ordering::Release);
+                true
+            }
             Err(TransactionError::Abort(Unchanged::Nothing)) => false,
             Err(TransactionError::Storage(error)) => return Err(Error::Store(error)),
         };

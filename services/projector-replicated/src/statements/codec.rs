@@ -1,8 +1,12 @@
-//! Keys and values of the statement store's trees.
+//! Keys and values of the statement store's trees, and of its bodies.
 //!
-//! - `by_id`: `tenant \0 id(16)` -> [`StoredStatement`] encoding.
-//! - `by_stored`: `tenant \0 stored_µs(8, BE) partition(4) offset(8)` -> `id(16)`; stored
-//!   order with the log position as tie breaker.
+//! A statement's body (`id(16)` then its JSON, see [`body`]) is kept once, in the value
+//! log of the partition it was folded from; the trees hold where it is.
+//!
+//! - `by_id`: `tenant \0 id(16)` -> [`Record`]: position and body offset (28 bytes).
+//! - `by_stored`: `tenant \0 stored_µs(8, BE) partition(4) offset(8)` -> body offset
+//!   (8 bytes); stored order with the log position as tie breaker. The position is
+//!   the suffix of every index key too.
 //! - `voiding`: `tenant \0 target(16) voiding(16)` -> empty; every statement that claims
 //!   to void the target, whichever arrived first.
 
@@ -21,31 +25,66 @@ pub struct StoredStatement {
     pub json: Vec<u8>,
 }
 
-const HEADER: usize = 8 + 4 + 8;
-
 impl StoredStatement {
-    // Fixed-width, not postcard: bytes `digest` hashes; postcard: 12 header bytes, not 20.
-    pub(crate) fn encode(&self) -> Vec<u8> {
-        let mut value = Vec::with_capacity(HEADER + self.json.len());
-        value.extend_from_slice(&self.stored_micros.to_be_bytes());
-        value.extend_from_slice(&self.partition.to_be_bytes());
-        value.extend_from_slice(&self.offset.to_be_bytes());
-        value.extend_from_slice(&self.json);
+    /// The statement read back from its body in the value log at `position`.
+    pub(crate) fn from_body(position: StorePosition, body: &[u8]) -> Option<(Uuid, Self)> {
+        let (id, json) = split_body(body)?;
+        Some((
+            id,
+            Self {
+                stored_micros: position.stored_micros,
+                partition: position.partition,
+                offset: position.offset,
+                json: json.to_vec(),
+            },
+        ))
+    }
+}
+
+/// A statement's body as the value log keeps it: `id(16)` then its JSON.
+pub(crate) fn body(id: Uuid, json: &[u8]) -> Vec<u8> {
+    let mut body = Vec::with_capacity(16 + json.len());
+    body.extend_from_slice(id.as_bytes());
+    body.extend_from_slice(json);
+    body
+}
+
+fn split_body(body: &[u8]) -> Option<(Uuid, &[u8])> {
+    let id = Uuid::from_slice(body.get(..16)?).ok()?;
+    Some((id, &body[16..]))
+}
+
+/// What `by_id` holds for a statement: where it sits in stored order and where its
+/// body is in its partition's value log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Record {
+    pub(crate) position: StorePosition,
+    pub(crate) body_at: u64,
+}
+
+impl Record {
+    // Fixed-width: bytes `digest` hashes.
+    pub(crate) fn encode(&self) -> [u8; 28] {
+        let mut value = [0; 28];
+        value[..20].copy_from_slice(&self.position.to_bytes());
+        value[20..].copy_from_slice(&self.body_at.to_be_bytes());
         value
     }
 
     pub(crate) fn decode(value: &[u8]) -> Option<Self> {
-        if value.len() < HEADER {
+        if value.len() != 28 {
             return None;
         }
-        let (header, json) = value.split_at(HEADER);
         Some(Self {
-            stored_micros: i64::from_be_bytes(header[0..8].try_into().ok()?),
-            partition: u32::from_be_bytes(header[8..12].try_into().ok()?),
-            offset: u64::from_be_bytes(header[12..20].try_into().ok()?),
-            json: json.to_vec(),
+            position: StorePosition::from_key_suffix(&value[..20])?,
+            body_at: body_at(&value[20..])?,
         })
     }
+}
+
+/// The body offset an index or `by_stored` value holds (8 bytes, big-endian).
+pub(crate) fn body_at(value: &[u8]) -> Option<u64> {
+    Some(u64::from_be_bytes(value.try_into().ok()?))
 }
 
 pub(crate) fn id_key(tenant: &str, id: Uuid) -> Vec<u8> {
@@ -54,16 +93,10 @@ pub(crate) fn id_key(tenant: &str, id: Uuid) -> Vec<u8> {
     key
 }
 
-pub(crate) fn stored_key(tenant: &str, statement: &StoredStatement) -> Vec<u8> {
+pub(crate) fn stored_key(tenant: &str, position: StorePosition) -> Vec<u8> {
     let mut key = tenant_prefix(tenant);
-    key.extend_from_slice(&position_bytes(statement));
+    key.extend_from_slice(&position.to_bytes());
     key
-}
-
-/// Where a statement sits in stored order: `stored_µs(8 BE) partition(4 BE) offset(8 BE)`,
-/// the suffix of every `by_stored` and index key.
-pub(crate) fn position_bytes(statement: &StoredStatement) -> [u8; 20] {
-    StorePosition::of(statement).to_bytes()
 }
 
 /// A place in stored order: ties between equal `stored` broken by the log position.

@@ -1,12 +1,14 @@
 //! The secondary indexes of the statement store, written by the fold in the same
 //! transaction as the statement (the filters of xAPI Communication §2.1.3 GET Statements).
 //!
-//! Each index is its own tree of ordered keys
-//! `tenant \0 <value> \0 stored_µs(8 BE) partition(4 BE) offset(8 BE)` -> statement id,
-//! so every filter is a range scan in stored order. The agent index also holds a copy
-//! of the statement after the id (see [`IndexKind::is_clustered`]). What a statement contributes by its
-//! own content is [`own_entries`]; the query engine post-filters with the same function,
-//! so the index and the filter semantics cannot drift apart.
+//! Each index is its own tree of fixed-width keys
+//! `tenant \0 value_hash(16) stored_µs(8 BE) partition(4 BE) offset(8 BE)` -> the body's
+//! offset in the partition's value log (8 BE), so every filter is a range scan in stored
+//! order. The value (an IFI, a verb or activity IRI, a registration) is filed under the
+//! first 16 bytes of its SHA-256 ([`value_prefix`]): IRIs of any length cost 16 bytes,
+//! and two values meet only by a SHA-256 collision on 128 bits. What a statement
+//! contributes by its own content is [`own_entries`]; the query engine post-filters
+//! with the same function, so the index and the filter semantics cannot drift apart.
 //!
 //! StatementRef rule (XAPI-00162): a statement whose object is a StatementRef also
 //! matches whatever its target matches, recursively. The fold keeps `refs`
@@ -16,7 +18,7 @@
 //! through `refs`. Entries are only ever added, so the result does not depend on the
 //! order statements arrive in.
 
-use super::codec::{self, StoredStatement};
+use super::codec::{self, Record};
 use super::BY_ID;
 use learnlog_projection::{FoldError, FoldTrees};
 use serde_json::Value;
@@ -65,13 +67,6 @@ impl IndexKind {
         IndexKind::Registration,
     ];
 
-    /// Whether the index holds a copy of each statement (`id(16)` then the `by_id`
-    /// record) rather than only its id. The agent index is clustered: a learner's
-    /// statements are read with one range scan instead of one random `by_id` read each.
-    pub(crate) fn is_clustered(self) -> bool {
-        self == IndexKind::Agent
-    }
-
     pub(crate) fn tree(self) -> &'static str {
         match self {
             IndexKind::Agent => BY_AGENT,
@@ -87,11 +82,11 @@ impl IndexKind {
 /// One index entry: the index and the value a statement is filed under.
 pub type Entry = (IndexKind, String);
 
-/// `tenant \0 value \0`: the prefix of every key of one value.
+/// `tenant \0 value_hash(16)`: the prefix of every key of one value.
 pub(crate) fn value_prefix(tenant: &str, value: &str) -> Vec<u8> {
+    use sha2::{Digest, Sha256};
     let mut key = learnlog_projector::tenant_prefix(tenant);
-    key.extend_from_slice(value.as_bytes());
-    key.push(0);
+    key.extend_from_slice(&Sha256::digest(value.as_bytes())[..16]);
     key
 }
 
@@ -229,31 +224,31 @@ fn fold_error(error: impl std::fmt::Display) -> FoldError {
     FoldError::BadEvent(error.to_string())
 }
 
-fn decode(bytes: &[u8]) -> Result<StoredStatement, FoldError> {
-    StoredStatement::decode(bytes).ok_or_else(|| fold_error("stored record corrupt"))
+fn decode(bytes: &[u8]) -> Result<Record, FoldError> {
+    Record::decode(bytes).ok_or_else(|| fold_error("stored record corrupt"))
+}
+
+/// The JSON of the stored statement `record` points at.
+pub(crate) fn stored_json(trees: &FoldTrees<'_>, record: Record) -> Result<Vec<u8>, FoldError> {
+    let mut body = trees.read_value(record.position.partition, record.body_at)?;
+    if body.len() < 16 {
+        return Err(fold_error("stored body corrupt"));
+    }
+    Ok(body.split_off(16))
 }
 
 fn write_entries(
     trees: &FoldTrees<'_>,
     tenant: &str,
     entries: &BTreeSet<Entry>,
-    at: &StoredStatement,
-    id: Uuid,
+    at: Record,
 ) -> Result<(), FoldError> {
-    let position = codec::position_bytes(at);
-    let mut clustered = Vec::new();
+    let position = at.position.to_bytes();
+    let body_at = at.body_at.to_be_bytes();
     for (kind, value) in entries {
         let mut key = value_prefix(tenant, value);
         key.extend_from_slice(&position);
-        if kind.is_clustered() {
-            if clustered.is_empty() {
-                clustered.extend_from_slice(id.as_bytes());
-                clustered.extend_from_slice(&at.encode());
-            }
-            trees.tree(kind.tree()).insert(key, clustered.as_slice())?;
-        } else {
-            trees.tree(kind.tree()).insert(key, id.as_bytes())?;
-        }
+        trees.tree(kind.tree()).insert(key, &body_at)?;
     }
     Ok(())
 }
@@ -292,7 +287,7 @@ pub(crate) fn index_accepted(
     trees: &FoldTrees<'_>,
     tenant: &str,
     id: Uuid,
-    statement: &StoredStatement,
+    statement: Record,
     json: &Value,
 ) -> Result<(), FoldError> {
     let by_id = trees.tree(BY_ID);
@@ -306,13 +301,15 @@ pub(crate) fn index_accepted(
         let Some(record) = by_id.get(codec::id_key(tenant, target))? else {
             break;
         };
-        let Ok(target_json) = serde_json::from_slice::<Value>(&decode(&record)?.json) else {
+        let Ok(target_json) =
+            serde_json::from_slice::<Value>(&stored_json(trees, decode(&record)?)?)
+        else {
             break;
         };
         entries.extend(own_entries(&target_json));
         next = ref_target(&target_json);
     }
-    write_entries(trees, tenant, &entries, statement, id)?;
+    write_entries(trees, tenant, &entries, statement)?;
     if let Some(target) = ref_target(json) {
         add_referrer(trees, tenant, target, id)?;
     }
@@ -326,7 +323,7 @@ pub(crate) fn index_accepted(
         let Some(record) = by_id.get(codec::id_key(tenant, referrer))? else {
             continue;
         };
-        write_entries(trees, tenant, &entries, &decode(&record)?, referrer)?;
+        write_entries(trees, tenant, &entries, decode(&record)?)?;
         queue.extend(referrers(trees, tenant, referrer)?);
     }
     Ok(())

@@ -11,6 +11,9 @@
 //! the stored voiding statement, so the target and the voiding statement may arrive in
 //! either order and a rejected voiding statement voids nothing.
 //!
+//! Bodies: each accepted statement's JSON is appended once to the value log of its
+//! partition; every tree holds only where it is (see `codec`).
+//!
 //! Queries: the fold maintains one secondary index per filter in the same transaction
 //! as the statement (see `index`), and [`StatementReader::query`] range-scans them in
 //! stored order (see `query`).
@@ -88,9 +91,10 @@ impl Fold for StatementStore {
                 let by_id = trees.tree(BY_ID);
                 let kind = match by_id.get(&key)? {
                     Some(existing) => {
-                        let existing = StoredStatement::decode(&existing)
+                        let existing = codec::Record::decode(&existing)
                             .ok_or_else(|| FoldError::BadEvent("stored record corrupt".into()))?;
-                        if same_statement(&existing.json, &submitted.statement_json) {
+                        let existing = index::stored_json(trees, existing)?;
+                        if same_statement(&existing, &submitted.statement_json) {
                             Kind::Duplicate
                         } else {
                             Kind::Conflict
@@ -102,23 +106,21 @@ impl Fold for StatementStore {
                         let json: serde_json::Value =
                             serde_json::from_slice(&submitted.statement_json)
                                 .map_err(|e| FoldError::BadEvent(format!("statement json: {e}")))?;
-                        let statement = StoredStatement {
+                        let position = StorePosition {
                             stored_micros: submitted.stored_micros,
                             partition,
                             offset,
-                            json: submitted.statement_json.clone(),
                         };
-                        trees
-                            .tree(BY_STORED)
-                            .insert(codec::stored_key(&event.tenant, &statement), id.as_bytes())?;
-                        by_id.insert(key, statement.encode())?;
-                        crate::activities::record_statement(
-                            trees,
-                            &event.tenant,
-                            &statement,
-                            &json,
+                        let body_at =
+                            trees.append_value(&codec::body(id, &submitted.statement_json))?;
+                        let record = codec::Record { position, body_at };
+                        trees.tree(BY_STORED).insert(
+                            codec::stored_key(&event.tenant, position),
+                            &body_at.to_be_bytes(),
                         )?;
-                        index::index_accepted(trees, &event.tenant, id, &statement, &json)?;
+                        by_id.insert(key, &record.encode())?;
+                        crate::activities::record_statement(trees, &event.tenant, position, &json)?;
+                        index::index_accepted(trees, &event.tenant, id, record, &json)?;
                         Kind::Accepted
                     }
                 };

@@ -10,7 +10,7 @@
 //! it and ends at the same pinned upper bound, so paging while statements arrive gives
 //! no duplicates and misses nothing stored before the first page.
 
-use super::codec::{StorePosition, StoredStatement};
+use super::codec::{self, StorePosition, StoredStatement};
 use super::index::{self, own_entries, ref_target, Entry, IndexKind};
 use super::reader::StatementReader;
 use learnlog_projector::{Error, Result};
@@ -138,18 +138,11 @@ impl StatementReader {
                 Box::new(scan.rev())
             };
         for entry in scan {
-            let (_, value) = entry?;
-            let corrupt = || Error::Corrupt("index value".into());
-            let id =
-                Uuid::from_slice(value.get(..16).ok_or_else(corrupt)?).map_err(|_| corrupt())?;
-            let statement = if value.len() > 16 {
-                StoredStatement::decode(&value[16..]).ok_or_else(corrupt)?
-            } else {
-                match self.get(tenant, id)? {
-                    Some(statement) => statement,
-                    None => continue,
-                }
-            };
+            let (key, value) = entry?;
+            let corrupt = || Error::Corrupt("index entry".into());
+            let position = StorePosition::from_key_suffix(&key).ok_or_else(corrupt)?;
+            let body_at = codec::body_at(&value).ok_or_else(corrupt)?;
+            let (id, statement) = self.body(position, body_at)?;
             if drivers.len() > 1 && !self.chain_matches(tenant, &statement, &required)? {
                 continue;
             }

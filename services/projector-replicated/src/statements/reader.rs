@@ -1,10 +1,11 @@
-//! Reading the statement store.
+//! Reading the statement store: records from its trees, bodies from its value log.
 
-use super::codec::{self, StoredStatement};
+use super::codec::{self, Record, StorePosition, StoredStatement};
 use super::index::IndexKind;
 use super::{BY_ID, BY_STORED, VOIDING};
 use learnlog_projection::Projection;
 use learnlog_projector::{Error, Result};
+use learnlog_proto::topics;
 use uuid::Uuid;
 
 /// What a lookup by id found.
@@ -21,6 +22,7 @@ pub enum Lookup {
 /// Reads the statement store's trees. Cheap to clone.
 #[derive(Clone)]
 pub struct StatementReader {
+    projection: Projection,
     by_id: sled::Tree,
     pub(super) by_stored: sled::Tree,
     voiding: sled::Tree,
@@ -37,6 +39,7 @@ impl StatementReader {
             indexes.push(db.open_tree(kind.tree())?);
         }
         Ok(Self {
+            projection: projection.clone(),
             by_id: db.open_tree(BY_ID)?,
             by_stored: db.open_tree(BY_STORED)?,
             voiding: db.open_tree(VOIDING)?,
@@ -54,13 +57,28 @@ impl StatementReader {
 
     /// The stored statement with this id, voided or not.
     pub fn get(&self, tenant: &str, id: Uuid) -> Result<Option<StoredStatement>> {
-        self.by_id
-            .get(codec::id_key(tenant, id))?
-            .map(|value| {
-                StoredStatement::decode(&value)
-                    .ok_or_else(|| Error::Corrupt(format!("statement {id}")))
-            })
-            .transpose()
+        let Some(value) = self.by_id.get(codec::id_key(tenant, id))? else {
+            return Ok(None);
+        };
+        let record =
+            Record::decode(&value).ok_or_else(|| Error::Corrupt(format!("statement {id}")))?;
+        let (_, statement) = self.body(record.position, record.body_at)?;
+        Ok(Some(statement))
+    }
+
+    /// The statement stored at `position` whose body is at `body_at` of its partition's
+    /// value log, and its id.
+    pub(super) fn body(
+        &self,
+        position: StorePosition,
+        body_at: u64,
+    ) -> Result<(Uuid, StoredStatement)> {
+        let body = self
+            .projection
+            .read_value(topics::STATEMENTS, position.partition, body_at)
+            .map_err(|e| Error::Corrupt(e.to_string()))?;
+        StoredStatement::from_body(position, &body)
+            .ok_or_else(|| Error::Corrupt(format!("statement body at {body_at}")))
     }
 
     /// Looks a statement up and tells whether it is voided.
