@@ -9,16 +9,18 @@
 //!   is back, on the same handle;
 //! - reads come from consumers assigned to one partition each (no group membership, no
 //!   committed offsets: projections keep their own), kept between reads so a read loop
-//!   is served from prefetched records;
+//!   is served from prefetched records, and parked (fetching nothing) once at the end;
 //! - high watermarks are asked of the partition leader; `wait_for_offset` is woken by
-//!   this handle's own appends at once and by other processes' through a reader's fetch.
+//!   this handle's own appends at once and by other processes' through the end watcher,
+//!   which asks for the ends of all waited partitions together once per fetch wait.
 //!
 //! Partition ownership for processes that split a topic's partitions between them is
 //! in [`group`] (a consumer group whose members never consume).
 //!
 //! Modules: [`options`] (the URL, each client's configuration), [`admin`] (topics,
 //! watermarks), [`producer`] (appends), [`reader`] and [`pool`] (reads, consumer
-//! shutdown), [`errors`] (librdkafka errors as the crate's).
+//! shutdown), [`watcher`] (other processes' appends for waiters), [`errors`] (librdkafka
+//! errors as the crate's).
 
 mod admin;
 mod context;
@@ -28,14 +30,15 @@ mod options;
 mod pool;
 mod producer;
 mod reader;
+mod watcher;
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use self::admin::Topics;
 use self::pool::{shut_down, ReaderPool};
 use self::producer::Appender;
+use self::watcher::EndWatcher;
 use crate::stats::{Counters, LogStats};
 use crate::{partition_for_key, Error, Position, Record, Result, StoredRecord};
 
@@ -47,6 +50,7 @@ pub(crate) struct KafkaLog {
     topics: Arc<Topics>,
     appender: Appender,
     readers: Arc<ReaderPool>,
+    watcher: EndWatcher,
     counters: Counters,
 }
 
@@ -58,6 +62,7 @@ impl KafkaLog {
             topics: Arc::new(Topics::new(&options)?),
             appender: Appender::new(&options)?,
             readers: Arc::new(ReaderPool::new(&options)),
+            watcher: EndWatcher::start(&options)?,
             counters: Counters::default(),
             options,
         };
@@ -136,7 +141,7 @@ impl KafkaLog {
             let read = reader.read(from, max_records, max_bytes, known, deadline);
             state.advance(partition, reader.seen_end());
             match read {
-                Ok(_) => readers.put(reader),
+                Ok(_) => readers.put(reader, state.known(partition)),
                 Err(_) => shut_down(vec![reader], timeout, false),
             }
             read
@@ -161,44 +166,14 @@ impl KafkaLog {
         if state.known(partition) > offset {
             return Ok(state.known(partition));
         }
-        let deadline = Instant::now() + timeout;
-        let cancelled = Arc::new(AtomicBool::new(false));
-        let _cancel_on_return = CancelOnDrop(cancelled.clone());
-        let (topics, readers) = (self.topics.clone(), self.readers.clone());
-        let waiting = state.clone();
-        let poll_timeout = self.options.timeout;
-        let watch = blocking(move || {
-            let state = waiting;
-            // Another process may have appended it already: ask the leader first.
-            let left = deadline.saturating_duration_since(Instant::now());
-            if let Ok(end) = topics.fetch_high_watermark_within(&state, partition, left) {
-                if end > offset {
-                    return Ok(());
-                }
-            }
-            let mut reader = readers.take(&state.name, partition, state.known(partition))?;
-            while state.known(partition) <= offset {
-                match reader.wait_beyond(state.known(partition), deadline, &cancelled) {
-                    Ok(Some(end)) => state.advance(partition, end),
-                    Ok(None) => break,
-                    Err(error) => {
-                        shut_down(vec![reader], poll_timeout, false);
-                        return Err(error);
-                    }
-                }
-            }
-            readers.put(reader);
-            Ok(())
-        });
-        tokio::select! {
-            watched = watch => watched?,
-            _ = appended.wait_for(|&end| end > offset) => {}
-        }
+        let _watching = self.watcher.watch(&state, partition);
+        let _ = tokio::time::timeout(timeout, appended.wait_for(|&end| end > offset)).await;
         Ok(state.known(partition))
     }
 
     pub(crate) async fn close(&self) -> Result<()> {
         self.appender.close(self.options.timeout).await;
+        self.watcher.stop();
         let readers = self.readers.clone();
         tokio::task::spawn_blocking(move || readers.shut_down_idle())
             .await
@@ -233,13 +208,4 @@ async fn blocking<T: Send + 'static>(
             context: "running a kafka call on the blocking pool".to_owned(),
             reason: e.to_string(),
         })?
-}
-
-/// Tells a blocking wait to stop once the waiting future is gone.
-struct CancelOnDrop(Arc<AtomicBool>);
-
-impl Drop for CancelOnDrop {
-    fn drop(&mut self) {
-        self.0.store(true, Ordering::Relaxed);
-    }
 }

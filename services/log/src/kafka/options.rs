@@ -31,7 +31,8 @@ pub struct KafkaOptions {
     /// How long the producer waits to gather records into one request (`linger.ms`).
     /// Default 1 ms: a single-record append costs one round trip plus this.
     pub linger: Duration,
-    /// How long a fetch may wait on the broker for new records (`fetch.wait.max.ms`); the
+    /// How long a fetch may wait on the broker for new records (`fetch.wait.max.ms`), and
+    /// how often a waiting handle asks for the ends of the partitions it waits on: the
     /// delay before a record appended by another process is seen. Default 100 ms.
     pub fetch_wait: Duration,
     /// The largest key plus value one record may carry; the broker's `message.max.bytes`
@@ -215,6 +216,11 @@ impl KafkaOptions {
             config.set("group.instance.id", instance);
         }
         config
+    }
+
+    /// The end watcher (see `watcher`): never assigned, it only asks partitions' ends.
+    pub(crate) fn watcher_config(&self) -> ClientConfig {
+        self.common("watcher")
     }
 
     /// The admin client: topic creation, metadata and watermark queries.

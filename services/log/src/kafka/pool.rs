@@ -3,6 +3,10 @@
 //! requested offset is handed back with its prefetched records; a read elsewhere reuses
 //! (re-assigns) another reader of the partition or creates one.
 //!
+//! A reader handed back at the known end of its partition is parked (it stops fetching)
+//! until taken again: nothing more is known to exist there, and waiting for more is the
+//! end watcher's job (`watcher`). One still behind keeps prefetching for its next read.
+//!
 //! The pool is bounded (per partition and in total) and drops readers left idle for a
 //! minute. Consumers are always shut down deliberately — unassigned, then dropped on a
 //! thread of their own that the closer waits for with a timeout — never dropped on a
@@ -56,8 +60,16 @@ impl ReaderPool {
         }
     }
 
-    /// Keeps `reader` for later, shutting down whatever the bounds push out.
-    pub fn put(&self, reader: Reader) {
+    /// Keeps `reader` for later, parked if it is at `known_end` (or beyond), shutting down
+    /// whatever the bounds push out.
+    pub fn put(&self, mut reader: Reader, known_end: u64) {
+        if reader.position() >= known_end {
+            if let Err(error) = reader.park() {
+                tracing::debug!(%error, "could not park a kafka reader; shutting it down");
+                shut_down(vec![reader], self.options.timeout, false);
+                return;
+            }
+        }
         let evicted = {
             let mut idle = self.lock();
             idle.push(reader);

@@ -1,13 +1,14 @@
 //! A reader: one `BaseConsumer` assigned to one partition from an offset, never
 //! subscribed and never committing. Consecutive reads continue where the last one
 //! stopped, so the consumer's prefetch (librdkafka keeps fetching ahead of the
-//! application) serves a projection's read loop without a round trip per batch.
+//! application) serves a projection's read loop without a round trip per batch. A reader
+//! that reached the known end is parked (unassigned, so it stops fetching) until the next
+//! read assigns it again where it stopped.
 //!
 //! Every method blocks the calling thread (run them on the blocking pool), for at most
 //! the deadline given.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use rdkafka::consumer::{BaseConsumer, Consumer};
@@ -21,10 +22,8 @@ use super::errors::{from_kafka, is_transient};
 use super::options::KafkaOptions;
 use crate::{Error, Result, StoredRecord};
 
-/// The longest single poll, so that a cancelled wait notices within this.
+/// The longest single poll, so that a read notices its deadline within this.
 const POLL_SLICE: Duration = Duration::from_millis(50);
-/// Records a wait may keep for the next read before it starts afresh at the end.
-const MAX_PENDING: usize = 1024;
 
 pub(crate) struct Reader {
     consumer: BaseConsumer<LogContext>,
@@ -36,6 +35,8 @@ pub(crate) struct Reader {
     pending: VecDeque<StoredRecord>,
     /// The last transient error seen while polling, for the unavailable error's text.
     last_error: Option<String>,
+    /// Unassigned by [`Reader::park`]: fetching nothing until the next seek.
+    parked: bool,
     pub last_used: Instant,
 }
 
@@ -53,6 +54,7 @@ impl Reader {
             next: from,
             pending: VecDeque::new(),
             last_error: None,
+            parked: false,
             last_used: Instant::now(),
         };
         reader.assign(from)?;
@@ -65,19 +67,33 @@ impl Reader {
     }
 
     /// Moves to `from`: free if `from` is the position or among the pending records,
-    /// otherwise a new assignment (dropping whatever was prefetched).
+    /// otherwise a new assignment (dropping whatever was prefetched). A parked reader is
+    /// assigned again where its pending records end.
     pub fn seek(&mut self, from: u64) -> Result<()> {
         if self.pending.front().is_some_and(|r| r.offset <= from) && from < self.next {
             while self.pending.front().is_some_and(|r| r.offset < from) {
                 self.pending.pop_front();
             }
-            return Ok(());
+        } else if from != self.next || !self.pending.is_empty() {
+            self.pending.clear();
+            return self.assign(from);
         }
-        if from == self.next && self.pending.is_empty() {
-            return Ok(());
+        if self.parked {
+            self.assign(self.next)?;
         }
-        self.pending.clear();
-        self.assign(from)
+        Ok(())
+    }
+
+    /// Stops fetching (unassigns the partition) until the next seek. For a reader at the
+    /// end: a consumer left assigned there keeps long-polling the broker for nothing.
+    pub fn park(&mut self) -> Result<()> {
+        if !self.parked {
+            self.consumer
+                .unassign()
+                .map_err(|e| from_kafka(self.context(), &e))?;
+            self.parked = true;
+        }
+        Ok(())
     }
 
     fn assign(&mut self, from: u64) -> Result<()> {
@@ -93,6 +109,7 @@ impl Reader {
             .assign(&assignment)
             .map_err(|e| from_kafka(self.context(), &e))?;
         self.next = from;
+        self.parked = false;
         Ok(())
     }
 
@@ -140,36 +157,6 @@ impl Reader {
             records.push(record);
         }
         Ok(records)
-    }
-
-    /// Waits until a record at or after `known_end` arrives (kept for the next read) and
-    /// returns the end it proves (the offset after it), or `None` at `deadline` or once
-    /// `cancelled` is set.
-    pub fn wait_beyond(
-        &mut self,
-        known_end: u64,
-        deadline: Instant,
-        cancelled: &AtomicBool,
-    ) -> Result<Option<u64>> {
-        self.last_used = Instant::now();
-        if self.next > known_end {
-            return Ok(Some(self.next));
-        }
-        if self.next < known_end || self.pending.len() >= MAX_PENDING {
-            self.pending.clear();
-            self.assign(known_end)?;
-        }
-        while !cancelled.load(Ordering::Relaxed) {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                break;
-            }
-            if let Some(record) = self.poll(left.min(POLL_SLICE))? {
-                self.pending.push_back(record);
-                return Ok(Some(self.next));
-            }
-        }
-        Ok(None)
     }
 
     /// The offset after the last record this reader has received: records below it exist.
