@@ -232,6 +232,8 @@ impl EventLog {
     /// watermark at that moment either way; the caller compares it with `offset`. On Kafka
     /// this handle's own appends wake it at once, other processes' within about a fetch
     /// wait (`fetch_wait_ms`); the watermark returned is the highest this handle has seen.
+    /// A Kafka wait that runs out while the partition's leader leaves the end watcher's
+    /// requests unanswered fails with [`Error::Unavailable`] instead.
     pub async fn wait_for_offset(
         &self,
         topic: &str,

@@ -10,7 +10,9 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
-use rdkafka::error::RDKafkaErrorCode;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::error::{KafkaResult, RDKafkaErrorCode};
+use rdkafka::{Offset, TopicPartitionList};
 use tokio::sync::watch;
 
 use super::context::LogContext;
@@ -50,7 +52,7 @@ impl TopicState {
 
     /// The failure of a watermark request for `partition` less than [`ASK_AGAIN_AFTER`]
     /// ago, as the error to answer with now.
-    fn recently_unanswered(&self, partition: u32) -> Option<Error> {
+    pub fn recently_unanswered(&self, partition: u32) -> Option<Error> {
         let slot = self.unanswered.get(partition as usize)?;
         let last = slot.lock().unwrap_or_else(|p| p.into_inner());
         let (at, reason) = last.as_ref()?;
@@ -65,7 +67,7 @@ impl TopicState {
     }
 
     /// Records the outcome of a watermark request for `partition`.
-    fn answered(&self, partition: u32, outcome: Option<&Error>) {
+    pub fn answered(&self, partition: u32, outcome: Option<&Error>) {
         if let Some(slot) = self.unanswered.get(partition as usize) {
             let mut last = slot.lock().unwrap_or_else(|p| p.into_inner());
             *last = match outcome {
@@ -117,6 +119,9 @@ impl TopicState {
 /// Topic administration and metadata through one admin client.
 pub(crate) struct Topics {
     admin: AdminClient<LogContext>,
+    /// Asks partitions' ends (ListOffsets, latest), one request per leader for any number
+    /// of partitions; never assigned anything.
+    ends: BaseConsumer<LogContext>,
     timeout: Duration,
     replication: i32,
     cache: RwLock<HashMap<String, Arc<TopicState>>>,
@@ -128,8 +133,13 @@ impl Topics {
             .admin_config()
             .create_with_context(LogContext)
             .map_err(|e| from_kafka("creating the kafka admin client", &e))?;
+        let ends: BaseConsumer<LogContext> = options
+            .ends_config()
+            .create_with_context(LogContext)
+            .map_err(|e| from_kafka("creating the kafka watermark client", &e))?;
         Ok(Topics {
             admin,
+            ends,
             timeout: options.timeout,
             replication: options.replication,
             cache: RwLock::new(HashMap::new()),
@@ -218,24 +228,46 @@ impl Topics {
         if let Some(error) = topic.recently_unanswered(partition) {
             return Err(error);
         }
+        let context = || format!("reading the high watermark of {}/{partition}", topic.name);
         let fetched = self
-            .admin
-            .inner()
-            .fetch_watermarks(&topic.name, partition as i32, timeout)
-            .map_err(|e| {
-                from_kafka(
-                    format!("reading the high watermark of {}/{partition}", topic.name),
-                    &e,
-                )
-            });
+            .ask_ends(&[(topic, partition)], timeout)
+            .and_then(|ends| {
+                match ends
+                    .elements()
+                    .first()
+                    .map(|end| (end.error(), end.offset()))
+                {
+                    Some((Ok(()), Offset::Offset(end))) => Ok(end),
+                    Some((Err(error), _)) => Err(error),
+                    _ => Err(rdkafka::error::KafkaError::OffsetFetch(
+                        RDKafkaErrorCode::OffsetNotAvailable,
+                    )),
+                }
+            })
+            .map_err(|e| from_kafka(context(), &e));
         // A wait shorter than the log's timeout (a waiter with little time left) proves
         // nothing about the leader when it runs out; only a full-length one counts.
         if fetched.is_ok() || timeout >= self.timeout {
             topic.answered(partition, fetched.as_ref().err());
         }
-        let (_, high) = fetched?;
+        let high = fetched?;
         topic.advance(partition, high.max(0) as u64);
         Ok(topic.known(partition))
+    }
+
+    /// Asks the leaders for the ends of `partitions` (ListOffsets for the latest offset,
+    /// one request per leader however many partitions), waiting at most `timeout`. Each
+    /// element of the answer carries its own error or offset.
+    pub fn ask_ends(
+        &self,
+        partitions: &[(&TopicState, u32)],
+        timeout: Duration,
+    ) -> KafkaResult<TopicPartitionList> {
+        let mut latest = TopicPartitionList::new();
+        for (topic, partition) in partitions {
+            latest.add_partition_offset(&topic.name, *partition as i32, Offset::End)?;
+        }
+        self.ends.offsets_for_times(latest, timeout)
     }
 
     fn cached(&self, name: &str) -> Option<Arc<TopicState>> {

@@ -58,11 +58,12 @@ impl KafkaLog {
     /// Creates the clients. Connecting happens in the background: an unreachable cluster
     /// shows as [`Error::Unavailable`] from the first call that needs it.
     pub(crate) fn open(options: KafkaOptions) -> Result<KafkaLog> {
+        let topics = Arc::new(Topics::new(&options)?);
         let log = KafkaLog {
-            topics: Arc::new(Topics::new(&options)?),
+            watcher: EndWatcher::start(topics.clone(), options.fetch_wait, options.timeout)?,
+            topics,
             appender: Appender::new(&options)?,
             readers: Arc::new(ReaderPool::new(&options)),
-            watcher: EndWatcher::start(&options)?,
             counters: Counters::default(),
             options,
         };
@@ -167,7 +168,13 @@ impl KafkaLog {
             return Ok(state.known(partition));
         }
         let _watching = self.watcher.watch(&state, partition);
-        let _ = tokio::time::timeout(timeout, appended.wait_for(|&end| end > offset)).await;
+        let waited = tokio::time::timeout(timeout, appended.wait_for(|&end| end > offset)).await;
+        if waited.is_err() {
+            // nothing came: say so if it is because the leader does not answer
+            if let Some(error) = state.recently_unanswered(partition) {
+                return Err(error);
+            }
+        }
         Ok(state.known(partition))
     }
 

@@ -218,9 +218,10 @@ impl KafkaOptions {
         config
     }
 
-    /// The end watcher (see `watcher`): never assigned, it only asks partitions' ends.
-    pub(crate) fn watcher_config(&self) -> ClientConfig {
-        self.common("watcher")
+    /// The client that asks partitions' ends (high watermarks) for `high_watermark`,
+    /// reads at the end and the end watcher: a consumer never assigned anything.
+    pub(crate) fn ends_config(&self) -> ClientConfig {
+        self.common("ends")
     }
 
     /// The admin client: topic creation, metadata and watermark queries.

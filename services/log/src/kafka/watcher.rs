@@ -11,13 +11,10 @@ use std::collections::HashMap;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
-use rdkafka::consumer::{BaseConsumer, Consumer};
-use rdkafka::{Offset, TopicPartitionList};
+use rdkafka::Offset;
 
-use super::admin::TopicState;
-use super::context::LogContext;
+use super::admin::{TopicState, Topics};
 use super::errors::from_kafka;
-use super::options::KafkaOptions;
 use crate::Result;
 
 pub(crate) struct EndWatcher {
@@ -49,18 +46,14 @@ impl Shared {
 }
 
 impl EndWatcher {
-    /// Creates the client (never assigned anything) and starts the thread that asks.
-    pub fn start(options: &KafkaOptions) -> Result<EndWatcher> {
-        let consumer: BaseConsumer<LogContext> = options
-            .watcher_config()
-            .create_with_context(LogContext)
-            .map_err(|e| from_kafka("creating the kafka end watcher", &e))?;
+    /// Starts the thread that asks, through `topics`, every `interval` while someone waits;
+    /// each round waits at most `timeout` for its answer.
+    pub fn start(topics: Arc<Topics>, interval: Duration, timeout: Duration) -> Result<EndWatcher> {
         let shared = Arc::new(Shared::default());
-        let (interval, timeout) = (options.fetch_wait, options.timeout);
         let watching = shared.clone();
         std::thread::Builder::new()
             .name("learnlog-kafka-watch".to_owned())
-            .spawn(move || ask_while_waited(consumer, &watching, interval, timeout))
+            .spawn(move || ask_while_waited(&topics, &watching, interval, timeout))
             .map_err(|e| crate::Error::Kafka {
                 context: "starting the kafka end watcher".to_owned(),
                 reason: e.to_string(),
@@ -90,7 +83,7 @@ impl EndWatcher {
         }
     }
 
-    /// Stops the thread; it drops its client on its way out.
+    /// Stops the thread.
     pub fn stop(&self) {
         self.shared.lock().stopped = true;
         self.shared.changed.notify_all();
@@ -123,12 +116,7 @@ impl Drop for Watching {
 
 /// The watcher thread: sleeps while nothing is waited on, otherwise asks for the ends of
 /// the waited partitions every `interval` until stopped.
-fn ask_while_waited(
-    consumer: BaseConsumer<LogContext>,
-    shared: &Shared,
-    interval: Duration,
-    timeout: Duration,
-) {
+fn ask_while_waited(topics: &Topics, shared: &Shared, interval: Duration, timeout: Duration) {
     loop {
         let waited: Vec<(Arc<TopicState>, u32)> = {
             let watchlist = shared
@@ -142,7 +130,7 @@ fn ask_while_waited(
                 .map(|((_, partition), waited)| (waited.state.clone(), *partition))
                 .collect()
         };
-        ask_ends(&consumer, &waited, timeout);
+        ask_ends(topics, &waited, timeout);
         let watchlist = shared
             .changed
             .wait_timeout_while(shared.lock(), interval, |w| !w.stopped)
@@ -152,41 +140,41 @@ fn ask_while_waited(
             break;
         }
     }
-    drop(consumer);
 }
 
-/// Asks the leaders for the ends of `waited` (ListOffsets, latest) and raises the known
-/// watermarks. A failure is only logged: the waiters time out as they would have, and the
-/// next round asks again.
-fn ask_ends(
-    consumer: &BaseConsumer<LogContext>,
-    waited: &[(Arc<TopicState>, u32)],
-    timeout: Duration,
-) {
-    let mut latest = TopicPartitionList::new();
-    for (state, partition) in waited {
-        if let Err(error) = latest.add_partition_offset(&state.name, *partition as i32, Offset::End)
-        {
-            tracing::debug!(%error, topic = %state.name, partition, "could not ask for a partition's end");
-        }
-    }
-    let ends = match consumer.offsets_for_times(latest, timeout) {
+/// Asks the leaders for the ends of `waited`, raises the known watermarks and records
+/// each partition's answer (or its absence), which `wait_for_offset` reports once its
+/// wait runs out: a waiter learns that the leader is away, not just that nothing came.
+fn ask_ends(topics: &Topics, waited: &[(Arc<TopicState>, u32)], timeout: Duration) {
+    let asked: Vec<(&TopicState, u32)> = waited.iter().map(|(s, p)| (&**s, *p)).collect();
+    let ends = match topics.ask_ends(&asked, timeout) {
         Ok(ends) => ends,
         Err(error) => {
             tracing::debug!(%error, "asking the ends of the waited partitions failed");
+            let error = from_kafka("asking the ends of the waited partitions", &error);
+            for (state, partition) in waited {
+                state.answered(*partition, Some(&error));
+            }
             return;
         }
     };
     for end in ends.elements() {
-        let Offset::Offset(offset) = end.offset() else {
+        let partition = end.partition() as u32;
+        let Some((state, _)) =
+            (waited.iter()).find(|(state, p)| *p == partition && state.name == end.topic())
+        else {
             continue;
         };
-        let partition = end.partition() as u32;
-        let state = waited
-            .iter()
-            .find(|(state, p)| *p == partition && state.name == end.topic());
-        if let (Some((state, _)), Ok(())) = (state, end.error()) {
-            state.advance(partition, offset.max(0) as u64);
+        match (end.error(), end.offset()) {
+            (Ok(()), Offset::Offset(offset)) => {
+                state.answered(partition, None);
+                state.advance(partition, offset.max(0) as u64);
+            }
+            (Err(error), _) => {
+                let context = format!("asking the end of {}/{partition}", state.name);
+                state.answered(partition, Some(&from_kafka(context, &error)));
+            }
+            _ => {}
         }
     }
 }

@@ -105,13 +105,17 @@ pub(crate) async fn fold_partition(
                 .unwrap_or_else(|poisoned| poisoned.into_inner()) = failure;
         }
     };
+    // The end the last wait returned, while nothing past `checkpoint.next` is known: the
+    // next step waits again without reading (on Kafka a read at the end asks the leader).
+    let mut waited_to = None;
     while !cancel.is_cancelled() {
         // A batch in flight finishes before cancellation is honoured: `step` is only
         // interrupted while it waits for new events.
-        match step(&inner, topic, partition, &mut checkpoint).await {
-            Ok(()) => {
-                // a caught-up step can succeed from what was already fetched while the
-                // log is away; asking for the end tells whether it can be reached
+        match step(&inner, topic, partition, &mut checkpoint, waited_to).await {
+            Ok(Stepped::Folded) => {
+                waited_to = None;
+                // a step can succeed from what was already fetched while the log is
+                // away; asking for the end tells whether it can be reached
                 match inner.log.high_watermark(topic, partition) {
                     Ok(end) => {
                         set_failure(None);
@@ -120,7 +124,14 @@ pub(crate) async fn fold_partition(
                     Err(error) => set_failure(Some(error.to_string())),
                 }
             }
+            Ok(Stepped::Waited { end }) => {
+                // the wait itself fails while the log cannot be reached
+                waited_to = Some(end);
+                set_failure(None);
+                lag.set(end.saturating_sub(checkpoint.next) as i64);
+            }
             Err(error) => {
+                waited_to = None;
                 tracing::error!(projection = name, topic, partition, %error, "folding failed; retrying");
                 set_failure(Some(error.to_string()));
                 tokio::select! {
@@ -144,37 +155,52 @@ pub(crate) async fn fold_partition(
     let _ = metrics::LAG.remove_label_values(&[name, topic, &partition_label]);
 }
 
+/// What one step did.
+enum Stepped {
+    /// Read a batch and folded it.
+    Folded,
+    /// Found nothing to read and waited; `end` is the log's end the wait returned.
+    Waited { end: u64 },
+}
+
 /// One step of folding a partition: read a batch and fold it; or, caught up, wait for
-/// events and then write the checkpoint if it is due.
+/// events and then write the checkpoint if it is due. `waited_to` is the end the last
+/// step's wait returned, if nothing past the checkpoint was known then: reading is
+/// skipped unless that end is past the checkpoint.
 async fn step(
     inner: &Arc<Inner>,
     topic: &'static str,
     partition: u32,
     checkpoint: &mut Checkpoint,
-) -> Result<()> {
+    waited_to: Option<u64>,
+) -> Result<Stepped> {
     let options = &inner.options;
-    let records = inner
-        .log
-        .read(
-            topic,
-            partition,
-            checkpoint.next,
-            options.batch_records,
-            options.batch_bytes,
-        )
-        .await?;
-    if records.is_empty() {
+    let records = if waited_to.is_some_and(|end| end <= checkpoint.next) {
+        Vec::new()
+    } else {
         inner
+            .log
+            .read(
+                topic,
+                partition,
+                checkpoint.next,
+                options.batch_records,
+                options.batch_bytes,
+            )
+            .await?
+    };
+    if records.is_empty() {
+        let end = inner
             .log
             .wait_for_offset(topic, partition, checkpoint.next, options.idle_poll)
             .await?;
-        if !checkpoint.due(checkpoint.next, options) {
-            return Ok(());
+        if checkpoint.due(checkpoint.next, options) {
+            blocking(inner, checkpoint, move |inner, checkpoint| {
+                inner.write_checkpoint(topic, partition, checkpoint)
+            })
+            .await?;
         }
-        return blocking(inner, checkpoint, move |inner, checkpoint| {
-            inner.write_checkpoint(topic, partition, checkpoint)
-        })
-        .await;
+        return Ok(Stepped::Waited { end });
     }
     let partial = records.len() < options.batch_records;
     let timer = metrics::BATCH_SECONDS
@@ -204,7 +230,7 @@ async fn step(
     if partial && !linger.is_zero() {
         tokio::time::sleep(linger).await;
     }
-    Ok(())
+    Ok(Stepped::Folded)
 }
 
 /// Runs `work` on the blocking pool (sled's reads and commits block) with a copy of
