@@ -73,6 +73,17 @@ async fn appends_fail_fast_while_the_broker_is_down_and_succeed_after_it_restart
     assert!(matches!(error, Error::Unavailable { .. }), "{error}");
     assert!(started.elapsed() < TIMEOUT + SLACK);
 
+    // a wait that runs out says the leader is away rather than that nothing came
+    let end = acknowledged
+        .iter()
+        .filter(|(p, _)| p.partition == 1)
+        .count() as u64;
+    let error = log
+        .wait_for_offset("outage", 1, end, TIMEOUT + SLACK)
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::Unavailable { .. }), "{error}");
+
     broker.restart();
     let restarted = Instant::now();
     let after = loop {

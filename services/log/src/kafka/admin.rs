@@ -52,7 +52,7 @@ impl TopicState {
 
     /// The failure of a watermark request for `partition` less than [`ASK_AGAIN_AFTER`]
     /// ago, as the error to answer with now.
-    pub fn recently_unanswered(&self, partition: u32) -> Option<Error> {
+    fn recently_unanswered(&self, partition: u32) -> Option<Error> {
         let slot = self.unanswered.get(partition as usize)?;
         let last = slot.lock().unwrap_or_else(|p| p.into_inner());
         let (at, reason) = last.as_ref()?;
@@ -62,6 +62,22 @@ impl TopicState {
                 "no answer {} ms ago ({reason}); asking again {} ms after that",
                 at.elapsed().as_millis(),
                 ASK_AGAIN_AFTER.as_millis()
+            ),
+        })
+    }
+
+    /// The failure of the last watermark request for `partition`, however long ago, if no
+    /// answer came since: a wait that ran out reports it (the end watcher's requests each
+    /// take up to the log's timeout to fail, longer than [`ASK_AGAIN_AFTER`]).
+    pub fn last_unanswered(&self, partition: u32) -> Option<Error> {
+        let slot = self.unanswered.get(partition as usize)?;
+        let last = slot.lock().unwrap_or_else(|p| p.into_inner());
+        let (at, reason) = last.as_ref()?;
+        Some(Error::Unavailable {
+            context: format!("waiting for records in {}/{partition}", self.name),
+            reason: format!(
+                "the leader left a request {} ms ago unanswered ({reason})",
+                at.elapsed().as_millis()
             ),
         })
     }

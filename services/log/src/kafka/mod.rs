@@ -171,7 +171,7 @@ impl KafkaLog {
         let waited = tokio::time::timeout(timeout, appended.wait_for(|&end| end > offset)).await;
         if waited.is_err() {
             // nothing came: say so if it is because the leader does not answer
-            if let Some(error) = state.recently_unanswered(partition) {
+            if let Some(error) = state.last_unanswered(partition) {
                 return Err(error);
             }
         }
