@@ -7,7 +7,9 @@
 //! - `query`: statement queries (`--query agent|verb-since|related-activity`, limit=100)
 //!   over statements loaded before, e.g. by `bulk`;
 //! - `decisions`: learners' decisions over `--learners` learners × 60 competencies
-//!   (seeded first unless already there).
+//!   (seeded first unless already there);
+//! - `produce`: the `bulk` statements as raw records straight to a Kafka broker
+//!   (`--brokers`), the broker's own rate to compare learnlog on it with.
 //!
 //! With `--rate`, requests start on a fixed schedule whatever the server does, and
 //! latency is measured from the scheduled start (no coordinated omission). Without
@@ -16,6 +18,7 @@
 //! targets are allowed.
 
 mod decisions;
+mod produce;
 mod report;
 mod scenario;
 
@@ -65,6 +68,15 @@ struct Args {
     /// Learners of the decisions scenario.
     #[arg(long, default_value_t = 10_000)]
     learners: usize,
+    /// The Kafka broker of the produce scenario (`host:port`, loopback only).
+    #[arg(long)]
+    brokers: Option<String>,
+    /// The topic the produce scenario writes (created with `--partitions` if missing).
+    #[arg(long, default_value = "learnlog-loadtest-raw")]
+    topic: String,
+    /// Partitions of the produce scenario's topic when it creates it.
+    #[arg(long, default_value_t = 8)]
+    partitions: i32,
     /// Print the report as one JSON line instead of text.
     #[arg(long)]
     json: bool,
@@ -78,6 +90,10 @@ fn parse_seconds(value: &str) -> Result<Duration, String> {
         .map_err(|error| format!("duration in seconds: {error}"))
 }
 
+fn is_loopback(host: &str) -> bool {
+    host == "localhost" || host.starts_with("127.") || host == "[::1]"
+}
+
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let host = reqwest::Url::parse(&args.url)?
@@ -85,9 +101,17 @@ fn main() -> anyhow::Result<()> {
         .unwrap_or_default()
         .to_owned();
     anyhow::ensure!(
-        host == "localhost" || host.starts_with("127.") || host == "[::1]",
+        is_loopback(&host),
         "load tests target loopback only, not {host}"
     );
+    if let Some(brokers) = &args.brokers {
+        anyhow::ensure!(
+            brokers.split(',').all(|broker| is_loopback(
+                broker.rsplit_once(':').map_or(broker, |(host, _)| host)
+            )),
+            "load tests target loopback only, not {brokers}"
+        );
+    }
     let settings = Settings {
         url: args.url.trim_end_matches('/').to_owned(),
         key: args.key,
@@ -101,6 +125,9 @@ fn main() -> anyhow::Result<()> {
         query: args.query,
         since: args.since,
         learners: args.learners.max(1),
+        brokers: args.brokers,
+        topic: args.topic,
+        partitions: args.partitions.max(1),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -55,7 +55,7 @@ impl Report {
         serde_json::json!({
             "scenario": format!("{scenario:?}").to_lowercase(),
             "concurrency": settings.concurrency,
-            "batch": if scenario == Scenario::Bulk { settings.batch } else { 1 },
+            "batch": if matches!(scenario, Scenario::Bulk | Scenario::Produce) { settings.batch } else { 1 },
             "rate": settings.rate,
             "seconds": self.elapsed.as_secs_f64(),
             "requests": self.requests,

@@ -1,5 +1,6 @@
 //! The scenarios and the open-loop request scheduler.
 
+use crate::produce::RawProducer;
 use crate::report::Report;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -20,6 +21,10 @@ pub enum Scenario {
     /// A learner's decisions (`GET /v1/learners/{agent}/decisions`) over `--learners`
     /// learners × 60 competencies, seeded first unless already there.
     Decisions,
+    /// The `bulk` (or, with `--batch 1`, `lms`) statements as raw records straight to the
+    /// Kafka broker at `--brokers`, `--batch` records per request: the broker's own rate,
+    /// for stating learnlog on that broker as a ratio of it.
+    Produce,
 }
 
 /// Which statement query the `query` scenario sends.
@@ -49,6 +54,11 @@ pub struct Settings {
     pub since: String,
     /// Learners of the decisions scenario.
     pub learners: usize,
+    /// The Kafka broker of the produce scenario (`host:port`).
+    pub brokers: Option<String>,
+    /// The topic the produce scenario writes, and its partition count if it creates it.
+    pub topic: String,
+    pub partitions: i32,
 }
 
 const READ_WORKING_SET: usize = 2_000;
@@ -73,9 +83,22 @@ pub fn statement(n: u64, bytes: usize) -> (String, String) {
 
 /// One request of a scenario, ready to send.
 struct Request {
-    builder: reqwest::RequestBuilder,
+    send: Send,
     statements: u64,
     bytes: u64,
+}
+
+/// What a request sends.
+enum Send {
+    Http(reqwest::RequestBuilder),
+    /// Records (key, value) for the raw producer.
+    Records(Vec<(String, String)>),
+}
+
+impl From<reqwest::RequestBuilder> for Send {
+    fn from(builder: reqwest::RequestBuilder) -> Self {
+        Send::Http(builder)
+    }
 }
 
 struct Context {
@@ -84,6 +107,7 @@ struct Context {
     scenario: Scenario,
     ids: Vec<String>,
     issued: AtomicU64,
+    producer: Option<RawProducer>,
 }
 
 impl Context {
@@ -94,6 +118,27 @@ impl Context {
             .header("X-Experience-API-Version", "2.0.0")
     }
 
+    /// Sends one request; the error (an HTTP status with its body, or why it failed).
+    async fn deliver(&self, send: Send) -> Result<(), String> {
+        match send {
+            Send::Http(builder) => {
+                let response = builder.send().await.map_err(|error| error.to_string())?;
+                let status = response.status();
+                if status.is_success() {
+                    return Ok(());
+                }
+                Err(format!(
+                    "{status}: {}",
+                    response.text().await.unwrap_or_default()
+                ))
+            }
+            Send::Records(records) => match &self.producer {
+                Some(producer) => producer.send(&records).await,
+                None => Err("no producer".to_owned()),
+            },
+        }
+    }
+
     fn request(&self, n: u64) -> Request {
         let size = self.settings.statement_bytes;
         match self.scenario {
@@ -101,13 +146,14 @@ impl Context {
                 let (id, body) = statement(n, size);
                 Request {
                     bytes: body.len() as u64,
-                    builder: self
+                    send: self
                         .xapi(
                             reqwest::Method::PUT,
                             &format!("/xapi/statements?statementId={id}"),
                         )
                         .header("Content-Type", "application/json")
-                        .body(body),
+                        .body(body)
+                        .into(),
                     statements: 1,
                 }
             }
@@ -119,10 +165,11 @@ impl Context {
                 let body = format!("[{}]", bodies.join(","));
                 Request {
                     bytes: body.len() as u64,
-                    builder: self
+                    send: self
                         .xapi(reqwest::Method::POST, "/xapi/statements")
                         .header("Content-Type", "application/json")
-                        .body(body),
+                        .body(body)
+                        .into(),
                     statements: batch,
                 }
             }
@@ -151,10 +198,11 @@ impl Context {
                 };
                 Request {
                     bytes: 0,
-                    builder: self
+                    send: self
                         .xapi(reqwest::Method::GET, "/xapi/statements")
                         .query(&params)
-                        .query(&[("limit", "100")]),
+                        .query(&[("limit", "100")])
+                        .into(),
                     statements: 1,
                 }
             }
@@ -162,21 +210,38 @@ impl Context {
                 let path = crate::decisions::path(n.wrapping_mul(7_919), self.settings.learners);
                 Request {
                     bytes: 0,
-                    builder: self
+                    send: self
                         .client
                         .get(format!("{}{path}", self.settings.url))
-                        .basic_auth(&self.settings.key, Some(&self.settings.secret)),
+                        .basic_auth(&self.settings.key, Some(&self.settings.secret))
+                        .into(),
                     statements: 1,
+                }
+            }
+            Scenario::Produce => {
+                let batch = self.settings.batch as u64;
+                let records: Vec<(String, String)> = (0..batch)
+                    .map(|i| {
+                        let n = n * batch + i;
+                        (format!("learner{}", n % 10_000), statement(n, size).1)
+                    })
+                    .collect();
+                Request {
+                    bytes: records.iter().map(|(_, value)| value.len() as u64).sum(),
+                    send: Send::Records(records),
+                    statements: batch,
                 }
             }
             Scenario::Read => {
                 let id = &self.ids[n as usize % self.ids.len()];
                 Request {
                     bytes: 0,
-                    builder: self.xapi(
-                        reqwest::Method::GET,
-                        &format!("/xapi/statements?statementId={id}"),
-                    ),
+                    send: self
+                        .xapi(
+                            reqwest::Method::GET,
+                            &format!("/xapi/statements?statementId={id}"),
+                        )
+                        .into(),
                     statements: 1,
                 }
             }
@@ -196,7 +261,14 @@ pub async fn run(scenario: Scenario, settings: &Settings) -> anyhow::Result<Repo
         scenario,
         ids: Vec::new(),
         issued: AtomicU64::new(0),
+        producer: None,
     };
+    if scenario == Scenario::Produce {
+        let brokers = (settings.brokers.as_deref())
+            .ok_or_else(|| anyhow::anyhow!("the produce scenario needs --brokers"))?;
+        context.producer =
+            Some(RawProducer::connect(brokers, &settings.topic, settings.partitions).await?);
+    }
     if scenario == Scenario::Read {
         context.ids = seed(&context).await?;
     }
@@ -272,29 +344,21 @@ async fn worker(context: Arc<Context>, start: Instant) -> Report {
         }
         tokio::time::sleep_until(scheduled).await;
         let request = context.request(n);
-        let outcome = request.builder.send().await;
+        let outcome = context.deliver(request.send).await;
         let latency = scheduled.elapsed();
         report.requests += 1;
         match outcome {
-            Ok(response) if response.status().is_success() => {
+            Ok(()) => {
                 report.statements += request.statements;
                 report.bytes += request.bytes;
                 report
                     .latency
                     .saturating_record(latency.as_micros().max(1) as u64);
             }
-            Ok(response) => {
-                report.errors += 1;
-                if report.error_samples.len() < 5 {
-                    let status = response.status();
-                    let body = response.text().await.unwrap_or_default();
-                    report.error_samples.push(format!("{status}: {body}"));
-                }
-            }
             Err(error) => {
                 report.errors += 1;
                 if report.error_samples.len() < 5 {
-                    report.error_samples.push(error.to_string());
+                    report.error_samples.push(error);
                 }
             }
         }
