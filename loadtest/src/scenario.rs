@@ -90,14 +90,14 @@ struct Request {
 
 /// What a request sends.
 enum Send {
-    Http(reqwest::RequestBuilder),
+    Http(Box<reqwest::RequestBuilder>),
     /// Records (key, value) for the raw producer.
     Records(Vec<(String, String)>),
 }
 
 impl From<reqwest::RequestBuilder> for Send {
     fn from(builder: reqwest::RequestBuilder) -> Self {
-        Send::Http(builder)
+        Send::Http(Box::new(builder))
     }
 }
 
