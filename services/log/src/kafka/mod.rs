@@ -168,8 +168,12 @@ impl KafkaLog {
             return Ok(state.known(partition));
         }
         let _watching = self.watcher.watch(&state, partition);
-        let waited = tokio::time::timeout(timeout, appended.wait_for(|&end| end > offset)).await;
-        if waited.is_err() {
+        // `wait_for` answers with a read guard on the watermark: drop it before reading
+        // the watermark again (a writer waiting in between would deadlock the two).
+        let timed_out = tokio::time::timeout(timeout, appended.wait_for(|&end| end > offset))
+            .await
+            .is_err();
+        if timed_out {
             // nothing came: say so if it is because the leader does not answer
             if let Some(error) = state.last_unanswered(partition) {
                 return Err(error);
