@@ -37,6 +37,13 @@ pub trait LogBackend: Send + Sync + 'static {
         max_bytes: usize,
     ) -> BoxFuture<'a, Result<Vec<StoredRecord>>>;
     fn high_watermark(&self, topic: &str, partition: u32) -> Result<u64>;
+    /// One request for every partition where the backend can (Kafka); by default one
+    /// [`LogBackend::high_watermark`] per partition.
+    fn high_watermarks(&self, topic: &str) -> Result<Vec<u64>> {
+        (0..self.partition_count(topic)?)
+            .map(|partition| self.high_watermark(topic, partition))
+            .collect()
+    }
     fn wait_for_offset<'a>(
         &'a self,
         topic: &'a str,
@@ -125,6 +132,9 @@ impl LogBackend for kafka::KafkaLog {
     }
     fn ensure_compacted_topic(&self, topic: &str, partitions: u32) -> Result<()> {
         self.ensure_compacted_topic(topic, partitions)
+    }
+    fn high_watermarks(&self, topic: &str) -> Result<Vec<u64>> {
+        self.high_watermarks(topic)
     }
     delegate!();
 }

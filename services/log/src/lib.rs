@@ -227,6 +227,13 @@ impl EventLog {
         self.backend.high_watermark(topic, partition)
     }
 
+    /// [`EventLog::high_watermark`] of every partition of `topic`, in partition order. On
+    /// Kafka one ListOffsets round trip asks them all (per partition leader), where asking
+    /// each partition would cost one round trip each.
+    pub fn high_watermarks(&self, topic: &str) -> Result<Vec<u64>> {
+        self.backend.high_watermarks(topic)
+    }
+
     /// Resolves as soon as `high_watermark(topic, partition) > offset` (the record at
     /// `offset` is durable and readable), or when `timeout` has passed, returning the high
     /// watermark at that moment either way; the caller compares it with `offset`. On Kafka

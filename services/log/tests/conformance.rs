@@ -183,6 +183,25 @@ mod suite {
         assert_eq!(log.high_watermark("watermark", 0).unwrap(), 5);
     }
 
+    pub async fn high_watermarks_are_each_partitions_next_offset(h: &impl Harness) {
+        let log = h.open();
+        log.ensure_topic("watermarks", 3).unwrap();
+        assert_eq!(log.high_watermarks("watermarks").unwrap(), vec![0, 0, 0]);
+        let positions = log.append("watermarks", numbered("v", 20)).await.unwrap();
+        let mut expected = vec![0u64; 3];
+        for position in positions {
+            expected[position.partition as usize] += 1;
+        }
+        assert_eq!(log.high_watermarks("watermarks").unwrap(), expected);
+        for (partition, end) in expected.iter().enumerate() {
+            assert_eq!(
+                log.high_watermark("watermarks", partition as u32).unwrap(),
+                *end
+            );
+        }
+        assert!(log.high_watermarks("no-such-topic").is_err());
+    }
+
     pub async fn max_records_and_max_bytes_are_honoured(h: &impl Harness) {
         let log = h.open();
         log.ensure_topic("limits", 1).unwrap();
@@ -427,6 +446,7 @@ conformance!(embedded, super::Embedded::new();
     read_from_an_offset_returns_the_records_from_there,
     read_at_or_past_the_end_is_empty,
     high_watermark_is_the_next_offset,
+    high_watermarks_are_each_partitions_next_offset,
     max_records_and_max_bytes_are_honoured,
     wait_for_offset_wakes_when_the_record_is_appended,
     wait_for_offset_times_out_with_the_current_watermark,
@@ -443,6 +463,7 @@ conformance!(kafka, super::Kafka::new();
     read_from_an_offset_returns_the_records_from_there,
     read_at_or_past_the_end_is_empty,
     high_watermark_is_the_next_offset,
+    high_watermarks_are_each_partitions_next_offset,
     max_records_and_max_bytes_are_honoured,
     wait_for_offset_wakes_when_the_record_is_appended,
     wait_for_offset_times_out_with_the_current_watermark,

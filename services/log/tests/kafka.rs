@@ -51,6 +51,8 @@ async fn appends_fail_fast_while_the_broker_is_down_and_succeed_after_it_restart
         .map(|i| record(&format!("learner-{i}"), &format!("before-{i}")))
         .collect();
     let mut acknowledged = append_all(&log, "outage", &before).await;
+    let another = open(&broker);
+    another.ensure_topic("outage", 3).unwrap();
 
     broker.kill();
     let started = Instant::now();
@@ -69,9 +71,11 @@ async fn appends_fail_fast_while_the_broker_is_down_and_succeed_after_it_restart
     assert!(started.elapsed() < TIMEOUT + SLACK);
 
     let started = Instant::now();
-    let error = log.read("outage", 0, 0, 10, usize::MAX).await.unwrap_err();
+    let error = another.read("outage", 0, 0, 10, usize::MAX).await.unwrap_err();
     assert!(matches!(error, Error::Unavailable { .. }), "{error}");
     assert!(started.elapsed() < TIMEOUT + SLACK);
+    // what this handle appended itself it still reads back, from memory
+    assert_all_readable(&log, "outage", &acknowledged).await;
 
     // a wait that runs out says the leader is away rather than that nothing came
     let end = acknowledged
@@ -206,6 +210,38 @@ async fn another_handles_appends_wake_a_waiter_and_raise_the_watermark() {
     let read = reader.read("shared", 0, 0, 10, usize::MAX).await.unwrap();
     assert_eq!(read.len(), 1);
     assert_eq!(read[0].value, b"from the writer");
+}
+
+/// A handle reads its own appends back without the broker, but only where no other
+/// handle's record comes between: those come from the broker, in their place.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn own_and_another_handles_records_read_back_interleaved_in_offset_order() {
+    let broker = Broker::start();
+    let (own, other) = (open(&broker), open(&broker));
+    own.ensure_topic("interleaved", 1).unwrap();
+    other.ensure_topic("interleaved", 1).unwrap();
+    let mut expected = Vec::new();
+    for (round, log) in [&own, &other, &own, &other, &own].into_iter().enumerate() {
+        let records = vec![
+            record("k", &format!("{round}-a")),
+            record("k", &format!("{round}-b")),
+        ];
+        append_all(log, "interleaved", &records).await;
+        expected.extend(records.into_iter().map(|r| r.value));
+    }
+    let mut read = Vec::new();
+    while read.len() < expected.len() {
+        let batch = own
+            .read("interleaved", 0, read.len() as u64, 3, usize::MAX)
+            .await
+            .unwrap();
+        assert!(!batch.is_empty(), "records below the end are readable");
+        for stored in batch {
+            assert_eq!(stored.offset, read.len() as u64, "in offset order, no gap");
+            read.push(stored.value);
+        }
+    }
+    assert_eq!(read, expected);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

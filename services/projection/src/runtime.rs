@@ -270,16 +270,16 @@ impl Projection {
     /// it has now (read-your-writes for everything appended before the call).
     pub async fn catch_up(&self, timeout: Duration) -> Result<()> {
         let deadline = tokio::time::Instant::now() + timeout;
-        let count = self
-            .inner
-            .partitions
-            .values()
-            .map(Vec::len)
-            .max()
-            .unwrap_or(0);
-        for partition in 0..count as u32 {
-            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-            self.catch_up_partition(partition, left).await?;
+        for topic in self.inner.partitions.keys() {
+            // every partition's end in one request (on Kafka, a round trip)
+            let ends = self.inner.log.high_watermarks(topic)?;
+            for (partition, end) in ends.into_iter().enumerate() {
+                if end > 0 {
+                    let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+                    self.wait_folded(topic, partition as u32, end - 1, left)
+                        .await?;
+                }
+            }
         }
         Ok(())
     }
@@ -354,9 +354,9 @@ impl Projection {
     /// the most lagging partition.
     pub fn consistent_through_micros(&self, topic: &str, now_micros: i64) -> Result<i64> {
         let partitions = self.inner.partitions_of(topic)?;
+        let ends = self.inner.log.high_watermarks(topic)?;
         let mut through = now_micros;
-        for (partition, progress) in partitions.iter().enumerate() {
-            let end = self.inner.log.high_watermark(topic, partition as u32)?;
+        for (progress, &end) in partitions.iter().zip(&ends) {
             if *progress.folded.borrow() < end {
                 through = through.min(progress.last_event_micros.load(Ordering::Acquire));
             }

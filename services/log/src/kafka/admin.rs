@@ -240,35 +240,63 @@ impl Topics {
         partition: u32,
         timeout: Duration,
     ) -> Result<u64> {
-        topic.check(partition)?;
-        if let Some(error) = topic.recently_unanswered(partition) {
-            return Err(error);
+        Ok(self.fetch_ends(topic, &[partition], timeout)?[0])
+    }
+
+    /// [`Topics::fetch_high_watermark`] of every partition of `topic`, in one request.
+    pub fn fetch_high_watermarks(&self, topic: &TopicState) -> Result<Vec<u64>> {
+        let partitions: Vec<u32> = (0..topic.partitions).collect();
+        self.fetch_ends(topic, &partitions, self.timeout)
+    }
+
+    /// Asks the ends of `partitions` of `topic` in one request, records each answer (see
+    /// [`TopicState::answered`]) and returns the highest end seen of each, in order.
+    fn fetch_ends(
+        &self,
+        topic: &TopicState,
+        partitions: &[u32],
+        timeout: Duration,
+    ) -> Result<Vec<u64>> {
+        for &partition in partitions {
+            topic.check(partition)?;
+            if let Some(error) = topic.recently_unanswered(partition) {
+                return Err(error);
+            }
         }
-        let context = || format!("reading the high watermark of {}/{partition}", topic.name);
-        let fetched = self
-            .ask_ends(&[(topic, partition)], timeout)
-            .and_then(|ends| {
-                match ends
-                    .elements()
-                    .first()
-                    .map(|end| (end.error(), end.offset()))
-                {
-                    Some((Ok(()), Offset::Offset(end))) => Ok(end),
-                    Some((Err(error), _)) => Err(error),
-                    _ => Err(rdkafka::error::KafkaError::OffsetFetch(
-                        RDKafkaErrorCode::OffsetNotAvailable,
-                    )),
-                }
-            })
-            .map_err(|e| from_kafka(context(), &e));
+        let context =
+            |partition: u32| format!("reading the high watermark of {}/{partition}", topic.name);
         // A wait shorter than the log's timeout (a waiter with little time left) proves
         // nothing about the leader when it runs out; only a full-length one counts.
-        if fetched.is_ok() || timeout >= self.timeout {
-            topic.answered(partition, fetched.as_ref().err());
+        let full_length = timeout >= self.timeout;
+        let asked: Vec<(&TopicState, u32)> = partitions.iter().map(|&p| (topic, p)).collect();
+        let answer = match self.ask_ends(&asked, timeout) {
+            Ok(answer) => answer,
+            Err(error) => {
+                let error = from_kafka(context(partitions[0]), &error);
+                for &partition in partitions.iter().filter(|_| full_length) {
+                    topic.answered(partition, Some(&error));
+                }
+                return Err(error);
+            }
+        };
+        let mut ends = Vec::with_capacity(partitions.len());
+        for &partition in partitions {
+            let element = answer.find_partition(&topic.name, partition as i32);
+            let fetched = match element.map(|end| (end.error(), end.offset())) {
+                Some((Ok(()), Offset::Offset(end))) => Ok(end),
+                Some((Err(error), _)) => Err(from_kafka(context(partition), &error)),
+                _ => Err(from_kafka(
+                    context(partition),
+                    &rdkafka::error::KafkaError::OffsetFetch(RDKafkaErrorCode::OffsetNotAvailable),
+                )),
+            };
+            if fetched.is_ok() || full_length {
+                topic.answered(partition, fetched.as_ref().err());
+            }
+            topic.advance(partition, fetched?.max(0) as u64);
+            ends.push(topic.known(partition));
         }
-        let high = fetched?;
-        topic.advance(partition, high.max(0) as u64);
-        Ok(topic.known(partition))
+        Ok(ends)
     }
 
     /// Asks the leaders for the ends of `partitions` (ListOffsets for the latest offset,

@@ -30,6 +30,7 @@ mod options;
 mod pool;
 mod producer;
 mod reader;
+mod recent;
 mod watcher;
 
 use std::sync::Arc;
@@ -38,6 +39,7 @@ use std::time::{Duration, Instant};
 use self::admin::Topics;
 use self::pool::{shut_down, ReaderPool};
 use self::producer::Appender;
+use self::recent::RecentAppends;
 use self::watcher::EndWatcher;
 use crate::stats::{Counters, LogStats};
 use crate::{partition_for_key, Error, Position, Record, Result, StoredRecord};
@@ -50,6 +52,7 @@ pub(crate) struct KafkaLog {
     topics: Arc<Topics>,
     appender: Appender,
     readers: Arc<ReaderPool>,
+    recent: Arc<RecentAppends>,
     watcher: EndWatcher,
     counters: Counters,
 }
@@ -64,6 +67,7 @@ impl KafkaLog {
             topics,
             appender: Appender::new(&options)?,
             readers: Arc::new(ReaderPool::new(&options)),
+            recent: Arc::default(),
             counters: Counters::default(),
             options,
         };
@@ -110,6 +114,8 @@ impl KafkaLog {
         for position in &positions {
             state.advance(position.partition, position.offset + 1);
         }
+        let appended = positions.iter().copied().zip(placed.iter().map(|(_, r)| r));
+        self.recent.remember(topic, appended);
         self.counters.appended(positions.len() as u64, bytes);
         Ok(positions)
     }
@@ -126,6 +132,9 @@ impl KafkaLog {
         state.check(partition)?;
         if max_records == 0 {
             return Ok(Vec::new());
+        }
+        if let Some(records) = (self.recent).read(topic, partition, from, max_records, max_bytes) {
+            return Ok(records);
         }
         let (topics, readers) = (self.topics.clone(), self.readers.clone());
         let timeout = self.options.timeout;
@@ -153,6 +162,11 @@ impl KafkaLog {
     pub(crate) fn high_watermark(&self, topic: &str, partition: u32) -> Result<u64> {
         let state = self.topics.get(topic)?;
         self.topics.fetch_high_watermark(&state, partition)
+    }
+
+    pub(crate) fn high_watermarks(&self, topic: &str) -> Result<Vec<u64>> {
+        let state = self.topics.get(topic)?;
+        self.topics.fetch_high_watermarks(&state)
     }
 
     pub(crate) async fn wait_for_offset(

@@ -1,0 +1,165 @@
+//! This handle's own recent appends, kept so that reading them back costs no broker
+//! round trip. A process that appends and then folds what it appended (one `learnlog
+//! serve` on Kafka) would otherwise wait for a consumer's fetch of records it already
+//! holds; on tansu that fetch, not the append, was most of a single statement's time.
+//!
+//! Records are kept by offset once the broker acknowledged them (so they are exactly
+//! what the partition holds there), up to [`KEPT_BYTES_PER_PARTITION`] per partition,
+//! the oldest dropped first. A read is served from here only from an offset kept here
+//! and only while the offsets that follow are kept too: a gap is another process's
+//! record, which only the broker has.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
+
+use crate::{Position, Record, StoredRecord};
+
+/// Bytes (keys and values) kept per partition.
+pub(crate) const KEPT_BYTES_PER_PARTITION: usize = 4 << 20;
+
+#[derive(Default)]
+pub(crate) struct RecentAppends {
+    partitions: Mutex<HashMap<(String, u32), Kept>>,
+}
+
+#[derive(Default)]
+struct Kept {
+    records: BTreeMap<u64, Record>,
+    bytes: usize,
+}
+
+impl RecentAppends {
+    /// Keeps the records of an acknowledged append, each at its position.
+    pub fn remember<'a>(
+        &self,
+        topic: &str,
+        appended: impl IntoIterator<Item = (Position, &'a Record)>,
+    ) {
+        let mut partitions = self.lock();
+        for (position, record) in appended {
+            let kept = (partitions)
+                .entry((topic.to_owned(), position.partition))
+                .or_default();
+            kept.bytes += record.key.len() + record.value.len();
+            kept.records.insert(position.offset, record.clone());
+            while kept.bytes > KEPT_BYTES_PER_PARTITION {
+                let Some((_, oldest)) = kept.records.pop_first() else {
+                    break;
+                };
+                kept.bytes -= oldest.key.len() + oldest.value.len();
+            }
+        }
+    }
+
+    /// The records from `from` on, in order, while their offsets follow each other, at
+    /// most `max_records` and, past the first, `max_bytes`; `None` unless `from` is kept.
+    pub fn read(
+        &self,
+        topic: &str,
+        partition: u32,
+        from: u64,
+        max_records: usize,
+        max_bytes: usize,
+    ) -> Option<Vec<StoredRecord>> {
+        let partitions = self.lock();
+        let kept = partitions.get(&(topic.to_owned(), partition))?;
+        if !kept.records.contains_key(&from) {
+            return None;
+        }
+        let mut records = Vec::new();
+        let mut bytes = 0;
+        for ((offset, record), expected) in kept.records.range(from..).zip(from..) {
+            let size = record.key.len() + record.value.len();
+            let full =
+                records.len() >= max_records || (!records.is_empty() && bytes + size > max_bytes);
+            if *offset != expected || full {
+                break;
+            }
+            bytes += size;
+            records.push(StoredRecord {
+                offset: *offset,
+                key: record.key.clone(),
+                value: record.value.clone(),
+            });
+        }
+        Some(records)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(String, u32), Kept>> {
+        self.partitions.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(value: &str) -> Record {
+        Record {
+            key: b"k".to_vec(),
+            value: value.as_bytes().to_vec(),
+        }
+    }
+
+    fn at(partition: u32, offset: u64) -> Position {
+        Position { partition, offset }
+    }
+
+    fn values(records: &[StoredRecord]) -> Vec<(u64, &[u8])> {
+        records
+            .iter()
+            .map(|r| (r.offset, r.value.as_slice()))
+            .collect()
+    }
+
+    #[test]
+    fn a_read_stops_at_the_first_offset_another_process_wrote() {
+        let recent = RecentAppends::default();
+        let (a, b, d) = (record("a"), record("b"), record("d"));
+        recent.remember("t", [(at(0, 5), &a), (at(0, 6), &b), (at(0, 8), &d)]);
+        let read = recent.read("t", 0, 5, 10, usize::MAX).unwrap();
+        assert_eq!(values(&read), vec![(5, &b"a"[..]), (6, &b"b"[..])]);
+        assert!(
+            recent.read("t", 0, 7, 10, usize::MAX).is_none(),
+            "7 is not ours"
+        );
+        assert!(recent.read("t", 0, 4, 10, usize::MAX).is_none());
+        assert!(
+            recent.read("t", 1, 5, 10, usize::MAX).is_none(),
+            "other partition"
+        );
+        assert!(
+            recent.read("u", 0, 5, 10, usize::MAX).is_none(),
+            "other topic"
+        );
+    }
+
+    #[test]
+    fn acknowledgements_out_of_order_still_read_in_order_within_the_bounds() {
+        let recent = RecentAppends::default();
+        let (c, a, b) = (record("c"), record("a"), record("b"));
+        recent.remember("t", [(at(0, 2), &c)]);
+        recent.remember("t", [(at(0, 0), &a), (at(0, 1), &b)]);
+        let read = recent.read("t", 0, 0, 2, usize::MAX).unwrap();
+        assert_eq!(values(&read), vec![(0, &b"a"[..]), (1, &b"b"[..])]);
+        let read = recent.read("t", 0, 0, 10, 3).unwrap();
+        assert_eq!(
+            values(&read),
+            vec![(0, &b"a"[..])],
+            "a second record passes max_bytes"
+        );
+    }
+
+    #[test]
+    fn the_oldest_records_go_past_the_byte_bound() {
+        let recent = RecentAppends::default();
+        let big = Record {
+            key: Vec::new(),
+            value: vec![0; KEPT_BYTES_PER_PARTITION / 2],
+        };
+        recent.remember("t", (0..3).map(|offset| (at(0, offset), &big)));
+        assert!(recent.read("t", 0, 0, 10, usize::MAX).is_none());
+        let read = recent.read("t", 0, 1, 10, usize::MAX).unwrap();
+        assert_eq!(read.len(), 2);
+    }
+}
