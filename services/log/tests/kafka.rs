@@ -71,7 +71,10 @@ async fn appends_fail_fast_while_the_broker_is_down_and_succeed_after_it_restart
     assert!(started.elapsed() < TIMEOUT + SLACK);
 
     let started = Instant::now();
-    let error = another.read("outage", 0, 0, 10, usize::MAX).await.unwrap_err();
+    let error = another
+        .read("outage", 0, 0, 10, usize::MAX)
+        .await
+        .unwrap_err();
     assert!(matches!(error, Error::Unavailable { .. }), "{error}");
     assert!(started.elapsed() < TIMEOUT + SLACK);
     // what this handle appended itself it still reads back, from memory
