@@ -6,7 +6,7 @@ use reqwest::Method;
 
 const BOUNDARY: &str = "abcABC0123456789";
 
-fn sha256_hex(data: &[u8]) -> String {
+pub(crate) fn sha256_hex(data: &[u8]) -> String {
     use sha2::{Digest, Sha256};
     Sha256::digest(data)
         .iter()
@@ -14,7 +14,7 @@ fn sha256_hex(data: &[u8]) -> String {
         .collect()
 }
 
-fn statement_with_attachment(id: &str, sha2: &str, file_url: bool) -> String {
+pub(crate) fn statement_with_attachment(id: &str, sha2: &str, file_url: bool) -> String {
     let url = if file_url {
         r#","fileUrl":"https://example.org/files/certificate.txt""#
     } else {
@@ -35,7 +35,7 @@ fn statement_with_attachment(id: &str, sha2: &str, file_url: bool) -> String {
     )
 }
 
-fn multipart(statement: &str, parts: &[(&str, &[u8])]) -> Vec<u8> {
+pub(crate) fn multipart(statement: &str, parts: &[(&str, &[u8])]) -> Vec<u8> {
     let mut body = format!("--{BOUNDARY}\r\nContent-Type: application/json\r\n\r\n{statement}\r\n")
         .into_bytes();
     for (sha2, data) in parts {
@@ -52,7 +52,7 @@ fn multipart(statement: &str, parts: &[(&str, &[u8])]) -> Vec<u8> {
     body
 }
 
-fn post_multipart(server: &Learnlog, body: Vec<u8>) -> reqwest::blocking::Response {
+pub(crate) fn post_multipart(server: &Learnlog, body: Vec<u8>) -> reqwest::blocking::Response {
     server
         .xapi(Method::POST, "/xapi/statements")
         .header(

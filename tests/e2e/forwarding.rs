@@ -128,12 +128,7 @@ fn a_forwarding_delivers_every_statement_to_a_second_lrs_stopped_mid_run() {
         "the target was away: {status}"
     );
     assert_eq!(delivery["last_error"], Value::Null, "{status}");
-    let metrics = source
-        .raw(Method::GET, "/metrics")
-        .send()
-        .unwrap()
-        .text()
-        .unwrap();
+    let metrics = source.metrics();
     assert!(
         metrics.contains(
             r#"learnlog_forwarding_delivered_total{forwarding="to-lrs",tenant="default"}"#

@@ -16,6 +16,7 @@ mod grafana;
 mod import_export;
 mod kafka;
 mod learner_profiles;
+mod limits;
 mod mastery;
 mod openapi;
 mod operations;

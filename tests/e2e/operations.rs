@@ -100,12 +100,7 @@ fn health_readiness_and_metrics_are_served() {
     );
     let id = new_id();
     assert_eq!(server.put_statement(&id, &statement(&id, 1)).status(), 204);
-    let metrics = server
-        .raw(Method::GET, "/metrics")
-        .send()
-        .unwrap()
-        .text()
-        .unwrap();
+    let metrics = server.metrics();
     for name in [
         "learnlog_http_requests_total",
         "learnlog_http_request_duration_seconds_bucket",

@@ -117,6 +117,12 @@ impl Learnlog {
         self.client.request(method, self.url(path))
     }
 
+    /// The text of `/metrics`.
+    pub fn metrics(&self) -> String {
+        let response = self.raw(reqwest::Method::GET, "/metrics").send();
+        response.expect("/metrics answers").text().expect("text")
+    }
+
     pub fn post_statements(&self, body: &str) -> Response {
         self.xapi(reqwest::Method::POST, "/xapi/statements")
             .header("Content-Type", "application/json")

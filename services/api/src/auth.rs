@@ -1,12 +1,13 @@
-//! HTTP Basic authentication against the credentials projection, and xAPI scopes.
+//! HTTP Basic authentication against the credentials projection, the per-credential
+//! rate limit that follows it, and xAPI scopes.
 
 use crate::error::ApiError;
 use crate::state::AppState;
 use actix_web::http::header::{self, HeaderMap};
 use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
 use actix_web_httpauth::headers::authorization::{Basic, Scheme as _};
-use futures::future::{ready, Ready};
-use learnlog_projector_replicated::credentials::Credential;
+use futures::future::LocalBoxFuture;
+use learnlog_projector_replicated::credentials::{Credential, Verification};
 
 /// The credential a request authenticated with.
 #[derive(Clone, Debug)]
@@ -142,26 +143,38 @@ pub(crate) fn basic_credentials(headers: &HeaderMap) -> Result<Basic, ApiError> 
     Basic::parse(value).map_err(|error| ApiError::Unauthorized(format!("Authorization: {error}")))
 }
 
-fn authenticate(request: &HttpRequest) -> Result<Authenticated, ApiError> {
+/// Authenticates the request, then counts it against its credential's rate limit.
+/// An Argon2id secret not yet verified in this process is verified on a blocking
+/// thread, so the HTTP worker goes on serving meanwhile.
+async fn authenticate(request: HttpRequest) -> Result<Authenticated, ApiError> {
     let state = request
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| ApiError::Internal("application state missing".into()))?;
     let credentials = basic_credentials(request.headers())?;
-    state
-        .credential_reader
-        .verify(
-            credentials.user_id(),
-            credentials.password().unwrap_or_default(),
-        )?
-        .map(Authenticated)
-        .ok_or_else(|| ApiError::Unauthorized("unknown key or wrong secret".into()))
+    let key = credentials.user_id();
+    let secret = credentials.password().unwrap_or_default();
+    let credential = match state.credential_reader.verify_fast(key, secret)? {
+        Verification::Verified(credential) => Some(credential),
+        Verification::Refused => None,
+        Verification::NeedsSlowHash => {
+            let reader = state.credential_reader.clone();
+            let (key, secret) = (key.to_string(), secret.to_string());
+            web::block(move || reader.verify(&key, &secret))
+                .await
+                .map_err(|error| ApiError::Internal(format!("verifying a secret: {error}")))??
+        }
+    };
+    let credential =
+        credential.ok_or_else(|| ApiError::Unauthorized("unknown key or wrong secret".into()))?;
+    state.rate_limits.check(&credential.key)?;
+    Ok(Authenticated(credential))
 }
 
 impl FromRequest for Authenticated {
     type Error = ApiError;
-    type Future = Ready<Result<Self, ApiError>>;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(authenticate(request))
+        Box::pin(authenticate(request.clone()))
     }
 }

@@ -31,6 +31,16 @@ pub enum ApiError {
     PreconditionFailed(String),
     #[error("request body exceeds {limit} bytes")]
     PayloadTooLarge { limit: usize },
+    /// 413 for a limit other than the body's size; the message names the limit.
+    #[error("{0}")]
+    TooLarge(String),
+    #[error("request headers exceed {limit} bytes (the limit --max-header-bytes)")]
+    HeadersTooLarge { limit: usize },
+    #[error(
+        "the credential's rate limit is exceeded (--rate-limit-per-second, \
+         --rate-limit-burst); retry after {retry_after_seconds} s"
+    )]
+    TooManyRequests { retry_after_seconds: u64 },
     #[error("{0}")]
     UnsupportedMediaType(String),
     #[error("the log is unavailable: {0}")]
@@ -46,6 +56,22 @@ pub enum ApiError {
 impl From<learnlog_xapi::ValidationError> for ApiError {
     fn from(error: learnlog_xapi::ValidationError) -> Self {
         ApiError::BadRequest(error.to_string())
+    }
+}
+
+impl From<learnlog_xapi::JsonLimitExceeded> for ApiError {
+    /// Too deep is a malformed request (400); too long a string is content larger than
+    /// accepted (413). The message names the flag that sets the limit.
+    fn from(exceeded: learnlog_xapi::JsonLimitExceeded) -> Self {
+        use learnlog_xapi::JsonLimitExceeded as Exceeded;
+        match exceeded {
+            Exceeded::Depth { .. } => {
+                ApiError::BadRequest(format!("body: {exceeded} (the limit --max-json-depth)"))
+            }
+            Exceeded::StringLength { .. } => ApiError::TooLarge(format!(
+                "body: {exceeded} (the limit --max-json-string-bytes)"
+            )),
+        }
     }
 }
 
@@ -111,7 +137,11 @@ impl ResponseError for ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
-            ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::PayloadTooLarge { .. } | ApiError::TooLarge(_) => {
+                StatusCode::PAYLOAD_TOO_LARGE
+            }
+            ApiError::HeadersTooLarge { .. } => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::UnsupportedMediaType(_) => StatusCode::BAD_REQUEST,
             ApiError::LogUnavailable(_) | ApiError::NotCaughtUp(_) => {
                 StatusCode::SERVICE_UNAVAILABLE
@@ -132,6 +162,11 @@ impl ResponseError for ApiError {
             }
             ApiError::LogUnavailable(_) | ApiError::NotCaughtUp(_) => {
                 response.insert_header((header::RETRY_AFTER, "1"));
+            }
+            ApiError::TooManyRequests {
+                retry_after_seconds,
+            } => {
+                response.insert_header((header::RETRY_AFTER, retry_after_seconds.to_string()));
             }
             ApiError::NotOwner(partition) => {
                 response.insert_header((crate::ownership::PARTITION_HEADER, partition.to_string()));

@@ -60,6 +60,14 @@ pub(crate) static STATEMENTS_STORED: LazyLock<IntCounterVec> = LazyLock::new(|| 
     .expect("metric registers once")
 });
 
+pub(crate) static RATE_LIMITED_REQUESTS: LazyLock<IntCounter> = LazyLock::new(|| {
+    register_int_counter!(
+        "learnlog_rate_limited_requests_total",
+        "Authenticated requests refused with 429 because their credential's rate limit was exceeded."
+    )
+    .expect("metric registers once")
+});
+
 pub(crate) static OWNED_PARTITIONS: LazyLock<IntGauge> = LazyLock::new(|| {
     register_int_gauge!(
         "learnlog_owned_partitions",

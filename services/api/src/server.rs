@@ -17,6 +17,9 @@ pub struct ServerOptions {
     pub workers: usize,
     /// Seconds in-flight requests get to finish on a graceful stop.
     pub shutdown_timeout_seconds: u64,
+    /// Most connections open at once, over all workers; further ones wait in the
+    /// listen backlog until one closes.
+    pub max_connections: usize,
 }
 
 impl Default for ServerOptions {
@@ -24,8 +27,23 @@ impl Default for ServerOptions {
         Self {
             workers: 0,
             shutdown_timeout_seconds: 30,
+            max_connections: 4_096,
         }
     }
+}
+
+/// The worker threads actix runs for `workers` (0: one per core, as actix counts them).
+pub fn worker_count(workers: usize) -> usize {
+    match workers {
+        0 => std::thread::available_parallelism().map_or(1, usize::from),
+        n => n,
+    }
+}
+
+/// actix counts connections per worker: `total` split over `workers`, rounded up, at
+/// least one each.
+pub fn connections_per_worker(total: usize, workers: usize) -> usize {
+    total.div_ceil(worker_count(workers)).max(1)
 }
 
 /// Query strings that a handler's `web::Query` extractor refuses are answered like every
@@ -59,12 +77,17 @@ impl ApiServer {
                 .app_data(web::PayloadConfig::new(limit + 1))
                 .app_data(query_config())
                 .wrap(from_fn(middleware::alternate_syntax))
+                .wrap(from_fn(middleware::request_limits))
                 .wrap(middleware::cors())
                 .wrap(from_fn(middleware::http_metrics))
                 .configure(routes::configure)
         })
         .disable_signals()
-        .shutdown_timeout(options.shutdown_timeout_seconds);
+        .shutdown_timeout(options.shutdown_timeout_seconds)
+        .max_connections(connections_per_worker(
+            options.max_connections,
+            options.workers,
+        ));
         if options.workers > 0 {
             server = server.workers(options.workers);
         }

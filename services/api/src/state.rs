@@ -4,6 +4,7 @@
 use crate::forwarding::StatusBoard;
 use crate::middleware::VersionMemory;
 use crate::ownership::OwnedPartitions;
+use crate::rate_limit::CredentialRateLimits;
 use learnlog_decisions::Settings as DecisionSettings;
 use learnlog_fitting::FitTarget;
 use learnlog_log::EventLog;
@@ -22,15 +23,34 @@ use learnlog_projector_replicated::statements::StatementReader;
 use learnlog_xapi::XapiVersion;
 use std::time::Duration;
 
-/// Bounds on requests and on waits.
+/// Bounds on requests and on waits. `docs/operations.md` lists each with its flag.
 #[derive(Clone, Debug)]
 pub struct Limits {
     /// Largest request body accepted, in bytes (413 above it).
     pub max_body_bytes: usize,
     /// Most statements in one POST (413 above it).
     pub max_batch_statements: usize,
+    /// Deepest nesting of arrays and objects in a JSON body, the outermost counting 1
+    /// (400 above it).
+    pub max_json_depth: usize,
+    /// Longest string (or object key) in a JSON body, in bytes as sent (413 above it).
+    pub max_json_string_bytes: usize,
+    /// Largest attachment part of a multipart statement request, in bytes (413 above it).
+    pub max_attachment_bytes: usize,
+    /// Largest request head: the request line and every header, in bytes (431 above it).
+    pub max_header_bytes: usize,
     /// How long a request waits for a projection to fold its own write or catch up.
     pub consistency_wait: Duration,
+}
+
+impl Limits {
+    /// The JSON shape limits, as the pre-scan of `learnlog_xapi` takes them.
+    pub fn json(&self) -> learnlog_xapi::JsonLimits {
+        learnlog_xapi::JsonLimits {
+            max_depth: self.max_json_depth,
+            max_string_bytes: self.max_json_string_bytes,
+        }
+    }
 }
 
 impl Default for Limits {
@@ -38,6 +58,10 @@ impl Default for Limits {
         Self {
             max_body_bytes: 16 << 20,
             max_batch_statements: 1_000,
+            max_json_depth: 32,
+            max_json_string_bytes: 256 << 10,
+            max_attachment_bytes: 8 << 20,
+            max_header_bytes: 32 << 10,
             consistency_wait: Duration::from_secs(10),
         }
     }
@@ -74,6 +98,8 @@ pub struct AppState {
     /// The thresholds of the decision rules.
     pub decision_settings: DecisionSettings,
     pub limits: Limits,
+    /// Requests per second each credential may make.
+    pub rate_limits: CredentialRateLimits,
     /// `homePage` of the authority account assigned to stored statements.
     pub authority_home_page: String,
     /// Version announced on responses to requests that negotiated none.

@@ -159,13 +159,8 @@ pub struct ServeArgs {
     #[arg(long, env = "LEARNLOG_PUBLIC_URL")]
     pub public_url: Option<String>,
 
-    /// Largest request body accepted, in bytes.
-    #[arg(long, env = "LEARNLOG_MAX_BODY_BYTES", default_value_t = 16 << 20)]
-    pub max_body_bytes: usize,
-
-    /// Most statements accepted in one POST.
-    #[arg(long, env = "LEARNLOG_MAX_BATCH", default_value_t = 1000)]
-    pub max_batch: usize,
+    #[command(flatten)]
+    pub limits: LimitArgs,
 
     /// HTTP worker threads (0 = one per core).
     #[arg(long, env = "LEARNLOG_WORKERS", default_value_t = 0)]
@@ -193,6 +188,78 @@ pub struct ServeArgs {
 
     #[command(flatten)]
     pub decisions: DecisionArgs,
+}
+
+/// What one request, one connection and one credential may ask of a server
+/// (docs/operations.md, "Limits"). Above a limit a request is refused whole, with the
+/// API's JSON error naming the limit, and nothing of it is stored.
+#[derive(Debug, Args, Clone)]
+pub struct LimitArgs {
+    /// Largest request body accepted, in bytes (413 above it).
+    #[arg(long, env = "LEARNLOG_MAX_BODY_BYTES", default_value_t = 16 << 20)]
+    pub max_body_bytes: usize,
+
+    /// Most statements accepted in one POST (413 above it).
+    #[arg(long, env = "LEARNLOG_MAX_BATCH", default_value_t = 1000)]
+    pub max_batch: usize,
+
+    /// Deepest nesting of arrays and objects in a JSON statement body (and a JSON
+    /// document merged by POST), the outermost counting 1 (400 above it).
+    #[arg(long, env = "LEARNLOG_MAX_JSON_DEPTH", default_value_t = 32,
+          value_parser = clap::value_parser!(u32).range(2..))]
+    pub max_json_depth: u32,
+
+    /// Longest string or object key in such a JSON body, in bytes as sent, escapes
+    /// included (413 above it).
+    #[arg(long, env = "LEARNLOG_MAX_JSON_STRING_BYTES", default_value_t = 256 << 10)]
+    pub max_json_string_bytes: usize,
+
+    /// Largest attachment part of a multipart/mixed statement request, in bytes (413
+    /// above it). The body limit bounds all parts together.
+    #[arg(long, env = "LEARNLOG_MAX_ATTACHMENT_BYTES", default_value_t = 8 << 20)]
+    pub max_attachment_bytes: usize,
+
+    /// Largest request head, request line and headers, in bytes (431 above it). At
+    /// most 131072: the HTTP library refuses larger heads itself.
+    #[arg(long, env = "LEARNLOG_MAX_HEADER_BYTES", default_value_t = 32 << 10,
+          value_parser = clap::value_parser!(u32).range(1024..=131_072))]
+    pub max_header_bytes: u32,
+
+    /// Most client connections open at once; further ones wait in the listen backlog
+    /// until one closes. Keep it below the process's open-file limit.
+    #[arg(long, env = "LEARNLOG_MAX_CONNECTIONS", default_value_t = 4096,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: u32,
+
+    /// Requests a second each credential may make, sustained (429 with Retry-After
+    /// above it); 0 turns per-credential rate limits off.
+    #[arg(long, env = "LEARNLOG_RATE_LIMIT_PER_SECOND", default_value_t = 2000)]
+    pub rate_limit_per_second: u32,
+
+    /// Requests a credential may make at once after a quiet spell.
+    #[arg(long, env = "LEARNLOG_RATE_LIMIT_BURST", default_value_t = 4000,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub rate_limit_burst: u32,
+}
+
+impl LimitArgs {
+    /// The request limits of the API.
+    pub fn limits(&self) -> learnlog_api::Limits {
+        learnlog_api::Limits {
+            max_body_bytes: self.max_body_bytes,
+            max_batch_statements: self.max_batch,
+            max_json_depth: self.max_json_depth as usize,
+            max_json_string_bytes: self.max_json_string_bytes,
+            max_attachment_bytes: self.max_attachment_bytes,
+            max_header_bytes: self.max_header_bytes as usize,
+            ..learnlog_api::Limits::default()
+        }
+    }
+
+    /// The per-credential rate limits.
+    pub fn rate_limits(&self) -> learnlog_api::CredentialRateLimits {
+        learnlog_api::CredentialRateLimits::new(self.rate_limit_per_second, self.rate_limit_burst)
+    }
 }
 
 /// The thresholds of the decision rules.

@@ -3,7 +3,9 @@
 use crate::node::Node;
 use anyhow::Context;
 use learnlog_log::Record;
-use learnlog_projector_replicated::credentials::{self, new_secret, CredentialReader};
+use learnlog_projector_replicated::credentials::{
+    self, new_secret, CredentialReader, SecretOrigin,
+};
 use learnlog_proto::{topics, Message};
 use std::time::Duration;
 
@@ -11,16 +13,32 @@ use std::time::Duration;
 pub const DEFAULT_TENANT: &str = "default";
 
 /// Appends a `CredentialIssued` event and waits until the credentials projection has
-/// folded it, so the credential works as soon as this returns.
+/// folded it, so the credential works as soon as this returns. An operator-chosen
+/// secret is hashed with Argon2id (on a blocking thread), a generated one with SHA-256.
 pub async fn issue(
     node: &Node,
     key: &str,
     secret: &str,
+    origin: SecretOrigin,
     scopes: &[&str],
     label: &str,
 ) -> anyhow::Result<()> {
     let scopes: Vec<String> = scopes.iter().map(|s| (*s).to_owned()).collect();
-    let envelope = credentials::issued(DEFAULT_TENANT, key, secret, &scopes, label, now_micros())?;
+    let (key_owned, secret_owned, label_owned) =
+        (key.to_owned(), secret.to_owned(), label.to_owned());
+    let envelope = tokio::task::spawn_blocking(move || {
+        credentials::issued(
+            DEFAULT_TENANT,
+            &key_owned,
+            &secret_owned,
+            origin,
+            &scopes,
+            &label_owned,
+            now_micros(),
+        )
+    })
+    .await
+    .context("hashing the secret")??;
     let record = Record {
         key: key.as_bytes().to_vec(),
         value: envelope.encode_to_vec(),
@@ -58,15 +76,23 @@ pub async fn ensure_admin(node: &Node, given: Option<&str>) -> anyhow::Result<()
                 .split_once(':')
                 .filter(|(key, secret)| !key.is_empty() && !secret.is_empty())
                 .context("--admin-credential must be KEY:SECRET")?;
-            if !reader.has_secret(key, secret)? {
-                issue(node, key, secret, &["all"], "admin").await?;
+            let (reader, key_owned, secret_owned) =
+                (reader.clone(), key.to_owned(), secret.to_owned());
+            let known =
+                tokio::task::spawn_blocking(move || reader.has_secret(&key_owned, &secret_owned))
+                    .await
+                    .context("verifying the admin secret")??;
+            if !known {
+                let chosen = SecretOrigin::OperatorChosen;
+                issue(node, key, secret, chosen, &["all"], "admin").await?;
                 tracing::info!(key, "admin credential issued");
             }
         }
         None if reader.list()?.is_empty() => {
             let key = format!("admin-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
             let secret = new_secret();
-            issue(node, &key, &secret, &["all"], "admin").await?;
+            let generated = SecretOrigin::Generated;
+            issue(node, &key, &secret, generated, &["all"], "admin").await?;
             println!("Created an admin credential. It is shown only this once:");
             println!("  key:    {key}");
             println!("  secret: {secret}");

@@ -29,10 +29,16 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let listener = std::net::TcpListener::bind(&args.listen)
         .with_context(|| format!("binding {}", args.listen))?;
     listener.set_nonblocking(true)?;
+    // The limits on statements, JSON, attachments, heads and rates are the projectors':
+    // they parse and authenticate what the router forwards.
     let options = RouterOptions {
-        max_body_bytes: args.max_body_bytes,
+        max_body_bytes: args.limits.max_body_bytes,
         wait: OWNER_WAIT,
         workers: args.workers,
+        max_connections_per_worker: learnlog_api::connections_per_worker(
+            args.limits.max_connections as usize,
+            args.workers,
+        ),
     };
     let server = RouterServer::build(directory, client, options, listener)?;
     let address = server.address();

@@ -17,7 +17,7 @@ use crate::ownership;
 use anyhow::Context;
 use learnlog_api::view_topics::{self, PublishedView};
 use learnlog_api::OwnedPartitions;
-use learnlog_api::{ApiServer, AppState, Limits, ServerOptions};
+use learnlog_api::{ApiServer, AppState, ServerOptions};
 use learnlog_log::GroupOptions;
 use learnlog_mastery::harness::ModelKind;
 use learnlog_projector_partitioned::decisions::DecisionReader;
@@ -122,11 +122,8 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         forwardings: node.forwardings.clone(),
         forwarding_status: Default::default(),
         decision_settings,
-        limits: Limits {
-            max_body_bytes: args.max_body_bytes,
-            max_batch_statements: args.max_batch,
-            ..Limits::default()
-        },
+        limits: args.limits.limits(),
+        rate_limits: args.limits.rate_limits(),
         authority_home_page: args
             .public_url
             .clone()
@@ -137,6 +134,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     };
     let options = ServerOptions {
         workers: args.workers,
+        max_connections: args.limits.max_connections as usize,
         ..ServerOptions::default()
     };
     let scheduled_fits = (args.fit_every_hours > 0.0).then(|| {

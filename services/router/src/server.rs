@@ -33,6 +33,9 @@ pub struct RouterOptions {
     pub wait: Duration,
     /// HTTP worker threads; 0 means one per core.
     pub workers: usize,
+    /// Most connections open at once per worker thread; further ones wait in the
+    /// listen backlog until one closes.
+    pub max_connections_per_worker: usize,
 }
 
 struct Router {
@@ -58,6 +61,7 @@ impl RouterServer {
         let address = listener.local_addr()?;
         let workers = options.workers;
         let limit = options.max_body_bytes;
+        let max_connections = options.max_connections_per_worker;
         let router = web::Data::new(Router {
             directory,
             client,
@@ -72,7 +76,8 @@ impl RouterServer {
                 .route("/metrics", web::get().to(metrics_text))
                 .default_service(web::to(route))
         })
-        .disable_signals();
+        .disable_signals()
+        .max_connections(max_connections);
         if workers > 0 {
             server = server.workers(workers);
         }

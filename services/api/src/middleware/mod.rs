@@ -1,13 +1,15 @@
 //! Request middleware: xAPI version negotiation and its response header, the
-//! consistency header of /statements, and HTTP metrics; CORS and the 1.0.3
-//! alternate request syntax in their own modules.
+//! consistency header of /statements, and HTTP metrics; CORS, the 1.0.3 alternate
+//! request syntax and the limits on a request's head in their own modules.
 
 mod alternate_syntax;
 mod cors;
+mod request_limits;
 mod version_memory;
 
 pub use alternate_syntax::alternate_syntax;
 pub use cors::cors;
+pub use request_limits::request_limits;
 pub use version_memory::VersionMemory;
 
 use crate::error::ApiError;

@@ -9,7 +9,7 @@ use crate::error::ApiError;
 use crate::openapi::{BadRequest, Conflict, Forbidden, NotFound, Unauthorized, Unavailable};
 use crate::state::AppState;
 use actix_web::{web, HttpResponse};
-use learnlog_projector_replicated::credentials::{self, Credential};
+use learnlog_projector_replicated::credentials::{self, Credential, SecretOrigin};
 use learnlog_proto::topics;
 use learnlog_proto::v1::Envelope;
 use serde::{Deserialize, Serialize};
@@ -110,6 +110,7 @@ pub async fn create(
         caller.tenant(),
         &key,
         &secret,
+        SecretOrigin::Generated,
         &request.scopes,
         &request.label,
         now_micros(),

@@ -51,13 +51,13 @@ pub async fn write(state: &AppState, tenant: &str, write: Write<'_>) -> Result<(
     let content_type = header_value(write.request, header::CONTENT_TYPE)?
         .filter(|value| !value.trim().is_empty())
         .unwrap_or_else(|| "application/octet-stream".to_owned());
-    if write.merge
-        && is_json_media_type(&content_type)
-        && serde_json::from_slice::<serde_json::Value>(write.body).is_err()
-    {
-        return Err(ApiError::BadRequest(
-            "body: Content-Type is application/json but the body is not valid JSON".into(),
-        ));
+    if write.merge && is_json_media_type(&content_type) {
+        learnlog_xapi::check_json_limits(write.body, state.limits.json())?;
+        if serde_json::from_slice::<serde_json::Value>(write.body).is_err() {
+            return Err(ApiError::BadRequest(
+                "body: Content-Type is application/json but the body is not valid JSON".into(),
+            ));
+        }
     }
     let put = !write.merge;
     let set = write.addressed.set;

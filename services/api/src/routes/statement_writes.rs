@@ -21,10 +21,12 @@ pub async fn post(
     Params::parse(request.query_string(), &[])?;
     caller.require(Scope::StatementsWrite)?;
     let body = parse_body(&state, &request, &body, version)?;
-    if body.statements.len() > state.limits.max_batch_statements {
-        return Err(ApiError::PayloadTooLarge {
-            limit: state.limits.max_batch_statements,
-        });
+    let limit = state.limits.max_batch_statements;
+    if body.statements.len() > limit {
+        return Err(ApiError::TooLarge(format!(
+            "body: {} statements, more than {limit} in one request (the limit --max-batch)",
+            body.statements.len()
+        )));
     }
     let ids = ingest::submit(
         &state,
@@ -87,6 +89,7 @@ struct Body {
 }
 
 /// Parses `application/json` or `multipart/mixed` bodies (xAPI Communication §1.5 Content Types), checking
+/// the limits on the JSON's shape before parsing it and on each attachment part's size,
 /// that attachments and parts match and that signatures hold.
 fn parse_body(
     state: &AppState,
@@ -107,6 +110,7 @@ fn parse_body(
     // Not `mime`: it refuses the unquoted boundary of xAPI's multipart example (`=`, `/`, `?`).
     let media_type = content_type.split(';').next().unwrap_or("").trim();
     if media_type.eq_ignore_ascii_case("application/json") {
+        learnlog_xapi::check_json_limits(body, state.limits.json())?;
         let statements = learnlog_xapi::parse_statement_batch(body, version.0)?;
         for (index, statement) in statements.iter().enumerate() {
             require_file_urls(statement, index)?;
@@ -118,6 +122,8 @@ fn parse_body(
     }
     if media_type.eq_ignore_ascii_case("multipart/mixed") {
         let multipart = learnlog_xapi::parse_multipart(content_type, body)?;
+        check_attachment_sizes(&multipart.parts, state.limits.max_attachment_bytes)?;
+        learnlog_xapi::check_json_limits(&multipart.statements_json, state.limits.json())?;
         let statements =
             learnlog_xapi::parse_statement_batch(&multipart.statements_json, version.0)?;
         learnlog_xapi::check_attachments(&statements, &multipart.parts)?;
@@ -132,6 +138,18 @@ fn parse_body(
     Err(ApiError::UnsupportedMediaType(format!(
         "header Content-Type: must be application/json or multipart/mixed, not {content_type:?}"
     )))
+}
+
+/// Refuses a multipart request with an attachment part above `limit` bytes.
+fn check_attachment_sizes(parts: &[AttachmentPart], limit: usize) -> Result<(), ApiError> {
+    match parts.iter().find(|part| part.data.len() > limit) {
+        Some(part) => Err(ApiError::TooLarge(format!(
+            "attachment part {}: {} bytes, more than {limit} (the limit --max-attachment-bytes)",
+            part.sha2,
+            part.data.len()
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// With `application/json` there is no room for raw data: every attachment must

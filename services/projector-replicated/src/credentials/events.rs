@@ -1,9 +1,9 @@
 //! Building the credential events (`CredentialIssued`, `CredentialRevoked`) and
 //! checking what goes into them. The API's admin routes and the command line append
 //! what these functions build; the secret itself never enters an event, only its
-//! salted hash.
+//! hash (see [`SecretOrigin`]).
 
-use super::secret::hash_secret;
+use super::secret::{hash_chosen_secret, hash_secret, SecretOrigin};
 use learnlog_projector::{Error, Result};
 use learnlog_proto::v1::{envelope::Event, CredentialIssued, CredentialRevoked, Envelope};
 
@@ -58,26 +58,34 @@ pub fn new_key() -> String {
     format!("key-{}", &uuid::Uuid::new_v4().simple().to_string()[..16])
 }
 
-/// The `CredentialIssued` envelope for `key` with `secret` (kept only as a salted
-/// hash). Checks the key and the scopes. Key of the log record: the credential key.
+/// The `CredentialIssued` envelope for `key` with `secret`, kept only as a hash: a
+/// salted SHA-256 for a generated secret, Argon2id for an operator-chosen one (slow:
+/// call it off the async workers). Checks the key and the scopes. Key of the log
+/// record: the credential key.
 pub fn issued(
     tenant: &str,
     key: &str,
     secret: &str,
+    origin: SecretOrigin,
     scopes: &[String],
     label: &str,
     produced_at_micros: i64,
 ) -> Result<Envelope> {
     check_key(key)?;
     check_scopes(scopes)?;
-    let salt = uuid::Uuid::new_v4().as_bytes().to_vec();
-    let issued = CredentialIssued {
+    let mut issued = CredentialIssued {
         key: key.to_owned(),
-        secret_sha256: hash_secret(&salt, secret),
-        secret_salt: salt,
         scopes: scopes.to_vec(),
         label: label.to_owned(),
+        ..CredentialIssued::default()
     };
+    match origin {
+        SecretOrigin::Generated => {
+            issued.secret_salt = uuid::Uuid::new_v4().as_bytes().to_vec();
+            issued.secret_sha256 = hash_secret(&issued.secret_salt, secret);
+        }
+        SecretOrigin::OperatorChosen => issued.secret_argon2id = hash_chosen_secret(secret),
+    }
     Ok(envelope(
         tenant,
         key,
@@ -129,20 +137,42 @@ mod tests {
         assert!(check_key(&new_key()).is_ok());
     }
 
+    fn issued_event(envelope: Envelope) -> CredentialIssued {
+        match envelope.event {
+            Some(Event::CredentialIssued(issued)) => issued,
+            other => panic!("not an issued event: {other:?}"),
+        }
+    }
+
     #[test]
-    fn an_issued_event_keeps_only_the_salted_hash_of_the_secret() {
+    fn a_generated_secret_is_kept_as_its_salted_sha256() {
         let scopes = vec!["all".to_owned()];
-        let envelope = issued("t", "k", "s3cret", &scopes, "admin", 7).unwrap();
-        let Some(Event::CredentialIssued(issued)) = envelope.event else {
-            panic!("not an issued event");
-        };
-        assert_eq!(
-            issued.secret_sha256,
-            hash_secret(&issued.secret_salt, "s3cret")
-        );
+        let origin = SecretOrigin::Generated;
+        let envelope = issued("t", "k", "s3cret", origin, &scopes, "admin", 7).unwrap();
         assert_eq!(
             (envelope.tenant.as_str(), envelope.key.as_str()),
             ("t", "k")
         );
+        let issued = issued_event(envelope);
+        assert_eq!(
+            issued.secret_sha256,
+            hash_secret(&issued.secret_salt, "s3cret")
+        );
+        assert!(issued.secret_argon2id.is_empty());
+    }
+
+    #[test]
+    fn an_operator_chosen_secret_is_kept_only_as_an_argon2id_phc_string() {
+        let scopes = vec!["all".to_owned()];
+        let origin = SecretOrigin::OperatorChosen;
+        let issued =
+            issued_event(issued("t", "k", "letmein", origin, &scopes, "admin", 7).unwrap());
+        assert!(
+            issued.secret_argon2id.starts_with("$argon2id$"),
+            "{}",
+            issued.secret_argon2id
+        );
+        assert!(issued.secret_sha256.is_empty() && issued.secret_salt.is_empty());
+        assert!(!issued.secret_argon2id.contains("letmein"));
     }
 }

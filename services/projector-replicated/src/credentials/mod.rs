@@ -3,9 +3,13 @@
 
 mod events;
 mod secret;
+#[cfg(test)]
+mod tests;
+mod verified;
 
 pub use events::{check_key, check_scopes, issued, new_key, revoked, SCOPES};
-pub use secret::{hash_secret, new_secret};
+pub use secret::{hash_chosen_secret, hash_secret, new_secret, SecretOrigin};
+use verified::VerifiedSecrets;
 
 use learnlog_projection::Projection;
 use learnlog_projection::{Fold, FoldError, FoldTrees, Folded};
@@ -108,10 +112,25 @@ impl StoredCredential {
     }
 }
 
-/// Reads the credentials projection. Cheap to clone.
+/// What a fast look at a key and a secret tells (see [`CredentialReader::verify_fast`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verification {
+    /// The secret is the credential's.
+    Verified(Credential),
+    /// No credential with this key, or another secret.
+    Refused,
+    /// The credential's secret is an Argon2id hash this process has not verified this
+    /// secret against yet: [`CredentialReader::verify`] tells, slowly (tens of
+    /// milliseconds, on a blocking thread).
+    NeedsSlowHash,
+}
+
+/// Reads the credentials projection. Cheap to clone; clones share the memory of
+/// verified Argon2id secrets.
 #[derive(Clone)]
 pub struct CredentialReader {
     by_key: sled::Tree,
+    verified: VerifiedSecrets,
 }
 
 impl CredentialReader {
@@ -120,19 +139,50 @@ impl CredentialReader {
         let db = projection.db();
         Ok(Self {
             by_key: db.open_tree(BY_KEY)?,
+            verified: VerifiedSecrets::new(),
         })
     }
 
-    /// The credential for `key` when `secret` is its secret.
-    pub fn verify(&self, key: &str, secret: &str) -> Result<Option<Credential>> {
+    /// The credential for `key` when `secret` is its secret, without the slow hash: a
+    /// salted SHA-256 is checked, an Argon2id hash only looked up among the secrets
+    /// this process verified before.
+    pub fn verify_fast(&self, key: &str, secret: &str) -> Result<Verification> {
         let Some(stored) = self.stored(key)? else {
-            return Ok(None);
+            return Ok(Verification::Refused);
         };
-        let expected = hash_secret(&stored.issued.secret_salt, secret);
-        Ok(
-            secret::constant_time_eq(&expected, &stored.issued.secret_sha256)
-                .then(|| stored.credential()),
-        )
+        let phc = &stored.issued.secret_argon2id;
+        if phc.is_empty() {
+            let expected = hash_secret(&stored.issued.secret_salt, secret);
+            let matches = secret::constant_time_eq(&expected, &stored.issued.secret_sha256);
+            return Ok(match matches {
+                true => Verification::Verified(stored.credential()),
+                false => Verification::Refused,
+            });
+        }
+        Ok(match self.verified.contains(key, phc, secret) {
+            true => Verification::Verified(stored.credential()),
+            false => Verification::NeedsSlowHash,
+        })
+    }
+
+    /// The credential for `key` when `secret` is its secret. Slow (Argon2id) the first
+    /// time an operator-chosen secret is verified in this process; a success is then
+    /// remembered for [`CredentialReader::verify_fast`].
+    pub fn verify(&self, key: &str, secret: &str) -> Result<Option<Credential>> {
+        match self.verify_fast(key, secret)? {
+            Verification::Verified(credential) => Ok(Some(credential)),
+            Verification::Refused => Ok(None),
+            Verification::NeedsSlowHash => {
+                let Some(stored) = self.stored(key)? else {
+                    return Ok(None);
+                };
+                let phc = &stored.issued.secret_argon2id;
+                Ok(self
+                    .verified
+                    .verify_slowly(key, phc, secret)
+                    .then(|| stored.credential()))
+            }
+        }
     }
 
     /// The credential with this key, if it is issued and not revoked.
