@@ -232,12 +232,13 @@ pub struct LimitArgs {
     pub max_connections: u32,
 
     /// Requests a second each credential may make, sustained (429 with Retry-After
-    /// above it); 0 turns per-credential rate limits off.
-    #[arg(long, env = "LEARNLOG_RATE_LIMIT_PER_SECOND", default_value_t = 2000)]
+    /// above it); 0 turns per-credential rate limits off. The default is above what
+    /// one credential of the load tests reaches on a small machine (docs/operations.md).
+    #[arg(long, env = "LEARNLOG_RATE_LIMIT_PER_SECOND", default_value_t = 10_000)]
     pub rate_limit_per_second: u32,
 
     /// Requests a credential may make at once after a quiet spell.
-    #[arg(long, env = "LEARNLOG_RATE_LIMIT_BURST", default_value_t = 4000,
+    #[arg(long, env = "LEARNLOG_RATE_LIMIT_BURST", default_value_t = 20_000,
           value_parser = clap::value_parser!(u32).range(1..))]
     pub rate_limit_burst: u32,
 }
