@@ -72,6 +72,9 @@ pub(crate) struct Inner {
     /// `[checkpoints, outcomes, event_times, fold trees…]`, the order the transaction sees.
     pub(crate) trees: Vec<sled::Tree>,
     pub(crate) partitions: HashMap<&'static str, Vec<PartitionProgress>>,
+    /// Per topic, the latest instant (µs) a consistent-through answer backed by the
+    /// log's ends claimed; 0 before the first.
+    pub(crate) claimed_through: HashMap<&'static str, AtomicI64>,
     pub(crate) values: ValueLog,
 }
 
@@ -165,6 +168,11 @@ impl Projection {
             }
             partitions.insert(*topic, progress);
         }
+        let claimed_through = fold
+            .topics()
+            .iter()
+            .map(|topic| (*topic, AtomicI64::new(0)))
+            .collect();
         let projection = Self {
             inner: Arc::new(Inner {
                 fold,
@@ -173,6 +181,7 @@ impl Projection {
                 options,
                 trees,
                 partitions,
+                claimed_through,
                 values,
             }),
         };
@@ -349,19 +358,51 @@ impl Projection {
             })
     }
 
-    /// The newest instant (µs) up to which every event of `topic` is folded: `now`
-    /// when no partition lags, otherwise the produced-at of the last event folded by
-    /// the most lagging partition.
+    /// The newest instant (µs) up to which every event of `topic` is folded. `now`
+    /// when no partition lags: take `now` before calling, so that the partitions' ends,
+    /// asked here, cover every event appended before it. Otherwise the produced-at of
+    /// the last event folded by the most lagging partition. When the log cannot be asked
+    /// for the ends (a broker down), [`Projection::known_folded_through_micros`]: never
+    /// `now` unless the log said so. Fails only for a topic the projection does not fold.
     pub fn consistent_through_micros(&self, topic: &str, now_micros: i64) -> Result<i64> {
         let partitions = self.inner.partitions_of(topic)?;
-        let ends = self.inner.log.high_watermarks(topic)?;
+        let ends = match self.inner.log.high_watermarks(topic) {
+            Ok(ends) => ends,
+            Err(error) => {
+                tracing::debug!(%error, topic, "consistent-through: the log's ends cannot be asked");
+                return self.known_folded_through_micros(topic);
+            }
+        };
         let mut through = now_micros;
         for (progress, &end) in partitions.iter().zip(&ends) {
             if *progress.folded.borrow() < end {
                 through = through.min(progress.last_event_micros.load(Ordering::Acquire));
             }
         }
+        if let Some(claimed) = self.inner.claimed_through.get(topic) {
+            claimed.fetch_max(through, Ordering::AcqRel);
+        }
         Ok(through)
+    }
+
+    /// The newest instant (µs) known to be folded for `topic` without asking the log:
+    /// the later of the latest claim [`Projection::consistent_through_micros`] made from
+    /// the log's ends and the oldest of the partitions' last folded produced-at times
+    /// (each partition holds its events in the order they were produced). 0, the
+    /// epoch, when neither is known. Fails only for a topic the projection does not fold.
+    pub fn known_folded_through_micros(&self, topic: &str) -> Result<i64> {
+        let partitions = self.inner.partitions_of(topic)?;
+        let oldest_last_folded = partitions
+            .iter()
+            .map(|progress| progress.last_event_micros.load(Ordering::Acquire))
+            .min()
+            .unwrap_or(0);
+        let claimed = self
+            .inner
+            .claimed_through
+            .get(topic)
+            .map_or(0, |claimed| claimed.load(Ordering::Acquire));
+        Ok(claimed.max(oldest_last_folded))
     }
 
     /// A SHA-256 (lowercase hex) over the projection's position (the next offset to fold

@@ -105,7 +105,8 @@ pub async fn xapi_version(
 }
 
 /// Sets `X-Experience-API-Consistent-Through` from the statement store's watermark on
-/// every /statements response, errors included.
+/// every /statements response, errors included. It never claims more than is folded:
+/// when the log's ends cannot be asked, it is the newest instant known to be folded.
 pub async fn consistent_through(
     request: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -113,12 +114,14 @@ pub async fn consistent_through(
     let state = state(&request);
     let mut response = next.call(request).await?;
     if let Some(state) = state {
+        // Taken before the ends are asked: "now" is only claimed for events appended
+        // before it.
         let now = chrono::Utc::now();
         // Watermarks are broker round trips on Kafka: ask them on a blocking thread, and
         // not at all for a 503, which usually means the log did not answer already (the
         // request would wait another timeout to learn the same); such a response gets
-        // the fallback of a failed ask.
-        let through = if response.status() == actix_web::http::StatusCode::SERVICE_UNAVAILABLE {
+        // what is known to be folded without asking.
+        let asked = if response.status() == actix_web::http::StatusCode::SERVICE_UNAVAILABLE {
             None
         } else {
             let statements = state.statements.clone();
@@ -129,9 +132,15 @@ pub async fn consistent_through(
             .ok()
             .and_then(Result::ok)
         };
-        let through = through
+        let through = asked
+            .or_else(|| {
+                state
+                    .statements
+                    .known_folded_through_micros(topics::STATEMENTS)
+                    .ok()
+            })
             .and_then(chrono::DateTime::from_timestamp_micros)
-            .unwrap_or(now);
+            .unwrap_or(chrono::DateTime::UNIX_EPOCH);
         if let Ok(value) = HeaderValue::from_str(&learnlog_xapi::format_timestamp(through)) {
             response.headers_mut().insert(CONSISTENT_THROUGH, value);
         }
