@@ -53,6 +53,51 @@ fn negotiated_version_is_echoed_exactly() {
     }
 }
 
+/// The version a request naming none is answered in is the one its credential last
+/// negotiated; a request naming a real key with a wrong secret neither changes that
+/// (the credential's clients would read a header they do not understand) nor reads it.
+#[test]
+fn version_memory_is_only_written_and_read_by_authenticated_requests() {
+    use crate::support::{KEY, SECRET};
+    let data = tempfile::tempdir().unwrap();
+    let server = Learnlog::start(data.path());
+    let get = |secret: &str, version: Option<&str>| {
+        let mut request = server
+            .raw(
+                Method::GET,
+                &format!("/xapi/statements?statementId={}", new_id()),
+            )
+            .basic_auth(KEY, Some(secret));
+        if let Some(version) = version {
+            request = request.header("X-Experience-API-Version", version);
+        }
+        let response = request.send().unwrap();
+        let spoken = response.headers()["x-experience-api-version"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        (response.status(), spoken)
+    };
+    // The credential's client speaks 1.0.3 (the server's default is 2.0.0).
+    assert_eq!(get(SECRET, Some("1.0.3")).0, 404);
+    assert_eq!(
+        get(SECRET, None),
+        (reqwest::StatusCode::BAD_REQUEST, "1.0.3".into())
+    );
+    // Someone naming the key without its secret asks for 2.0.0 and is refused...
+    assert_eq!(get("not-the-secret", Some("2.0.0")).0, 401);
+    // ...and learns nothing of what the credential speaks,
+    assert_eq!(
+        get("not-the-secret", None),
+        (reqwest::StatusCode::BAD_REQUEST, "2.0.0".into())
+    );
+    // while the credential's clients are still answered in 1.0.3.
+    assert_eq!(
+        get(SECRET, None),
+        (reqwest::StatusCode::BAD_REQUEST, "1.0.3".into())
+    );
+}
+
 #[test]
 fn unknown_credentials_get_401() {
     let data = tempfile::tempdir().unwrap();

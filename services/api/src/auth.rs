@@ -4,7 +4,7 @@
 use crate::error::ApiError;
 use crate::state::AppState;
 use actix_web::http::header::{self, HeaderMap};
-use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
+use actix_web::{dev::Payload, web, FromRequest, HttpMessage, HttpRequest};
 use actix_web_httpauth::headers::authorization::{Basic, Scheme as _};
 use futures::future::LocalBoxFuture;
 use learnlog_projector_replicated::credentials::{Credential, Verification};
@@ -12,6 +12,12 @@ use learnlog_projector_replicated::credentials::{Credential, Verification};
 /// The credential a request authenticated with.
 #[derive(Clone, Debug)]
 pub struct Authenticated(pub Credential);
+
+/// The key of the credential a request authenticated with, put into the request's
+/// extensions by the [`Authenticated`] extractor once the secret is verified: what
+/// middleware running after the handler (the version memory) may trust.
+#[derive(Clone, Debug)]
+pub(crate) struct AuthenticatedKey(pub String);
 
 /// xAPI scopes (xAPI 1.0.3 §4.1 "OAuth Scope"); names as in
 /// [`learnlog_projector_replicated::credentials::SCOPES`].
@@ -134,8 +140,8 @@ impl Authenticated {
     }
 }
 
-/// The HTTP Basic credentials of a request's `Authorization` header, read once by
-/// `actix-web-httpauth` for both authentication and the version memory.
+/// The HTTP Basic credentials of a request's `Authorization` header, read by
+/// `actix-web-httpauth`.
 pub(crate) fn basic_credentials(headers: &HeaderMap) -> Result<Basic, ApiError> {
     let value = headers
         .get(header::AUTHORIZATION)
@@ -145,8 +151,9 @@ pub(crate) fn basic_credentials(headers: &HeaderMap) -> Result<Basic, ApiError> 
 
 /// Authenticates the request, then counts it against its credential's rate limit.
 /// An Argon2id secret not yet verified in this process is verified on a blocking
-/// thread, so the HTTP worker goes on serving meanwhile.
-async fn authenticate(request: HttpRequest) -> Result<Authenticated, ApiError> {
+/// thread, so the HTTP worker goes on serving meanwhile. A verified credential's key
+/// goes into the request's extensions as [`AuthenticatedKey`].
+pub(crate) async fn authenticate(request: HttpRequest) -> Result<Authenticated, ApiError> {
     let state = request
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| ApiError::Internal("application state missing".into()))?;
@@ -166,6 +173,9 @@ async fn authenticate(request: HttpRequest) -> Result<Authenticated, ApiError> {
     };
     let credential =
         credential.ok_or_else(|| ApiError::Unauthorized("unknown key or wrong secret".into()))?;
+    request
+        .extensions_mut()
+        .insert(AuthenticatedKey(credential.key.clone()));
     state.rate_limits.check(&credential.key)?;
     Ok(Authenticated(credential))
 }

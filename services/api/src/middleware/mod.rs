@@ -12,6 +12,7 @@ pub use cors::cors;
 pub use request_limits::request_limits;
 pub use version_memory::VersionMemory;
 
+use crate::auth::AuthenticatedKey;
 use crate::error::ApiError;
 use crate::metrics;
 use crate::state::AppState;
@@ -53,13 +54,14 @@ fn state(request: &ServiceRequest) -> Option<web::Data<AppState>> {
 }
 
 /// Negotiates `X-Experience-API-Version` (required everywhere but `/xapi/about`) and
-/// sets the header on every response, errors included.
+/// sets the header on every response, errors included. A version the client named is
+/// remembered for its credential once the handler has authenticated it; a request
+/// naming none gets the version remembered for its credential if it authenticates.
 pub async fn xapi_version(
     request: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     let state = state(&request);
-    let key = version_memory::basic_key(request.headers());
     let default = state
         .as_ref()
         .map_or(XapiVersion::V2_0_0, |s| s.default_version);
@@ -79,11 +81,14 @@ pub async fn xapi_version(
                     "header X-Experience-API-Version: must be 1.0, 1.0.x, 2.0 or 2.0.x".into()
                 }
             });
-            let spoken = state
-                .as_ref()
-                .zip(key.as_deref())
-                .and_then(|(state, key)| state.version_memory.recall(key))
-                .unwrap_or(default);
+            let spoken = match &state {
+                Some(state) => crate::auth::authenticate(request.request().clone())
+                    .await
+                    .ok()
+                    .and_then(|authenticated| state.version_memory.recall(authenticated.key())),
+                None => None,
+            }
+            .unwrap_or(default);
             let mut response = error.error_response();
             response.headers_mut().insert(
                 VERSION_HEADER,
@@ -92,11 +97,18 @@ pub async fn xapi_version(
             return Ok(request.into_response(response).map_into_right_body());
         }
     };
-    if let (Some(state), Some(key), Some(Some(_))) = (&state, &key, requested) {
-        state.version_memory.remember(key, version);
-    }
     request.extensions_mut().insert(Negotiated(version));
     let mut response = next.call(request).await?;
+    if let (Some(state), Some(Some(_))) = (&state, requested) {
+        let authenticated = response
+            .request()
+            .extensions()
+            .get::<AuthenticatedKey>()
+            .cloned();
+        if let Some(AuthenticatedKey(key)) = authenticated {
+            state.version_memory.remember(&key, version);
+        }
+    }
     response.headers_mut().insert(
         VERSION_HEADER,
         HeaderValue::from_static(version.header_value()),

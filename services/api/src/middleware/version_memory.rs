@@ -1,9 +1,10 @@
 //! Which xAPI version each credential last negotiated. A request that names no
 //! version gets a 400 whose `X-Experience-API-Version` is the version its client
 //! speaks (xAPI Communication §3.3 Versioning), so 1.0.3 and 2.0 clients both read a header they
-//! understand without reconfiguring the server.
+//! understand without reconfiguring the server. Only a request whose credential
+//! authenticated is remembered, and only an authenticated key is recalled: naming
+//! another credential's key without its secret changes nothing for its clients.
 
-use actix_web::http::header::HeaderMap;
 use learnlog_xapi::XapiVersion;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -32,10 +33,4 @@ impl VersionMemory {
     pub fn recall(&self, key: &str) -> Option<XapiVersion> {
         self.0.lock().ok()?.get(key).copied()
     }
-}
-
-/// The key of HTTP Basic credentials, unverified: only used to pick a header value.
-pub fn basic_key(headers: &HeaderMap) -> Option<String> {
-    let credentials = crate::auth::basic_credentials(headers).ok()?;
-    Some(credentials.user_id().to_owned())
 }
