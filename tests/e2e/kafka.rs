@@ -332,11 +332,43 @@ fn outage(broker: &mut Broker, data: &Path) -> (Learnlog, Vec<String>) {
     (server, acknowledged)
 }
 
+/// `X-Experience-API-Consistent-Through` of a /statements response, parsed.
+fn consistent_through(response: &reqwest::blocking::Response) -> chrono::DateTime<chrono::Utc> {
+    let value = response.headers()["x-experience-api-consistent-through"]
+        .to_str()
+        .unwrap();
+    chrono::DateTime::parse_from_rfc3339(value)
+        .unwrap()
+        .with_timezone(&chrono::Utc)
+}
+
+/// While the broker is down the log's ends cannot be asked, so nothing appended since
+/// is known to be folded: Consistent-Through stays before the outage, on a 503 (which
+/// does not ask) and on a GET answered from the projections (which asks and fails),
+/// instead of claiming the time of the response.
 #[test]
-fn a_stopped_broker_gives_503_with_retry_after() {
+fn a_stopped_broker_gives_503_with_retry_after_and_no_consistency_claimed_past_it() {
     let mut broker = Broker::start();
     let data = tempfile::tempdir().unwrap();
     let (server, _) = outage(&mut broker, data.path());
+    let asked_at = chrono::Utc::now();
+    let refused = server.post_statements(&statement(&new_id(), 2));
+    assert_eq!(refused.status(), 503);
+    assert!(
+        consistent_through(&refused) < asked_at,
+        "a 503 during the outage claims {} (asked at {asked_at})",
+        consistent_through(&refused)
+    );
+    let read = server
+        .xapi(Method::GET, "/xapi/statements?limit=1")
+        .send()
+        .unwrap();
+    assert!(
+        consistent_through(&read) < asked_at,
+        "a GET ({}) during the outage claims {} (asked at {asked_at})",
+        read.status(),
+        consistent_through(&read)
+    );
     server.kill();
 }
 
