@@ -441,3 +441,61 @@ fn serve_refuses_a_split_role_without_what_it_needs() {
         "nothing was opened"
     );
 }
+
+/// An event no projection can fold (here: bytes that are not an event, appended to the
+/// statements topic by another producer) is skipped, not retried forever: the process
+/// stays ready, folds what follows, and says in `/readyz` what it skipped and where.
+#[test]
+fn an_event_that_cannot_be_folded_is_skipped_and_reported_by_readyz() {
+    let broker = Broker::start();
+    let data = tempfile::tempdir().unwrap();
+    let server = Learnlog::start_with(data.path(), &["--log", &broker.url()]);
+    wait_for_readyz(&server, 200, Duration::from_secs(60));
+    let ready = server.raw(Method::GET, "/readyz").send().unwrap();
+    assert_eq!(ready.text().unwrap(), "ready", "nothing skipped yet");
+
+    let writer = EventLog::open(&broker.url(), EmbeddedOptions::default()).unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let garbage = learnlog_log::Record {
+        key: b"not-an-event".to_vec(),
+        value: b"\xff\xff not protobuf".to_vec(),
+    };
+    let position = runtime
+        .block_on(writer.append(topics::STATEMENTS, vec![garbage]))
+        .unwrap()[0];
+    let id = new_id();
+    assert_eq!(server.put_statement(&id, &statement(&id, 1)).status(), 204);
+
+    let expected = format!(
+        "{}/{} at offset {}: undecodable",
+        topics::STATEMENTS,
+        position.partition,
+        position.offset
+    );
+    let started = Instant::now();
+    let body = loop {
+        let response = server.raw(Method::GET, "/readyz").send().unwrap();
+        assert_eq!(
+            response.status(),
+            200,
+            "skipping an event keeps the process ready"
+        );
+        let body = response.text().unwrap();
+        if body.contains(&expected) {
+            break body;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "/readyz never reported the skipped event: {body}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert!(body.starts_with("ready\n"), "{body}");
+    assert!(body.contains("statements: skipped 1 events"), "{body}");
+    assert_eq!(
+        server.get_statement(&id).status(),
+        200,
+        "what follows is folded"
+    );
+    server.kill();
+}

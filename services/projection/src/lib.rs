@@ -15,8 +15,10 @@ mod fold;
 mod folding;
 mod metrics;
 mod runtime;
+mod skipped;
 mod values;
 
 pub use error::{Error, Result};
 pub use fold::{Fold, FoldError, FoldTree, FoldTrees, Folded};
 pub use runtime::{Projection, ProjectionOptions, TreeSize};
+pub use skipped::SkippedEvents;

@@ -5,6 +5,7 @@
 use crate::checkpoint::{self, CHECKPOINTS, EVENT_TIMES, OUTCOMES};
 use crate::fold::Fold;
 use crate::folding;
+use crate::skipped::{SkippedEvents, SkippedRecord};
 use crate::values::ValueLog;
 use crate::{Error, Result};
 use learnlog_log::EventLog;
@@ -76,6 +77,8 @@ pub(crate) struct Inner {
     /// log's ends claimed; 0 before the first.
     pub(crate) claimed_through: HashMap<&'static str, AtomicI64>,
     pub(crate) values: ValueLog,
+    /// Events skipped since the projection opened.
+    pub(crate) skipped: SkippedRecord,
 }
 
 impl Inner {
@@ -183,6 +186,7 @@ impl Projection {
                 partitions,
                 claimed_through,
                 values,
+                skipped: SkippedRecord::default(),
             }),
         };
         projection.flush_periodically()?;
@@ -332,6 +336,12 @@ impl Projection {
                 .get(partition as usize)
                 .is_none_or(|progress| *progress.folded.borrow() >= progress.startup_high_watermark)
         })
+    }
+
+    /// The events this projection skipped since it opened because it could not fold
+    /// them (see [`SkippedEvents`]), if any.
+    pub fn skipped(&self) -> Option<SkippedEvents> {
+        self.inner.skipped.get()
     }
 
     /// Why folding is failing right now (typically: the log cannot be reached), or `None`

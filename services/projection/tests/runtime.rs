@@ -231,9 +231,24 @@ async fn bad_events_are_skipped_and_the_partition_goes_on() {
     records.push(event("c", 3));
     log.append(TOPIC, records).await.unwrap();
     let projection = open_projection(dir.path(), &log);
+    assert_eq!(projection.skipped(), None);
     run_to_end(&projection).await;
     assert_eq!(count(&projection, "c"), 2);
     assert_eq!(count(&projection, "poison"), 0);
+    let skipped = projection
+        .skipped()
+        .expect("the skipped events are recorded");
+    assert_eq!(
+        skipped.count, 2,
+        "the rejected event and the undecodable one"
+    );
+    // the last one noted, with where it is and why
+    let last = &skipped.last;
+    assert!(last.starts_with(&format!("{TOPIC}/")), "{last}");
+    assert!(
+        last.contains(": undecodable: ") || last.ends_with(": poison key"),
+        "{last}"
+    );
 }
 
 #[tokio::test]

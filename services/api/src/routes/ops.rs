@@ -15,12 +15,29 @@ pub async fn healthz() -> HttpResponse {
 
 /// Ready once every projection has folded what the log held at start, and while every
 /// projection can read the log (on Kafka: while the cluster answers). Costs no I/O: the
-/// folding tasks probe the log continuously and record their last failure.
+/// folding tasks probe the log continuously and record their last failure. Events a
+/// projection skipped because it could not fold them are listed after `ready`, one line
+/// per projection: they do not make the process unready, but what it answers lacks them.
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     match readiness(&state) {
-        Ok(()) => HttpResponse::Ok().body("ready"),
+        Ok(()) => HttpResponse::Ok().body(format!("ready{}", skipped_events(&state))),
         Err(reason) => HttpResponse::ServiceUnavailable().body(reason),
     }
+}
+
+/// One line per projection that skipped events since it opened.
+fn skipped_events(state: &AppState) -> String {
+    (state.projections().into_iter())
+        .filter_map(|projection| {
+            let skipped = projection.skipped()?;
+            Some(format!(
+                "\n{}: skipped {} events it could not fold (learnlog_projection_events_skipped_total); last: {}",
+                projection.name(),
+                skipped.count,
+                skipped.last
+            ))
+        })
+        .collect()
 }
 
 /// Why the process is not ready, if it is not. A projector judges its partitioned

@@ -12,7 +12,7 @@ use learnlog_log::StoredRecord;
 use learnlog_proto::v1::Envelope;
 use learnlog_proto::Message;
 use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional};
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::sync::atomic::Ordering;
 
 /// Why a batch's transaction ended without committing.
@@ -26,6 +26,8 @@ pub(crate) struct Decoded {
     offset: u64,
     /// `None` when the record is not an event (undecodable): skipped and counted.
     envelope: Option<Envelope>,
+    /// Why it is not, when it is not.
+    undecodable: Option<String>,
 }
 
 /// A batch read from one partition: consecutive events starting at the checkpoint.
@@ -53,6 +55,11 @@ impl Batch {
     fn undecodable(&self) -> u64 {
         self.events.iter().filter(|e| e.envelope.is_none()).count() as u64
     }
+
+    /// The last event that could not be decoded: its offset and why.
+    fn last_undecodable(&self) -> Option<(u64, String)> {
+        (self.events.iter().rev()).find_map(|e| Some((e.offset, e.undecodable.clone()?)))
+    }
 }
 
 impl Inner {
@@ -66,15 +73,20 @@ impl Inner {
         let name = self.fold.name();
         let events: Vec<Decoded> = records
             .into_iter()
-            .map(|record| Decoded {
-                offset: record.offset,
-                envelope: match Envelope::decode(record.value.as_slice()) {
-                    Ok(envelope) => Some(envelope),
-                    Err(error) => {
-                        tracing::warn!(projection = name, topic, partition, offset = record.offset, %error, "undecodable event skipped");
-                        None
-                    }
+            .map(|record| match Envelope::decode(record.value.as_slice()) {
+                Ok(envelope) => Decoded {
+                    offset: record.offset,
+                    envelope: Some(envelope),
+                    undecodable: None,
                 },
+                Err(error) => {
+                    tracing::warn!(projection = name, topic, partition, offset = record.offset, %error, "undecodable event skipped");
+                    Decoded {
+                        offset: record.offset,
+                        envelope: None,
+                        undecodable: Some(format!("undecodable: {error}")),
+                    }
+                }
             })
             .collect();
         let wanted = events
@@ -118,7 +130,8 @@ impl Inner {
         checkpoint: &mut Checkpoint,
     ) -> Result<()> {
         let name = self.fold.name();
-        let rejected = Cell::new(0u64);
+        // the events the fold rejected, with why
+        let rejected = RefCell::new(Vec::new());
         let wrote = Cell::new(false);
         let key = checkpoint::partition_key(topic, partition);
         let next = batch.next();
@@ -135,7 +148,7 @@ impl Inner {
         };
 
         let committed = self.trees.as_slice().transaction(|trees| {
-            rejected.set(0);
+            rejected.borrow_mut().clear();
             wrote.set(false);
             values_end.set(values_start);
             let fold_trees =
@@ -153,8 +166,8 @@ impl Inner {
                             }
                         }
                         Err(FoldError::BadEvent(reason)) => {
-                            rejected.set(rejected.get() + 1);
                             tracing::warn!(projection = name, topic, partition, offset, %reason, "event rejected by fold");
+                            rejected.borrow_mut().push((offset, reason));
                         }
                         Err(FoldError::Store(error)) => return Err(error.into()),
                     }
@@ -191,7 +204,8 @@ impl Inner {
             Err(TransactionError::Abort(Unchanged::Nothing)) => false,
             Err(TransactionError::Storage(error)) => return Err(Error::Store(error)),
         };
-        self.folded(topic, partition, batch, rejected.get(), checkpoint, written)
+        let rejected = rejected.into_inner();
+        self.folded(topic, partition, batch, &rejected, checkpoint, written)
     }
 
     /// Folds `batch`: passed by when it needs the store for nothing
@@ -204,7 +218,7 @@ impl Inner {
         checkpoint: &mut Checkpoint,
     ) -> Result<()> {
         if self.passes_by(batch, checkpoint) {
-            self.folded(topic, partition, batch, 0, checkpoint, false)
+            self.folded(topic, partition, batch, &[], checkpoint, false)
         } else {
             self.commit_batch(topic, partition, batch, checkpoint)
         }
@@ -217,7 +231,7 @@ impl Inner {
         topic: &str,
         partition: u32,
         batch: &Batch,
-        rejected: u64,
+        rejected: &[(u64, String)],
         checkpoint: &mut Checkpoint,
         written: bool,
     ) -> Result<()> {
@@ -230,7 +244,7 @@ impl Inner {
         } else {
             checkpoint.unwritten_time = last_time;
         }
-        let skipped = batch.undecodable() + rejected;
+        let skipped = batch.undecodable() + rejected.len() as u64;
         let folded = batch.events.len() as u64 - skipped;
         metrics::EVENTS_FOLDED
             .with_label_values(&[name, topic])
@@ -239,6 +253,14 @@ impl Inner {
             metrics::EVENTS_SKIPPED
                 .with_label_values(&[name, topic])
                 .inc_by(skipped);
+            let last = (rejected.last().cloned())
+                .into_iter()
+                .chain(batch.last_undecodable())
+                .max_by_key(|(offset, _)| *offset);
+            if let Some((offset, reason)) = last {
+                let last = format!("{topic}/{partition} at offset {offset}: {reason}");
+                self.skipped.note(skipped, last);
+            }
         }
         let progress = self.progress(topic, partition)?;
         if let Some(time) = last_time {
