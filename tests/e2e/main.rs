@@ -27,5 +27,6 @@ mod statement_queries;
 mod statements;
 mod streams;
 mod support;
+mod tenants;
 mod upgrades;
 mod view_topics;

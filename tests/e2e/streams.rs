@@ -4,7 +4,7 @@
 //! goals and choices arrive.
 
 use crate::support::{json, new_id, statement, Learnlog};
-use reqwest::blocking::Response;
+use reqwest::blocking::{RequestBuilder, Response};
 use reqwest::Method;
 use serde_json::Value;
 use std::collections::HashSet;
@@ -39,10 +39,15 @@ impl Subscriber {
         if let Some(id) = last_event_id {
             request = request.header("Last-Event-ID", id);
         }
+        Self::from_request(request)
+    }
+
+    /// Subscribes with a request of the caller's making (its own credential, say).
+    pub fn from_request(request: RequestBuilder) -> Self {
         let response = request.send().expect("the stream answers");
         if response.status() != 200 {
-            let status = response.status();
-            panic!("/v1/streams/{view}{query}: {status} {:?}", response.text());
+            let (url, status) = (response.url().clone(), response.status());
+            panic!("{url}: {status} {:?}", response.text());
         }
         assert_eq!(
             response.headers()["content-type"].to_str().unwrap(),

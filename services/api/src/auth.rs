@@ -7,7 +7,7 @@ use actix_web::http::header::{self, HeaderMap};
 use actix_web::{dev::Payload, web, FromRequest, HttpMessage, HttpRequest};
 use actix_web_httpauth::headers::authorization::{Basic, Scheme as _};
 use futures::future::LocalBoxFuture;
-use learnlog_projector_replicated::credentials::{Credential, Verification};
+use learnlog_projector_replicated::credentials::{Credential, Verification, OPERATOR_SCOPE};
 
 /// The credential a request authenticated with.
 #[derive(Clone, Debug)]
@@ -41,6 +41,9 @@ pub enum Scope {
     Profile,
     /// (Re)defining Activities and Agents.
     Define,
+    /// Managing tenants: learnlog's own, granted by no other scope (not even `all`,
+    /// which is everything within one tenant).
+    Operator,
 }
 
 impl Scope {
@@ -54,13 +57,17 @@ impl Scope {
             Scope::State => "state",
             Scope::Profile => "profile",
             Scope::Define => "define",
+            Scope::Operator => OPERATOR_SCOPE,
         }
     }
 
     /// Whether holding the scope named `scope` grants this one: `all` grants
     /// everything, `all/read` every read scope, `statements/read` also
-    /// `statements/read/mine`.
+    /// `statements/read/mine`; `operator` only by itself.
     fn granted_by(self, scope: &str) -> bool {
+        if self == Scope::Operator {
+            return scope == OPERATOR_SCOPE;
+        }
         let reads = matches!(
             self,
             Scope::StatementsRead | Scope::StatementsReadMine | Scope::AllRead
@@ -173,6 +180,12 @@ pub(crate) async fn authenticate(request: HttpRequest) -> Result<Authenticated, 
     };
     let credential =
         credential.ok_or_else(|| ApiError::Unauthorized("unknown key or wrong secret".into()))?;
+    if !state.credential_reader.tenant_enabled(&credential.tenant)? {
+        return Err(ApiError::Unauthorized(format!(
+            "tenant {} is disabled",
+            credential.tenant
+        )));
+    }
     request
         .extensions_mut()
         .insert(AuthenticatedKey(credential.key.clone()));

@@ -37,6 +37,8 @@ pub enum Command {
     Digest(RebuildArgs),
     /// Create, list and revoke credentials on a running server (its admin API).
     Credentials(crate::credentials_cli::CredentialsArgs),
+    /// Create, list, disable and enable tenants on a running server (its admin API).
+    Tenants(crate::tenants_cli::TenantsArgs),
     /// Fit mastery-model parameters from the log on a running server and publish them.
     Fit(crate::fit_cli::FitArgs),
     /// Import IMS CASE competency frameworks and list them on a running server.

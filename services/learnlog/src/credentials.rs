@@ -1,16 +1,17 @@
-//! Issuing credentials (as events) and making sure an admin credential exists.
+//! Issuing credentials (as events) and making sure the operator's admin credential
+//! exists: scopes `all` and `operator`, in the tenant `default`.
 
 use crate::node::Node;
 use anyhow::Context;
 use learnlog_log::Record;
 use learnlog_projector_replicated::credentials::{
-    self, new_secret, CredentialReader, SecretOrigin,
+    self, new_secret, CredentialReader, SecretOrigin, DEFAULT_TENANT, OPERATOR_SCOPE,
 };
 use learnlog_proto::{topics, Message};
 use std::time::Duration;
 
-/// The tenant credentials belong to until multi-tenancy is configurable.
-pub const DEFAULT_TENANT: &str = "default";
+/// The scopes of the operator's admin credential.
+const ADMIN_SCOPES: [&str; 2] = ["all", OPERATOR_SCOPE];
 
 /// Appends a `CredentialIssued` event and waits until the credentials projection has
 /// folded it, so the credential works as soon as this returns. An operator-chosen
@@ -62,8 +63,9 @@ fn now_micros() -> i64 {
         .map_or(0, |elapsed| elapsed.as_micros() as i64)
 }
 
-/// Makes sure an admin credential exists: the one given (`KEY:SECRET`), created or
-/// its secret replaced; or, when none is given and none exists, a new one printed once.
+/// Makes sure an admin credential exists: the one given (`KEY:SECRET`), created, or
+/// its secret replaced, or given the `operator` scope it lacked (one issued before
+/// tenants existed); or, when none is given and none exists, a new one printed once.
 pub async fn ensure_admin(node: &Node, given: Option<&str>) -> anyhow::Result<()> {
     node.credentials
         .catch_up(Duration::from_secs(60))
@@ -79,12 +81,18 @@ pub async fn ensure_admin(node: &Node, given: Option<&str>) -> anyhow::Result<()
             let (reader, key_owned, secret_owned) =
                 (reader.clone(), key.to_owned(), secret.to_owned());
             let known =
-                tokio::task::spawn_blocking(move || reader.has_secret(&key_owned, &secret_owned))
+                tokio::task::spawn_blocking(move || reader.verify(&key_owned, &secret_owned))
                     .await
                     .context("verifying the admin secret")??;
-            if !known {
+            let current = known.is_some_and(|credential| {
+                credential.tenant == DEFAULT_TENANT
+                    && ADMIN_SCOPES
+                        .iter()
+                        .all(|scope| credential.scopes.iter().any(|s| s == scope))
+            });
+            if !current {
                 let chosen = SecretOrigin::OperatorChosen;
-                issue(node, key, secret, chosen, &["all"], "admin").await?;
+                issue(node, key, secret, chosen, &ADMIN_SCOPES, "admin").await?;
                 tracing::info!(key, "admin credential issued");
             }
         }
@@ -92,7 +100,7 @@ pub async fn ensure_admin(node: &Node, given: Option<&str>) -> anyhow::Result<()
             let key = format!("admin-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
             let secret = new_secret();
             let generated = SecretOrigin::Generated;
-            issue(node, &key, &secret, generated, &["all"], "admin").await?;
+            issue(node, &key, &secret, generated, &ADMIN_SCOPES, "admin").await?;
             println!("Created an admin credential. It is shown only this once:");
             println!("  key:    {key}");
             println!("  secret: {secret}");

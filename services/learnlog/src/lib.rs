@@ -20,6 +20,7 @@ mod route;
 mod serve;
 pub mod simulation;
 pub mod telemetry;
+pub mod tenants_cli;
 
 use cli::{Cli, Command};
 
@@ -33,6 +34,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Rebuild(args) => runtime.block_on(rebuild::rebuild(args)),
         Command::Digest(args) => runtime.block_on(rebuild::digest(args)),
         Command::Credentials(args) => credentials_cli::run(args),
+        Command::Tenants(args) => tenants_cli::run(args),
         Command::Frameworks(args) => frameworks_cli::run(args),
         Command::Bench(args) => bench::run(args),
         Command::Fit(args) => fit_cli::run(args),

@@ -23,7 +23,7 @@
 use crate::error::ErrorBody;
 use crate::routes::{
     admin, alignments, class_views, classes, competency_learners, decisions, forwardings,
-    frameworks, goals, learners, mastery, mastery_fits, streams,
+    frameworks, goals, learners, mastery, mastery_fits, streams, tenants,
 };
 use actix_web::HttpResponse;
 use std::sync::OnceLock;
@@ -52,6 +52,11 @@ pub const BASIC: &str = "basic";
         admin::create,
         admin::list,
         admin::revoke,
+        tenants::create,
+        tenants::list,
+        tenants::get,
+        tenants::disable,
+        tenants::enable,
         mastery_fits::fit,
         learners::profile,
         mastery::learner,
@@ -105,6 +110,7 @@ pub const BASIC: &str = "basic";
     modifiers(&BasicAuth),
     tags(
         (name = "admin", description = "Credentials and mastery-model fits (scope `all`)"),
+        (name = "tenants", description = "Tenants and their first admin credentials (scope `operator`)"),
         (name = "learners", description = "Learner profiles, goals and mastery"),
         (name = "frameworks", description = "Competency frameworks (IMS CASE) and who masters their competencies"),
         (name = "alignments", description = "Which competencies an activity is aligned to"),

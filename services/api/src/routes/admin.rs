@@ -1,5 +1,6 @@
-//! `/v1/admin/credentials`: issuing, listing and revoking credentials. Needs the scope
-//! `all`; no xAPI version header. Each change is a credential event on the log; the
+//! `/v1/admin/credentials`: issuing, listing and revoking the caller's tenant's
+//! credentials. Needs the scope `all` (and `operator` to grant `operator`); no xAPI
+//! version header. Keys are unique across tenants: HTTP Basic names only the key. Each change is a credential event on the log; the
 //! request returns once the credentials projection has folded it, so a new credential
 //! works (and a revoked one fails) as soon as the response arrives.
 
@@ -104,6 +105,13 @@ pub async fn create(
     caller.require(Scope::All)?;
     let request: NewCredential = serde_json::from_slice(&body)
         .map_err(|error| ApiError::BadRequest(format!("credential request body: {error}")))?;
+    if request
+        .scopes
+        .iter()
+        .any(|scope| scope == credentials::OPERATOR_SCOPE)
+    {
+        caller.require(Scope::Operator)?;
+    }
     let key = request.key.unwrap_or_else(credentials::new_key);
     let secret = credentials::new_secret();
     let envelope = credentials::issued(

@@ -25,6 +25,7 @@ mod statement_query;
 mod statement_reads;
 mod statement_writes;
 pub(crate) mod streams;
+pub(crate) mod tenants;
 
 use crate::middleware;
 use actix_web::middleware::from_fn;
@@ -48,6 +49,20 @@ pub fn configure(config: &mut web::ServiceConfig) {
                         .route(web::get().to(admin::list)),
                 )
                 .service(web::resource("/credentials/{key}").route(web::delete().to(admin::revoke)))
+                .service(
+                    web::resource("/tenants")
+                        .route(web::post().to(tenants::create))
+                        .route(web::get().to(tenants::list)),
+                )
+                .service(web::resource("/tenants/{tenant}").route(web::get().to(tenants::get)))
+                .service(
+                    web::resource("/tenants/{tenant}/disable")
+                        .route(web::post().to(tenants::disable)),
+                )
+                .service(
+                    web::resource("/tenants/{tenant}/enable")
+                        .route(web::post().to(tenants::enable)),
+                )
                 .service(web::resource("/mastery/fits").route(web::post().to(mastery_fits::fit))),
         )
         .route(

@@ -7,10 +7,11 @@ use super::secret::{hash_chosen_secret, hash_secret, SecretOrigin};
 use learnlog_projector::{Error, Result};
 use learnlog_proto::v1::{envelope::Event, CredentialIssued, CredentialRevoked, Envelope};
 
-/// Every scope a credential can hold (xAPI 1.0.3 §4.1 "OAuth Scope"): `all` grants
-/// everything, `all/read` every read, `statements/read` includes
-/// `statements/read/mine`.
-pub const SCOPES: [&str; 8] = [
+/// Every scope a credential can hold: xAPI's (1.0.3 §4.1 "OAuth Scope"), where `all`
+/// grants everything within the credential's tenant, `all/read` every read and
+/// `statements/read` includes `statements/read/mine`; and learnlog's `operator`, which
+/// manages tenants and is granted by no other scope.
+pub const SCOPES: [&str; 9] = [
     "statements/write",
     "statements/read",
     "statements/read/mine",
@@ -19,7 +20,11 @@ pub const SCOPES: [&str; 8] = [
     "state",
     "profile",
     "define",
+    OPERATOR_SCOPE,
 ];
+
+/// The scope that manages tenants (`/v1/admin/tenants`).
+pub const OPERATOR_SCOPE: &str = "operator";
 
 /// Longest credential key accepted.
 const MAX_KEY_LEN: usize = 128;
@@ -127,6 +132,7 @@ mod tests {
         assert!(error.unwrap_err().to_string().contains("\"everything\""));
         assert!(check_scopes(&[]).is_err());
         assert!(check_scopes(&SCOPES.map(String::from)).is_ok());
+        assert!(SCOPES.contains(&OPERATOR_SCOPE));
     }
 
     #[test]

@@ -1,23 +1,28 @@
-//! Credentials: API keys with hashed secrets and xAPI scopes, folded from
-//! `CredentialIssued` / `CredentialRevoked` events on the credentials topic.
+//! Credentials: API keys with hashed secrets and xAPI scopes, and the tenants they
+//! belong to, folded from `CredentialIssued` / `CredentialRevoked` / `TenantSet` events
+//! on the credentials topic.
 
 mod events;
 mod secret;
+mod tenants;
 #[cfg(test)]
 mod tests;
 mod verified;
 
-pub use events::{check_key, check_scopes, issued, new_key, revoked, SCOPES};
+pub use events::{check_key, check_scopes, issued, new_key, revoked, OPERATOR_SCOPE, SCOPES};
 pub use secret::{hash_chosen_secret, hash_secret, new_secret, SecretOrigin};
+pub use tenants::{check_tenant_id, tenant_set, Tenant, DEFAULT_TENANT};
 use verified::VerifiedSecrets;
 
 use learnlog_projection::Projection;
 use learnlog_projection::{Fold, FoldError, FoldTrees, Folded};
 use learnlog_projector::{Error, Result};
-use learnlog_proto::v1::{envelope::Event, CredentialIssued, Envelope};
+use learnlog_proto::v1::{envelope::Event, CredentialIssued, Envelope, TenantSet};
 use learnlog_proto::{topics, Message};
 
 const BY_KEY: &str = "credentials.by_key";
+/// Tenant id → its latest `TenantSet`.
+const TENANTS: &str = "credentials.tenants";
 
 /// A credential as the API checks it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -47,7 +52,7 @@ impl Fold for CredentialStore {
     }
 
     fn trees(&self) -> &'static [&'static str] {
-        &[BY_KEY]
+        &[BY_KEY, TENANTS]
     }
 
     fn apply(
@@ -72,6 +77,17 @@ impl Fold for CredentialStore {
             }
             Some(Event::CredentialRevoked(revoked)) => {
                 by_key.remove(revoked.key.as_bytes())?;
+            }
+            Some(Event::TenantSet(set)) => {
+                if check_tenant_id(&event.tenant).is_err() {
+                    return Err(FoldError::BadEvent(format!(
+                        "tenant id {:?} is not valid",
+                        event.tenant
+                    )));
+                }
+                trees
+                    .tree(TENANTS)
+                    .insert(event.tenant.as_bytes(), set.encode_to_vec())?;
             }
             _ => {}
         }
@@ -130,6 +146,7 @@ pub enum Verification {
 #[derive(Clone)]
 pub struct CredentialReader {
     by_key: sled::Tree,
+    tenants: sled::Tree,
     verified: VerifiedSecrets,
 }
 
@@ -139,6 +156,7 @@ impl CredentialReader {
         let db = projection.db();
         Ok(Self {
             by_key: db.open_tree(BY_KEY)?,
+            tenants: db.open_tree(TENANTS)?,
             verified: VerifiedSecrets::new(),
         })
     }
@@ -203,9 +221,42 @@ impl CredentialReader {
             .collect()
     }
 
-    /// True when `secret` is the current secret of `key`.
-    pub fn has_secret(&self, key: &str, secret: &str) -> Result<bool> {
-        Ok(self.verify(key, secret)?.is_some())
+    /// The tenant `id`: as last set by the operator, [`Tenant::implicit`] for
+    /// `default`, `None` for a tenant that was never created.
+    pub fn tenant(&self, id: &str) -> Result<Option<Tenant>> {
+        match self.tenants.get(id.as_bytes())? {
+            Some(value) => Ok(Some(decode_tenant(id, &value)?)),
+            None if id == DEFAULT_TENANT => Ok(Some(Tenant::implicit(id))),
+            None => Ok(None),
+        }
+    }
+
+    /// True unless the operator disabled tenant `id`: a credential of a tenant with
+    /// no `TenantSet` (one issued before tenants existed) stays usable.
+    pub fn tenant_enabled(&self, id: &str) -> Result<bool> {
+        Ok(match self.tenants.get(id.as_bytes())? {
+            Some(value) => !decode_tenant(id, &value)?.disabled,
+            None => true,
+        })
+    }
+
+    /// Every tenant, by id, `default` among them.
+    pub fn tenants(&self) -> Result<Vec<Tenant>> {
+        let mut tenants = self
+            .tenants
+            .iter()
+            .map(|entry| {
+                let (id, value) = entry?;
+                let id =
+                    std::str::from_utf8(&id).map_err(|_| Error::Corrupt("tenant id".into()))?;
+                decode_tenant(id, &value)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        if !tenants.iter().any(|tenant| tenant.id == DEFAULT_TENANT) {
+            tenants.push(Tenant::implicit(DEFAULT_TENANT));
+            tenants.sort_by(|a, b| a.id.cmp(&b.id));
+        }
+        Ok(tenants)
     }
 
     fn stored(&self, key: &str) -> Result<Option<StoredCredential>> {
@@ -217,4 +268,9 @@ impl CredentialReader {
             })
             .transpose()
     }
+}
+
+fn decode_tenant(id: &str, value: &[u8]) -> Result<Tenant> {
+    let set = TenantSet::decode(value).map_err(|_| Error::Corrupt(format!("tenant {id}")))?;
+    Ok(Tenant::from_event(id, set))
 }

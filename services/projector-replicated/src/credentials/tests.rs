@@ -115,3 +115,35 @@ async fn an_operator_chosen_secret_is_stored_as_argon2id_and_verified_once_slowl
         Verification::Refused
     );
 }
+
+#[tokio::test]
+async fn tenants_fold_to_their_latest_state_and_default_always_exists() {
+    let harness = harness();
+    let reader = CredentialReader::new(&harness.projection).unwrap();
+    assert_eq!(reader.tenant("north").unwrap(), None);
+    assert_eq!(
+        reader.tenants().unwrap(),
+        [Tenant::implicit(DEFAULT_TENANT)]
+    );
+    for (name, disabled) in [("North", false), ("North District", true)] {
+        let Some(event) = tenant_set("north", name, disabled, 1).unwrap().event else {
+            panic!("tenant_set builds an event");
+        };
+        harness.append("north", "north", 1, event).await;
+    }
+    let north = reader.tenant("north").unwrap().expect("created");
+    assert_eq!(
+        (north.name.as_str(), north.disabled),
+        ("North District", true)
+    );
+    assert!(!reader.tenant_enabled("north").unwrap());
+    // Never created, so never disabled: credentials issued before tenants existed.
+    assert!(reader.tenant_enabled(TENANT).unwrap());
+    let ids: Vec<String> = reader
+        .tenants()
+        .unwrap()
+        .into_iter()
+        .map(|t| t.id)
+        .collect();
+    assert_eq!(ids, ["default", "north"]);
+}
