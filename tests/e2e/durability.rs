@@ -1,7 +1,10 @@
-//! Acknowledged statements survive SIGKILL; projections rebuild to the same state.
+//! Acknowledged statements survive SIGKILL; projections rebuild to the same state; a
+//! write whose storing is not confirmed in time names its ids for a safe retry.
 
-use crate::support::{json, new_id, statement, voiding, Learnlog};
+use crate::support::{eventually, json, new_id, statement, voiding, Learnlog};
+use reqwest::Method;
 use serde_json::Value;
+use std::time::Duration;
 
 /// Checks that `served` is `sent` byte for byte, followed only by the fields the LRS
 /// adds (the sent statements carry their own id, so nothing goes before them).
@@ -106,4 +109,85 @@ fn deleted_projection_state_rebuilds_to_the_same_digest() {
 
     Learnlog::run_offline(data.path(), "rebuild");
     assert_eq!(Learnlog::run_offline(data.path(), "digest"), before);
+}
+
+/// Every statement id a query over everything pages through; `None` while a page is
+/// not served (503 while the store catches up).
+fn all_ids(server: &Learnlog) -> Option<Vec<String>> {
+    let mut seen = Vec::new();
+    let mut next = "/xapi/statements".to_owned();
+    loop {
+        let response = server.xapi(Method::GET, &next).send().ok()?;
+        if response.status() != 200 {
+            return None;
+        }
+        let page = json(response);
+        let statements = page["statements"].as_array()?;
+        seen.extend(
+            statements
+                .iter()
+                .map(|s| s["id"].as_str().unwrap().to_owned()),
+        );
+        match page["more"].as_str()? {
+            "" => return Some(seen),
+            more => next = more.to_owned(),
+        }
+    }
+}
+
+#[test]
+fn a_write_whose_storing_is_not_confirmed_in_time_names_its_ids_for_a_safe_retry() {
+    let data = tempfile::tempdir().unwrap();
+    // 1 ms: far less than folding 1,000 statements takes
+    let server = Learnlog::start_with(data.path(), &["--consistency-wait-ms", "1"]);
+    let statements: Vec<Value> = (0..1000)
+        .map(|n| {
+            let mut statement: Value = serde_json::from_str(&statement(&new_id(), n)).unwrap();
+            statement.as_object_mut().unwrap().remove("id");
+            statement
+        })
+        .collect();
+    let response = server.post_statements(&Value::from(statements.clone()).to_string());
+    assert_eq!(response.status(), 503);
+    assert_eq!(response.headers()["retry-after"], "1");
+    let answer = json(response);
+    assert!(
+        answer["message"].as_str().unwrap().contains("statementIds"),
+        "{answer}"
+    );
+    let ids: Vec<String> = serde_json::from_value(answer["statementIds"].clone()).unwrap();
+    let distinct: std::collections::HashSet<&String> = ids.iter().collect();
+    assert_eq!((ids.len(), distinct.len()), (1000, 1000));
+
+    // stored after all, under the ids the answer named
+    let last = &ids[999];
+    let stored = eventually(Duration::from_secs(60), || {
+        server.get_statement(last).status() == 200
+    });
+    assert!(stored, "statement {last} was never stored");
+
+    // the retry the answer asks for stores none of them twice
+    let with_ids: Vec<Value> = statements
+        .into_iter()
+        .zip(&ids)
+        .map(|(mut statement, id)| {
+            statement["id"] = Value::from(id.as_str());
+            statement
+        })
+        .collect();
+    let body = Value::from(with_ids).to_string();
+    let retried = eventually(Duration::from_secs(60), || {
+        server.post_statements(&body).status() == 200
+    });
+    assert!(retried, "the retry was never acknowledged");
+    let mut served = None;
+    eventually(Duration::from_secs(60), || {
+        served = all_ids(&server);
+        served.is_some()
+    });
+    let mut served = served.expect("the store answers a query");
+    let mut expected = ids.clone();
+    served.sort();
+    expected.sort();
+    assert_eq!(served, expected, "every statement stored exactly once");
 }

@@ -273,7 +273,14 @@ fn without_moments(mut body: Value) -> Value {
     fn strip(value: &mut Value) {
         match value {
             Value::Object(map) => {
-                for moment in ["stored", "at", "updated", "as_of", "computed_at", "generated_at"] {
+                for moment in [
+                    "stored",
+                    "at",
+                    "updated",
+                    "as_of",
+                    "computed_at",
+                    "generated_at",
+                ] {
                     map.remove(moment);
                 }
                 map.values_mut().for_each(strip);
@@ -333,7 +340,10 @@ fn two_tenants_see_nothing_of_each_other(server: &Learnlog) {
         );
     }
     streamed.sort();
-    assert_eq!(streamed, IDS, "north's first in the log, yet south streams only its own");
+    assert_eq!(
+        streamed, IDS,
+        "north's first in the log, yet south streams only its own"
+    );
 
     credentials_stay_in_their_tenant(server, &north, &south);
     disabling_refuses_only_that_tenant(server, &north, &south);

@@ -4,6 +4,7 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
+use uuid::Uuid;
 
 /// The body of every error answer.
 #[derive(Debug, Serialize, ToSchema)]
@@ -12,6 +13,12 @@ pub struct ErrorBody {
     pub error: String,
     /// What went wrong, naming the field and the rule.
     pub message: String,
+    /// On a 503 to a statement write whose storing was not confirmed: the id of every
+    /// statement of the request, in order, including those the LRS assigned.
+    /// Resubmitting the statements with these ids is safe: an equivalent statement is
+    /// never stored twice.
+    #[serde(rename = "statementIds", skip_serializing_if = "Vec::is_empty")]
+    pub statement_ids: Vec<String>,
 }
 
 /// An error answered to an HTTP client. The message names the field and the rule.
@@ -47,6 +54,13 @@ pub enum ApiError {
     LogUnavailable(String),
     #[error("the projection did not catch up in time: {0}")]
     NotCaughtUp(String),
+    /// 503 to a statement write whose statements may be stored: the append or the
+    /// store's outcome did not answer in time. Carries every id of the request.
+    #[error(
+        "storing the statements was not confirmed ({cause}); they may be stored: \
+         resubmit them with the ids in statementIds, which stores none of them twice"
+    )]
+    Unconfirmed { ids: Vec<Uuid>, cause: String },
     #[error("partition {0} is not owned by this process; ask its owner")]
     NotOwner(u32),
     #[error("internal error: {0}")]
@@ -143,9 +157,9 @@ impl ResponseError for ApiError {
             ApiError::HeadersTooLarge { .. } => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::UnsupportedMediaType(_) => StatusCode::BAD_REQUEST,
-            ApiError::LogUnavailable(_) | ApiError::NotCaughtUp(_) => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
+            ApiError::LogUnavailable(_)
+            | ApiError::NotCaughtUp(_)
+            | ApiError::Unconfirmed { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::NotOwner(_) => StatusCode::MISDIRECTED_REQUEST,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -160,7 +174,9 @@ impl ResponseError for ApiError {
             ApiError::Unauthorized(_) => {
                 response.insert_header((header::WWW_AUTHENTICATE, "Basic realm=\"learnlog\""));
             }
-            ApiError::LogUnavailable(_) | ApiError::NotCaughtUp(_) => {
+            ApiError::LogUnavailable(_)
+            | ApiError::NotCaughtUp(_)
+            | ApiError::Unconfirmed { .. } => {
                 response.insert_header((header::RETRY_AFTER, "1"));
             }
             ApiError::TooManyRequests {
@@ -180,6 +196,10 @@ impl ResponseError for ApiError {
                 .unwrap_or("error")
                 .to_owned(),
             message: self.to_string(),
+            statement_ids: match self {
+                ApiError::Unconfirmed { ids, .. } => ids.iter().map(Uuid::to_string).collect(),
+                _ => Vec::new(),
+            },
         })
     }
 }

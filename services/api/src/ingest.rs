@@ -98,14 +98,30 @@ pub async fn submit(
     let fresh: Vec<&Submission> = submissions.iter().filter(|s| !s.duplicate).collect();
     let records = records(caller.tenant(), version, stored, &fresh);
     if !records.is_empty() {
-        let positions = append(state, records).await?;
-        check_outcomes(state, &fresh, &positions).await?;
+        let unconfirmed = |error| unconfirmed(error, &submissions);
+        let positions = append(state, records).await.map_err(unconfirmed)?;
+        check_outcomes(state, &fresh, &positions)
+            .await
+            .map_err(unconfirmed)?;
     }
     let duplicates = (submissions.len() - fresh.len()) as u64;
     metrics::STATEMENTS_STORED
         .with_label_values(&["duplicate"])
         .inc_by(duplicates);
     Ok(submissions.iter().map(|s| s.id).collect())
+}
+
+/// An error after the append began: when it leaves the statements' fate unknown (the
+/// log or the store did not answer in time), the answer names every id so that the
+/// client can resubmit safely instead of storing second copies under new ids.
+fn unconfirmed(error: ApiError, submissions: &[Submission]) -> ApiError {
+    match error {
+        ApiError::LogUnavailable(cause) | ApiError::NotCaughtUp(cause) => ApiError::Unconfirmed {
+            ids: submissions.iter().map(|s| s.id).collect(),
+            cause,
+        },
+        other => other,
+    }
 }
 
 /// The high watermark of `topic`/`partition`, asked on a blocking thread: on Kafka it is
@@ -231,12 +247,14 @@ async fn append(state: &AppState, records: Vec<Record>) -> Result<Vec<Position>,
 }
 
 /// Reads the store's outcome for each submission (the first position of each pair of
-/// records belongs to the `StatementSubmitted`). Any conflict answers 409.
+/// records belongs to the `StatementSubmitted`), waiting at most the consistency wait
+/// for all of them together. Any conflict answers 409.
 async fn check_outcomes(
     state: &AppState,
     submissions: &[&Submission],
     positions: &[Position],
 ) -> Result<(), ApiError> {
+    let deadline = std::time::Instant::now() + state.limits.consistency_wait;
     let mut positions = positions.iter();
     let mut conflicts = Vec::new();
     for submission in submissions {
@@ -252,7 +270,7 @@ async fn check_outcomes(
                 topics::STATEMENTS,
                 position.partition,
                 position.offset,
-                state.limits.consistency_wait,
+                deadline.saturating_duration_since(std::time::Instant::now()),
             )
             .await?;
         let outcome = state

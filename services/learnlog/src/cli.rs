@@ -239,6 +239,13 @@ pub struct LimitArgs {
     #[arg(long, env = "LEARNLOG_RATE_LIMIT_PER_SECOND", default_value_t = 10_000)]
     pub rate_limit_per_second: u32,
 
+    /// How long a request waits, in milliseconds, for a projection to fold its own
+    /// write (or to catch up before a read) before answering 503. A statement write
+    /// that times out names every id it stored, for a safe retry.
+    #[arg(long, env = "LEARNLOG_CONSISTENCY_WAIT_MS", default_value_t = 10_000,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub consistency_wait_ms: u64,
+
     /// Requests a credential may make at once after a quiet spell.
     #[arg(long, env = "LEARNLOG_RATE_LIMIT_BURST", default_value_t = 20_000,
           value_parser = clap::value_parser!(u32).range(1..))]
@@ -255,7 +262,7 @@ impl LimitArgs {
             max_json_string_bytes: self.max_json_string_bytes,
             max_attachment_bytes: self.max_attachment_bytes,
             max_header_bytes: self.max_header_bytes as usize,
-            ..learnlog_api::Limits::default()
+            consistency_wait: std::time::Duration::from_millis(self.consistency_wait_ms),
         }
     }
 
