@@ -113,7 +113,7 @@ fn deleted_projection_state_rebuilds_to_the_same_digest() {
 
 /// Every statement id a query over everything pages through; `None` while a page is
 /// not served (503 while the store catches up).
-fn all_ids(server: &Learnlog) -> Option<Vec<String>> {
+pub(crate) fn all_ids(server: &Learnlog) -> Option<Vec<String>> {
     let mut seen = Vec::new();
     let mut next = "/xapi/statements".to_owned();
     loop {

@@ -8,6 +8,7 @@ mod compatibility;
 mod credentials;
 mod dashboard;
 mod decisions;
+mod disk_full;
 mod documents;
 mod durability;
 mod forwarding;

@@ -32,13 +32,27 @@ impl Learnlog {
     /// Like [`Learnlog::start`], with `extra` arguments after the defaults (e.g.
     /// `["--log", "kafka://…"]`).
     pub fn start_with(data_dir: &Path, extra: &[&str]) -> Self {
+        Self::start_wrapped(&[], data_dir, extra)
+    }
+
+    /// Like [`Learnlog::start_with`], run by `wrapper` (a command and its arguments,
+    /// to which the binary and its arguments are appended) when it is not empty.
+    pub fn start_wrapped(wrapper: &[&str], data_dir: &Path, extra: &[&str]) -> Self {
         // A free port, unless `extra` names the address.
         let listen = if extra.contains(&"--listen") {
             &[][..]
         } else {
             &["--listen", "127.0.0.1:0"][..]
         };
-        let mut child = Command::new(binary())
+        let mut command = match wrapper.split_first() {
+            Some((program, arguments)) => {
+                let mut command = Command::new(program);
+                command.args(arguments).arg(binary());
+                command
+            }
+            None => Command::new(binary()),
+        };
+        let mut child = command
             .args(["serve", "--partitions", "4"])
             .args(listen)
             .arg("--data-dir")
@@ -82,6 +96,11 @@ impl Learnlog {
                 .build()
                 .expect("client builds"),
         }
+    }
+
+    /// The process id of the running server.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().expect("running").id()
     }
 
     /// SIGKILL: no shutdown code runs.

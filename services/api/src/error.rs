@@ -50,6 +50,15 @@ pub enum ApiError {
     TooManyRequests { retry_after_seconds: u64 },
     #[error("{0}")]
     UnsupportedMediaType(String),
+    #[error(
+        "the data directory's filesystem has {free_bytes} bytes free, below \
+         --min-free-disk-bytes ({min_free_bytes}): writes are refused until space is \
+         freed; reads go on"
+    )]
+    InsufficientStorage {
+        free_bytes: u64,
+        min_free_bytes: u64,
+    },
     #[error("the log is unavailable: {0}")]
     LogUnavailable(String),
     #[error("the projection did not catch up in time: {0}")]
@@ -160,6 +169,7 @@ impl ResponseError for ApiError {
             ApiError::LogUnavailable(_)
             | ApiError::NotCaughtUp(_)
             | ApiError::Unconfirmed { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::InsufficientStorage { .. } => StatusCode::INSUFFICIENT_STORAGE,
             ApiError::NotOwner(_) => StatusCode::MISDIRECTED_REQUEST,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

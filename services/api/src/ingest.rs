@@ -235,6 +235,7 @@ fn records(
 }
 
 async fn append(state: &AppState, records: Vec<Record>) -> Result<Vec<Position>, ApiError> {
+    state.disk_space.check()?;
     let count = records.len() as u64;
     let timer = metrics::LOG_APPEND_SECONDS
         .with_label_values(&[topics::STATEMENTS])

@@ -9,6 +9,7 @@
 
 mod auth;
 mod decisions;
+mod disk_space;
 mod durable_file;
 mod error;
 pub mod forwarding;
@@ -24,6 +25,7 @@ mod state;
 mod streams;
 pub mod view_topics;
 
+pub use disk_space::DiskSpace;
 pub use error::ApiError;
 pub use middleware::VersionMemory;
 pub use ownership::{OwnedPartitions, PARTITION_HEADER};

@@ -68,6 +68,22 @@ pub(crate) static RATE_LIMITED_REQUESTS: LazyLock<IntCounter> = LazyLock::new(||
     .expect("metric registers once")
 });
 
+pub(crate) static WRITES_REFUSED_DISK_FULL: LazyLock<IntCounter> = LazyLock::new(|| {
+    register_int_counter!(
+        "learnlog_writes_refused_disk_full_total",
+        "Writes refused with 507 because the data directory's free space was below --min-free-disk-bytes."
+    )
+    .expect("metric registers once")
+});
+
+pub(crate) static DISK_FREE_BYTES: LazyLock<IntGauge> = LazyLock::new(|| {
+    register_int_gauge!(
+        "learnlog_disk_free_bytes",
+        "Free bytes on the data directory's filesystem, as the last write saw them."
+    )
+    .expect("metric registers once")
+});
+
 pub(crate) static OWNED_PARTITIONS: LazyLock<IntGauge> = LazyLock::new(|| {
     register_int_gauge!(
         "learnlog_owned_partitions",

@@ -1,6 +1,7 @@
 //! What every request handler shares: the log, the projections it reads and waits on,
 //! and the limits.
 
+use crate::disk_space::DiskSpace;
 use crate::forwarding::StatusBoard;
 use crate::middleware::VersionMemory;
 use crate::ownership::OwnedPartitions;
@@ -98,6 +99,8 @@ pub struct AppState {
     /// The thresholds of the decision rules.
     pub decision_settings: DecisionSettings,
     pub limits: Limits,
+    /// The free-space floor every write checks before it appends.
+    pub disk_space: DiskSpace,
     /// Requests per second each credential may make.
     pub rate_limits: CredentialRateLimits,
     /// `homePage` of the authority account assigned to stored statements.

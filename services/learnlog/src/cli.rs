@@ -246,6 +246,13 @@ pub struct LimitArgs {
           value_parser = clap::value_parser!(u64).range(1..))]
     pub consistency_wait_ms: u64,
 
+    /// Free bytes the data directory's filesystem must keep: below it every write
+    /// answers 507 before anything is appended (reads go on; writes resume once space
+    /// is freed); 0 turns the check off. Leave room for the projections to fold what
+    /// was accepted: they take several times the log's bytes.
+    #[arg(long, env = "LEARNLOG_MIN_FREE_DISK_BYTES", default_value_t = 256 << 20)]
+    pub min_free_disk_bytes: u64,
+
     /// Requests a credential may make at once after a quiet spell.
     #[arg(long, env = "LEARNLOG_RATE_LIMIT_BURST", default_value_t = 20_000,
           value_parser = clap::value_parser!(u32).range(1..))]

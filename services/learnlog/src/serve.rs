@@ -123,6 +123,10 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         forwarding_status: Default::default(),
         decision_settings,
         limits: args.limits.limits(),
+        disk_space: learnlog_api::DiskSpace::new(
+            args.storage.data_dir.clone(),
+            args.limits.min_free_disk_bytes,
+        ),
         rate_limits: args.limits.rate_limits(),
         authority_home_page: args
             .public_url

@@ -16,6 +16,7 @@ pub(super) async fn append_and_wait(
     envelope: Envelope,
     projection: &Projection,
 ) -> Result<Position, ApiError> {
+    state.disk_space.check()?;
     let record = Record {
         key: envelope.key.as_bytes().to_vec(),
         value: envelope.encode_to_vec(),

@@ -121,6 +121,7 @@ async fn decide(
         key: key.into_bytes(),
         value: envelope.encode_to_vec(),
     };
+    state.disk_space.check()?;
     let timer = metrics::LOG_APPEND_SECONDS
         .with_label_values(&[topics::DOCUMENTS])
         .start_timer();
