@@ -5,12 +5,15 @@
 #![no_main]
 
 use learnlog_xapi::{
-    check_attachments, check_json_limits, check_signatures, parse_multipart,
-    parse_statement_batch, JsonLimits, XapiVersion,
+    check_attachments, check_json_limits, check_signatures, parse_multipart, parse_statement_batch,
+    JsonLimits, XapiVersion,
 };
 
 libfuzzer_sys::fuzz_target!(|input: &[u8]| {
-    let split = input.iter().position(|&b| b == b'\n').unwrap_or(input.len());
+    let split = input
+        .iter()
+        .position(|&b| b == b'\n')
+        .unwrap_or(input.len());
     let Ok(content_type) = std::str::from_utf8(&input[..split]) else {
         return;
     };

@@ -5,8 +5,7 @@
 #![no_main]
 
 use learnlog_xapi::{
-    is_iri, parse_agent_param, parse_timestamp, parse_uuid, LanguagePreference,
-    StatementFormat,
+    is_iri, parse_agent_param, parse_timestamp, parse_uuid, LanguagePreference, StatementFormat,
 };
 
 libfuzzer_sys::fuzz_target!(|query: &[u8]| {

@@ -191,3 +191,60 @@ fn a_write_whose_storing_is_not_confirmed_in_time_names_its_ids_for_a_safe_retry
     expected.sort();
     assert_eq!(served, expected, "every statement stored exactly once");
 }
+
+#[test]
+fn a_batch_the_process_died_in_the_middle_of_appending_leaves_nothing_visible() {
+    let data = tempfile::tempdir().unwrap();
+    let server = Learnlog::start(data.path());
+    let acknowledged: Vec<(String, String)> = (0..300)
+        .map(|n| {
+            let id = new_id();
+            let body = statement(&id, n);
+            (id, body)
+        })
+        .collect();
+    for chunk in acknowledged.chunks(100) {
+        let bodies: Vec<&str> = chunk.iter().map(|(_, body)| body.as_str()).collect();
+        let response = server.post_statements(&format!("[{}]", bodies.join(",")));
+        assert_eq!(response.status(), 200);
+    }
+    assert!(server.terminate().success());
+
+    // the log writer dies (abort: no cleanup, as with SIGKILL) after writing the first
+    // three partitions of the next group commit, before the fourth
+    let fault = "LEARNLOG_FAULT_DIE_AFTER_PARTITION_WRITES=3";
+    let server = Learnlog::start_wrapped(&["env", fault], data.path(), &[]);
+    let lost: Vec<String> = (0..100).map(|_| new_id()).collect();
+    let bodies: Vec<String> = lost
+        .iter()
+        .enumerate()
+        .map(|(n, id)| statement(id, 1000 + n))
+        .collect();
+    let answer = server
+        .xapi(Method::POST, "/xapi/statements")
+        .header("Content-Type", "application/json")
+        .body(format!("[{}]", bodies.join(",")))
+        .send();
+    assert!(answer.is_err(), "the batch was answered: {answer:?}");
+    server.kill();
+
+    let server = Learnlog::start(data.path());
+    for (id, body) in &acknowledged {
+        let response = server.get_statement(id);
+        assert_eq!(response.status(), 200, "acknowledged statement {id}");
+        assert_served_as_sent(body, &response.text().unwrap());
+    }
+    let visible: Vec<&String> = lost
+        .iter()
+        .filter(|id| server.get_statement(id).status() != 404)
+        .collect();
+    assert!(
+        visible.is_empty(),
+        "part of the unacknowledged batch is visible: {visible:?}"
+    );
+    let mut served = all_ids(&server).expect("queries are served");
+    let mut expected: Vec<String> = acknowledged.into_iter().map(|(id, _)| id).collect();
+    served.sort();
+    expected.sort();
+    assert_eq!(served, expected);
+}

@@ -115,7 +115,12 @@ async fn a_record_larger_than_a_segment_gets_a_segment_of_its_own() {
 #[tokio::test]
 async fn a_flipped_byte_in_the_tail_record_is_detected_and_truncated() {
     let dir = tempfile::tempdir().unwrap();
-    let log = filled_log(dir.path(), 10, 1 << 20).await;
+    let log = filled_log(dir.path(), 9, 1 << 20).await;
+    // the last append alone: recovery cuts the whole of the append a damaged tail
+    // record belongs to (see an_append_that_did_not_reach_every_partition_…)
+    log.append("t", vec![record("k", "value-0009")])
+        .await
+        .unwrap();
     log.close().await.unwrap();
     drop(log);
     let last = segments(dir.path(), "t", 0).pop().unwrap();
@@ -162,6 +167,101 @@ async fn damage_in_an_earlier_segment_fails_the_open_loudly() {
 
     let error = EventLog::open_embedded(dir.path(), options(256)).unwrap_err();
     assert!(matches!(error, Error::Corrupt { .. }), "{error}");
+}
+
+/// The state a process leaves when it dies after writing some partitions of a group
+/// commit and before the others: a complete append over four partitions, then one
+/// partition's file cut back to where it was before the append.
+async fn died_between_partition_writes(dir: &Path, segment_bytes: u64) -> Vec<u64> {
+    let log = EventLog::open_embedded(dir, options(segment_bytes)).unwrap();
+    log.ensure_topic("t", 4).unwrap();
+    let batch = |name: &str| -> Vec<Record> {
+        (0..40)
+            .map(|i| record(&format!("{name}{i}"), &format!("{name}-{i:02}")))
+            .collect()
+    };
+    log.append("t", batch("acknowledged")).await.unwrap();
+    let ends: Vec<u64> = (0..4)
+        .map(|p| log.high_watermark("t", p).unwrap())
+        .collect();
+    let files: Vec<(PathBuf, u64)> = (0..4)
+        .map(|p| {
+            let last = segments(dir, "t", p).pop().unwrap();
+            let length = fs::metadata(&last).unwrap().len();
+            (last, length)
+        })
+        .collect();
+    log.append("t", batch("lost")).await.unwrap();
+    for p in 0..4 {
+        assert!(
+            log.high_watermark("t", p).unwrap() > ends[p as usize],
+            "partition {p}"
+        );
+    }
+    log.close().await.unwrap();
+    drop(log);
+    let (last, length) = &files[3];
+    for later in segments(dir, "t", 3).into_iter().filter(|s| s > last) {
+        fs::remove_file(later).unwrap();
+    }
+    OpenOptions::new()
+        .write(true)
+        .open(last)
+        .unwrap()
+        .set_len(*length)
+        .unwrap();
+    ends
+}
+
+async fn all_values(log: &EventLog) -> Vec<String> {
+    let mut values = Vec::new();
+    for p in 0..4 {
+        let records = log.read("t", p, 0, usize::MAX, usize::MAX).await.unwrap();
+        values.extend(
+            records
+                .into_iter()
+                .map(|r| String::from_utf8(r.value).unwrap()),
+        );
+    }
+    values
+}
+
+#[tokio::test]
+async fn an_append_that_did_not_reach_every_partition_is_cut_from_all_of_them() {
+    for segment_bytes in [1 << 20, 256] {
+        let dir = tempfile::tempdir().unwrap();
+        let ends = died_between_partition_writes(dir.path(), segment_bytes).await;
+        let log = EventLog::open_embedded(dir.path(), options(segment_bytes)).unwrap();
+        for p in 0..4 {
+            assert_eq!(
+                log.high_watermark("t", p).unwrap(),
+                ends[p as usize],
+                "partition {p}"
+            );
+        }
+        let values = all_values(&log).await;
+        assert_eq!(values.len(), 40, "{segment_bytes}: {values:?}");
+        assert!(values.iter().all(|v| v.starts_with("acknowledged-")));
+        // appends go on from where the acknowledged records end
+        let position = log
+            .append("t", vec![record("acknowledged0", "next")])
+            .await
+            .unwrap()[0];
+        assert_eq!(position.offset, ends[position.partition as usize]);
+    }
+}
+
+#[tokio::test]
+async fn a_last_append_that_reached_every_partition_is_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = EventLog::open_embedded(dir.path(), options(1 << 20)).unwrap();
+    log.ensure_topic("t", 4).unwrap();
+    let records = (0..40).map(|i| record(&format!("k{i}"), "v")).collect();
+    log.append("t", records).await.unwrap();
+    log.close().await.unwrap();
+    drop(log);
+    let log = EventLog::open_embedded(dir.path(), options(1 << 20)).unwrap();
+    assert_eq!(all_values(&log).await.len(), 40);
 }
 
 #[tokio::test]

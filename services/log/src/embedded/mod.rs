@@ -7,10 +7,13 @@
 //! - [`segment`]: segment files and their sparse index.
 //! - [`partition`]: a partition's segments, high watermark and read path.
 //! - [`topic`]: topic names, `meta`, durable creation.
-//! - [`recovery`]: rebuilding partitions on open, torn-tail truncation.
+//! - [`recovery`]: rebuilding partitions on open, torn-tail truncation, cutting a group
+//!   the process died in the middle of.
+//! - [`intent`]: the partitions the group being written extends.
 //! - [`writer`]: the writer thread and group commit.
 
 mod frame;
+mod intent;
 mod partition;
 mod recovery;
 mod segment;
@@ -25,6 +28,7 @@ use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
 
+use self::intent::IntentSlot;
 use self::topic::Topic;
 use self::writer::{AppendRequest, Command, Writer};
 use crate::stats::{Counters, LogStats};
@@ -81,13 +85,17 @@ impl EmbeddedLog {
         if options.fsync {
             topic::sync_dir(dir)?;
         }
-        let topics = recovery::load_topics(&topics_dir, options.fsync)?;
+        let topics = recovery::load_topics(dir, &topics_dir, options.fsync)?;
         let counters = Arc::new(Counters::default());
         let (requests, receiver) = mpsc::unbounded_channel();
         let writer = Writer {
             segment_bytes: options.segment_bytes.max(1),
             fsync: options.fsync,
             counters: counters.clone(),
+            intent: IntentSlot::open(dir)?,
+            die_after_partition_writes: std::env::var(writer::DIE_AFTER_PARTITION_WRITES)
+                .ok()
+                .and_then(|n| n.parse().ok()),
         };
         std::thread::Builder::new()
             .name("learnlog-log-writer".to_owned())

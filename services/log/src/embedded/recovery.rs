@@ -1,5 +1,6 @@
 //! Recovery on open: rebuilds each partition's segment chain and sparse index from its
-//! files, and truncates a torn tail.
+//! files, truncates a torn tail, and cuts the last group commit from every partition
+//! when it did not reach all of them (see [`super::intent`]).
 //!
 //! The writer fsyncs a segment completely before it creates the next one, and
 //! acknowledges records only after their segment is fsync'd. So only the last segment of
@@ -15,6 +16,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::frame::{FrameReader, Scan};
+use super::intent::{self, Extent};
 use super::partition::Partition;
 use super::segment::{self, Segment};
 use super::topic::{self, Topic};
@@ -23,8 +25,120 @@ use crate::{Error, Result};
 /// Bytes fetched per `pread` while scanning segments.
 const SCAN_CHUNK_BYTES: usize = 1024 * 1024;
 
-/// Loads every completely created topic under `topics_dir`.
-pub(crate) fn load_topics(topics_dir: &Path, fsync: bool) -> Result<HashMap<String, Arc<Topic>>> {
+/// Loads every completely created topic under `topics_dir` of the log directory
+/// `log_dir`, without any part of a group commit the process died in the middle of.
+pub(crate) fn load_topics(
+    log_dir: &Path,
+    topics_dir: &Path,
+    fsync: bool,
+) -> Result<HashMap<String, Arc<Topic>>> {
+    let mut topics = load_partitions(topics_dir, fsync)?;
+    if let Some(extents) = intent::read(log_dir)? {
+        cut_incomplete_group(&mut topics, &extents, fsync)?;
+    }
+    Ok(topics
+        .into_iter()
+        .map(|(name, partitions)| (name.clone(), Arc::new(Topic { name, partitions })))
+        .collect())
+}
+
+/// When the last group did not reach the end of every partition it extends, cuts it
+/// from those it reached: it was never acknowledged (the writer answers after the whole
+/// group is written and synced).
+fn cut_incomplete_group(
+    topics: &mut HashMap<String, Vec<Partition>>,
+    extents: &[Extent],
+    fsync: bool,
+) -> Result<()> {
+    let next_offset = |topics: &HashMap<String, Vec<Partition>>, extent: &Extent| {
+        topics
+            .get(&extent.topic)
+            .and_then(|partitions| partitions.get(extent.partition as usize))
+            .map(|partition| partition.segments().next_offset())
+    };
+    let incomplete = extents
+        .iter()
+        .any(|extent| next_offset(topics, extent).is_some_and(|next| next < extent.end));
+    if !incomplete {
+        return Ok(());
+    }
+    for extent in extents {
+        let Some(next) = next_offset(topics, extent) else {
+            continue;
+        };
+        if next <= extent.start {
+            continue;
+        }
+        let partitions = topics.get_mut(&extent.topic).expect("looked up above");
+        let slot = &mut partitions[extent.partition as usize];
+        tracing::warn!(
+            topic = %extent.topic,
+            partition = extent.partition,
+            dropped_records = next - extent.start,
+            "cut the records of an append the process died in the middle of \
+             (it never reached every partition, and was never acknowledged)"
+        );
+        cut_partition(slot, extent.start, fsync)?;
+        *slot = recover_partition(slot.dir.clone(), fsync)?;
+    }
+    Ok(())
+}
+
+/// Removes every record of `partition` from offset `start` on, in its files: later
+/// segments are deleted, the one holding `start` is truncated before it.
+fn cut_partition(partition: &Partition, start: u64, fsync: bool) -> Result<()> {
+    let segments = partition.segments();
+    for segment in segments.list.iter().rev() {
+        if segment.next_offset <= start {
+            break;
+        }
+        let path = &segment.path;
+        if segment.base >= start && segment.base > 0 {
+            fs::remove_file(path)
+                .map_err(|e| Error::io(format!("removing {}", path.display()), e))?;
+            continue;
+        }
+        let mut reader = FrameReader::new(
+            &segment.file,
+            segment.locate(start),
+            segment.size,
+            SCAN_CHUNK_BYTES,
+        );
+        let position = loop {
+            let scan = reader
+                .next_frame()
+                .map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
+            match scan {
+                Scan::Frame(frame) if frame.offset == start => break frame.position,
+                Scan::Frame(_) => continue,
+                Scan::End | Scan::Invalid { .. } => {
+                    return Err(Error::Corrupt {
+                        path: path.clone(),
+                        position: reader.position(),
+                        reason: format!("offset {start} of the last group is not in the segment"),
+                    })
+                }
+            }
+        };
+        segment
+            .file
+            .set_len(position)
+            .map_err(|e| Error::io(format!("truncating {}", path.display()), e))?;
+        if fsync {
+            segment
+                .file
+                .sync_all()
+                .map_err(|e| Error::io(format!("syncing {}", path.display()), e))?;
+        }
+    }
+    if fsync {
+        super::topic::sync_dir(&partition.dir)?;
+    }
+    Ok(())
+}
+
+/// Every completely created topic's partitions, by topic name.
+fn load_partitions(topics_dir: &Path, fsync: bool) -> Result<HashMap<String, Vec<Partition>>> {
     let mut topics = HashMap::new();
     let entries = fs::read_dir(topics_dir)
         .map_err(|e| Error::io(format!("listing {}", topics_dir.display()), e))?;
@@ -44,7 +158,7 @@ pub(crate) fn load_topics(topics_dir: &Path, fsync: bool) -> Result<HashMap<Stri
         let partitions = (0..count)
             .map(|id| recover_partition(dir.join(id.to_string()), fsync))
             .collect::<Result<Vec<_>>>()?;
-        topics.insert(name.clone(), Arc::new(Topic { name, partitions }));
+        topics.insert(name, partitions);
     }
     Ok(topics)
 }

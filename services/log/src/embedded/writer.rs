@@ -8,6 +8,10 @@
 //! is fsync'd after), which is what lets recovery treat only the last segment as
 //! possibly torn.
 //!
+//! Before it writes a group's first record, the thread records which partitions the
+//! group extends (see [`super::intent`]), so that recovery can cut a group the process
+//! died in the middle of from every partition it reached.
+//!
 //! After a failed write or fsync the thread answers every later append with
 //! `Error::WriterFailed`: once fsync has failed the page cache cannot be trusted, and
 //! reopening (recovery) is the way back.
@@ -20,6 +24,7 @@ use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
 use super::frame::encode_frame;
+use super::intent::{Extent, IntentSlot};
 use super::segment::Segment;
 use super::topic::{sync_dir, Topic};
 use crate::stats::Counters;
@@ -53,7 +58,16 @@ pub(crate) struct Writer {
     pub segment_bytes: u64,
     pub fsync: bool,
     pub counters: Arc<Counters>,
+    pub intent: IntentSlot,
+    /// Crash tests only ([`DIE_AFTER_PARTITION_WRITES`]): a group that writes more
+    /// partitions than this aborts the process after writing this many.
+    pub die_after_partition_writes: Option<usize>,
 }
+
+/// The environment variable of crash tests: when it holds a number N, a group commit
+/// that writes more than N partitions aborts the process (no cleanup runs, as with
+/// SIGKILL) right after the N-th partition's records are written and before the next.
+pub(crate) const DIE_AFTER_PARTITION_WRITES: &str = "LEARNLOG_FAULT_DIE_AFTER_PARTITION_WRITES";
 
 impl Writer {
     /// Serves requests until the channel closes or a `Close` arrives.
@@ -131,8 +145,29 @@ impl Writer {
             }
             positions.push(request_positions);
         }
+        let extents: Vec<Extent> = pending
+            .iter()
+            .filter_map(|partition| {
+                Some(Extent {
+                    topic: partition.topic.name.clone(),
+                    partition: partition.partition,
+                    start: partition.frames.first()?.offset,
+                    end: partition.next,
+                })
+            })
+            .collect();
+        if !extents.is_empty() {
+            self.intent.write(&extents)?;
+        }
         let mut to_sync: Vec<(Arc<File>, std::path::PathBuf)> = Vec::new();
-        for partition in &pending {
+        for (written, partition) in pending.iter().enumerate() {
+            if self
+                .die_after_partition_writes
+                .is_some_and(|n| written == n && n > 0)
+            {
+                tracing::error!(written, "{DIE_AFTER_PARTITION_WRITES}: aborting mid-group");
+                std::process::abort();
+            }
             self.write(partition, &mut to_sync)?;
         }
         if self.fsync {
