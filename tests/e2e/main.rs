@@ -5,6 +5,7 @@
 mod agents_activities;
 mod attachments;
 mod compatibility;
+mod corruption;
 mod credentials;
 mod dashboard;
 mod decisions;

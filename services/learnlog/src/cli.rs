@@ -80,6 +80,13 @@ pub struct StorageArgs {
     #[arg(long, env = "LEARNLOG_PROJECTION_CACHE_MB", default_value_t = 1024)]
     pub projection_cache_mb: u64,
 
+    /// Size at which the embedded log starts a new segment file, in bytes. Recovery
+    /// after a crash reads only the last segment of each partition for a torn tail; damage
+    /// in an earlier segment refuses to open.
+    #[arg(long, env = "LEARNLOG_SEGMENT_BYTES", default_value_t = 64 << 20,
+          value_parser = clap::value_parser!(u64).range(4096..))]
+    pub segment_bytes: u64,
+
     /// Skip fsync on log appends. Only for throwaway benchmarks: acknowledged data
     /// can be lost on a machine crash.
     #[arg(long, env = "LEARNLOG_UNSAFE_NO_FSYNC", default_value_t = false)]

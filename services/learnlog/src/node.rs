@@ -55,7 +55,7 @@ pub struct Node {
 fn open_log(storage: &StorageArgs) -> anyhow::Result<EventLog> {
     let options = EmbeddedOptions {
         fsync: !storage.unsafe_no_fsync,
-        ..EmbeddedOptions::default()
+        segment_bytes: storage.segment_bytes,
     };
     match &storage.log_url {
         None => {
