@@ -121,3 +121,49 @@ fn voiding_requires_a_statement_ref_object() {
     let body = r#"{"actor":{"mbox":"mailto:a@example.org"},"verb":{"id":"http://adlnet.gov/expapi/verbs/voided"},"object":{"id":"https://example.org/a"}}"#;
     assert_eq!(server.post_statements(body).status(), 400);
 }
+
+#[test]
+fn two_writers_racing_with_one_id_leave_nothing_of_the_losing_batch() {
+    let data = tempfile::tempdir().unwrap();
+    let server = Learnlog::start(data.path());
+    for round in 0..20 {
+        let shared = new_id();
+        let others = [new_id(), new_id()];
+        // the same id with different content (object and learner differ by n)
+        let batches: Vec<String> = others
+            .iter()
+            .enumerate()
+            .map(|(n, other)| {
+                let n = 10 * round + n;
+                format!("[{},{}]", statement(&shared, n), statement(other, n + 5))
+            })
+            .collect();
+        let barrier = std::sync::Barrier::new(2);
+        let statuses: Vec<u16> = std::thread::scope(|scope| {
+            let writers: Vec<_> = batches
+                .iter()
+                .map(|batch| {
+                    let (server, barrier) = (&server, &barrier);
+                    scope.spawn(move || {
+                        barrier.wait();
+                        server.post_statements(batch).status().as_u16()
+                    })
+                })
+                .collect();
+            writers.into_iter().map(|w| w.join().unwrap()).collect()
+        });
+        let mut sorted = statuses.clone();
+        sorted.sort();
+        assert_eq!(sorted, [200, 409], "round {round}");
+        let (winner, loser) = match statuses[0] {
+            200 => (&others[0], &others[1]),
+            _ => (&others[1], &others[0]),
+        };
+        assert_eq!(server.get_statement(winner).status(), 200, "round {round}");
+        assert_eq!(
+            server.get_statement(loser).status(),
+            404,
+            "round {round}: the losing batch's other statement is stored"
+        );
+    }
+}

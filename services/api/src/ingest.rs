@@ -3,8 +3,9 @@
 //!
 //! A batch is checked against the store before anything is appended, so a batch that
 //! conflicts with a stored statement is rejected whole. Two writers racing to submit
-//! the same id with different content in the same instant are both appended; the
-//! store keeps the first and the other writer gets 409 from the fold's outcome (see
+//! the same id through this process take turns (`statement_claims`), so the second
+//! is checked against what the first stored. Through two processes both are appended;
+//! the store keeps the first and the other writer gets 409 from the fold's outcome (see
 //! `docs/adr/0002-statement-batches-and-conflicts.md`).
 
 use crate::auth::Authenticated;
@@ -64,6 +65,13 @@ pub async fn submit(
 ) -> Result<Vec<Uuid>, ApiError> {
     let stored = Utc::now().trunc_subsecs(3);
     let authority = caller.authority(&state.authority_home_page);
+    // held until the outcome is known: a racing writer of the same ids waits, then
+    // finds them stored (see statement_claims)
+    let given: Vec<Uuid> = statements
+        .iter()
+        .filter_map(|statement| learnlog_xapi::statement_id(statement).or(put_id))
+        .collect();
+    let _claim = state.statement_claims.claim(caller.tenant(), &given).await;
     let mut submissions = Vec::with_capacity(statements.len());
     // Statements partitions already caught up to their end for this request.
     let mut caught_up = std::collections::HashSet::new();

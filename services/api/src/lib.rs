@@ -22,6 +22,7 @@ mod rate_limit;
 mod routes;
 mod server;
 mod state;
+mod statement_claims;
 mod streams;
 pub mod view_topics;
 
@@ -32,3 +33,4 @@ pub use ownership::{OwnedPartitions, PARTITION_HEADER};
 pub use rate_limit::CredentialRateLimits;
 pub use server::{connections_per_worker, ApiServer, ServerOptions};
 pub use state::{AppState, Limits};
+pub use statement_claims::StatementClaims;

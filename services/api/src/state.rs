@@ -6,6 +6,7 @@ use crate::forwarding::StatusBoard;
 use crate::middleware::VersionMemory;
 use crate::ownership::OwnedPartitions;
 use crate::rate_limit::CredentialRateLimits;
+use crate::statement_claims::StatementClaims;
 use learnlog_decisions::Settings as DecisionSettings;
 use learnlog_fitting::FitTarget;
 use learnlog_log::EventLog;
@@ -101,6 +102,8 @@ pub struct AppState {
     pub limits: Limits,
     /// The free-space floor every write checks before it appends.
     pub disk_space: DiskSpace,
+    /// Statement ids of writes in flight in this process.
+    pub statement_claims: StatementClaims,
     /// Requests per second each credential may make.
     pub rate_limits: CredentialRateLimits,
     /// `homePage` of the authority account assigned to stored statements.

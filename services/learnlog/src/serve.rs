@@ -128,6 +128,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             args.limits.min_free_disk_bytes,
         ),
         rate_limits: args.limits.rate_limits(),
+        statement_claims: Default::default(),
         authority_home_page: args
             .public_url
             .clone()
