@@ -15,23 +15,26 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::Notify;
 use uuid::Uuid;
 
-/// The ids claimed in this process, by tenant.
+/// A tenant and a statement id.
+type Key = (String, Uuid);
+
+/// The ids claimed in this process, by tenant; each with its claim's release signal.
 #[derive(Clone, Default)]
 pub struct StatementClaims {
-    claimed: Arc<Mutex<HashMap<(String, Uuid), Arc<Notify>>>>,
+    claimed: Arc<Mutex<HashMap<Key, Arc<Notify>>>>,
 }
 
 /// The ids a request holds; released when dropped.
 pub struct Claim {
     claims: StatementClaims,
-    keys: Vec<(String, Uuid)>,
+    keys: Vec<Key>,
     released: Arc<Notify>,
 }
 
 impl StatementClaims {
     /// Claims every id in `ids` for `tenant`, waiting while another request holds any.
     pub async fn claim(&self, tenant: &str, ids: &[Uuid]) -> Claim {
-        let keys: Vec<(String, Uuid)> = ids.iter().map(|id| (tenant.to_owned(), *id)).collect();
+        let keys: Vec<Key> = ids.iter().map(|id| (tenant.to_owned(), *id)).collect();
         loop {
             let busy = {
                 let mut claimed = self.claimed.lock().unwrap_or_else(|p| p.into_inner());
