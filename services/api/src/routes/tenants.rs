@@ -5,7 +5,7 @@
 //! Each change is a `TenantSet` event on the credentials topic, folded before the
 //! answer, so a disabled tenant's credentials are refused as soon as it arrives.
 
-use super::appending::append_and_wait;
+use super::appending::{append_all_and_wait, append_and_wait};
 use crate::auth::{Authenticated, Scope};
 use crate::error::ApiError;
 use crate::openapi::{BadRequest, Conflict, Forbidden, NotFound, Unauthorized, Unavailable};
@@ -105,7 +105,6 @@ pub async fn create(
             request.id
         )));
     }
-    append(&state, envelope).await?;
     let (key, secret) = (credentials::new_key(), credentials::new_secret());
     let scopes = vec!["all".to_owned()];
     let origin = SecretOrigin::Generated;
@@ -119,7 +118,9 @@ pub async fn create(
         now_micros(),
     )
     .map_err(invalid)?;
-    append(&state, issued).await?;
+    // one append: a tenant is never left without its admin credential
+    let both = vec![envelope, issued];
+    append_all_and_wait(&state, topics::CREDENTIALS, both, &state.credentials).await?;
     Ok(HttpResponse::Created().json(CreatedTenant {
         tenant: TenantView {
             id: request.id,

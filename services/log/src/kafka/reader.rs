@@ -43,6 +43,7 @@ pub(crate) struct Reader {
 impl Reader {
     /// A consumer for `topic`/`partition`, assigned at `from`.
     pub fn new(options: &KafkaOptions, topic: &str, partition: u32, from: u64) -> Result<Reader> {
+        tracing::debug!(topic, partition, from, "creating a kafka reader");
         let consumer: BaseConsumer<LogContext> = options
             .reader_config()
             .create_with_context(LogContext)

@@ -110,6 +110,14 @@ impl Fold for DecisionStore {
             Some(Event::InterventionActed(acted)) => {
                 let action = record::action_of(acted.action())
                     .ok_or_else(|| bad("action is unspecified"))?;
+                // a probability; NaN and infinities fail too (found by fuzzing the
+                // event decoders: such an event used to reach a teacher's view)
+                if !(0.0..=1.0).contains(&acted.p_mastered) {
+                    return Err(bad(format!(
+                        "p_mastered: {} is not a probability",
+                        acted.p_mastered
+                    )));
+                }
                 self.update(trees, tenant, &acted.learner_id, |record| {
                     record.act(InterventionRecord {
                         intervention: acted.intervention_id.clone(),

@@ -105,3 +105,24 @@ async fn an_intervention_action_without_an_action_is_a_bad_event() {
     let id = learnlog_xapi::parse_uuid(&learner).unwrap();
     assert!(reader.learner(T, id).unwrap().actions.is_empty());
 }
+
+#[tokio::test]
+async fn an_intervention_action_whose_p_mastered_is_no_probability_is_a_bad_event() {
+    use learnlog_proto::v1::intervention_acted::Action as Wire;
+    let harness = FoldHarness::new(Arc::new(DecisionStore), topics::LEARNER_EVENTS);
+    let reader = DecisionReader::new(&harness.projection).unwrap();
+    let learner = Uuid::new_v4().to_string();
+    for p_mastered in [f64::NAN, f64::INFINITY, -0.1, 1.5] {
+        let mut event = acted(&learner, Wire::Dismissed);
+        if let Event::InterventionActed(acted) = &mut event {
+            acted.p_mastered = p_mastered;
+        }
+        harness.append(T, &learner, START, event).await;
+    }
+    let id = learnlog_xapi::parse_uuid(&learner).unwrap();
+    assert!(reader.learner(T, id).unwrap().actions.is_empty());
+    harness
+        .append(T, &learner, START, acted(&learner, Wire::Dismissed))
+        .await;
+    assert_eq!(reader.learner(T, id).unwrap().actions.len(), 1);
+}
