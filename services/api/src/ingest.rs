@@ -124,9 +124,9 @@ pub async fn submit(
 /// client can resubmit safely instead of storing second copies under new ids.
 fn unconfirmed(error: ApiError, submissions: &[Submission]) -> ApiError {
     match error {
-        ApiError::LogUnavailable(cause) | ApiError::NotCaughtUp(cause) => ApiError::Unconfirmed {
+        ApiError::LogUnavailable(_) | ApiError::NotCaughtUp(_) => ApiError::Unconfirmed {
             ids: submissions.iter().map(|s| s.id).collect(),
-            cause,
+            cause: error.to_string(),
         },
         other => other,
     }
