@@ -65,7 +65,8 @@ pub struct ListedCredential {
     label: String,
 }
 
-fn invalid(error: learnlog_projector::Error) -> ApiError {
+/// 400 for what the credential and tenant builders refuse; other errors as usual.
+pub(super) fn invalid(error: learnlog_projector::Error) -> ApiError {
     match error {
         learnlog_projector::Error::Invalid(message) => ApiError::BadRequest(message),
         other => other.into(),
@@ -205,6 +206,6 @@ async fn append(state: &AppState, envelope: Envelope) -> Result<(), ApiError> {
     Ok(())
 }
 
-fn now_micros() -> i64 {
+pub(super) fn now_micros() -> i64 {
     chrono::Utc::now().timestamp_micros()
 }

@@ -5,6 +5,7 @@
 //! Each change is a `TenantSet` event on the credentials topic, folded before the
 //! answer, so a disabled tenant's credentials are refused as soon as it arrives.
 
+use super::admin::{invalid, now_micros};
 use super::appending::{append_all_and_wait, append_and_wait};
 use crate::auth::{Authenticated, Scope};
 use crate::error::ApiError;
@@ -60,13 +61,6 @@ fn view(tenant: Tenant) -> TenantView {
         id: tenant.id,
         name: tenant.name,
         disabled: tenant.disabled,
-    }
-}
-
-fn invalid(error: learnlog_projector::Error) -> ApiError {
-    match error {
-        learnlog_projector::Error::Invalid(message) => ApiError::BadRequest(message),
-        other => other.into(),
     }
 }
 
@@ -270,8 +264,4 @@ fn known(state: &AppState, id: &str) -> Result<Tenant, ApiError> {
 async fn append(state: &AppState, envelope: Envelope) -> Result<(), ApiError> {
     append_and_wait(state, topics::CREDENTIALS, envelope, &state.credentials).await?;
     Ok(())
-}
-
-fn now_micros() -> i64 {
-    chrono::Utc::now().timestamp_micros()
 }
