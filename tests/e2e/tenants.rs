@@ -476,6 +476,24 @@ fn disabling_refuses_only_that_tenant(server: &Learnlog, north: &Admin, south: &
         Some(taken),
     );
     assert_eq!(again.status(), 409);
+    // two creations of one id at once: one tenant, one admin credential
+    let barrier = std::sync::Barrier::new(2);
+    let mut statuses: Vec<u16> = std::thread::scope(|scope| {
+        let creators: Vec<_> = (0..2)
+            .map(|_| {
+                scope.spawn(|| {
+                    barrier.wait();
+                    let body = value!({"id": "east"});
+                    let path = "/v1/admin/tenants";
+                    let created = call(server, &operator(), Method::POST, path, Some(body));
+                    created.status().as_u16()
+                })
+            })
+            .collect();
+        creators.into_iter().map(|c| c.join().unwrap()).collect()
+    });
+    statuses.sort();
+    assert_eq!(statuses, [201, 409]);
 }
 
 #[test]

@@ -23,6 +23,7 @@ use learnlog_projector_replicated::forwardings::ForwardingReader;
 use learnlog_projector_replicated::frameworks::FrameworkReader;
 use learnlog_projector_replicated::statements::StatementReader;
 use learnlog_xapi::XapiVersion;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Bounds on requests and on waits. `docs/operations.md` lists each with its flag.
@@ -104,6 +105,9 @@ pub struct AppState {
     pub disk_space: DiskSpace,
     /// Statement ids of writes in flight in this process.
     pub statement_claims: StatementClaims,
+    /// Held while a tenant is created, so that two requests for one id in this process
+    /// cannot both pass the check that it is free.
+    pub tenant_creation: Arc<tokio::sync::Mutex<()>>,
     /// Requests per second each credential may make.
     pub rate_limits: CredentialRateLimits,
     /// `homePage` of the authority account assigned to stored statements.

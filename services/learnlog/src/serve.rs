@@ -129,6 +129,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         ),
         rate_limits: args.limits.rate_limits(),
         statement_claims: Default::default(),
+        tenant_creation: Default::default(),
         authority_home_page: args
             .public_url
             .clone()

@@ -93,6 +93,7 @@ pub async fn create(
     let name = request.name.unwrap_or_else(|| request.id.clone());
     let envelope =
         credentials::tenant_set(&request.id, &name, false, now_micros()).map_err(invalid)?;
+    let _one_at_a_time = state.tenant_creation.lock().await;
     if state.credential_reader.tenant(&request.id)?.is_some() {
         return Err(ApiError::Conflict(format!(
             "id: tenant {} exists",
