@@ -282,3 +282,51 @@ fn rate_limits_answer_429_with_retry_after_per_credential_then_serve_again() {
     let response = after_waiting(|| server.put_statement(&refused, &statement(&refused, 2)));
     assert_eq!(response.status(), 204);
 }
+
+/// Guessing the operator's secret (kept as Argon2id, which costs a slow hash per
+/// guess): a burst of guesses for one key is answered 429 with Retry-After beyond the
+/// per-key allowance, before any hash is computed; the right secret works once the
+/// wait is over.
+#[test]
+fn limits_guesses_of_an_operator_secret_get_429_beyond_the_slow_hash_allowance() {
+    let data = tempfile::tempdir().unwrap();
+    let server = Learnlog::start(data.path());
+    let statuses: Vec<(u16, Option<String>)> = std::thread::scope(|scope| {
+        let guesses: Vec<_> = (0..16)
+            .map(|n| {
+                let server = &server;
+                scope.spawn(move || {
+                    let response = server
+                        .raw(Method::GET, "/xapi/statements?limit=1")
+                        .basic_auth(KEY, Some(format!("wrong-guess-{n}")))
+                        .header("X-Experience-API-Version", "2.0.0")
+                        .send()
+                        .unwrap();
+                    let retry_after = response
+                        .headers()
+                        .get("retry-after")
+                        .map(|value| value.to_str().unwrap().to_owned());
+                    (response.status().as_u16(), retry_after)
+                })
+            })
+            .collect();
+        guesses.into_iter().map(|g| g.join().unwrap()).collect()
+    });
+    let refused = statuses.iter().filter(|(status, _)| *status == 401).count();
+    let limited: Vec<&Option<String>> = statuses
+        .iter()
+        .filter(|(status, _)| *status == 429)
+        .map(|(_, retry_after)| retry_after)
+        .collect();
+    assert_eq!(refused + limited.len(), 16, "{statuses:?}");
+    assert!(
+        refused <= 10,
+        "more guesses hashed than the burst: {statuses:?}"
+    );
+    assert!(
+        !limited.is_empty() && limited.iter().all(|r| r.is_some()),
+        "{statuses:?}"
+    );
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(server.get_statement(&new_id()).status(), 404);
+}

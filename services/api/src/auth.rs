@@ -2,6 +2,7 @@
 //! rate limit that follows it, and xAPI scopes.
 
 use crate::error::ApiError;
+use crate::metrics;
 use crate::state::AppState;
 use actix_web::http::header::{self, HeaderMap};
 use actix_web::{dev::Payload, web, FromRequest, HttpMessage, HttpRequest};
@@ -147,6 +148,13 @@ impl Authenticated {
     }
 }
 
+/// Secrets needing the slow hash (Argon2id) that one credential key may have verified
+/// a second, sustained; a burst of [`SLOW_VERIFICATIONS_BURST`]. A right secret is
+/// remembered after its first verification, so only guesses (and restarts) count.
+pub const SLOW_VERIFICATIONS_PER_SECOND: u32 = 5;
+/// Slow verifications one key may have at once after a quiet spell.
+pub const SLOW_VERIFICATIONS_BURST: u32 = 10;
+
 /// The HTTP Basic credentials of a request's `Authorization` header, read by
 /// `actix-web-httpauth`.
 pub(crate) fn basic_credentials(headers: &HeaderMap) -> Result<Basic, ApiError> {
@@ -171,6 +179,18 @@ pub(crate) async fn authenticate(request: HttpRequest) -> Result<Authenticated, 
         Verification::Verified(credential) => Some(credential),
         Verification::Refused => None,
         Verification::NeedsSlowHash => {
+            // guessing an operator's secret costs this process a slow hash per guess:
+            // bounded per key, before any is computed
+            state
+                .slow_verifications
+                .seconds_to_wait(key)
+                .map_err(|retry_after_seconds| {
+                    metrics::RATE_LIMITED_REQUESTS.inc();
+                    ApiError::TooManySlowVerifications {
+                        per_second: SLOW_VERIFICATIONS_PER_SECOND,
+                        retry_after_seconds,
+                    }
+                })?;
             let reader = state.credential_reader.clone();
             let (key, secret) = (key.to_string(), secret.to_string());
             web::block(move || reader.verify(&key, &secret))

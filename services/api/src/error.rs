@@ -48,6 +48,14 @@ pub enum ApiError {
          --rate-limit-burst); retry after {retry_after_seconds} s"
     )]
     TooManyRequests { retry_after_seconds: u64 },
+    #[error(
+        "too many secrets tried for this key that need the slow hash (Argon2id, at most \
+         {per_second} a second per key); retry after {retry_after_seconds} s"
+    )]
+    TooManySlowVerifications {
+        per_second: u32,
+        retry_after_seconds: u64,
+    },
     #[error("{0}")]
     UnsupportedMediaType(String),
     #[error(
@@ -164,7 +172,9 @@ impl ResponseError for ApiError {
                 StatusCode::PAYLOAD_TOO_LARGE
             }
             ApiError::HeadersTooLarge { .. } => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
-            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::TooManyRequests { .. } | ApiError::TooManySlowVerifications { .. } => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             ApiError::UnsupportedMediaType(_) => StatusCode::BAD_REQUEST,
             ApiError::LogUnavailable(_)
             | ApiError::NotCaughtUp(_)
@@ -191,6 +201,10 @@ impl ResponseError for ApiError {
             }
             ApiError::TooManyRequests {
                 retry_after_seconds,
+            }
+            | ApiError::TooManySlowVerifications {
+                retry_after_seconds,
+                ..
             } => {
                 response.insert_header((header::RETRY_AFTER, retry_after_seconds.to_string()));
             }

@@ -26,6 +26,7 @@ mod statement_claims;
 mod streams;
 pub mod view_topics;
 
+pub use auth::{SLOW_VERIFICATIONS_BURST, SLOW_VERIFICATIONS_PER_SECOND};
 pub use disk_space::DiskSpace;
 pub use error::ApiError;
 pub use middleware::VersionMemory;

@@ -36,16 +36,23 @@ impl CredentialRateLimits {
     /// Counts one request of the credential `key`: `Ok`, or 429 with the whole
     /// seconds until the next one is allowed (at least 1).
     pub fn check(&self, key: &str) -> Result<(), ApiError> {
+        self.seconds_to_wait(key).map_err(|retry_after_seconds| {
+            metrics::RATE_LIMITED_REQUESTS.inc();
+            ApiError::TooManyRequests {
+                retry_after_seconds,
+            }
+        })
+    }
+
+    /// Counts one event of `key`: `Ok`, or the whole seconds until the next one is
+    /// allowed (at least 1).
+    pub(crate) fn seconds_to_wait(&self, key: &str) -> Result<(), u64> {
         let Some(limiter) = &self.limiter else {
             return Ok(());
         };
         limiter.check_key(&key.to_owned()).map_err(|not_until| {
-            metrics::RATE_LIMITED_REQUESTS.inc();
             let wait = not_until.wait_time_from(limiter.clock().now());
-            let retry_after_seconds = wait.as_nanos().div_ceil(1_000_000_000).max(1) as u64;
-            ApiError::TooManyRequests {
-                retry_after_seconds,
-            }
+            wait.as_nanos().div_ceil(1_000_000_000).max(1) as u64
         })
     }
 }

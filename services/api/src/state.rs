@@ -110,6 +110,9 @@ pub struct AppState {
     pub tenant_creation: Arc<tokio::sync::Mutex<()>>,
     /// Requests per second each credential may make.
     pub rate_limits: CredentialRateLimits,
+    /// Slow-hash verifications each credential key may have (see
+    /// [`crate::auth::SLOW_VERIFICATIONS_PER_SECOND`]).
+    pub slow_verifications: CredentialRateLimits,
     /// `homePage` of the authority account assigned to stored statements.
     pub authority_home_page: String,
     /// Version announced on responses to requests that negotiated none.
