@@ -553,3 +553,77 @@ fn the_tenants_command_creates_lists_and_disables_tenants() {
         401
     );
 }
+
+/// A data directory whose credentials predate tenants (none holds `operator`): a start
+/// without `--admin-credential` prints a new operator credential once, so that someone
+/// can manage tenants; the next start prints none.
+#[test]
+fn a_start_without_an_operator_credential_prints_one_once() {
+    let data = tempfile::tempdir().unwrap();
+    let server = Learnlog::start(data.path());
+    let body = value!({"scopes": ["all"], "label": "older admin"});
+    let older = call(
+        &server,
+        &operator(),
+        Method::POST,
+        "/v1/admin/credentials",
+        Some(body),
+    );
+    assert_eq!(older.status(), 201);
+    let revoked = call(
+        &server,
+        &operator(),
+        Method::DELETE,
+        &format!("/v1/admin/credentials/{KEY}"),
+        None,
+    );
+    assert_eq!(revoked.status(), 204);
+    assert!(server.terminate().success());
+
+    let printed = |data: &std::path::Path| -> Option<Admin> {
+        let mut child = std::process::Command::new(crate::support::binary())
+            .args([
+                "serve",
+                "--partitions",
+                "4",
+                "--listen",
+                "127.0.0.1:0",
+                "--data-dir",
+            ])
+            .arg(data)
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+        let (mut key, mut secret) = (None, None);
+        for line in std::io::BufRead::lines(stdout).map_while(Result::ok) {
+            let value = || line.split_whitespace().last().unwrap().to_owned();
+            if line.trim_start().starts_with("key:") {
+                key = Some(value());
+            } else if line.trim_start().starts_with("secret:") {
+                secret = Some(value());
+            } else if line.starts_with("learnlog listening on") {
+                break;
+            }
+        }
+        child.kill().unwrap();
+        child.wait().unwrap();
+        Some(Admin {
+            key: key?,
+            secret: secret?,
+        })
+    };
+    let new_operator = printed(data.path()).expect("an operator credential is printed");
+    let server = Learnlog::start_with(data.path(), &[]);
+    let tenants = call(
+        &server,
+        &new_operator,
+        Method::GET,
+        "/v1/admin/tenants",
+        None,
+    );
+    assert_eq!(tenants.status(), 200);
+    assert!(server.terminate().success());
+    assert!(printed(data.path()).is_none(), "printed a second time");
+}

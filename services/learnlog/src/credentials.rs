@@ -65,7 +65,8 @@ fn now_micros() -> i64 {
 
 /// Makes sure an admin credential exists: the one given (`KEY:SECRET`), created, or
 /// its secret replaced, or given the `operator` scope it lacked (one issued before
-/// tenants existed); or, when none is given and none exists, a new one printed once.
+/// tenants existed); or, when none is given and no credential holds `operator`, a new
+/// one printed once.
 pub async fn ensure_admin(node: &Node, given: Option<&str>) -> anyhow::Result<()> {
     node.credentials
         .catch_up(Duration::from_secs(60))
@@ -96,7 +97,9 @@ pub async fn ensure_admin(node: &Node, given: Option<&str>) -> anyhow::Result<()
                 tracing::info!(key, "admin credential issued");
             }
         }
-        None if reader.list()?.is_empty() => {
+        // none yet, or only credentials issued before tenants existed: nobody could
+        // manage tenants (granting `operator` needs `operator`)
+        None if !has_operator(&reader)? => {
             let key = format!("admin-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
             let secret = new_secret();
             let generated = SecretOrigin::Generated;
@@ -108,4 +111,15 @@ pub async fn ensure_admin(node: &Node, given: Option<&str>) -> anyhow::Result<()
         None => {}
     }
     Ok(())
+}
+
+/// True when a credential of the tenant `default` holds the scope `operator`.
+fn has_operator(reader: &CredentialReader) -> anyhow::Result<bool> {
+    Ok(reader.list()?.iter().any(|credential| {
+        credential.tenant == DEFAULT_TENANT
+            && credential
+                .scopes
+                .iter()
+                .any(|scope| scope == OPERATOR_SCOPE)
+    }))
 }
