@@ -1,8 +1,9 @@
 //! `/v1/admin/credentials`: issuing, listing and revoking the caller's tenant's
 //! credentials. Needs the scope `all` (and `operator` to grant `operator`); no xAPI
-//! version header. Keys are unique across tenants: HTTP Basic names only the key. Each change is a credential event on the log; the
-//! request returns once the credentials projection has folded it, so a new credential
-//! works (and a revoked one fails) as soon as the response arrives.
+//! version header. Keys are unique across tenants: HTTP Basic names only the key.
+//! Each change is a credential event on the log; the request returns once the
+//! credentials projection has folded it, so a new credential works (and a revoked one
+//! fails) as soon as the response arrives.
 
 use super::appending::append_and_wait;
 use crate::auth::{Authenticated, Scope};
@@ -200,8 +201,9 @@ pub async fn revoke(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// Appends a credential event and waits until the credentials projection folded it.
-async fn append(state: &AppState, envelope: Envelope) -> Result<(), ApiError> {
+/// Appends a credential or tenant event and waits until the credentials projection
+/// folded it.
+pub(super) async fn append(state: &AppState, envelope: Envelope) -> Result<(), ApiError> {
     append_and_wait(state, topics::CREDENTIALS, envelope, &state.credentials).await?;
     Ok(())
 }

@@ -5,8 +5,8 @@
 //! Each change is a `TenantSet` event on the credentials topic, folded before the
 //! answer, so a disabled tenant's credentials are refused as soon as it arrives.
 
-use super::admin::{invalid, now_micros};
-use super::appending::{append_all_and_wait, append_and_wait};
+use super::admin::{append, invalid, now_micros};
+use super::appending::append_all_and_wait;
 use crate::auth::{Authenticated, Scope};
 use crate::error::ApiError;
 use crate::openapi::{BadRequest, Conflict, Forbidden, NotFound, Unauthorized, Unavailable};
@@ -14,7 +14,6 @@ use crate::state::AppState;
 use actix_web::{web, HttpResponse};
 use learnlog_projector_replicated::credentials::{self, SecretOrigin, Tenant};
 use learnlog_proto::topics;
-use learnlog_proto::v1::Envelope;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -258,11 +257,4 @@ fn known(state: &AppState, id: &str) -> Result<Tenant, ApiError> {
         .credential_reader
         .tenant(id)?
         .ok_or_else(|| ApiError::NotFound(format!("no tenant {id}")))
-}
-
-/// Appends a tenant or credential event and waits until the credentials projection
-/// folded it.
-async fn append(state: &AppState, envelope: Envelope) -> Result<(), ApiError> {
-    append_and_wait(state, topics::CREDENTIALS, envelope, &state.credentials).await?;
-    Ok(())
 }

@@ -112,7 +112,8 @@ pub fn revoked(tenant: &str, key: &str, produced_at_micros: i64) -> Envelope {
     )
 }
 
-fn envelope(tenant: &str, key: &str, produced_at_micros: i64, event: Event) -> Envelope {
+/// An event of this topic: a new event id, the tenant and the record key.
+pub(super) fn envelope(tenant: &str, key: &str, produced_at_micros: i64, event: Event) -> Envelope {
     Envelope {
         event_id: uuid::Uuid::new_v4().to_string(),
         tenant: tenant.to_owned(),

@@ -234,10 +234,7 @@ impl CredentialReader {
     /// True unless the operator disabled tenant `id`: a credential of a tenant with
     /// no `TenantSet` (one issued before tenants existed) stays usable.
     pub fn tenant_enabled(&self, id: &str) -> Result<bool> {
-        Ok(match self.tenants.get(id.as_bytes())? {
-            Some(value) => !decode_tenant(id, &value)?.disabled,
-            None => true,
-        })
+        Ok(self.tenant(id)?.is_none_or(|tenant| !tenant.disabled))
     }
 
     /// Every tenant, by id, `default` among them.

@@ -6,6 +6,7 @@
 //! The tenant `default` exists without an event (every credential lived there before
 //! tenants could be created); a tenant with credentials but no `TenantSet` is enabled.
 
+use super::events::envelope;
 use learnlog_projector::{Error, Result};
 use learnlog_proto::v1::{envelope::Event, Envelope, TenantSet};
 
@@ -77,16 +78,11 @@ pub fn tenant_set(
             "name: at most {MAX_NAME_LEN} characters"
         )));
     }
-    Ok(Envelope {
-        event_id: uuid::Uuid::new_v4().to_string(),
-        tenant: id.to_owned(),
-        key: id.to_owned(),
-        produced_at_micros,
-        event: Some(Event::TenantSet(TenantSet {
-            name: name.to_owned(),
-            disabled,
-        })),
-    })
+    let set = TenantSet {
+        name: name.to_owned(),
+        disabled,
+    };
+    Ok(envelope(id, id, produced_at_micros, Event::TenantSet(set)))
 }
 
 #[cfg(test)]
