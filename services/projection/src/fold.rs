@@ -30,8 +30,18 @@ pub struct Folded {
 pub struct FoldTrees<'a> {
     names: &'a [&'static str],
     trees: &'a [TransactionalTree],
+    /// What the last commit left under the ranges the event declared
+    /// ([`Fold::reads_committed`]): tree name, key prefix, keys in order.
+    committed: &'a [CommittedRange],
     wrote: &'a Cell<bool>,
     values: Values<'a>,
+}
+
+/// Keys of one declared range as the last commit left them ([`Fold::reads_committed`]).
+pub(crate) struct CommittedRange {
+    pub(crate) tree: &'static str,
+    pub(crate) prefix: Vec<u8>,
+    pub(crate) keys: Vec<IVec>,
 }
 
 /// The value log as one batch of one partition sees it: where its next value goes.
@@ -48,12 +58,14 @@ impl<'a> FoldTrees<'a> {
     pub(crate) fn new(
         names: &'a [&'static str],
         trees: &'a [TransactionalTree],
+        committed: &'a [CommittedRange],
         wrote: &'a Cell<bool>,
         values: Values<'a>,
     ) -> Self {
         Self {
             names,
             trees,
+            committed,
             wrote,
             values,
         }
@@ -96,15 +108,34 @@ impl<'a> FoldTrees<'a> {
     /// When `name` was not declared in [`Fold::trees`]: that is a bug in the fold, not
     /// a condition of the input.
     pub fn tree(&self, name: &str) -> FoldTree<'a> {
-        let index = self
-            .names
-            .iter()
-            .position(|declared| *declared == name)
-            .unwrap_or_else(|| panic!("fold used undeclared tree {name}"));
         FoldTree {
-            tree: &self.trees[index],
+            tree: &self.trees[self.index(name)],
             wrote: self.wrote,
         }
+    }
+
+    /// The keys under `prefix` in tree `name` as the last commit left them, in key
+    /// order: read before the event's transaction began (a sled transaction cannot
+    /// scan), for a range the fold declared for this event in
+    /// [`Fold::reads_committed`].
+    ///
+    /// # Panics
+    ///
+    /// When the range was not declared for the event: a bug in the fold.
+    pub fn committed_keys(&self, name: &str, prefix: &[u8]) -> &'a [IVec] {
+        let committed: &'a [CommittedRange] = self.committed;
+        committed
+            .iter()
+            .find(|range| range.tree == name && range.prefix == prefix)
+            .map(|range| range.keys.as_slice())
+            .unwrap_or_else(|| panic!("fold read undeclared committed range of {name}"))
+    }
+
+    fn index(&self, name: &str) -> usize {
+        self.names
+            .iter()
+            .position(|declared| *declared == name)
+            .unwrap_or_else(|| panic!("fold used undeclared tree {name}"))
     }
 }
 
@@ -163,6 +194,15 @@ pub trait Fold: Send + Sync + 'static {
     fn wants(&self, event: &Envelope) -> bool {
         let _ = event;
         true
+    }
+    /// The key ranges (tree name, key prefix) whose committed keys folding `event`
+    /// reads ([`FoldTrees::committed_keys`]); empty (the default) for most events.
+    /// An event that declares any is folded in a batch of its own, after everything
+    /// before it is committed, so the keys are exact for ranges that only this
+    /// partition's folding writes. Must depend on the event alone.
+    fn reads_committed(&self, event: &Envelope) -> Vec<(&'static str, Vec<u8>)> {
+        let _ = event;
+        Vec::new()
     }
     /// How long to let events of `topic` gather after folding a batch smaller than the
     /// batch limit. Zero (the default) folds each event as soon as it is appended; a

@@ -431,3 +431,119 @@ async fn events_a_fold_does_not_want_are_passed_by_and_still_counted_as_folded()
     tasks.join_all().await;
     assert_eq!(written_checkpoint(&projection, partition), Some(30));
 }
+
+/// The counter, where a `ClassRemoved` event records how many counted keys the last
+/// commit holds: right only if every event before it is committed first.
+struct Snapshotting;
+
+impl Fold for Snapshotting {
+    fn name(&self) -> &'static str {
+        "snapshotting"
+    }
+    fn topics(&self) -> &'static [&'static str] {
+        &[TOPIC]
+    }
+    fn trees(&self) -> &'static [&'static str] {
+        &["counts"]
+    }
+    fn reads_committed(&self, event: &Envelope) -> Vec<(&'static str, Vec<u8>)> {
+        match event.event {
+            Some(Event::ClassRemoved(_)) => vec![("counts", b"k".to_vec())],
+            _ => Vec::new(),
+        }
+    }
+    fn apply(
+        &self,
+        trees: &FoldTrees<'_>,
+        topic: &str,
+        partition: u32,
+        offset: u64,
+        event: &Envelope,
+    ) -> Result<Folded, FoldError> {
+        if self.reads_committed(event).is_empty() {
+            return Counter.apply(trees, topic, partition, offset, event);
+        }
+        let seen = trees.committed_keys("counts", b"k").len() as u64;
+        trees.tree("counts").insert(
+            format!("seen-{}", event.key).as_bytes(),
+            &seen.to_be_bytes(),
+        )?;
+        Ok(Folded::default())
+    }
+}
+
+#[tokio::test]
+async fn an_event_that_reads_committed_keys_sees_everything_before_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = open_log(dir.path());
+    // one partition: every key below hashes with the same record key
+    let envelope = |key: &str, at: i64, event: Event| Record {
+        key: b"same".to_vec(),
+        value: record(key, at, event).value,
+    };
+    let mut records: Vec<Record> = (0..5)
+        .map(|i| {
+            envelope(
+                &format!("k{i}"),
+                i,
+                Event::CredentialRevoked(CredentialRevoked {
+                    key: format!("k{i}"),
+                }),
+            )
+        })
+        .collect();
+    records.push(envelope(
+        "a",
+        5,
+        Event::ClassRemoved(ClassRemoved {
+            class_id: "a".into(),
+        }),
+    ));
+    records.extend((6..9).map(|i| {
+        envelope(
+            &format!("k{i}"),
+            i,
+            Event::CredentialRevoked(CredentialRevoked {
+                key: format!("k{i}"),
+            }),
+        )
+    }));
+    records.push(envelope(
+        "b",
+        9,
+        Event::ClassRemoved(ClassRemoved {
+            class_id: "b".into(),
+        }),
+    ));
+    records.push(envelope(
+        "c",
+        10,
+        Event::ClassRemoved(ClassRemoved {
+            class_id: "c".into(),
+        }),
+    ));
+    log.append(TOPIC, records).await.unwrap();
+    let projection = Projection::open(
+        &dir.path().join("snapshotting"),
+        log.clone(),
+        Arc::new(Snapshotting),
+        ProjectionOptions {
+            batch_records: 100,
+            ..ProjectionOptions::default()
+        },
+    )
+    .unwrap();
+    run_to_end(&projection).await;
+    assert_eq!(
+        count(&projection, "seen-a"),
+        5,
+        "the 5 counts before a, committed"
+    );
+    assert_eq!(count(&projection, "seen-b"), 8);
+    assert_eq!(
+        count(&projection, "seen-c"),
+        8,
+        "two in a row each fold alone"
+    );
+    assert_eq!(count(&projection, "k8"), 1);
+}

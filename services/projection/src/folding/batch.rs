@@ -4,7 +4,7 @@
 
 use super::Checkpoint;
 use crate::checkpoint::{self, OUTCOME_RETENTION};
-use crate::fold::{FoldError, FoldTrees, Values};
+use crate::fold::{CommittedRange, FoldError, FoldTrees, Values};
 use crate::metrics;
 use crate::runtime::{Inner, RUNTIME_TREES};
 use crate::{Error, Result};
@@ -64,6 +64,9 @@ impl Batch {
 
 impl Inner {
     /// Decodes `records` (consecutive, non-empty) and notes what folding them involves.
+    /// An event that reads committed ranges ([`crate::Fold::reads_committed`]) ends the
+    /// batch before it, or is the whole batch when it comes first; the rest is read
+    /// again next.
     pub(crate) fn batch(
         &self,
         topic: &str,
@@ -71,7 +74,7 @@ impl Inner {
         records: Vec<StoredRecord>,
     ) -> Result<Batch> {
         let name = self.fold.name();
-        let events: Vec<Decoded> = records
+        let mut events: Vec<Decoded> = records
             .into_iter()
             .map(|record| match Envelope::decode(record.value.as_slice()) {
                 Ok(envelope) => Decoded {
@@ -89,6 +92,13 @@ impl Inner {
                 }
             })
             .collect();
+        let alone = events.iter().position(|event| {
+            (event.envelope.as_ref())
+                .is_some_and(|e| self.fold.wants(e) && !self.fold.reads_committed(e).is_empty())
+        });
+        if let Some(at) = alone {
+            events.truncate(at.max(1));
+        }
         let wanted = events
             .iter()
             .filter_map(|event| event.envelope.as_ref())
@@ -147,12 +157,18 @@ impl Inner {
             end: &values_end,
         };
 
+        let ranges = self.committed_ranges(batch)?;
         let committed = self.trees.as_slice().transaction(|trees| {
             rejected.borrow_mut().clear();
             wrote.set(false);
             values_end.set(values_start);
-            let fold_trees =
-                FoldTrees::new(self.fold.trees(), &trees[RUNTIME_TREES..], &wrote, values);
+            let fold_trees = FoldTrees::new(
+                self.fold.trees(),
+                &trees[RUNTIME_TREES..],
+                &ranges,
+                &wrote,
+                values,
+            );
             for event in &batch.events {
                 let offset = event.offset;
                 let wanted = event.envelope.as_ref().filter(|e| self.fold.wants(e));
@@ -206,6 +222,30 @@ impl Inner {
         };
         let rejected = rejected.into_inner();
         self.folded(topic, partition, batch, &rejected, checkpoint, written)
+    }
+
+    /// The committed keys of the ranges the batch's first event declares
+    /// ([`crate::Fold::reads_committed`]; only a batch's first event may), read before
+    /// its transaction.
+    fn committed_ranges(&self, batch: &Batch) -> Result<Vec<CommittedRange>> {
+        let Some(event) = batch.events.first().and_then(|e| e.envelope.as_ref()) else {
+            return Ok(Vec::new());
+        };
+        if !self.fold.wants(event) {
+            return Ok(Vec::new());
+        }
+        let names = self.fold.trees();
+        (self.fold.reads_committed(event).into_iter())
+            .map(|(tree, prefix)| {
+                let at = (names.iter().position(|name| *name == tree))
+                    .unwrap_or_else(|| panic!("fold declared undeclared tree {tree}"));
+                let keys = self.trees[RUNTIME_TREES + at]
+                    .scan_prefix(&prefix)
+                    .keys()
+                    .collect::<std::result::Result<_, _>>()?;
+                Ok(CommittedRange { tree, prefix, keys })
+            })
+            .collect()
     }
 
     /// Folds `batch`: passed by when it needs the store for nothing
