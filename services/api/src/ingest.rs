@@ -222,6 +222,8 @@ fn records(
             stored_micros,
             xapi_version: version.header_value().to_owned(),
             attachments: submission.attachments.clone(),
+            sealed_for: String::new(),
+            sealed_statement_json: Vec::new(),
         });
         records.push(Record {
             key: key.clone().into_bytes(),

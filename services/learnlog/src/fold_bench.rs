@@ -171,7 +171,7 @@ async fn generate(log: &EventLog, args: &FoldBenchArgs) -> anyhow::Result<u64> {
                     statement_json,
                     stored_micros,
                     xapi_version: "1.0.3".into(),
-                    attachments: Vec::new(),
+                    ..StatementSubmitted::default()
                 })),
             };
             records.push(Record {
