@@ -195,13 +195,14 @@ pub trait Fold: Send + Sync + 'static {
         let _ = event;
         true
     }
-    /// The key ranges (tree name, key prefix) whose committed keys folding `event`
-    /// reads ([`FoldTrees::committed_keys`]); empty (the default) for most events.
+    /// The key ranges (tree name, key prefix) whose committed keys folding `event` from
+    /// `partition` reads ([`FoldTrees::committed_keys`]); empty (the default) for most
+    /// events.
     /// An event that declares any is folded in a batch of its own, after everything
     /// before it is committed, so the keys are exact for ranges that only this
-    /// partition's folding writes. Must depend on the event alone.
-    fn reads_committed(&self, event: &Envelope) -> Vec<(&'static str, Vec<u8>)> {
-        let _ = event;
+    /// partition's folding writes. Must depend on the partition and event alone.
+    fn reads_committed(&self, partition: u32, event: &Envelope) -> Vec<(&'static str, Vec<u8>)> {
+        let _ = (partition, event);
         Vec::new()
     }
     /// How long to let events of `topic` gather after folding a batch smaller than the

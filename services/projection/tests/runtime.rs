@@ -446,7 +446,7 @@ impl Fold for Snapshotting {
     fn trees(&self) -> &'static [&'static str] {
         &["counts"]
     }
-    fn reads_committed(&self, event: &Envelope) -> Vec<(&'static str, Vec<u8>)> {
+    fn reads_committed(&self, _partition: u32, event: &Envelope) -> Vec<(&'static str, Vec<u8>)> {
         match event.event {
             Some(Event::ClassRemoved(_)) => vec![("counts", b"k".to_vec())],
             _ => Vec::new(),
@@ -460,7 +460,7 @@ impl Fold for Snapshotting {
         offset: u64,
         event: &Envelope,
     ) -> Result<Folded, FoldError> {
-        if self.reads_committed(event).is_empty() {
+        if self.reads_committed(partition, event).is_empty() {
             return Counter.apply(trees, topic, partition, offset, event);
         }
         let seen = trees.committed_keys("counts", b"k").len() as u64;

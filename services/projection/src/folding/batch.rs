@@ -93,8 +93,9 @@ impl Inner {
             })
             .collect();
         let alone = events.iter().position(|event| {
-            (event.envelope.as_ref())
-                .is_some_and(|e| self.fold.wants(e) && !self.fold.reads_committed(e).is_empty())
+            (event.envelope.as_ref()).is_some_and(|e| {
+                self.fold.wants(e) && !self.fold.reads_committed(partition, e).is_empty()
+            })
         });
         if let Some(at) = alone {
             events.truncate(at.max(1));
@@ -157,7 +158,7 @@ impl Inner {
             end: &values_end,
         };
 
-        let ranges = self.committed_ranges(batch)?;
+        let ranges = self.committed_ranges(partition, batch)?;
         let committed = self.trees.as_slice().transaction(|trees| {
             rejected.borrow_mut().clear();
             wrote.set(false);
@@ -227,7 +228,7 @@ impl Inner {
     /// The committed keys of the ranges the batch's first event declares
     /// ([`crate::Fold::reads_committed`]; only a batch's first event may), read before
     /// its transaction.
-    fn committed_ranges(&self, batch: &Batch) -> Result<Vec<CommittedRange>> {
+    fn committed_ranges(&self, partition: u32, batch: &Batch) -> Result<Vec<CommittedRange>> {
         let Some(event) = batch.events.first().and_then(|e| e.envelope.as_ref()) else {
             return Ok(Vec::new());
         };
@@ -235,7 +236,7 @@ impl Inner {
             return Ok(Vec::new());
         }
         let names = self.fold.trees();
-        (self.fold.reads_committed(event).into_iter())
+        (self.fold.reads_committed(partition, event).into_iter())
             .map(|(tree, prefix)| {
                 let at = (names.iter().position(|name| *name == tree))
                     .unwrap_or_else(|| panic!("fold declared undeclared tree {tree}"));
