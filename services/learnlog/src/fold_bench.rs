@@ -9,6 +9,7 @@
 
 use anyhow::{bail, Context};
 use clap::Args;
+use learnlog_keys::LearnerKeys;
 use learnlog_log::{EmbeddedOptions, EventLog, Record};
 use learnlog_projection::{Projection, ProjectionOptions};
 use learnlog_projector_replicated::statements::StatementStore;
@@ -217,10 +218,11 @@ async fn measure(dir: &Path, args: &FoldBenchArgs) -> anyhow::Result<FoldReport>
         cache_bytes: args.projection_cache_mb << 20,
         ..ProjectionOptions::default()
     };
+    let keys = Arc::new(LearnerKeys::open(dir.join("keys"))?);
     let store = Projection::open(
         &store_dir,
         log.clone(),
-        Arc::new(StatementStore),
+        Arc::new(StatementStore::new(keys)),
         projection_options,
     )?;
     let cancel = CancellationToken::new();
@@ -338,15 +340,16 @@ mod tests {
 
         let log =
             EventLog::open_embedded(&dir.path().join("log"), EmbeddedOptions::default()).unwrap();
+        let keys = Arc::new(LearnerKeys::open(dir.path().join("keys")).unwrap());
         let store = Projection::open(
             &dir.path().join("statements"),
             log.clone(),
-            Arc::new(StatementStore),
+            Arc::new(StatementStore::new(keys.clone())),
             ProjectionOptions::default(),
         )
         .unwrap();
         let reader =
-            learnlog_projector_replicated::statements::StatementReader::new(&store).unwrap();
+            learnlog_projector_replicated::statements::StatementReader::new(&store, keys).unwrap();
         let mut random = Generator(args.seed);
         for n in 0..args.statements {
             let (id, _) = statement(&mut random, n, args.statement_bytes, 0);

@@ -5,6 +5,7 @@
 use crate::cli::StorageArgs;
 use crate::ownership::PartitionedWork;
 use anyhow::Context;
+use learnlog_keys::LearnerKeys;
 use learnlog_log::{EmbeddedOptions, EventLog};
 use learnlog_projection::{Fold, Projection, ProjectionOptions};
 use learnlog_projector_partitioned::decisions::DecisionStore;
@@ -32,6 +33,9 @@ use tokio_util::sync::CancellationToken;
 
 pub struct Node {
     pub log: EventLog,
+    /// The learners' data keys, in `DATA_DIR/keys`: statements sealed for a learner are
+    /// readable while their key exists.
+    pub keys: Arc<LearnerKeys>,
     pub statements: Projection,
     pub credentials: Projection,
     pub attachments: Projection,
@@ -99,6 +103,11 @@ impl Node {
         // One partition: a tenant's forwarding definitions in one order.
         log.ensure_topic(topics::FORWARDINGS, 1)
             .context("creating the forwardings topic")?;
+        let keys_dir = storage.data_dir.join("keys");
+        let keys = Arc::new(
+            LearnerKeys::open(&keys_dir)
+                .with_context(|| format!("opening the learner keys in {}", keys_dir.display()))?,
+        );
         let open = |fold: Arc<dyn Fold>| {
             let dir = projections_dir(&storage.data_dir).join(fold.name());
             let options = ProjectionOptions {
@@ -108,7 +117,7 @@ impl Node {
             Projection::open(&dir, log.clone(), fold, options)
                 .with_context(|| format!("opening projection state in {}", dir.display()))
         };
-        let statements = open(Arc::new(StatementStore))?;
+        let statements = open(Arc::new(StatementStore::new(keys.clone())))?;
         let frameworks = open(Arc::new(FrameworkStore))?;
         let resolver = Resolver {
             skills_extension: storage.skills_extension.clone(),
@@ -116,9 +125,14 @@ impl Node {
             directory: Box::new(FrameworkReader::new(&frameworks)?),
         };
         let repartition_dir = storage.data_dir.join("repartition");
-        let repartitioner =
-            Repartitioner::open(&repartition_dir, log.clone(), statements.clone(), resolver)
-                .with_context(|| format!("opening {}", repartition_dir.display()))?;
+        let repartitioner = Repartitioner::open(
+            &repartition_dir,
+            log.clone(),
+            statements.clone(),
+            keys.clone(),
+            resolver,
+        )
+        .with_context(|| format!("opening {}", repartition_dir.display()))?;
         Ok(Self {
             statements,
             credentials: open(Arc::new(CredentialStore))?,
@@ -133,6 +147,7 @@ impl Node {
             forwardings: open(Arc::new(ForwardingStore))?,
             frameworks,
             log,
+            keys,
         })
     }
 

@@ -98,7 +98,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let address = listener.local_addr()?;
     let state = AppState {
         log: node.log.clone(),
-        statement_reader: StatementReader::new(&node.statements)?,
+        statement_reader: StatementReader::new(&node.statements, node.keys.clone())?,
         statements: node.statements.clone(),
         credential_reader: CredentialReader::new(&node.credentials)?,
         credentials: node.credentials.clone(),

@@ -7,8 +7,14 @@
 //! Each projection is a [`learnlog_projection::Fold`]: a deterministic function from
 //! events to sled trees. Its reader opens on the [`learnlog_projection::Projection`]
 //! that runs it, so no store handle leaves this crate.
+//!
+//! Each also folds `LearnerErased`: after it, nothing of that learner in that tenant
+//! is left in any of its trees, and what the learner does afterwards starts afresh.
 
 pub mod decisions;
 pub mod documents;
+mod erasure;
 pub mod mastery;
 pub mod profiles;
+#[cfg(test)]
+mod tree_dump;

@@ -11,6 +11,10 @@
 //! is [`learnlog_xapi::agent_ifi_key`] and `entry` is a tag (`n` name, `m` mbox, `s`
 //! mbox_sha1sum, `o` openid, `a` account) followed by the text; an account is
 //! `homePage_len(u32 BE) homePage name`.
+//!
+//! Tree `agents.learner_persons`: `tenant \0 learner(16) partition(4) persons key` ->
+//! empty, the entries the actor of a statement sealed for a learner added (on that
+//! partition), so that erasing the learner removes them.
 
 use learnlog_projection::Projection;
 use learnlog_projection::{FoldError, FoldTrees};
@@ -19,6 +23,7 @@ use learnlog_xapi::Person;
 use serde_json::{json, Value};
 
 pub(crate) const PERSONS: &str = "agents.persons";
+pub(crate) const LEARNER_PERSONS: &str = "agents.learner_persons";
 
 const TEXT_FIELDS: [(u8, &str); 4] = [
     (b'n', "name"),
@@ -57,6 +62,48 @@ pub(crate) fn record(
                 tree.insert(key, &[])?;
             }
         }
+    }
+    Ok(())
+}
+
+/// Notes under `learner_prefix` (see the module doc) the entries the actor of
+/// `statement` has in `agents.persons` (written by [`record`]).
+pub(crate) fn record_learner_actor(
+    trees: &FoldTrees<'_>,
+    tenant: &str,
+    learner_prefix: &[u8],
+    statement: &Value,
+) -> Result<(), FoldError> {
+    let Some(actor) = statement.get("actor") else {
+        return Ok(());
+    };
+    let Some(ifi) = learnlog_xapi::agent_ifi_key(actor) else {
+        return Ok(());
+    };
+    let tree = trees.tree(LEARNER_PERSONS);
+    let prefix = ifi_prefix(tenant, &ifi);
+    for entry in entries(actor) {
+        let mut key = learner_prefix.to_vec();
+        key.extend_from_slice(&prefix);
+        key.extend_from_slice(&entry);
+        if tree.get(&key)?.is_none() {
+            tree.insert(key, &[])?;
+        }
+    }
+    Ok(())
+}
+
+/// Removes from `agents.persons` every entry noted under `learner_prefix`, and the
+/// notes (a committed range of the erasure event, see `statements::erasure`).
+pub(crate) fn erase_learner_actor(
+    trees: &FoldTrees<'_>,
+    learner_prefix: &[u8],
+) -> Result<(), FoldError> {
+    let notes = trees.tree(LEARNER_PERSONS);
+    let persons = trees.tree(PERSONS);
+    for key in trees.committed_keys(LEARNER_PERSONS, learner_prefix) {
+        persons.remove(&key[learner_prefix.len()..])?;
+        notes.remove(key.as_ref())?;
     }
     Ok(())
 }

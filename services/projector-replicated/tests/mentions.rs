@@ -1,6 +1,7 @@
 //! Canonical Activities and Persons folded from a real embedded log do not depend on
 //! the order in which partitions deliver the statements.
 
+use learnlog_keys::LearnerKeys;
 use learnlog_log::{EmbeddedOptions, EventLog, Record};
 use learnlog_projection::{Projection, ProjectionOptions};
 use learnlog_projector_replicated::activities::ActivityReader;
@@ -58,7 +59,9 @@ async fn fold(statements: &[(i64, Value)]) -> (Value, Value) {
     let projection = Projection::open(
         &dir.path().join("store"),
         log.clone(),
-        Arc::new(StatementStore),
+        Arc::new(StatementStore::new(Arc::new(
+            LearnerKeys::open(dir.path().join("keys")).unwrap(),
+        ))),
         ProjectionOptions::default(),
     )
     .unwrap();

@@ -1,6 +1,7 @@
 //! What every projection of learnlog shares: learner ids and their partitions, tenant-
 //! scoped keys, UTC days and the instant a learner acted, activity modalities, JSON
-//! records in fold trees, and the errors of readers.
+//! records in fold trees, statements sealed for their learner, and the errors of
+//! readers.
 //!
 //! The projections themselves live in two crates, along the line of how a projector
 //! folds them (ADR 15): `learnlog-projector-replicated` (folded whole by every
@@ -12,6 +13,7 @@
 pub mod days;
 pub mod learners;
 pub mod modality;
+pub mod sealing;
 pub mod stored_json;
 #[cfg(any(test, feature = "test-support"))]
 pub mod test_support;

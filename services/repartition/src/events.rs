@@ -5,7 +5,7 @@
 
 use crate::{facts, Error, Inner, Result};
 use learnlog_log::{Record, StoredRecord};
-use learnlog_projector_replicated::statements::Lookup;
+use learnlog_projector_replicated::statements::{Lookup, StoredStatement};
 use learnlog_proto::v1::{envelope::Event, Envelope, StatementSubmitted};
 use learnlog_proto::Message;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -51,10 +51,14 @@ impl Inner {
         let Ok(id) = Uuid::parse_str(&submitted.statement_id) else {
             return Ok(None);
         };
-        if !self.accepted_here(tenant, id, partition, offset)? || self.is_voided(tenant, id)? {
+        // read from the store: the submission's JSON may be sealed for its learner
+        let Some(stored) = self.stored_here(tenant, id, partition, offset)? else {
+            return Ok(None);
+        };
+        if self.is_voided(tenant, id)? {
             return Ok(None);
         }
-        let Ok(statement) = serde_json::from_slice(&submitted.statement_json) else {
+        let Ok(statement) = serde_json::from_slice(&stored.json) else {
             return Ok(None);
         };
         let Some(mut facts) = facts::learner_statement(&statement) else {
@@ -85,11 +89,23 @@ impl Inner {
         partition: u32,
         offset: u64,
     ) -> Result<bool> {
+        Ok(self.stored_here(tenant, id, partition, offset)?.is_some())
+    }
+
+    /// The statement `id` when the store keeps it from the submission at
+    /// `partition`/`offset` (and its learner is not erased).
+    fn stored_here(
+        &self,
+        tenant: &str,
+        id: Uuid,
+        partition: u32,
+        offset: u64,
+    ) -> Result<Option<StoredStatement>> {
         let stored = self
             .reader
             .get(tenant, id)
             .map_err(|e| Error::Reader(e.to_string()))?;
-        Ok(stored.is_some_and(|s| s.partition == partition && s.offset == offset))
+        Ok(stored.filter(|s| s.partition == partition && s.offset == offset))
     }
 
     pub(crate) fn is_voided(&self, tenant: &str, id: Uuid) -> Result<bool> {

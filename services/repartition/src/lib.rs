@@ -23,6 +23,7 @@ pub mod resolve;
 mod task;
 mod voiding;
 
+use learnlog_keys::LearnerKeys;
 use learnlog_log::EventLog;
 use learnlog_projection::Projection;
 use learnlog_projector_replicated::statements::StatementReader;
@@ -70,11 +71,12 @@ struct Inner {
 
 impl Repartitioner {
     /// Opens (creating) the checkpoint database in `dir`. `statements` is the statement
-    /// store projection it follows.
+    /// store projection it follows, `keys` opens the statements sealed for a learner.
     pub fn open(
         dir: &Path,
         log: EventLog,
         statements: Projection,
+        keys: Arc<LearnerKeys>,
         resolver: Resolver,
     ) -> Result<Self> {
         let db = sled::Config::new().path(dir).open()?;
@@ -87,7 +89,8 @@ impl Repartitioner {
         }
         // exposed from the start, not from the first statement
         std::sync::LazyLock::force(&metrics::REPUBLISHED);
-        let reader = StatementReader::new(&statements).map_err(|e| Error::Reader(e.to_string()))?;
+        let reader =
+            StatementReader::new(&statements, keys).map_err(|e| Error::Reader(e.to_string()))?;
         Ok(Self {
             inner: Arc::new(Inner {
                 log,

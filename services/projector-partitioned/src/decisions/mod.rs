@@ -4,6 +4,8 @@
 //! - the learner's choices of next objectives (`ObjectiveChosen`),
 //! - teachers' actions on interventions (`InterventionActed`).
 //!
+//! `LearnerErased` drops the learner's record (every key under the learner's key).
+//!
 //! Statements are not folded here: what a learner did lately is the profile's (its
 //! visited activities), when they were last active the `classes` projection's, so a
 //! statement costs this fold a decode and no write.
@@ -21,6 +23,7 @@ pub use events::{intervention_acted, objective_chosen, InterventionRequest};
 pub use reader::DecisionReader;
 pub use record::{ChoiceRecord, DecisionRecord, InterventionRecord, MAX_ACTIONS, MAX_CHOICES};
 
+use crate::erasure;
 use learnlog_projection::{Fold, FoldError, FoldTrees, Folded};
 use learnlog_projector::learners::learner_key;
 use learnlog_projector::stored_json::{read_json, write_json};
@@ -78,13 +81,17 @@ impl Fold for DecisionStore {
         &[LEARNERS]
     }
 
-    /// Only the learner's choices and the teachers' actions: everything else a
-    /// decision rests on is read from the other projections at read time.
+    /// Only the learner's choices, the teachers' actions and erasures: everything else
+    /// a decision rests on is read from the other projections at read time.
     fn wants(&self, event: &Envelope) -> bool {
         matches!(
             event.event,
-            Some(Event::ObjectiveChosen(_) | Event::InterventionActed(_))
+            Some(Event::ObjectiveChosen(_) | Event::InterventionActed(_) | Event::LearnerErased(_))
         )
+    }
+
+    fn reads_committed(&self, _partition: u32, event: &Envelope) -> Vec<(&'static str, Vec<u8>)> {
+        erasure::learner_ranges(event, &[LEARNERS])
     }
 
     fn apply(
@@ -96,6 +103,10 @@ impl Fold for DecisionStore {
         event: &Envelope,
     ) -> Result<Folded, FoldError> {
         let tenant = &event.tenant;
+        if let Some(erased) = erasure::erased_learner(event) {
+            erasure::remove_committed(trees, &[LEARNERS], &learner_key(tenant, erased?))?;
+            return Ok(Folded::default());
+        }
         let at = event.produced_at_micros;
         match &event.event {
             Some(Event::ObjectiveChosen(chosen)) => {

@@ -126,3 +126,42 @@ async fn an_intervention_action_whose_p_mastered_is_no_probability_is_a_bad_even
         .await;
     assert_eq!(reader.learner(T, id).unwrap().actions.len(), 1);
 }
+
+#[tokio::test]
+async fn erasing_a_learner_drops_their_record_and_leaves_the_others_byte_for_byte() {
+    use crate::tree_dump::{entries, trees_of};
+    use learnlog_proto::v1::intervention_acted::Action as Wire;
+    let harness = FoldHarness::new(Arc::new(DecisionStore), topics::LEARNER_EVENTS);
+    let reader = DecisionReader::new(&harness.projection).unwrap();
+    let (ann, bo) = (Uuid::new_v4(), Uuid::new_v4());
+    for learner in [ann, bo] {
+        let key = learner.to_string();
+        let chosen = ObjectiveChosen {
+            learner_id: key.clone(),
+            competency_id: "fractions".into(),
+        };
+        harness
+            .append(T, &key, START, Event::ObjectiveChosen(chosen))
+            .await;
+        harness
+            .append(T, &key, START + DAY, acted(&key, Wire::Acted))
+            .await;
+    }
+    let ann_key = learner_key(T, ann);
+    let (of_ann, rest): (Vec<_>, Vec<_>) = entries(&harness.projection, &[LEARNERS])
+        .into_iter()
+        .partition(|(_, key, _)| key.starts_with(&ann_key));
+    assert_eq!(trees_of(&of_ann), [LEARNERS]);
+    let bo_before = reader.learner(T, bo).unwrap();
+
+    let erased = learnlog_proto::v1::LearnerErased {
+        learner_id: ann.to_string(),
+    };
+    harness
+        .append(T, &ann.to_string(), START, Event::LearnerErased(erased))
+        .await;
+
+    assert_eq!(entries(&harness.projection, &[LEARNERS]), rest);
+    assert_eq!(reader.learner(T, ann).unwrap(), DecisionRecord::default());
+    assert_eq!(reader.learner(T, bo).unwrap(), bo_before);
+}

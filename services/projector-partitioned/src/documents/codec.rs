@@ -61,9 +61,7 @@ impl DocumentSet {
 
     /// The key of one document of the set.
     pub(crate) fn document_key(&self, tenant: &str, document_id: &str) -> Vec<u8> {
-        let mut key = self.prefix(tenant);
-        push_part(&mut key, document_id.as_bytes());
-        key
+        key_in_set(&self.prefix(tenant), document_id)
     }
 
     /// The log record key of every event about this set: a SHA-256 (hex) of tenant and
@@ -76,6 +74,14 @@ impl DocumentSet {
 fn push_part(key: &mut Vec<u8>, part: &[u8]) {
     key.extend_from_slice(&(part.len() as u32).to_be_bytes());
     key.extend_from_slice(part);
+}
+
+/// The key of document `document_id` of the set whose key ([`DocumentSet::prefix`])
+/// is `set_key`.
+pub(crate) fn key_in_set(set_key: &[u8], document_id: &str) -> Vec<u8> {
+    let mut key = set_key.to_vec();
+    push_part(&mut key, document_id.as_bytes());
+    key
 }
 
 /// The document id at the end of a document key of `prefix`.

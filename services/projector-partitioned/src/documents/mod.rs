@@ -9,10 +9,16 @@
 //!
 //! Trees: `documents.by_key` holds each document (raw bytes, content type, ETag,
 //! updated time from the event); `documents.sets` lists the ids of each set, which
-//! DELETE-all needs inside the fold's transaction. A state request without
-//! `registration` addresses the documents stored without one.
+//! DELETE-all needs inside the fold's transaction; `documents.by_agent` lists the sets
+//! of each agent (as a learner id) per partition (`by_agent`). A state request
+//! without `registration` addresses the documents stored without one.
+//!
+//! `LearnerErased`, appended to every partition, drops the learner's agent profile and
+//! state documents that the partition folds (`erasure`).
 
+mod by_agent;
 mod codec;
+mod erasure;
 mod reader;
 mod rules;
 
@@ -27,6 +33,7 @@ use learnlog_proto::{topics, Message};
 
 pub(crate) const BY_KEY: &str = "documents.by_key";
 pub(crate) const SETS: &str = "documents.sets";
+pub(crate) const BY_AGENT: &str = "documents.by_agent";
 
 /// The document store fold.
 #[derive(Debug, Default)]
@@ -95,9 +102,23 @@ fn set_ids(tree: FoldTree<'_>, set_key: &[u8]) -> Result<Vec<String>, FoldError>
     Ok(ids)
 }
 
-fn put_set_ids(tree: FoldTree<'_>, set_key: &[u8], ids: &[String]) -> Result<(), FoldError> {
+/// Stores the ids of `set` (folded by `partition`), and lists the set in
+/// `documents.by_agent` while it holds documents.
+fn put_set_ids(
+    trees: &FoldTrees<'_>,
+    tenant: &str,
+    partition: u32,
+    set: &DocumentSet,
+    ids: &[String],
+) -> Result<(), FoldError> {
+    let (sets, listed) = (trees.tree(SETS), trees.tree(BY_AGENT));
+    let set_key = set.prefix(tenant);
+    let entry = by_agent::entry(tenant, set, partition);
     if ids.is_empty() {
-        tree.remove(set_key)?;
+        sets.remove(set_key)?;
+        if let Some(entry) = entry {
+            listed.remove(entry)?;
+        }
         return Ok(());
     }
     let mut bytes = Vec::new();
@@ -105,7 +126,10 @@ fn put_set_ids(tree: FoldTree<'_>, set_key: &[u8], ids: &[String]) -> Result<(),
         bytes.extend_from_slice(&(id.len() as u32).to_be_bytes());
         bytes.extend_from_slice(id.as_bytes());
     }
-    tree.insert(set_key, bytes)?;
+    sets.insert(set_key, bytes)?;
+    if let Some(entry) = entry {
+        listed.insert(entry, &[])?;
+    }
     Ok(())
 }
 
@@ -126,17 +150,25 @@ impl Fold for DocumentStore {
     }
 
     fn trees(&self) -> &'static [&'static str] {
-        &[BY_KEY, SETS]
+        &[BY_KEY, SETS, BY_AGENT]
+    }
+
+    fn reads_committed(&self, partition: u32, event: &Envelope) -> Vec<(&'static str, Vec<u8>)> {
+        erasure::ranges(partition, event)
     }
 
     fn apply(
         &self,
         trees: &FoldTrees<'_>,
         _topic: &str,
-        _partition: u32,
+        partition: u32,
         _offset: u64,
         event: &Envelope,
     ) -> Result<Folded, FoldError> {
+        if let Some(erased) = crate::erasure::erased_learner(event) {
+            erasure::erase(trees, &event.tenant, erased?, partition)?;
+            return Ok(Folded::default());
+        }
         let (documents, sets) = (trees.tree(BY_KEY), trees.tree(SETS));
         let outcome = match &event.event {
             Some(Event::DocumentWritten(write)) => {
@@ -155,10 +187,9 @@ impl Fold for DocumentStore {
                     Ok(document) => {
                         documents.insert(key, document.encode())?;
                         if existing.is_none() {
-                            let set_key = set.prefix(&event.tenant);
-                            let mut ids = set_ids(sets, &set_key)?;
+                            let mut ids = set_ids(sets, &set.prefix(&event.tenant))?;
                             ids.push(write.document_id.clone());
-                            put_set_ids(sets, &set_key, &ids)?;
+                            put_set_ids(trees, &event.tenant, partition, &set, &ids)?;
                         }
                         applied()
                     }
@@ -181,7 +212,7 @@ impl Fold for DocumentStore {
                     for id in ids.drain(..) {
                         documents.remove(set.document_key(&event.tenant, &id))?;
                     }
-                    put_set_ids(sets, &set_key, &ids)?;
+                    put_set_ids(trees, &event.tenant, partition, &set, &ids)?;
                     applied()
                 } else {
                     let key = set.document_key(&event.tenant, &delete.document_id);
@@ -195,7 +226,7 @@ impl Fold for DocumentStore {
                             if existing.is_some() {
                                 documents.remove(key)?;
                                 ids.retain(|id| *id != delete.document_id);
-                                put_set_ids(sets, &set_key, &ids)?;
+                                put_set_ids(trees, &event.tenant, partition, &set, &ids)?;
                             }
                             applied()
                         }

@@ -4,7 +4,7 @@
 use super::codec::{IndexEntry, LearnerRecord, SkillRecord};
 use super::history::{self, History};
 use super::{
-    bad, competency_prefix, evidence_of, skill_key, MasteryStore, BY_COMPETENCY, HISTORY, LEARNERS,
+    bad, evidence_of, index_key, skill_key, MasteryStore, BY_COMPETENCY, HISTORY, LEARNERS,
     REMOVED, SKILLS, SOURCES,
 };
 use learnlog_mastery::Loaded;
@@ -152,8 +152,7 @@ pub(super) fn store_skills(
     let index = trees.tree(BY_COMPETENCY);
     let removed = trees.tree(REMOVED);
     for (competency, skill) in touched {
-        let mut at = competency_prefix(tenant, &competency);
-        at.extend_from_slice(learner.as_bytes());
+        let at = index_key(tenant, competency.as_bytes(), learner);
         index.insert(at, IndexEntry::of(&skill).encode().as_slice())?;
         let key = skill_key(tenant, learner, &competency);
         if removed.get(&key)?.is_some() {

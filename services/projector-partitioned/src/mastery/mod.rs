@@ -22,11 +22,15 @@
 //!   piece of evidence was voided, until evidence on it comes again (so that views
 //!   published elsewhere can remove it too).
 //!
+//! `LearnerErased` drops the learner from every tree but the parameter sets and the
+//! watermarks, which hold nothing of any learner (see `erasure`).
+//!
 //! [`LearnerStatement`]: learnlog_proto::v1::LearnerStatement
 //! [`ParameterSet::unfitted`]: learnlog_mastery::ParameterSet::unfitted
 //! [`SourceWatermarks`]: learnlog_projector::learners::SourceWatermarks
 
 mod codec;
+mod erasure;
 mod evidence;
 mod history;
 mod learner_fold;
@@ -103,6 +107,16 @@ pub(crate) fn competency_prefix(tenant: &str, competency: &str) -> Vec<u8> {
     key
 }
 
+/// The key of `learner`'s entry in the competency index, for a competency as the
+/// learner's skill keys end with it.
+pub(crate) fn index_key(tenant: &str, competency: &[u8], learner: Uuid) -> Vec<u8> {
+    let mut key = learnlog_projector::tenant_prefix(tenant);
+    key.extend_from_slice(competency);
+    key.push(0);
+    key.extend_from_slice(learner.as_bytes());
+    key
+}
+
 pub(super) fn bad(message: impl Into<String>) -> FoldError {
     FoldError::BadEvent(message.into())
 }
@@ -128,6 +142,10 @@ impl Fold for MasteryStore {
         ]
     }
 
+    fn reads_committed(&self, _partition: u32, event: &Envelope) -> Vec<(&'static str, Vec<u8>)> {
+        erasure::ranges(event)
+    }
+
     fn apply(
         &self,
         trees: &FoldTrees<'_>,
@@ -136,6 +154,10 @@ impl Fold for MasteryStore {
         _offset: u64,
         event: &Envelope,
     ) -> Result<Folded, FoldError> {
+        if let Some(erased) = crate::erasure::erased_learner(event) {
+            erasure::erase(trees, &event.tenant, erased?)?;
+            return Ok(Folded::default());
+        }
         match &event.event {
             Some(Event::LearnerStatement(statement)) => {
                 self.fold_statement(trees, partition, &event.tenant, statement)?

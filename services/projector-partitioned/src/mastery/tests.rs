@@ -371,3 +371,82 @@ async fn a_voided_statement_is_taken_back_and_the_learner_folded_without_it() {
         ["fractions"]
     );
 }
+
+#[tokio::test]
+async fn erasing_a_learner_drops_all_of_their_mastery_and_leaves_the_rest_byte_for_byte() {
+    use crate::tree_dump::{entries, trees_of};
+    let h = Harness::new();
+    h.publish("m1", &bkt_set()).await;
+    let (ann, bo) = (learner(1), learner(2));
+    h.fold(h.statement(ann, &["fractions"], Some(true))).await;
+    h.fold(h.statement(bo, &["fractions"], Some(false))).await;
+    h.fold(h.statement(ann, &["fractions", "decimals"], Some(true)))
+        .await;
+    h.fold(h.statement(bo, &["decimals"], Some(true))).await;
+    // a competency whose only evidence is voided: remembered in mastery.removed
+    let geometry = h.statement(ann, &["geometry"], Some(true));
+    h.fold(geometry.clone()).await;
+    let voided = LearnerStatementVoided {
+        learner_id: ann.to_string(),
+        statement_id: geometry.statement_id,
+        source_partition: 0,
+        source_offset: geometry.source_offset + 1,
+    };
+    h.fold
+        .append(
+            T,
+            &ann.to_string(),
+            0,
+            Event::LearnerStatementVoided(voided),
+        )
+        .await;
+
+    let trees = [
+        LEARNERS,
+        SKILLS,
+        BY_COMPETENCY,
+        MODELS,
+        SOURCES,
+        HISTORY,
+        REMOVED,
+    ];
+    let ann_key = learner_key(T, ann);
+    let in_tenant = learnlog_projector::tenant_prefix(T);
+    let (of_ann, rest): (Vec<_>, Vec<_>) = entries(&h.fold.projection, &trees)
+        .into_iter()
+        .partition(|(tree, key, _)| {
+            key.starts_with(&ann_key)
+                || (*tree == BY_COMPETENCY
+                    && key.starts_with(&in_tenant)
+                    && key.ends_with(ann.as_bytes()))
+        });
+    assert_eq!(
+        trees_of(&of_ann),
+        [LEARNERS, SKILLS, BY_COMPETENCY, HISTORY, REMOVED]
+    );
+    let by_competency = |entries: &[crate::tree_dump::Entry]| {
+        entries
+            .iter()
+            .filter(|(t, _, _)| *t == BY_COMPETENCY)
+            .count()
+    };
+    assert_eq!(by_competency(&of_ann), 2, "fractions and decimals");
+
+    let erased = learnlog_proto::v1::LearnerErased {
+        learner_id: ann.to_string(),
+    };
+    h.fold
+        .append(T, &ann.to_string(), 0, Event::LearnerErased(erased))
+        .await;
+
+    assert_eq!(entries(&h.fold.projection, &trees), rest);
+    assert!(h.reader.learner(T, ann, 0).unwrap().is_none());
+    assert!(h.reader.removed_competencies(T, ann).unwrap().is_empty());
+    for competency in ["fractions", "decimals"] {
+        let found = h.reader.competency_learners(T, competency, 0.0).unwrap();
+        let ids: Vec<Uuid> = (found.mastered.iter().chain(&found.close))
+            .map(|r| r.learner)
+            .collect();
+        assert_eq!(ids, [bo], "{competency}");
+    }
+}

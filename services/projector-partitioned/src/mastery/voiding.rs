@@ -6,8 +6,8 @@ use super::codec::LearnerRecord;
 use super::history::{self, History};
 use super::learner_fold::store_skills;
 use super::{
-    bad, competency_prefix, skill_key, MasteryStore, BY_COMPETENCY, HISTORY, LEARNERS, REMOVED,
-    SKILLS, SOURCES,
+    bad, index_key, skill_key, MasteryStore, BY_COMPETENCY, HISTORY, LEARNERS, REMOVED, SKILLS,
+    SOURCES,
 };
 use learnlog_projection::{FoldError, FoldTrees};
 use learnlog_projector::learners::{learner_key, SourceWatermarks};
@@ -65,9 +65,7 @@ impl MasteryStore {
             trees
                 .tree(REMOVED)
                 .insert(skill_key(tenant, learner, competency), &[])?;
-            let mut at = competency_prefix(tenant, competency);
-            at.extend_from_slice(learner.as_bytes());
-            index.remove(at)?;
+            index.remove(index_key(tenant, competency.as_bytes(), learner))?;
         }
         if entries.is_empty() {
             learners.remove(learner_at)?;

@@ -14,6 +14,13 @@
 //! `profiles.activities` (learner key + bucket → visited activities),
 //! `profiles.goals` (learner key → the learner's goals as JSON),
 //! `profiles.watermarks` (source watermarks).
+//!
+//! `LearnerErased` drops every key under the learner's key in the first three trees
+//! (visited activities are keyed under it too: nothing is kept per activity outside a
+//! learner's key).
+//! The watermarks stay: they are per source partition, shared by every learner of the
+//! partition, and they keep a re-published statement of the erased learner from being
+//! folded again.
 
 mod activities;
 mod days;
@@ -36,6 +43,7 @@ pub use view::{
     Modalities, ModalityShare, PerModality, Profile, TimeOnTask, TOP,
 };
 
+use crate::erasure;
 use goals::StoredGoal;
 use learnlog_projection::{Fold, FoldError, FoldTrees, Folded};
 use learnlog_projector::days::acted_at;
@@ -50,6 +58,9 @@ pub(crate) const LEARNERS: &str = "profiles.learners";
 pub(crate) const ACTIVITIES: &str = "profiles.activities";
 pub(crate) const GOALS: &str = "profiles.goals";
 const WATERMARKS: &str = "profiles.watermarks";
+
+/// The trees whose keys start with a learner's key: what erasing a learner empties.
+const LEARNER_TREES: [&str; 3] = [LEARNERS, ACTIVITIES, GOALS];
 
 /// The learner profile fold.
 #[derive(Debug, Default)]
@@ -173,6 +184,10 @@ impl Fold for ProfileStore {
         &[LEARNERS, ACTIVITIES, GOALS, WATERMARKS]
     }
 
+    fn reads_committed(&self, _partition: u32, event: &Envelope) -> Vec<(&'static str, Vec<u8>)> {
+        erasure::learner_ranges(event, &LEARNER_TREES)
+    }
+
     fn apply(
         &self,
         trees: &FoldTrees<'_>,
@@ -181,6 +196,11 @@ impl Fold for ProfileStore {
         _offset: u64,
         event: &Envelope,
     ) -> Result<Folded, FoldError> {
+        if let Some(erased) = erasure::erased_learner(event) {
+            let key = learner_key(&event.tenant, erased?);
+            erasure::remove_committed(trees, &LEARNER_TREES, &key)?;
+            return Ok(Folded::default());
+        }
         let outcome = match &event.event {
             Some(Event::LearnerStatement(statement)) => {
                 self.statement(trees, partition, &event.tenant, statement)?;

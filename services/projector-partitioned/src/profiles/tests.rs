@@ -403,3 +403,70 @@ async fn replaying_the_log_gives_the_same_state() {
         );
     }
 }
+
+fn erased(learner: Uuid) -> Event {
+    Event::LearnerErased(learnlog_proto::v1::LearnerErased {
+        learner_id: learner.to_string(),
+    })
+}
+
+#[tokio::test]
+async fn erasing_a_learner_drops_all_of_their_profile_and_leaves_the_rest_byte_for_byte() {
+    use crate::tree_dump::{entries, trees_of};
+    let h = Harness::new();
+    let (ann, bo) = (Uuid::new_v4(), Uuid::new_v4());
+    for (n, learner) in [ann, bo, ann, bo].into_iter().enumerate() {
+        let at = MONDAY + n as i64 * DAY;
+        let statement = h.statement(learner, "https://ex.org/a", LESSON, COMPLETED, at);
+        h.fold(learner, statement).await;
+    }
+    for learner in [ann, bo] {
+        h.goal(learner, MONDAY, set(learner, Uuid::new_v4(), "a goal", ""))
+            .await;
+    }
+    let trees = [LEARNERS, ACTIVITIES, GOALS, WATERMARKS];
+    let ann_key = learner_key(T, ann);
+    let (of_ann, rest): (Vec<_>, Vec<_>) = entries(&h.fold.projection, &trees)
+        .into_iter()
+        .partition(|(_, key, _)| key.starts_with(&ann_key));
+    assert_eq!(trees_of(&of_ann), [LEARNERS, ACTIVITIES, GOALS]);
+    let bo_before = h.profile(bo);
+
+    h.fold
+        .append(T, &ann.to_string(), MONDAY, erased(ann))
+        .await;
+
+    assert_eq!(entries(&h.fold.projection, &trees), rest);
+    assert_eq!(h.reader.profile(T, ann).unwrap(), None);
+    assert!(h.reader.goals(T, ann).unwrap().is_empty());
+    assert_eq!(h.profile(bo), bo_before);
+}
+
+#[tokio::test]
+async fn a_learner_acting_after_being_erased_starts_afresh_and_replay_agrees() {
+    let h = Harness::new();
+    let cy = Uuid::new_v4();
+    let before = h.statement(cy, "https://ex.org/a", LESSON, COMPLETED, MONDAY);
+    h.fold(cy, before).await;
+    h.goal(cy, MONDAY, set(cy, Uuid::new_v4(), "old goal", ""))
+        .await;
+    h.fold.append(T, &cy.to_string(), MONDAY, erased(cy)).await;
+    // the same activity on a later day: a first visit for the new life, not a return
+    let after = h.statement(cy, "https://ex.org/a", LESSON, EXPERIENCED, MONDAY + DAY);
+    h.fold(cy, after).await;
+
+    let profile = h.profile(cy);
+    assert_eq!((profile.statements, profile.finished), (1, 0));
+    assert!(profile.goals.is_empty());
+    assert_eq!(profile.active_days.count, 1);
+    assert_eq!(profile.interests.activity_types[0].returned, 0);
+
+    let replay = h.fold.replay("replay");
+    replay.catch_up(Duration::from_secs(10)).await.unwrap();
+    assert_eq!(
+        replay.digest().unwrap(),
+        h.fold.projection.digest().unwrap()
+    );
+    let replayed = ProfileReader::new(&replay).unwrap();
+    assert_eq!(replayed.profile(T, cy).unwrap(), Some(profile));
+}

@@ -1,6 +1,6 @@
 //! Keys and values of the statement store's trees, and of its bodies.
 //!
-//! A statement's body (`id(16)` then its JSON, see [`body`]) is kept once, in the value
+//! A statement's body (`id(16)` then its JSON, plain or sealed, see [`body`]) is kept once, in the value
 //! log of the partition it was folded from; the trees hold where it is.
 //!
 //! - `by_id`: `tenant \0 id(16)` -> [`Record`]: position and body offset (28 bytes).
@@ -9,6 +9,7 @@
 //!   the suffix of every index key too.
 //! - `voiding`: `tenant \0 target(16) voiding(16)` -> empty; every statement that claims
 //!   to void the target, whichever arrived first.
+//! - `by_learner`: see [`learner_entry`].
 
 use learnlog_projector::tenant_prefix;
 use uuid::Uuid;
@@ -25,23 +26,9 @@ pub struct StoredStatement {
     pub json: Vec<u8>,
 }
 
-impl StoredStatement {
-    /// The statement read back from its body in the value log at `position`.
-    pub(crate) fn from_body(position: StorePosition, body: &[u8]) -> Option<(Uuid, Self)> {
-        let (id, json) = split_body(body)?;
-        Some((
-            id,
-            Self {
-                stored_micros: position.stored_micros,
-                partition: position.partition,
-                offset: position.offset,
-                json: json.to_vec(),
-            },
-        ))
-    }
-}
-
-/// A statement's body as the value log keeps it: `id(16)` then its JSON.
+/// A statement's body as the value log keeps it: `id(16)` then its JSON, or, for a
+/// statement sealed for its actor learner, `id(16) 0x01 learner(16)` then the sealed
+/// JSON (a JSON body starts with `{`, never 0x01).
 pub(crate) fn body(id: Uuid, json: &[u8]) -> Vec<u8> {
     let mut body = Vec::with_capacity(16 + json.len());
     body.extend_from_slice(id.as_bytes());
@@ -49,9 +36,68 @@ pub(crate) fn body(id: Uuid, json: &[u8]) -> Vec<u8> {
     body
 }
 
-fn split_body(body: &[u8]) -> Option<(Uuid, &[u8])> {
+/// The body of statement `id` whose JSON is sealed for `learner` (see [`body`]).
+pub(crate) fn sealed_body(id: Uuid, learner: Uuid, sealed: &[u8]) -> Vec<u8> {
+    let mut body = Vec::with_capacity(33 + sealed.len());
+    body.extend_from_slice(id.as_bytes());
+    body.push(SEALED);
+    body.extend_from_slice(learner.as_bytes());
+    body.extend_from_slice(sealed);
+    body
+}
+
+const SEALED: u8 = 1;
+
+/// What a body holds after its id.
+pub(crate) enum BodyJson<'a> {
+    Plain(&'a [u8]),
+    Sealed { learner: Uuid, sealed: &'a [u8] },
+}
+
+/// The id and JSON (plain or sealed) of a body.
+pub(crate) fn split_body(body: &[u8]) -> Option<(Uuid, BodyJson<'_>)> {
     let id = Uuid::from_slice(body.get(..16)?).ok()?;
-    Some((id, &body[16..]))
+    let rest = &body[16..];
+    if rest.first() != Some(&SEALED) {
+        return Some((id, BodyJson::Plain(rest)));
+    }
+    let learner = Uuid::from_slice(rest.get(1..17)?).ok()?;
+    let sealed = &rest[17..];
+    Some((id, BodyJson::Sealed { learner, sealed }))
+}
+
+/// `by_learner`: `tenant \0 learner(16) partition(4) offset(8)` -> `id(16) stored_µs(8)`,
+/// every statement sealed for a learner, for erasing them.
+pub(crate) fn learner_prefix(tenant: &str, learner: Uuid, partition: u32) -> Vec<u8> {
+    let mut key = learnlog_projector::learners::learner_key(tenant, learner);
+    key.extend_from_slice(&partition.to_be_bytes());
+    key
+}
+
+pub(crate) fn learner_entry(
+    tenant: &str,
+    learner: Uuid,
+    id: Uuid,
+    position: StorePosition,
+) -> (Vec<u8>, [u8; 24]) {
+    let mut key = learner_prefix(tenant, learner, position.partition);
+    key.extend_from_slice(&position.offset.to_be_bytes());
+    let mut value = [0; 24];
+    value[..16].copy_from_slice(id.as_bytes());
+    value[16..].copy_from_slice(&position.stored_micros.to_be_bytes());
+    (key, value)
+}
+
+/// The statement id and position of a `by_learner` entry.
+pub(crate) fn decode_learner_entry(key: &[u8], value: &[u8]) -> Option<(Uuid, StorePosition)> {
+    let suffix = key.get(key.len().checked_sub(12)?..)?;
+    let id = Uuid::from_slice(value.get(..16)?).ok()?;
+    let position = StorePosition {
+        stored_micros: i64::from_be_bytes(value.get(16..24)?.try_into().ok()?),
+        partition: u32::from_be_bytes(suffix[..4].try_into().ok()?),
+        offset: u64::from_be_bytes(suffix[4..].try_into().ok()?),
+    };
+    Some((id, position))
 }
 
 /// What `by_id` holds for a statement: where it sits in stored order and where its

@@ -18,8 +18,9 @@
 //! through `refs`. Entries are only ever added, so the result does not depend on the
 //! order statements arrive in.
 
-use super::codec::{self, Record};
+use super::codec::{self, BodyJson, Record};
 use super::BY_ID;
+use learnlog_keys::LearnerKeys;
 use learnlog_projection::{FoldError, FoldTrees};
 use serde_json::Value;
 use std::collections::{BTreeSet, HashSet};
@@ -228,13 +229,22 @@ fn decode(bytes: &[u8]) -> Result<Record, FoldError> {
     Record::decode(bytes).ok_or_else(|| fold_error("stored record corrupt"))
 }
 
-/// The JSON of the stored statement `record` points at.
-pub(crate) fn stored_json(trees: &FoldTrees<'_>, record: Record) -> Result<Vec<u8>, FoldError> {
-    let mut body = trees.read_value(record.position.partition, record.body_at)?;
-    if body.len() < 16 {
-        return Err(fold_error("stored body corrupt"));
+/// The JSON of the stored statement `record` of `tenant` points at: `None` when it was
+/// sealed for a learner since erased.
+pub(crate) fn stored_json(
+    trees: &FoldTrees<'_>,
+    keys: &LearnerKeys,
+    tenant: &str,
+    record: Record,
+) -> Result<Option<Vec<u8>>, FoldError> {
+    let body = trees.read_value(record.position.partition, record.body_at)?;
+    match codec::split_body(&body).ok_or_else(|| fold_error("stored body corrupt"))? {
+        (_, BodyJson::Plain(json)) => Ok(Some(json.to_vec())),
+        (id, BodyJson::Sealed { learner, sealed }) => {
+            learnlog_projector::sealing::open_statement(keys, tenant, learner, id, sealed)
+                .map_err(|e| fold_error(format!("stored statement {id}: {e}")))
+        }
     }
-    Ok(body.split_off(16))
 }
 
 fn write_entries(
@@ -285,6 +295,7 @@ fn add_referrer(
 /// StatementRef chain reaches it.
 pub(crate) fn index_accepted(
     trees: &FoldTrees<'_>,
+    keys: &LearnerKeys,
     tenant: &str,
     id: Uuid,
     statement: Record,
@@ -301,9 +312,9 @@ pub(crate) fn index_accepted(
         let Some(record) = by_id.get(codec::id_key(tenant, target))? else {
             break;
         };
-        let Ok(target_json) =
-            serde_json::from_slice::<Value>(&stored_json(trees, decode(&record)?)?)
-        else {
+        let target_json = stored_json(trees, keys, tenant, decode(&record)?)?
+            .and_then(|json| serde_json::from_slice::<Value>(&json).ok());
+        let Some(target_json) = target_json else {
             break;
         };
         entries.extend(own_entries(&target_json));

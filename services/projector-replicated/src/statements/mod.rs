@@ -14,11 +14,20 @@
 //! Bodies: each accepted statement's JSON is appended once to the value log of its
 //! partition; every tree holds only where it is (see `codec`).
 //!
+//! Erasure: a statement whose actor is a learner arrives sealed with the learner's
+//! data key and stays sealed in the value log; it is opened on every read. A
+//! `LearnerErased` event (one on every partition) removes the learner's statements of
+//! that partition from `by_id` and `by_stored`, and what they told about the actor
+//! from `agents.persons` (see `erasure`); once the key is destroyed, their bodies and
+//! any index entry left pointing at them read as never stored, and a replay skips
+//! their submissions.
+//!
 //! Queries: the fold maintains one secondary index per filter in the same transaction
 //! as the statement (see `index`), and [`StatementReader::query`] range-scans them in
 //! stored order (see `query`).
 
 mod codec;
+mod erasure;
 mod index;
 mod query;
 mod reader;
@@ -28,22 +37,33 @@ pub use index::{own_entries, ref_target, Entry, IndexKind};
 pub use query::{Page, StatementQuery, MAX_LIMIT};
 pub use reader::{Lookup, StatementReader};
 
+use learnlog_keys::LearnerKeys;
 use learnlog_projection::{Fold, FoldError, FoldTrees, Folded};
+use learnlog_projector::sealing::{submitted_json, SubmittedJson};
 use learnlog_proto::v1::{envelope::Event, statement_outcome::Kind, Envelope, StatementOutcome};
 use learnlog_proto::{topics, Message};
+use std::sync::Arc;
 use uuid::Uuid;
 
 pub(crate) const BY_ID: &str = "statements.by_id";
 pub(crate) const BY_STORED: &str = "statements.by_stored";
 pub(crate) const VOIDING: &str = "statements.voiding";
+pub(crate) const BY_LEARNER: &str = "statements.by_learner";
 
 /// The statement store fold.
-#[derive(Debug, Default)]
-pub struct StatementStore;
+pub struct StatementStore {
+    /// Opens statements sealed for their learner.
+    keys: Arc<LearnerKeys>,
+}
 
 impl StatementStore {
     /// The projection's name (its directory under `projections/`).
     pub const NAME: &'static str = "statements";
+
+    /// The fold, opening sealed statements with `keys`.
+    pub fn new(keys: Arc<LearnerKeys>) -> Self {
+        Self { keys }
+    }
 }
 
 fn parse_id(value: &str, field: &str) -> Result<Uuid, FoldError> {
@@ -64,8 +84,10 @@ impl Fold for StatementStore {
             BY_ID,
             BY_STORED,
             VOIDING,
+            BY_LEARNER,
             crate::activities::DEFINITIONS,
             crate::agents::PERSONS,
+            crate::agents::LEARNER_PERSONS,
             index::BY_AGENT,
             index::BY_RELATED_AGENT,
             index::BY_VERB,
@@ -74,6 +96,15 @@ impl Fold for StatementStore {
             index::BY_REGISTRATION,
             index::REFS,
         ]
+    }
+
+    fn reads_committed(&self, partition: u32, event: &Envelope) -> Vec<(&'static str, Vec<u8>)> {
+        match &event.event {
+            Some(Event::LearnerErased(erased)) => Uuid::parse_str(&erased.learner_id)
+                .map(|learner| erasure::ranges(&event.tenant, learner, partition))
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        }
     }
 
     fn apply(
@@ -87,50 +118,67 @@ impl Fold for StatementStore {
         match &event.event {
             Some(Event::StatementSubmitted(submitted)) => {
                 let id = parse_id(&submitted.statement_id, "statement_id")?;
+                let outcome = |kind: Kind| Folded {
+                    outcome: Some(
+                        StatementOutcome {
+                            kind: kind as i32,
+                            statement_id: submitted.statement_id.clone(),
+                        }
+                        .encode_to_vec(),
+                    ),
+                };
+                let opened = submitted_json(&self.keys, &event.tenant, submitted)
+                    .map_err(|e| FoldError::BadEvent(format!("statement json: {e}")))?;
+                let Some(SubmittedJson {
+                    json: json_bytes,
+                    sealed_for: learner,
+                }) = opened
+                else {
+                    // sealed for a learner erased since: as if stored and then erased
+                    return Ok(outcome(Kind::Accepted));
+                };
                 let key = codec::id_key(&event.tenant, id);
                 let by_id = trees.tree(BY_ID);
-                let kind = match by_id.get(&key)? {
-                    Some(existing) => {
-                        let existing = codec::Record::decode(&existing)
-                            .ok_or_else(|| FoldError::BadEvent("stored record corrupt".into()))?;
-                        let existing = index::stored_json(trees, existing)?;
-                        if same_statement(&existing, &submitted.statement_json) {
-                            Kind::Duplicate
-                        } else {
-                            Kind::Conflict
-                        }
-                    }
-                    None => {
-                        // Parsed before any write: a fold that rejects an event must
-                        // not have written part of it.
-                        let json: serde_json::Value =
-                            serde_json::from_slice(&submitted.statement_json)
-                                .map_err(|e| FoldError::BadEvent(format!("statement json: {e}")))?;
-                        let position = StorePosition {
-                            stored_micros: submitted.stored_micros,
-                            partition,
-                            offset,
-                        };
-                        let body_at =
-                            trees.append_value(&codec::body(id, &submitted.statement_json))?;
-                        let record = codec::Record { position, body_at };
-                        trees.tree(BY_STORED).insert(
-                            codec::stored_key(&event.tenant, position),
-                            &body_at.to_be_bytes(),
-                        )?;
-                        by_id.insert(key, &record.encode())?;
-                        crate::activities::record_statement(trees, &event.tenant, position, &json)?;
-                        index::index_accepted(trees, &event.tenant, id, record, &json)?;
-                        Kind::Accepted
-                    }
+                if let Some(existing) = by_id.get(&key)? {
+                    let existing = codec::Record::decode(&existing)
+                        .ok_or_else(|| FoldError::BadEvent("stored record corrupt".into()))?;
+                    let existing = index::stored_json(trees, &self.keys, &event.tenant, existing)?;
+                    let same =
+                        existing.is_some_and(|existing| same_statement(&existing, &json_bytes));
+                    return Ok(outcome(if same {
+                        Kind::Duplicate
+                    } else {
+                        Kind::Conflict
+                    }));
+                }
+                // Parsed before any write: a fold that rejects an event must not have
+                // written part of it.
+                let json: serde_json::Value = serde_json::from_slice(&json_bytes)
+                    .map_err(|e| FoldError::BadEvent(format!("statement json: {e}")))?;
+                let position = StorePosition {
+                    stored_micros: submitted.stored_micros,
+                    partition,
+                    offset,
                 };
-                let outcome = StatementOutcome {
-                    kind: kind as i32,
-                    statement_id: submitted.statement_id.clone(),
+                let body = match learner {
+                    Some(learner) => {
+                        codec::sealed_body(id, learner, &submitted.sealed_statement_json)
+                    }
+                    None => codec::body(id, &json_bytes),
                 };
-                Ok(Folded {
-                    outcome: Some(outcome.encode_to_vec()),
-                })
+                let body_at = trees.append_value(&body)?;
+                let record = codec::Record { position, body_at };
+                trees.tree(BY_STORED).insert(
+                    codec::stored_key(&event.tenant, position),
+                    &body_at.to_be_bytes(),
+                )?;
+                by_id.insert(key, &record.encode())?;
+                if let Some(learner) = learner {
+                    erasure::record_sealed(trees, &event.tenant, learner, id, position, &json)?;
+                }
+                crate::activities::record_statement(trees, &event.tenant, position, &json)?;
+                index::index_accepted(trees, &self.keys, &event.tenant, id, record, &json)?;
+                Ok(outcome(Kind::Accepted))
             }
             Some(Event::StatementVoided(voided)) => {
                 let target = parse_id(&voided.target_statement_id, "target_statement_id")?;
@@ -138,6 +186,11 @@ impl Fold for StatementStore {
                 trees
                     .tree(VOIDING)
                     .insert(codec::voiding_key(&event.tenant, target, voiding), &[])?;
+                Ok(Folded::default())
+            }
+            Some(Event::LearnerErased(erased)) => {
+                let learner = parse_id(&erased.learner_id, "learner_id")?;
+                erasure::erase(trees, &event.tenant, learner, partition)?;
                 Ok(Folded::default())
             }
             _ => Ok(Folded::default()),

@@ -142,7 +142,9 @@ impl StatementReader {
             let corrupt = || Error::Corrupt("index entry".into());
             let position = StorePosition::from_key_suffix(&key).ok_or_else(corrupt)?;
             let body_at = codec::body_at(&value).ok_or_else(corrupt)?;
-            let (id, statement) = self.body(position, body_at)?;
+            let Some((id, statement)) = self.body(tenant, position, body_at)? else {
+                continue; // sealed for a learner since erased
+            };
             if drivers.len() > 1 && !self.chain_matches(tenant, &statement, &required)? {
                 continue;
             }

@@ -2,6 +2,7 @@
 //! given/when/then.
 
 use super::*;
+use learnlog_keys::LearnerKeys;
 use learnlog_projector::test_support::FoldHarness;
 use learnlog_proto::v1::{StatementSubmitted, StatementVoided};
 use std::sync::Arc;
@@ -13,13 +14,23 @@ const T: &str = "t";
 struct Store {
     fold: FoldHarness,
     reader: StatementReader,
+    _keys_dir: tempfile::TempDir,
 }
 
 impl Store {
     fn new() -> Self {
-        let fold = FoldHarness::new(Arc::new(StatementStore), topics::STATEMENTS);
-        let reader = StatementReader::new(&fold.projection).unwrap();
-        Self { fold, reader }
+        let keys_dir = tempfile::tempdir().unwrap();
+        let keys = Arc::new(LearnerKeys::open(keys_dir.path()).unwrap());
+        let fold = FoldHarness::new(
+            Arc::new(StatementStore::new(keys.clone())),
+            topics::STATEMENTS,
+        );
+        let reader = StatementReader::new(&fold.projection, keys).unwrap();
+        Self {
+            fold,
+            reader,
+            _keys_dir: keys_dir,
+        }
     }
 
     async fn append(&self, key: Uuid, event: Event) {

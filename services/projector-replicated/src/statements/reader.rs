@@ -1,11 +1,15 @@
-//! Reading the statement store: records from its trees, bodies from its value log.
+//! Reading the statement store: records from its trees, bodies from its value log,
+//! opened with the learner's key when sealed (an erased learner's statement reads as
+//! never stored).
 
-use super::codec::{self, Record, StorePosition, StoredStatement};
+use super::codec::{self, BodyJson, Record, StorePosition, StoredStatement};
 use super::index::IndexKind;
 use super::{BY_ID, BY_STORED, VOIDING};
+use learnlog_keys::LearnerKeys;
 use learnlog_projection::Projection;
 use learnlog_projector::{Error, Result};
 use learnlog_proto::topics;
+use std::sync::Arc;
 use uuid::Uuid;
 
 /// What a lookup by id found.
@@ -23,6 +27,7 @@ pub enum Lookup {
 #[derive(Clone)]
 pub struct StatementReader {
     projection: Projection,
+    keys: Arc<LearnerKeys>,
     by_id: sled::Tree,
     pub(super) by_stored: sled::Tree,
     voiding: sled::Tree,
@@ -31,8 +36,9 @@ pub struct StatementReader {
 }
 
 impl StatementReader {
-    /// A reader over the statement store projection's database.
-    pub fn new(projection: &Projection) -> Result<Self> {
+    /// A reader over the statement store projection's database, opening sealed
+    /// statements with `keys`.
+    pub fn new(projection: &Projection, keys: Arc<LearnerKeys>) -> Result<Self> {
         let db = projection.db();
         let mut indexes = Vec::with_capacity(IndexKind::ALL.len());
         for kind in IndexKind::ALL {
@@ -40,6 +46,7 @@ impl StatementReader {
         }
         Ok(Self {
             projection: projection.clone(),
+            keys,
             by_id: db.open_tree(BY_ID)?,
             by_stored: db.open_tree(BY_STORED)?,
             voiding: db.open_tree(VOIDING)?,
@@ -62,23 +69,46 @@ impl StatementReader {
         };
         let record =
             Record::decode(&value).ok_or_else(|| Error::Corrupt(format!("statement {id}")))?;
-        let (_, statement) = self.body(record.position, record.body_at)?;
-        Ok(Some(statement))
+        Ok(self
+            .body(tenant, record.position, record.body_at)?
+            .map(|(_, statement)| statement))
     }
 
-    /// The statement stored at `position` whose body is at `body_at` of its partition's
-    /// value log, and its id.
+    /// The statement of `tenant` stored at `position` whose body is at `body_at` of its
+    /// partition's value log, and its id: `None` when it was sealed for a learner since
+    /// erased.
     pub(super) fn body(
         &self,
+        tenant: &str,
         position: StorePosition,
         body_at: u64,
-    ) -> Result<(Uuid, StoredStatement)> {
+    ) -> Result<Option<(Uuid, StoredStatement)>> {
         let body = self
             .projection
             .read_value(topics::STATEMENTS, position.partition, body_at)
             .map_err(|e| Error::Corrupt(e.to_string()))?;
-        StoredStatement::from_body(position, &body)
-            .ok_or_else(|| Error::Corrupt(format!("statement body at {body_at}")))
+        let corrupt = || Error::Corrupt(format!("statement body at {body_at}"));
+        let (id, json) = codec::split_body(&body).ok_or_else(corrupt)?;
+        let json = match json {
+            BodyJson::Plain(json) => json.to_vec(),
+            BodyJson::Sealed { learner, sealed } => {
+                let opened = learnlog_projector::sealing::open_statement(
+                    &self.keys, tenant, learner, id, sealed,
+                )
+                .map_err(|e| Error::Corrupt(format!("statement {id}: {e}")))?;
+                match opened {
+                    Some(json) => json,
+                    None => return Ok(None),
+                }
+            }
+        };
+        let statement = StoredStatement {
+            stored_micros: position.stored_micros,
+            partition: position.partition,
+            offset: position.offset,
+            json,
+        };
+        Ok(Some((id, statement)))
     }
 
     /// Looks a statement up and tells whether it is voided.

@@ -1,6 +1,7 @@
 //! The statement store folded from a real embedded log, given/when/then.
 
 use super::*;
+use learnlog_keys::LearnerKeys;
 use learnlog_log::Position;
 use learnlog_projector::test_support::FoldHarness;
 use learnlog_proto::v1::{StatementSubmitted, StatementVoided};
@@ -9,13 +10,23 @@ use std::sync::Arc;
 struct Harness {
     fold: FoldHarness,
     reader: StatementReader,
+    _keys_dir: tempfile::TempDir,
 }
 
 impl Harness {
     fn new() -> Self {
-        let fold = FoldHarness::new(Arc::new(StatementStore), topics::STATEMENTS);
-        let reader = StatementReader::new(&fold.projection).unwrap();
-        Self { fold, reader }
+        let keys_dir = tempfile::tempdir().unwrap();
+        let keys = Arc::new(LearnerKeys::open(keys_dir.path()).unwrap());
+        let fold = FoldHarness::new(
+            Arc::new(StatementStore::new(keys.clone())),
+            topics::STATEMENTS,
+        );
+        let reader = StatementReader::new(&fold.projection, keys).unwrap();
+        Self {
+            fold,
+            reader,
+            _keys_dir: keys_dir,
+        }
     }
 
     async fn append(&self, tenant: &str, key: Uuid, event: Event) -> Position {

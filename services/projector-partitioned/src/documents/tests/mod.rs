@@ -1,12 +1,14 @@
 //! The document store folded from a real embedded log, given/when/then: the harness
 //! and the writes every test uses. The concurrency rules of xAPI Communication §3.1 are in
-//! `preconditions`, merges, deletes, listing and replay in `store`.
+//! `preconditions`, merges, deletes, listing and replay in `store`, erasing a learner's
+//! documents in `erasure`.
 
 use super::*;
 use learnlog_projector::test_support::FoldHarness;
 use learnlog_proto::v1::{DocumentDeleted, DocumentWritten};
 use std::sync::Arc;
 
+mod erasure;
 mod preconditions;
 mod store;
 
