@@ -12,6 +12,7 @@ mod decisions;
 mod disk_full;
 mod documents;
 mod durability;
+mod erasure;
 mod forwarding;
 mod frameworks;
 mod grafana;

@@ -80,6 +80,9 @@ pub enum ApiError {
     Unconfirmed { ids: Vec<Uuid>, cause: String },
     #[error("partition {0} is not owned by this process; ask its owner")]
     NotOwner(u32),
+    /// 501: this deployment cannot do what was asked; the message says why.
+    #[error("{0}")]
+    NotImplemented(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -181,6 +184,7 @@ impl ResponseError for ApiError {
             | ApiError::Unconfirmed { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::InsufficientStorage { .. } => StatusCode::INSUFFICIENT_STORAGE,
             ApiError::NotOwner(_) => StatusCode::MISDIRECTED_REQUEST,
+            ApiError::NotImplemented(_) => StatusCode::NOT_IMPLEMENTED,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

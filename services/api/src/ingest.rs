@@ -13,7 +13,10 @@ use crate::error::ApiError;
 use crate::metrics;
 use crate::state::AppState;
 use chrono::{DateTime, SubsecRound, Utc};
+use learnlog_keys::LearnerKeys;
 use learnlog_log::{Position, Record};
+use learnlog_projector::learners::learner_id;
+use learnlog_projector::sealing::seal_statement;
 use learnlog_projector_replicated::statements::Lookup;
 use learnlog_proto::v1::{envelope::Event, statement_outcome::Kind, Envelope, StatementOutcome};
 use learnlog_proto::v1::{AttachmentContent, StatementSubmitted, StatementVoided};
@@ -31,6 +34,8 @@ struct Submission {
     duplicate: bool,
     /// Raw data of the attachments this statement declares, once per sha2.
     attachments: Vec<AttachmentContent>,
+    /// The learner (the actor) the JSON is sealed for, and the sealed JSON.
+    sealed: Option<(Uuid, Vec<u8>)>,
 }
 
 /// The received parts a statement's attachments refer to, once per sha2.
@@ -93,13 +98,21 @@ pub async fn submit(
             }
             None => false,
         };
+        let json = serde_json::to_vec(&statement)
+            .map_err(|error| ApiError::Internal(error.to_string()))?;
+        let sealed = match (&state.personal_data, duplicate) {
+            (Some(personal), false) => {
+                seal(&personal.keys, caller.tenant(), id, &statement, &json)?
+            }
+            _ => None,
+        };
         submissions.push(Submission {
             attachments: attachment_contents(&statement, parts),
             id,
             voids: learnlog_xapi::voided_target(&statement),
-            json: serde_json::to_vec(&statement)
-                .map_err(|error| ApiError::Internal(error.to_string()))?,
+            json,
             duplicate,
+            sealed,
         });
     }
 
@@ -117,6 +130,23 @@ pub async fn submit(
         .with_label_values(&["duplicate"])
         .inc_by(duplicates);
     Ok(submissions.iter().map(|s| s.id).collect())
+}
+
+/// `json` of statement `id` sealed for its actor, when the actor is a learner (has an
+/// IFI): the key is created on the learner's first statement.
+fn seal(
+    keys: &LearnerKeys,
+    tenant: &str,
+    id: Uuid,
+    statement: &Value,
+    json: &[u8],
+) -> Result<Option<(Uuid, Vec<u8>)>, ApiError> {
+    let Some(learner) = learner_id(&statement["actor"]) else {
+        return Ok(None);
+    };
+    let sealed = seal_statement(keys, tenant, learner, id, json)
+        .map_err(|error| ApiError::Internal(format!("sealing statement {id}: {error}")))?;
+    Ok(Some((learner, sealed)))
 }
 
 /// An error after the append began: when it leaves the statements' fate unknown (the
@@ -216,14 +246,19 @@ fn records(
     let mut records = Vec::with_capacity(submissions.len());
     for submission in submissions {
         let key = submission.id.to_string();
+        // a sealed statement's JSON is only in its sealed form
+        let (statement_json, sealed_for, sealed_statement_json) = match &submission.sealed {
+            Some((learner, sealed)) => (Vec::new(), learner.to_string(), sealed.clone()),
+            None => (submission.json.clone(), String::new(), Vec::new()),
+        };
         let submitted = Event::StatementSubmitted(StatementSubmitted {
             statement_id: key.clone(),
-            statement_json: submission.json.clone(),
+            statement_json,
             stored_micros,
             xapi_version: version.header_value().to_owned(),
             attachments: submission.attachments.clone(),
-            sealed_for: String::new(),
-            sealed_statement_json: Vec::new(),
+            sealed_for,
+            sealed_statement_json,
         });
         records.push(Record {
             key: key.clone().into_bytes(),

@@ -33,5 +33,5 @@ pub use middleware::VersionMemory;
 pub use ownership::{OwnedPartitions, PARTITION_HEADER};
 pub use rate_limit::CredentialRateLimits;
 pub use server::{connections_per_worker, ApiServer, ServerOptions};
-pub use state::{AppState, Limits};
+pub use state::{AppState, Limits, PersonalData};
 pub use statement_claims::StatementClaims;

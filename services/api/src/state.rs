@@ -9,6 +9,7 @@ use crate::rate_limit::CredentialRateLimits;
 use crate::statement_claims::StatementClaims;
 use learnlog_decisions::Settings as DecisionSettings;
 use learnlog_fitting::FitTarget;
+use learnlog_keys::LearnerKeys;
 use learnlog_log::EventLog;
 use learnlog_projection::Projection;
 use learnlog_projector_partitioned::decisions::DecisionReader;
@@ -22,6 +23,7 @@ use learnlog_projector_replicated::credentials::CredentialReader;
 use learnlog_projector_replicated::forwardings::ForwardingReader;
 use learnlog_projector_replicated::frameworks::FrameworkReader;
 use learnlog_projector_replicated::statements::StatementReader;
+use learnlog_repartition::Repartitioner;
 use learnlog_xapi::XapiVersion;
 use std::sync::Arc;
 use std::time::Duration;
@@ -122,6 +124,20 @@ pub struct AppState {
     /// The partitions this process answers for; `None` when it owns them all (`--role
     /// all`). Reads and writes of documents and learner views check it.
     pub owned: Option<OwnedPartitions>,
+    /// What seals statements for their actor learner and erases learners: on the
+    /// embedded log, where every projection opens the keys of one data directory.
+    /// `None` on Kafka, where the keys are not replicated to other processes (see
+    /// `docs/adr/0017-erasure-and-export.md`).
+    pub personal_data: Option<PersonalData>,
+}
+
+/// The learners' data keys, and the repartitioner an erasure waits for.
+#[derive(Clone)]
+pub struct PersonalData {
+    pub keys: Arc<LearnerKeys>,
+    /// An erasure reaches the learner's views only after everything of theirs the
+    /// statement store held was re-published.
+    pub repartitioner: Repartitioner,
 }
 
 impl AppState {

@@ -39,6 +39,8 @@ pub enum Command {
     Credentials(crate::credentials_cli::CredentialsArgs),
     /// Create, list, disable and enable tenants on a running server (its admin API).
     Tenants(crate::tenants_cli::TenantsArgs),
+    /// Export everything held on a learner, or erase them, on a running server.
+    Learners(crate::learners_cli::LearnersArgs),
     /// Fit mastery-model parameters from the log on a running server and publish them.
     Fit(crate::fit_cli::FitArgs),
     /// Import IMS CASE competency frameworks and list them on a running server.

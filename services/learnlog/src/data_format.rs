@@ -12,12 +12,16 @@
 //! - 3: the statement store keeps each statement's body once, in a value log beside its
 //!   trees, and files index entries under hashed values (ADR 16). Migrating is a
 //!   rebuild.
+//! - 4: erasure (ADR 17): the statement store lists the statements sealed for each
+//!   learner (`statements.by_learner`) and what they told of their actor, and the
+//!   document store lists each learner's documents (`documents.by_agent`). Migrating
+//!   is a rebuild.
 
 use anyhow::{bail, Context};
 use std::path::Path;
 
 /// The format this build writes.
-pub const CURRENT: u32 = 3;
+pub const CURRENT: u32 = 4;
 const FILE: &str = "FORMAT";
 
 /// Why the directory is opened.
@@ -89,7 +93,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let new = dir.path().join("new");
         check(&new, Opening::Serve).unwrap();
-        assert_eq!(std::fs::read_to_string(new.join(FILE)).unwrap().trim(), "3");
+        assert_eq!(std::fs::read_to_string(new.join(FILE)).unwrap().trim(), "4");
 
         let old = dir.path().join("old");
         std::fs::create_dir_all(crate::node::projections_dir(&old)).unwrap();

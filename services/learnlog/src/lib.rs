@@ -13,6 +13,7 @@ pub mod fit_cli;
 pub mod fold_bench;
 pub mod frameworks_cli;
 pub mod import_cli;
+pub mod learners_cli;
 mod node;
 mod ownership;
 mod rebuild;
@@ -35,6 +36,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Digest(args) => runtime.block_on(rebuild::digest(args)),
         Command::Credentials(args) => credentials_cli::run(args),
         Command::Tenants(args) => tenants_cli::run(args),
+        Command::Learners(args) => learners_cli::run(args),
         Command::Frameworks(args) => frameworks_cli::run(args),
         Command::Bench(args) => bench::run(args),
         Command::Fit(args) => fit_cli::run(args),

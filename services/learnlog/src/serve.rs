@@ -17,6 +17,7 @@ use crate::ownership;
 use anyhow::Context;
 use learnlog_api::view_topics::{self, PublishedView};
 use learnlog_api::OwnedPartitions;
+use learnlog_api::PersonalData;
 use learnlog_api::{ApiServer, AppState, ServerOptions};
 use learnlog_log::GroupOptions;
 use learnlog_mastery::harness::ModelKind;
@@ -141,6 +142,11 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         default_version,
         version_memory: Default::default(),
         owned: owned.clone(),
+        // on the embedded log every projection opens the keys of this data directory
+        personal_data: args.storage.log_url.is_none().then(|| PersonalData {
+            keys: node.keys.clone(),
+            repartitioner: node.repartitioner.clone(),
+        }),
     };
     let options = ServerOptions {
         workers: args.workers,

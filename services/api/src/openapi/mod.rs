@@ -23,7 +23,7 @@
 use crate::error::ErrorBody;
 use crate::routes::{
     admin, alignments, class_views, classes, competency_learners, decisions, forwardings,
-    frameworks, goals, learners, mastery, mastery_fits, streams, tenants,
+    frameworks, goals, learners, mastery, mastery_fits, personal_data, streams, tenants,
 };
 use actix_web::HttpResponse;
 use std::sync::OnceLock;
@@ -64,6 +64,8 @@ pub const BASIC: &str = "basic";
         goals::list,
         goals::get,
         goals::remove,
+        personal_data::erase,
+        personal_data::export,
         competency_learners::framework_competency_learners,
         competency_learners::competency_learners,
         frameworks::list,
@@ -104,7 +106,8 @@ pub const BASIC: &str = "basic";
             Conflict,
             PayloadTooLarge,
             NotOwner,
-            Unavailable
+            Unavailable,
+            NotImplemented
         )
     ),
     modifiers(&BasicAuth),
@@ -215,6 +218,7 @@ error_responses! {
     Unavailable: "503: the log cannot be written right now, or the projection did not fold \
                   the change in time; retry",
         "Retry-After" = "Seconds to wait before retrying";
+    NotImplemented: "501: this deployment cannot do it; the message says why";
 }
 
 #[cfg(test)]

@@ -21,6 +21,7 @@ pub(crate) mod mastery;
 pub(crate) mod mastery_fits;
 mod ops;
 mod params;
+pub(crate) mod personal_data;
 mod statement_query;
 mod statement_reads;
 mod statement_writes;
@@ -80,6 +81,8 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .service(
             web::scope("/v1/learners/{learner}")
                 .service(web::resource("/profile").route(web::get().to(learners::profile)))
+                .service(web::resource("/export").route(web::get().to(personal_data::export)))
+                .service(web::resource("/erase").route(web::post().to(personal_data::erase)))
                 .service(web::resource("/mastery").route(web::get().to(mastery::learner)))
                 .service(web::resource("/decisions").route(web::get().to(decisions::get)))
                 .service(web::resource("/choices").route(web::post().to(decisions::choose)))

@@ -59,6 +59,28 @@ impl DocumentSet {
         key
     }
 
+    /// The set whose key (without its tenant prefix) is `key`, as [`Self::prefix`]
+    /// writes it.
+    pub(crate) fn from_key(key: &[u8]) -> Option<Self> {
+        let kind = DocumentKind::try_from(i32::from(*key.first()?)).ok()?;
+        let mut rest = &key[1..];
+        let mut parts = Vec::with_capacity(3);
+        for _ in 0..3 {
+            let len = u32::from_be_bytes(rest.get(..4)?.try_into().ok()?) as usize;
+            parts.push(String::from_utf8(rest.get(4..4 + len)?.to_vec()).ok()?);
+            rest = &rest[4 + len..];
+        }
+        let registration = parts.pop()?;
+        let agent_key = parts.pop()?;
+        let activity_id = parts.pop()?;
+        rest.is_empty().then_some(Self {
+            kind,
+            activity_id,
+            agent_key,
+            registration,
+        })
+    }
+
     /// The key of one document of the set.
     pub(crate) fn document_key(&self, tenant: &str, document_id: &str) -> Vec<u8> {
         key_in_set(&self.prefix(tenant), document_id)
@@ -151,6 +173,31 @@ pub fn is_json_media_type(content_type: &str) -> bool {
         .split(';')
         .next()
         .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_set_reads_back_from_its_key() {
+        let sets = [
+            DocumentSet::state("https://example.org/a", "mbox:mailto:ada@example.org", None),
+            DocumentSet::state(
+                "https://example.org/a",
+                "openid:x",
+                Some("0f1e2d3c-aaaa-4bbb-8ccc-000000000001"),
+            ),
+            DocumentSet::agent_profile("mbox:mailto:ada@example.org"),
+            DocumentSet::activity_profile("https://example.org/a"),
+        ];
+        for set in sets {
+            let key = set.prefix("t");
+            let without_tenant = &key[learnlog_projector::tenant_prefix("t").len()..];
+            assert_eq!(DocumentSet::from_key(without_tenant), Some(set));
+        }
+        assert_eq!(DocumentSet::from_key(&[1, 0, 0]), None);
+    }
 }
 
 /// The ETag of document bytes: lowercase hex SHA-1, unquoted.

@@ -23,7 +23,7 @@ mod reader;
 mod rules;
 
 pub use codec::{etag, is_json_media_type, DocumentSet, StoredDocument};
-pub use reader::{DocumentReader, DocumentSummary};
+pub use reader::{DocumentReader, DocumentSummary, LearnerDocument};
 
 use learnlog_projection::FoldTree;
 use learnlog_projection::{Fold, FoldError, FoldTrees, Folded};

@@ -1,9 +1,11 @@
 //! Reading the document store: one document, or the ids of a set.
 
 use super::codec::{self, DocumentSet, StoredDocument};
-use super::BY_KEY;
+use super::{by_agent, BY_AGENT, BY_KEY};
 use learnlog_projection::Projection;
+use learnlog_projector::learners::learner_key;
 use learnlog_projector::{Error, Result};
+use uuid::Uuid;
 
 /// One entry of a multi-document GET.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -12,10 +14,19 @@ pub struct DocumentSummary {
     pub updated_micros: i64,
 }
 
+/// One document keyed by a learner's agent (a state or agent profile document).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LearnerDocument {
+    pub set: DocumentSet,
+    pub id: String,
+    pub document: StoredDocument,
+}
+
 /// Reads the document store's trees. Cheap to clone.
 #[derive(Clone)]
 pub struct DocumentReader {
     documents: sled::Tree,
+    by_agent: sled::Tree,
 }
 
 impl DocumentReader {
@@ -24,6 +35,7 @@ impl DocumentReader {
         let db = projection.db();
         Ok(Self {
             documents: db.open_tree(BY_KEY)?,
+            by_agent: db.open_tree(BY_AGENT)?,
         })
     }
 
@@ -62,6 +74,33 @@ impl DocumentReader {
             }
         }
         found.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(found)
+    }
+
+    /// Every state and agent profile document of `learner` of `tenant` (their agent's
+    /// learner id is `learner`), by set and id.
+    pub fn learner_documents(&self, tenant: &str, learner: Uuid) -> Result<Vec<LearnerDocument>> {
+        let corrupt = || Error::Corrupt("documents.by_agent entry".into());
+        let mut found = Vec::new();
+        for entry in self.by_agent.scan_prefix(learner_key(tenant, learner)) {
+            let (entry, _) = entry?;
+            // the partition's prefix: the learner's key and four bytes
+            let prefix_len = learner_key(tenant, learner).len() + 4;
+            let prefix = entry.get(..prefix_len).ok_or_else(corrupt)?;
+            let set_key = by_agent::set_key(tenant, prefix, &entry);
+            let set = DocumentSet::from_key(&entry[prefix_len..]).ok_or_else(corrupt)?;
+            for document in self.documents.scan_prefix(&set_key) {
+                let (key, value) = document?;
+                let id = codec::document_id(&key, set_key.len()).ok_or_else(corrupt)?;
+                let document = StoredDocument::decode(&value)
+                    .ok_or_else(|| Error::Corrupt(format!("document {id}")))?;
+                found.push(LearnerDocument {
+                    set: set.clone(),
+                    id,
+                    document,
+                });
+            }
+        }
         Ok(found)
     }
 }

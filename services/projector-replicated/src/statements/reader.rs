@@ -4,7 +4,7 @@
 
 use super::codec::{self, BodyJson, Record, StorePosition, StoredStatement};
 use super::index::IndexKind;
-use super::{BY_ID, BY_STORED, VOIDING};
+use super::{BY_ID, BY_LEARNER, BY_STORED, VOIDING};
 use learnlog_keys::LearnerKeys;
 use learnlog_projection::Projection;
 use learnlog_projector::{Error, Result};
@@ -31,6 +31,7 @@ pub struct StatementReader {
     by_id: sled::Tree,
     pub(super) by_stored: sled::Tree,
     voiding: sled::Tree,
+    by_learner: sled::Tree,
     /// The secondary indexes, in [`IndexKind::ALL`] order.
     indexes: Vec<sled::Tree>,
 }
@@ -50,6 +51,7 @@ impl StatementReader {
             by_id: db.open_tree(BY_ID)?,
             by_stored: db.open_tree(BY_STORED)?,
             voiding: db.open_tree(VOIDING)?,
+            by_learner: db.open_tree(BY_LEARNER)?,
             indexes,
         })
     }
@@ -109,6 +111,21 @@ impl StatementReader {
             json,
         };
         Ok(Some((id, statement)))
+    }
+
+    /// The statements sealed for `learner` of `tenant` (those whose actor they are,
+    /// stored since sealing began), in stored order.
+    pub fn learner_statements(&self, tenant: &str, learner: Uuid) -> Result<Vec<StoredStatement>> {
+        let prefix = learnlog_projector::learners::learner_key(tenant, learner);
+        let mut statements = Vec::new();
+        for entry in self.by_learner.scan_prefix(prefix) {
+            let (key, value) = entry?;
+            let (id, _) = codec::decode_learner_entry(&key, &value)
+                .ok_or_else(|| Error::Corrupt("by_learner entry".into()))?;
+            statements.extend(self.get(tenant, id)?);
+        }
+        statements.sort_by_key(|s| (s.stored_micros, s.partition, s.offset));
+        Ok(statements)
     }
 
     /// Looks a statement up and tells whether it is voided.

@@ -56,12 +56,26 @@ async fn erasing_a_learner_drops_their_documents_on_every_partition_and_nothing_
         .into_iter()
         .partition(|(_, key, _)| key.windows(ann_key.len()).any(|w| w == ann_key.as_bytes()));
     assert_eq!(trees_of(&of_ann), TREES);
+    // what an export lists: every document of hers, each with its set, and no other
+    let mut listed: Vec<(DocumentSet, String)> = (store.reader.learner_documents(T, ann))
+        .unwrap()
+        .into_iter()
+        .map(|found| (found.set, found.id))
+        .collect();
+    listed.sort_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
+    let mut expected: Vec<(DocumentSet, String)> = sets_of(&ann_key)
+        .into_iter()
+        .flat_map(|set| [(set.clone(), "one".to_owned()), (set, "two".to_owned())])
+        .collect();
+    expected.sort_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
+    assert_eq!(listed, expected);
 
     for key in broadcast_keys(3) {
         store.fold.append(T, &key, 3_000, erased(ann)).await;
     }
 
     assert_eq!(entries(&store.fold.projection, &TREES), rest);
+    assert!(store.reader.learner_documents(T, ann).unwrap().is_empty());
     for set in sets_of(&ann_key) {
         assert!(store.reader.list(T, &set, None).unwrap().is_empty());
     }
