@@ -2,8 +2,9 @@
 //! statements), with documents of their own, is exported, then erased with `learnlog
 //! learners erase`; after the erasure, a restart and a `learnlog rebuild`, their
 //! identifier and name are in no API answer and in no file of the projections, the
-//! keys or the repartitioner's state, and their name is in no log segment (their
-//! statements are sealed there). Everyone else's statements stay.
+//! keys or the repartitioner's state, and no learner's identifier or name is in a log
+//! segment (statements and documents are sealed there). Everyone else's statements
+//! stay.
 
 use crate::support::{binary, eventually, json, percent_encode, Learnlog, KEY, SECRET};
 use reqwest::Method;
@@ -259,10 +260,13 @@ fn an_erased_learner_is_gone_from_every_answer_and_file_after_a_restart_and_a_re
             assert!(found.is_empty(), "{needle} in {found:?}");
         }
     }
-    // the statements are sealed in the log segments; what the repartitioner
-    // re-published from them (activity ids, no one's identifier) is in the clear, which
-    // shows the search reads the segments
+    // the statements and documents are sealed in the log segments; what the
+    // repartitioner re-published from them (activity ids, no one's identifier) is in the
+    // clear, which shows the search reads the segments
     let log = data.path().join("log");
-    assert!(files_containing(&log, ERASED_NAME.as_bytes()).is_empty());
+    for needle in [ERASED_MBOX, ERASED_NAME, "Learner 1", "learner-1@"] {
+        let found = files_containing(&log, needle.as_bytes());
+        assert!(found.is_empty(), "{needle} in {found:?}");
+    }
     assert!(!files_containing(&log, b"https://school.example/items/").is_empty());
 }

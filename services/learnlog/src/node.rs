@@ -137,7 +137,7 @@ impl Node {
             statements,
             credentials: open(Arc::new(CredentialStore))?,
             attachments: open(Arc::new(AttachmentStore))?,
-            documents: open(Arc::new(DocumentStore))?,
+            documents: open(Arc::new(DocumentStore::new(keys.clone())))?,
             mastery: open(Arc::new(MasteryStore::new(storage.mastery_threshold)))?,
             repartitioner,
             profiles: open(Arc::new(ProfileStore))?,

@@ -21,8 +21,12 @@ pub const LEARNER_NAMESPACE: Uuid = Uuid::from_u128(0x5b1d_7c3e_9a4f_4e21_8d6b_2
 
 /// The learner id of an agent, or `None` when it has no single valid IFI.
 pub fn learner_id(agent: &Value) -> Option<Uuid> {
-    let key = learnlog_xapi::agent_ifi_key(agent)?;
-    Some(Uuid::new_v5(&LEARNER_NAMESPACE, key.as_bytes()))
+    Some(learner_of_ifi_key(&learnlog_xapi::agent_ifi_key(agent)?))
+}
+
+/// The learner id of an agent's IFI key (`learnlog_xapi::agent_ifi_key`).
+pub fn learner_of_ifi_key(ifi_key: &str) -> Uuid {
+    Uuid::new_v5(&LEARNER_NAMESPACE, ifi_key.as_bytes())
 }
 
 /// A learner named in a URL: a learner id (hyphenated UUID) or an agent as JSON.

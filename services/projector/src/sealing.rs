@@ -1,12 +1,16 @@
-//! A submitted statement's JSON, sealed for its actor learner or plain.
+//! What identifies a learner in the log, sealed with their data key (`learnlog-keys`)
+//! or plain.
 //!
-//! The API seals a statement whose actor is a learner with that learner's data key
-//! (`learnlog-keys`), the statement id as associated data; every reader of a
-//! `StatementSubmitted` opens it here, and treats an erased learner's statement as
-//! never submitted.
+//! - A statement whose actor is a learner: its JSON, sealed in `StatementSubmitted`
+//!   with the statement id as associated data. Every reader of a submission opens it
+//!   here, and treats an erased learner's statement as never submitted.
+//! - A document event keyed by a learner's agent: the whole event, wrapped in a
+//!   `SealedEvent` with the envelope's event id as associated data; the document fold
+//!   opens it here, and folds an erased learner's event as never appended.
 
 use learnlog_keys::{LearnerKeys, Opened};
-use learnlog_proto::v1::StatementSubmitted;
+use learnlog_proto::v1::{envelope::Event, Envelope, SealedEvent, StatementSubmitted};
+use learnlog_proto::Message;
 use std::borrow::Cow;
 use uuid::Uuid;
 
@@ -81,4 +85,98 @@ pub fn submitted_json<'a>(
         json: Cow::Owned(json),
         sealed_for: Some(learner),
     }))
+}
+
+/// `event` of the envelope `event_id` of `tenant`, sealed for `learner`.
+pub fn seal_event(
+    keys: &LearnerKeys,
+    tenant: &str,
+    learner: Uuid,
+    event_id: &str,
+    event: Event,
+) -> learnlog_keys::Result<Event> {
+    let inner = Envelope {
+        event: Some(event),
+        ..Envelope::default()
+    };
+    let sealed = keys.seal(tenant, learner, event_id.as_bytes(), &inner.encode_to_vec())?;
+    Ok(Event::SealedEvent(SealedEvent {
+        learner_id: learner.to_string(),
+        sealed,
+    }))
+}
+
+/// `envelope` with its sealed event opened: itself when nothing is sealed, `None` when
+/// the event was sealed for a learner since erased.
+pub fn open_event<'a>(
+    keys: &LearnerKeys,
+    envelope: &'a Envelope,
+) -> Result<Option<Cow<'a, Envelope>>, SubmittedError> {
+    let Some(Event::SealedEvent(sealed)) = &envelope.event else {
+        return Ok(Some(Cow::Borrowed(envelope)));
+    };
+    let learner = Uuid::parse_str(&sealed.learner_id)
+        .map_err(|_| SubmittedError::Malformed("learner_id is not a learner id"))?;
+    let opened = keys.open_sealed(
+        &envelope.tenant,
+        learner,
+        envelope.event_id.as_bytes(),
+        &sealed.sealed,
+    )?;
+    let Opened::Plain(bytes) = opened else {
+        return Ok(None);
+    };
+    let inner = Envelope::decode(bytes.as_slice())
+        .map_err(|_| SubmittedError::Malformed("the sealed event does not decode"))?;
+    if matches!(inner.event, Some(Event::SealedEvent(_)) | None) {
+        return Err(SubmittedError::Malformed(
+            "the sealed event is empty or sealed again",
+        ));
+    }
+    Ok(Some(Cow::Owned(Envelope {
+        event: inner.event,
+        ..envelope.clone()
+    })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use learnlog_proto::v1::DocumentDeleted;
+
+    #[test]
+    fn a_sealed_event_opens_to_itself_until_the_learner_is_erased() {
+        let dir = tempfile::tempdir().unwrap();
+        let keys = LearnerKeys::open(dir.path()).unwrap();
+        let learner = Uuid::new_v4();
+        let event = Event::DocumentDeleted(DocumentDeleted {
+            agent_key: "mbox:mailto:ada@example.org".into(),
+            document_id: "bookmark".into(),
+            ..DocumentDeleted::default()
+        });
+        let envelope = Envelope {
+            event_id: "e-1".into(),
+            tenant: "t".into(),
+            key: "k".into(),
+            produced_at_micros: 7,
+            event: Some(seal_event(&keys, "t", learner, "e-1", event.clone()).unwrap()),
+        };
+        let bytes = envelope.encode_to_vec();
+        assert!(!bytes.windows(9).any(|w| w == b"ada@examp"), "sealed");
+        let opened = open_event(&keys, &envelope).unwrap().unwrap();
+        assert_eq!(opened.event.as_ref(), Some(&event));
+        assert_eq!(
+            (opened.tenant.as_str(), opened.produced_at_micros),
+            ("t", 7)
+        );
+        // under another envelope id it does not open
+        let moved = Envelope {
+            event_id: "e-2".into(),
+            ..envelope.clone()
+        };
+        assert!(open_event(&keys, &moved).is_err());
+
+        keys.erase("t", learner).unwrap();
+        assert!(open_event(&keys, &envelope).unwrap().is_none());
+    }
 }

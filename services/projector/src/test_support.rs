@@ -71,8 +71,13 @@ impl FoldHarness {
             produced_at_micros: at_micros,
             event: Some(event),
         };
+        self.append_envelope(envelope).await
+    }
+
+    /// Appends `envelope` under its key and waits until it is folded.
+    pub async fn append_envelope(&self, envelope: Envelope) -> Position {
         let record = Record {
-            key: key.as_bytes().to_vec(),
+            key: envelope.key.as_bytes().to_vec(),
             value: envelope.encode_to_vec(),
         };
         let position = self.log.append(self.topic, vec![record]).await.unwrap()[0];

@@ -11,6 +11,8 @@ use crate::state::AppState;
 use actix_web::http::header::{self, HeaderName};
 use actix_web::HttpRequest;
 use learnlog_log::Record;
+use learnlog_projector::learners::learner_of_ifi_key;
+use learnlog_projector::sealing::seal_event;
 use learnlog_projector_partitioned::documents::{is_json_media_type, DocumentSet};
 use learnlog_proto::v1::document_outcome::Kind;
 use learnlog_proto::v1::{envelope::Event, DocumentOutcome, Envelope};
@@ -110,8 +112,19 @@ async fn decide(
 ) -> Result<(), ApiError> {
     let key = set.log_key(tenant);
     state.check_owner(state.log.partition_for(topics::DOCUMENTS, key.as_bytes())?)?;
+    let event_id = uuid::Uuid::new_v4().to_string();
+    let event = match &state.personal_data {
+        // a set keyed by a learner's agent: the event is sealed for the learner
+        Some(personal) if !set.agent_key.is_empty() => {
+            let learner = learner_of_ifi_key(&set.agent_key);
+            seal_event(&personal.keys, tenant, learner, &event_id, event).map_err(|error| {
+                ApiError::Internal(format!("sealing the document event: {error}"))
+            })?
+        }
+        _ => event,
+    };
     let envelope = Envelope {
-        event_id: uuid::Uuid::new_v4().to_string(),
+        event_id,
         tenant: tenant.to_owned(),
         key: key.clone(),
         produced_at_micros: chrono::Utc::now().timestamp_micros(),

@@ -9,15 +9,9 @@
 //! races the writes of another partition.
 
 use super::codec::DocumentSet;
-use learnlog_projector::learners::{learner_key, LEARNER_NAMESPACE};
+use learnlog_projector::learners::{learner_key, learner_of_ifi_key};
 use learnlog_projector::tenant_prefix;
 use uuid::Uuid;
-
-/// The learner id of an agent key (`learnlog_xapi::agent_ifi_key`), as
-/// `learnlog_projector::learners::learner_id` derives it from the agent.
-pub(crate) fn learner_of(agent_key: &str) -> Uuid {
-    Uuid::new_v5(&LEARNER_NAMESPACE, agent_key.as_bytes())
-}
 
 /// `tenant \0 learner(16) partition(4)`: the prefix of the sets of `learner` that
 /// `partition` folds.
@@ -32,7 +26,7 @@ pub(crate) fn entry(tenant: &str, set: &DocumentSet, partition: u32) -> Option<V
     if set.agent_key.is_empty() {
         return None;
     }
-    let mut key = prefix(tenant, learner_of(&set.agent_key), partition);
+    let mut key = prefix(tenant, learner_of_ifi_key(&set.agent_key), partition);
     key.extend_from_slice(&set.prefix(tenant)[tenant_prefix(tenant).len()..]);
     Some(key)
 }

@@ -13,8 +13,11 @@
 //! of each agent (as a learner id) per partition (`by_agent`). A state request
 //! without `registration` addresses the documents stored without one.
 //!
-//! `LearnerErased`, appended to every partition, drops the learner's agent profile and
-//! state documents that the partition folds (`erasure`).
+//! An event about a set keyed by a learner's agent comes sealed with the learner's
+//! data key (`SealedEvent`, see `learnlog_projector::sealing`) when the API seals;
+//! once the learner is erased it opens to nothing and is folded as never appended (its
+//! outcome: applied). `LearnerErased`, appended to every partition, drops the learner's
+//! agent profile and state documents that the partition folds (`erasure`).
 
 mod by_agent;
 mod codec;
@@ -25,23 +28,33 @@ mod rules;
 pub use codec::{etag, is_json_media_type, DocumentSet, StoredDocument};
 pub use reader::{DocumentReader, DocumentSummary, LearnerDocument};
 
+use learnlog_keys::LearnerKeys;
 use learnlog_projection::FoldTree;
 use learnlog_projection::{Fold, FoldError, FoldTrees, Folded};
+use learnlog_projector::sealing::open_event;
 use learnlog_proto::v1::document_outcome::Kind;
 use learnlog_proto::v1::{envelope::Event, DocumentKind, DocumentOutcome, Envelope};
 use learnlog_proto::{topics, Message};
+use std::sync::Arc;
 
 pub(crate) const BY_KEY: &str = "documents.by_key";
 pub(crate) const SETS: &str = "documents.sets";
 pub(crate) const BY_AGENT: &str = "documents.by_agent";
 
 /// The document store fold.
-#[derive(Debug, Default)]
-pub struct DocumentStore;
+pub struct DocumentStore {
+    /// Opens the events sealed for a learner.
+    keys: Arc<LearnerKeys>,
+}
 
 impl DocumentStore {
     /// The projection's name (its directory under `projections/`).
     pub const NAME: &'static str = "documents";
+
+    /// The fold, opening sealed events with `keys`.
+    pub fn new(keys: Arc<LearnerKeys>) -> Self {
+        Self { keys }
+    }
 }
 
 fn set_of(
@@ -169,6 +182,15 @@ impl Fold for DocumentStore {
             erasure::erase(trees, &event.tenant, erased?, partition)?;
             return Ok(Folded::default());
         }
+        let opened = open_event(&self.keys, event)
+            .map_err(|e| FoldError::BadEvent(format!("sealed event: {e}")))?;
+        let Some(event) = opened else {
+            // sealed for a learner erased since: as if written and then erased
+            return Ok(Folded {
+                outcome: Some(applied().encode_to_vec()),
+            });
+        };
+        let event = event.as_ref();
         let (documents, sets) = (trees.tree(BY_KEY), trees.tree(SETS));
         let outcome = match &event.event {
             Some(Event::DocumentWritten(write)) => {

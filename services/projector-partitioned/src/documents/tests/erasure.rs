@@ -5,7 +5,8 @@
 use super::*;
 use crate::tree_dump::{entries, trees_of};
 use learnlog_projector::learners::{broadcast_keys, learner_id};
-use learnlog_proto::v1::LearnerErased;
+use learnlog_projector::sealing::seal_event;
+use learnlog_proto::v1::{Envelope, LearnerErased};
 use std::time::Duration;
 use uuid::Uuid;
 
@@ -127,4 +128,49 @@ async fn a_document_written_after_the_erasure_on_its_partition_stays_whatever_th
         .map(|found| found.id)
         .collect();
     assert_eq!(ids, ["new"]);
+}
+
+#[tokio::test]
+async fn a_sealed_write_folds_as_a_plain_one_and_not_at_all_once_the_key_is_destroyed() {
+    let store = Harness::new();
+    let (ann_key, ann) = agent("ann@example.org");
+    let set = DocumentSet::state("http://example.org/a", &ann_key, None);
+    let write = DocumentWritten {
+        kind: set.kind as i32,
+        activity_id: set.activity_id.clone(),
+        agent_key: set.agent_key.clone(),
+        document_id: "bookmark".into(),
+        content_type: JSON.into(),
+        content: br#"{"page":3}"#.to_vec(),
+        ..DocumentWritten::default()
+    };
+    let event_id = Uuid::new_v4().to_string();
+    let sealed = seal_event(
+        &store.keys,
+        T,
+        ann,
+        &event_id,
+        Event::DocumentWritten(write),
+    )
+    .unwrap();
+    let at = (store.fold)
+        .append_envelope(Envelope {
+            event_id,
+            tenant: T.into(),
+            key: set.log_key(T),
+            produced_at_micros: 1_000,
+            event: Some(sealed),
+        })
+        .await;
+    let outcome = DocumentOutcome::decode(store.fold.outcome(at).as_slice()).unwrap();
+    assert_eq!(outcome.kind, Kind::Applied as i32);
+    assert_eq!(
+        store.content(&set, "bookmark").as_deref(),
+        Some(r#"{"page":3}"#)
+    );
+
+    assert!(store.keys.erase(T, ann).unwrap());
+    let replay = store.fold.replay("replay");
+    replay.catch_up(Duration::from_secs(10)).await.unwrap();
+    assert_eq!(entries(&replay, &TREES), []);
 }

@@ -18,13 +18,25 @@ const T: &str = "district";
 struct Harness {
     fold: FoldHarness,
     reader: DocumentReader,
+    keys: Arc<LearnerKeys>,
+    _keys_dir: tempfile::TempDir,
 }
 
 impl Harness {
     fn new() -> Self {
-        let fold = FoldHarness::new(Arc::new(DocumentStore), topics::DOCUMENTS);
+        let keys_dir = tempfile::tempdir().unwrap();
+        let keys = Arc::new(LearnerKeys::open(keys_dir.path()).unwrap());
+        let fold = FoldHarness::new(
+            Arc::new(DocumentStore::new(keys.clone())),
+            topics::DOCUMENTS,
+        );
         let reader = DocumentReader::new(&fold.projection).unwrap();
-        Self { fold, reader }
+        Self {
+            fold,
+            reader,
+            keys,
+            _keys_dir: keys_dir,
+        }
     }
 
     async fn append(&self, set: &DocumentSet, at_micros: i64, event: Event) -> Kind {
