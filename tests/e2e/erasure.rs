@@ -35,7 +35,7 @@ fn statement(learner: usize, k: usize) -> Value {
         "verb": {"id": "http://adlnet.gov/expapi/verbs/answered", "display": {"en-US": "answered"}},
         "object": {"id": format!("https://school.example/items/{}", (learner + k) % 97),
                    "definition": {"type": "http://adlnet.gov/expapi/activities/cmi.interaction"}},
-        "result": {"success": (learner + k) % 3 != 0, "score": {"scaled": 0.5}},
+        "result": {"success": !(learner + k).is_multiple_of(3), "score": {"scaled": 0.5}},
         "context": {"instructor": {"name": "Ms Teacher", "mbox": "mailto:teacher@school.example"}},
         "timestamp": format!("2026-09-{:02}T10:{:02}:00Z", 1 + k, learner % 60),
     })

@@ -175,6 +175,11 @@ pub fn is_json_media_type(content_type: &str) -> bool {
         .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"))
 }
 
+/// The ETag of document bytes: lowercase hex SHA-1, unquoted.
+pub fn etag(content: &[u8]) -> String {
+    hex::encode(Sha1::digest(content))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -198,9 +203,4 @@ mod tests {
         }
         assert_eq!(DocumentSet::from_key(&[1, 0, 0]), None);
     }
-}
-
-/// The ETag of document bytes: lowercase hex SHA-1, unquoted.
-pub fn etag(content: &[u8]) -> String {
-    hex::encode(Sha1::digest(content))
 }
