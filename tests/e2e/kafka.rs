@@ -245,10 +245,11 @@ fn the_same_events_fold_to_the_same_projections_on_the_embedded_log_and_on_kafka
         from.close().await.unwrap();
     });
     let on_kafka = tempfile::tempdir().unwrap();
-    copy_dir(
-        &embedded.path().join("repartition"),
-        &on_kafka.path().join("repartition"),
-    );
+    // the learners' data keys go with the log: the statements and the document are
+    // sealed with them
+    for dir in ["repartition", "keys"] {
+        copy_dir(&embedded.path().join(dir), &on_kafka.path().join(dir));
+    }
     Learnlog::run_offline_with(on_kafka.path(), "rebuild", &["--log", &url]);
     let digest = Learnlog::run_offline_with(on_kafka.path(), "digest", &["--log", &url]);
     assert_eq!(digest, expected, "every projection digest matches");
