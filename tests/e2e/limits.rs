@@ -330,3 +330,22 @@ fn limits_guesses_of_an_operator_secret_get_429_beyond_the_slow_hash_allowance()
     std::thread::sleep(Duration::from_secs(3));
     assert_eq!(server.get_statement(&new_id()).status(), 404);
 }
+
+/// The right operator secret from many clients at once, on a server that has not
+/// verified it yet: one slow hash, and every request answered (an LMS reconnecting
+/// after a restart), none refused as a guess.
+#[test]
+fn many_requests_with_the_right_secret_at_once_are_not_taken_for_guesses() {
+    let data = tempfile::tempdir().unwrap();
+    let server = Learnlog::start(data.path());
+    let statuses: Vec<u16> = std::thread::scope(|scope| {
+        let requests: Vec<_> = (0..32)
+            .map(|_| {
+                let server = &server;
+                scope.spawn(move || server.get_statement(&new_id()).status().as_u16())
+            })
+            .collect();
+        requests.into_iter().map(|r| r.join().unwrap()).collect()
+    });
+    assert!(statuses.iter().all(|status| *status == 404), "{statuses:?}");
+}

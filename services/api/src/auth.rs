@@ -9,6 +9,9 @@ use actix_web::{dev::Payload, web, FromRequest, HttpMessage, HttpRequest};
 use actix_web_httpauth::headers::authorization::{Basic, Scheme as _};
 use futures::future::LocalBoxFuture;
 use learnlog_projector_replicated::credentials::{Credential, Verification, OPERATOR_SCOPE};
+use std::collections::HashMap;
+use std::hash::BuildHasher;
+use std::sync::Arc;
 
 /// The credential a request authenticated with.
 #[derive(Clone, Debug)]
@@ -155,6 +158,26 @@ pub const SLOW_VERIFICATIONS_PER_SECOND: u32 = 5;
 /// Slow verifications one key may have at once after a quiet spell.
 pub const SLOW_VERIFICATIONS_BURST: u32 = 10;
 
+/// Turns of the requests that carry the same key and secret while it needs the slow
+/// hash, so that a secret arriving in many requests at once is verified (and counted)
+/// once. Distinct secrets never wait for each other: each guess counts at once.
+#[derive(Default)]
+pub struct SameSecretTurns {
+    /// Keyed by a keyed hash (random per process) of key and secret.
+    turns: std::sync::Mutex<HashMap<u64, Arc<tokio::sync::Mutex<()>>>>,
+    hasher: std::collections::hash_map::RandomState,
+}
+
+impl SameSecretTurns {
+    fn turn(&self, key: &str, secret: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let id = self.hasher.hash_one((key, secret));
+        let mut turns = self.turns.lock().unwrap_or_else(|p| p.into_inner());
+        // forget turns nobody holds, so the map stays as small as what is in flight
+        turns.retain(|_, turn| Arc::strong_count(turn) > 1);
+        turns.entry(id).or_default().clone()
+    }
+}
+
 /// The HTTP Basic credentials of a request's `Authorization` header, read by
 /// `actix-web-httpauth`.
 pub(crate) fn basic_credentials(headers: &HeaderMap) -> Result<Basic, ApiError> {
@@ -179,6 +202,15 @@ pub(crate) async fn authenticate(request: HttpRequest) -> Result<Authenticated, 
         Verification::Verified(credential) => Some(credential),
         Verification::Refused => None,
         Verification::NeedsSlowHash => {
+            // requests that arrive together with one secret take turns: the first
+            // verifies it, the others then find it verified and count nothing
+            let turn = state.same_secret_turns.turn(key, secret);
+            let _turn = turn.lock().await;
+            if let Verification::Verified(credential) =
+                state.credential_reader.verify_fast(key, secret)?
+            {
+                return finish(state, &request, credential);
+            }
             // guessing an operator's secret costs this process a slow hash per guess:
             // bounded per key, before any is computed
             state
@@ -200,6 +232,16 @@ pub(crate) async fn authenticate(request: HttpRequest) -> Result<Authenticated, 
     };
     let credential =
         credential.ok_or_else(|| ApiError::Unauthorized("unknown key or wrong secret".into()))?;
+    finish(state, &request, credential)
+}
+
+/// What follows a verified secret: the tenant's check, the key in the request's
+/// extensions, the credential's rate limit.
+fn finish(
+    state: &AppState,
+    request: &HttpRequest,
+    credential: Credential,
+) -> Result<Authenticated, ApiError> {
     if !state.credential_reader.tenant_enabled(&credential.tenant)? {
         return Err(ApiError::Unauthorized(format!(
             "tenant {} is disabled",

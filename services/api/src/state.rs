@@ -1,6 +1,7 @@
 //! What every request handler shares: the log, the projections it reads and waits on,
 //! and the limits.
 
+use crate::auth::SameSecretTurns;
 use crate::disk_space::DiskSpace;
 use crate::forwarding::StatusBoard;
 use crate::middleware::VersionMemory;
@@ -115,6 +116,9 @@ pub struct AppState {
     /// Slow-hash verifications each credential key may have (see
     /// [`crate::auth::SLOW_VERIFICATIONS_PER_SECOND`]).
     pub slow_verifications: CredentialRateLimits,
+    /// Requests arriving together with one secret that needs the slow hash wait for
+    /// its first verification instead of each counting against the allowance.
+    pub same_secret_turns: Arc<SameSecretTurns>,
     /// `homePage` of the authority account assigned to stored statements.
     pub authority_home_page: String,
     /// Version announced on responses to requests that negotiated none.

@@ -135,6 +135,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             learnlog_api::SLOW_VERIFICATIONS_BURST,
         ),
         tenant_creation: Default::default(),
+        same_secret_turns: Default::default(),
         authority_home_page: args
             .public_url
             .clone()
