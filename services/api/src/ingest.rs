@@ -23,6 +23,7 @@ use learnlog_proto::v1::{AttachmentContent, StatementSubmitted, StatementVoided}
 use learnlog_proto::{topics, Message};
 use learnlog_xapi::{AttachmentPart, StoredFields, XapiVersion};
 use serde_json::Value;
+use std::sync::Arc;
 use uuid::Uuid;
 
 /// One statement on its way in.
@@ -34,8 +35,10 @@ struct Submission {
     duplicate: bool,
     /// Raw data of the attachments this statement declares, once per sha2.
     attachments: Vec<AttachmentContent>,
-    /// The learner (the actor) the JSON is sealed for, and the sealed JSON.
-    sealed: Option<(Uuid, Vec<u8>)>,
+    /// The actor's learner id, when the actor has an identifier.
+    learner: Option<Uuid>,
+    /// The JSON sealed for `learner` (when this process seals).
+    sealed: Option<Vec<u8>>,
 }
 
 /// The received parts a statement's attachments refer to, once per sha2.
@@ -100,22 +103,20 @@ pub async fn submit(
         };
         let json = serde_json::to_vec(&statement)
             .map_err(|error| ApiError::Internal(error.to_string()))?;
-        let sealed = match (&state.personal_data, duplicate) {
-            (Some(personal), false) => {
-                seal(&personal.keys, caller.tenant(), id, &statement, &json)?
-            }
-            _ => None,
-        };
         submissions.push(Submission {
             attachments: attachment_contents(&statement, parts),
             id,
             voids: learnlog_xapi::voided_target(&statement),
             json,
             duplicate,
-            sealed,
+            learner: learner_id(&statement["actor"]),
+            sealed: None,
         });
     }
 
+    if let Some(personal) = &state.personal_data {
+        seal(&personal.keys, caller.tenant(), &mut submissions).await?;
+    }
     let fresh: Vec<&Submission> = submissions.iter().filter(|s| !s.duplicate).collect();
     let records = records(caller.tenant(), version, stored, &fresh);
     if !records.is_empty() {
@@ -132,21 +133,35 @@ pub async fn submit(
     Ok(submissions.iter().map(|s| s.id).collect())
 }
 
-/// `json` of statement `id` sealed for its actor, when the actor is a learner (has an
-/// IFI): the key is created on the learner's first statement.
-fn seal(
-    keys: &LearnerKeys,
+/// Seals the JSON of each submission to append whose actor is a learner, on a blocking
+/// thread: a learner's first statement creates their key, which writes and syncs a file.
+async fn seal(
+    keys: &Arc<LearnerKeys>,
     tenant: &str,
-    id: Uuid,
-    statement: &Value,
-    json: &[u8],
-) -> Result<Option<(Uuid, Vec<u8>)>, ApiError> {
-    let Some(learner) = learner_id(&statement["actor"]) else {
-        return Ok(None);
-    };
-    let sealed = seal_statement(keys, tenant, learner, id, json)
-        .map_err(|error| ApiError::Internal(format!("sealing statement {id}: {error}")))?;
-    Ok(Some((learner, sealed)))
+    submissions: &mut [Submission],
+) -> Result<(), ApiError> {
+    let to_seal: Vec<(usize, Uuid, Uuid, Vec<u8>)> = (submissions.iter().enumerate())
+        .filter(|(_, s)| !s.duplicate)
+        .filter_map(|(n, s)| Some((n, s.learner?, s.id, s.json.clone())))
+        .collect();
+    if to_seal.is_empty() {
+        return Ok(());
+    }
+    let (keys, tenant) = (keys.clone(), tenant.to_owned());
+    let sealed = actix_web::web::block(move || {
+        (to_seal.into_iter())
+            .map(|(n, learner, id, json)| {
+                seal_statement(&keys, &tenant, learner, id, &json).map(|sealed| (n, sealed))
+            })
+            .collect::<Result<Vec<_>, _>>()
+    })
+    .await
+    .map_err(|error| ApiError::Internal(format!("sealing task: {error}")))?
+    .map_err(|error| ApiError::Internal(format!("sealing statements: {error}")))?;
+    for (n, json) in sealed {
+        submissions[n].sealed = Some(json);
+    }
+    Ok(())
 }
 
 /// An error after the append began: when it leaves the statements' fate unknown (the
@@ -247,7 +262,8 @@ fn records(
     for submission in submissions {
         let key = submission.id.to_string();
         // a sealed statement's JSON is only in its sealed form
-        let (statement_json, sealed_for, sealed_statement_json) = match &submission.sealed {
+        let sealed = submission.learner.zip(submission.sealed.as_ref());
+        let (statement_json, sealed_for, sealed_statement_json) = match sealed {
             Some((learner, sealed)) => (Vec::new(), learner.to_string(), sealed.clone()),
             None => (submission.json.clone(), String::new(), Vec::new()),
         };
