@@ -212,6 +212,24 @@ fn same_statement(a: &[u8], b: &[u8]) -> bool {
     }
 }
 
+/// The store folding a real embedded log, its reader, and the directory of the keys
+/// they share: what the given/when/then tests run on.
+#[cfg(test)]
+fn running_store() -> (
+    learnlog_projector::test_support::FoldHarness,
+    StatementReader,
+    tempfile::TempDir,
+) {
+    let keys_dir = tempfile::tempdir().unwrap();
+    let keys = Arc::new(LearnerKeys::open(keys_dir.path()).unwrap());
+    let fold = learnlog_projector::test_support::FoldHarness::new(
+        Arc::new(StatementStore::new(keys.clone())),
+        topics::STATEMENTS,
+    );
+    let reader = StatementReader::new(&fold.projection, keys).unwrap();
+    (fold, reader, keys_dir)
+}
+
 #[cfg(test)]
 mod tests;
 

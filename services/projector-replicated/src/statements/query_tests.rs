@@ -2,10 +2,8 @@
 //! given/when/then.
 
 use super::*;
-use learnlog_keys::LearnerKeys;
 use learnlog_projector::test_support::FoldHarness;
 use learnlog_proto::v1::{StatementSubmitted, StatementVoided};
-use std::sync::Arc;
 use std::time::Duration;
 
 const V: &str = "http://example.org/verbs/attempted";
@@ -19,13 +17,7 @@ struct Store {
 
 impl Store {
     fn new() -> Self {
-        let keys_dir = tempfile::tempdir().unwrap();
-        let keys = Arc::new(LearnerKeys::open(keys_dir.path()).unwrap());
-        let fold = FoldHarness::new(
-            Arc::new(StatementStore::new(keys.clone())),
-            topics::STATEMENTS,
-        );
-        let reader = StatementReader::new(&fold.projection, keys).unwrap();
+        let (fold, reader, keys_dir) = running_store();
         Self {
             fold,
             reader,

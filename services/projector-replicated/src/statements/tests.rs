@@ -1,11 +1,9 @@
 //! The statement store folded from a real embedded log, given/when/then.
 
 use super::*;
-use learnlog_keys::LearnerKeys;
 use learnlog_log::Position;
 use learnlog_projector::test_support::FoldHarness;
 use learnlog_proto::v1::{StatementSubmitted, StatementVoided};
-use std::sync::Arc;
 
 struct Harness {
     fold: FoldHarness,
@@ -15,13 +13,7 @@ struct Harness {
 
 impl Harness {
     fn new() -> Self {
-        let keys_dir = tempfile::tempdir().unwrap();
-        let keys = Arc::new(LearnerKeys::open(keys_dir.path()).unwrap());
-        let fold = FoldHarness::new(
-            Arc::new(StatementStore::new(keys.clone())),
-            topics::STATEMENTS,
-        );
-        let reader = StatementReader::new(&fold.projection, keys).unwrap();
+        let (fold, reader, keys_dir) = running_store();
         Self {
             fold,
             reader,
