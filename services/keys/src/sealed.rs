@@ -41,18 +41,22 @@ pub(crate) fn seal(key: &DataKey, context: &[u8], plaintext: &[u8]) -> Vec<u8> {
     out
 }
 
-/// Opens `value` with `key` (the learner's key now, `None` when they have none).
-pub(crate) fn open(key: Option<&DataKey>, context: &[u8], value: &[u8]) -> Result<Opened> {
+/// The id of the key `value` was sealed with, once its header is checked.
+pub(crate) fn key_id(value: &[u8]) -> Result<[u8; 16]> {
     if value.len() < HEADER + TAG {
         return Err(Error::Malformed("shorter than its header and tag"));
     }
     if value[0] != SEALED_VERSION {
         return Err(Error::Malformed("unknown version"));
     }
-    // Sealed with a key that is gone: either no key now, or a newer one.
-    let Some(key) = key.filter(|key| key.id == value[1..17]) else {
+    Ok(value[1..17].try_into().expect("16 bytes"))
+}
+
+/// Opens `value` with `key`, the key of the id it names ([`key_id`]).
+pub(crate) fn open(key: &DataKey, context: &[u8], value: &[u8]) -> Result<Opened> {
+    if key_id(value)? != key.id {
         return Ok(Opened::Erased);
-    };
+    }
     key.cipher
         .decrypt(
             Nonce::from_slice(&value[17..HEADER]),

@@ -87,5 +87,192 @@ fn a_key_file_is_readable_by_its_owner_only() {
         fs::metadata(&path).unwrap().permissions().mode() & 0o777,
         0o600
     );
-    assert_eq!(fs::read(&path).unwrap().len(), KEY_FILE_BYTES);
+    assert_eq!(fs::read(&path).unwrap().len(), KEY_BYTES);
+}
+
+/// A key topic in memory: records appended in order, read from a position.
+#[derive(Default)]
+struct Topic {
+    records: Mutex<Vec<(Vec<u8>, Vec<u8>)>>,
+}
+
+/// One process's view of [`Topic`], as the Kafka replication does it.
+struct Replica {
+    topic: Arc<Topic>,
+    encryption: KeyEncryptionKey,
+    position: Mutex<usize>,
+}
+
+const KEK: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+
+impl Replica {
+    fn new(topic: &Arc<Topic>) -> Arc<Self> {
+        Arc::new(Self {
+            topic: topic.clone(),
+            encryption: KeyEncryptionKey::from_hex(KEK).unwrap(),
+            position: Mutex::new(0),
+        })
+    }
+}
+
+impl KeyReplication for Replica {
+    fn publish(&self, tenant: &str, learner: Uuid, key: &[u8; KEY_BYTES]) -> Result<()> {
+        let record_key = replication::record_key(tenant, learner, key[..16].try_into().unwrap());
+        let value = self.encryption.wrap(&record_key, key);
+        self.topic.records.lock().unwrap().push((record_key, value));
+        Ok(())
+    }
+
+    fn publish_destroyed(&self, tenant: &str, learner: Uuid, ids: &[[u8; 16]]) -> Result<()> {
+        let mut records = self.topic.records.lock().unwrap();
+        for id in ids {
+            records.push((replication::record_key(tenant, learner, id), Vec::new()));
+        }
+        Ok(())
+    }
+
+    fn catch_up(&self, keys: &LearnerKeys) -> Result<()> {
+        let mut position = self.position.lock().unwrap();
+        let records: Vec<_> = self.topic.records.lock().unwrap()[*position..].to_vec();
+        *position += records.len();
+        replication::apply(keys, Some(&self.encryption), records)
+    }
+}
+
+fn replicated(dir: &Path, name: &str, topic: &Arc<Topic>) -> LearnerKeys {
+    LearnerKeys::open_replicated(dir.join(name), Replica::new(topic)).unwrap()
+}
+
+#[test]
+fn a_key_made_in_one_process_opens_in_another_until_it_is_destroyed() {
+    let dir = tempfile::tempdir().unwrap();
+    let topic = Arc::new(Topic::default());
+    let (api, projector) = (
+        replicated(dir.path(), "api", &topic),
+        replicated(dir.path(), "projector", &topic),
+    );
+    let sealed = api.seal("t", LEARNER, b"c", b"ana").unwrap();
+    let published = topic.records.lock().unwrap().clone();
+    assert_eq!(published.len(), 1, "the key is published when it is made");
+    let key = key_file(dir.path(), "api");
+    assert!(
+        !published[0].1.windows(32).any(|w| w == &key[16..]),
+        "the published key is sealed with the key-encryption key"
+    );
+    assert_eq!(
+        projector.open_sealed("t", LEARNER, b"c", &sealed).unwrap(),
+        Opened::Plain(b"ana".to_vec()),
+        "the other process finds the key on the topic"
+    );
+
+    assert!(api.erase("t", LEARNER).unwrap());
+    assert_eq!(topic.records.lock().unwrap()[1].1, b"", "a tombstone");
+    projector.catch_up_for_test();
+    assert_eq!(
+        projector.open_sealed("t", LEARNER, b"c", &sealed).unwrap(),
+        Opened::Erased
+    );
+    let fresh = replicated(dir.path(), "fresh", &topic);
+    assert_eq!(
+        fresh.open_sealed("t", LEARNER, b"c", &sealed).unwrap(),
+        Opened::Erased,
+        "a process replaying from the start never holds the destroyed key"
+    );
+    assert!(!fresh.has_key("t", LEARNER).unwrap());
+}
+
+/// The key file of `LEARNER` of tenant `t` in the store named `name`.
+fn key_file(dir: &Path, name: &str) -> Vec<u8> {
+    fs::read(dir.join(name).join(hex(b"t")).join(LEARNER.to_string())).unwrap()
+}
+
+impl LearnerKeys {
+    fn catch_up_for_test(&self) {
+        self.replication.as_ref().unwrap().catch_up(self).unwrap();
+    }
+}
+
+#[test]
+fn two_processes_making_a_key_for_one_learner_at_once_both_open_everywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let topic = Arc::new(Topic::default());
+    let (one, two) = (
+        replicated(dir.path(), "one", &topic),
+        replicated(dir.path(), "two", &topic),
+    );
+    let by_one = one.seal("t", LEARNER, b"c", b"1").unwrap();
+    // `two` has not read the topic yet and makes a key of its own
+    let two_first = LearnerKeys::open(dir.path().join("two")).unwrap();
+    let by_two = two_first.seal("t", LEARNER, b"c", b"2").unwrap();
+    let key = key_file(dir.path(), "two");
+    Replica::new(&topic)
+        .publish("t", LEARNER, &key[..].try_into().unwrap())
+        .unwrap();
+    for keys in [&one, &two] {
+        assert_eq!(
+            keys.open_sealed("t", LEARNER, b"c", &by_one).unwrap(),
+            Opened::Plain(b"1".to_vec())
+        );
+        assert_eq!(
+            keys.open_sealed("t", LEARNER, b"c", &by_two).unwrap(),
+            Opened::Plain(b"2".to_vec())
+        );
+    }
+    // erasing in one process destroys both keys everywhere
+    assert!(one.erase("t", LEARNER).unwrap());
+    two.catch_up_for_test();
+    for value in [&by_one, &by_two] {
+        assert_eq!(
+            two.open_sealed("t", LEARNER, b"c", value).unwrap(),
+            Opened::Erased
+        );
+    }
+}
+
+#[test]
+fn a_key_published_and_destroyed_before_a_catch_up_is_never_installed() {
+    let dir = tempfile::tempdir().unwrap();
+    let topic = Arc::new(Topic::default());
+    let api = replicated(dir.path(), "api", &topic);
+    api.seal("t", LEARNER, b"c", b"x").unwrap();
+    api.erase("t", LEARNER).unwrap();
+    let late = LearnerKeys::open(dir.path().join("late")).unwrap();
+    let records = topic.records.lock().unwrap().clone();
+    replication::apply(
+        &late,
+        Some(&KeyEncryptionKey::from_hex(KEK).unwrap()),
+        records,
+    )
+    .unwrap();
+    assert!(!late.has_key("t", LEARNER).unwrap());
+    assert!(!dir
+        .path()
+        .join("late")
+        .join(hex(b"t"))
+        .join(LEARNER.to_string())
+        .exists());
+}
+
+#[test]
+fn a_published_key_needs_the_same_key_encryption_key_to_install() {
+    let dir = tempfile::tempdir().unwrap();
+    let topic = Arc::new(Topic::default());
+    replicated(dir.path(), "api", &topic)
+        .seal("t", LEARNER, b"c", b"x")
+        .unwrap();
+    let records = topic.records.lock().unwrap().clone();
+    let other = LearnerKeys::open(dir.path().join("other")).unwrap();
+    let wrong = KeyEncryptionKey::from_hex(&"ab".repeat(32)).unwrap();
+    let error = replication::apply(&other, Some(&wrong), records.clone()).unwrap_err();
+    assert!(
+        error.to_string().contains("another key-encryption key"),
+        "{error}"
+    );
+    let error = replication::apply(&other, None, records).unwrap_err();
+    assert!(
+        error.to_string().contains("--key-encryption-key-file"),
+        "{error}"
+    );
+    assert!(!other.has_key("t", LEARNER).unwrap());
+    assert!(KeyEncryptionKey::from_hex("abc").is_none());
 }
