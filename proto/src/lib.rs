@@ -29,4 +29,8 @@ pub mod topics {
     pub const CLASSES: &str = "classes";
     /// Statement forwardings, keyed by forwarding id; one partition.
     pub const FORWARDINGS: &str = "forwardings";
+    /// On Kafka: the learners' data keys, sealed with the key-encryption key, keyed by
+    /// tenant, learner and key id; a destroyed key is a tombstone. Compacted, one
+    /// partition. The embedded log keeps keys in the data directory only.
+    pub const LEARNER_KEYS: &str = "learner-keys";
 }

@@ -87,6 +87,20 @@ pub enum ApiError {
     Internal(String),
 }
 
+impl ApiError {
+    /// A key store failure while sealing or erasing `what`: 503 when the other
+    /// processes' key topic could not be written (nothing was appended, so a retry is
+    /// safe), 500 otherwise.
+    pub fn sealing(what: &str, error: learnlog_keys::Error) -> Self {
+        match error {
+            learnlog_keys::Error::Replication(_) => {
+                ApiError::LogUnavailable(format!("{what}: {error}"))
+            }
+            other => ApiError::Internal(format!("{what}: {other}")),
+        }
+    }
+}
+
 impl From<learnlog_xapi::ValidationError> for ApiError {
     fn from(error: learnlog_xapi::ValidationError) -> Self {
         ApiError::BadRequest(error.to_string())

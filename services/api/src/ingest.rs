@@ -149,6 +149,8 @@ async fn seal(
     }
     let (keys, tenant) = (keys.clone(), tenant.to_owned());
     let sealed = actix_web::web::block(move || {
+        // the request's new learners get their keys together
+        keys.create_missing(&tenant, to_seal.iter().map(|(_, learner, _, _)| *learner))?;
         (to_seal.into_iter())
             .map(|(n, learner, id, json)| {
                 seal_statement(&keys, &tenant, learner, id, &json).map(|sealed| (n, sealed))
@@ -157,7 +159,7 @@ async fn seal(
     })
     .await
     .map_err(|error| ApiError::Internal(format!("sealing task: {error}")))?
-    .map_err(|error| ApiError::Internal(format!("sealing statements: {error}")))?;
+    .map_err(|error| ApiError::sealing("sealing statements", error))?;
     for (n, json) in sealed {
         submissions[n].sealed = Some(json);
     }

@@ -54,6 +54,15 @@ pub enum Error {
     Replication(String),
 }
 
+impl Error {
+    /// Whether asking again later may succeed: the key files or the other processes'
+    /// keys could not be reached (or the process lacks the key-encryption key), as
+    /// opposed to a value that is damaged for good.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, Error::Io { .. } | Error::Replication(_))
+    }
+}
+
 pub type Result<T> = std::result::Result<T, Error>;
 
 /// The bytes of one key as stored and replicated: its id, then the AES-256 key.
@@ -202,6 +211,15 @@ impl LearnerKeys {
         }
     }
 
+    /// Applies what the other processes published and destroyed until now (nothing
+    /// without replication).
+    pub fn catch_up(&self) -> Result<()> {
+        match &self.replication {
+            Some(replication) => replication.catch_up(self),
+            None => Ok(()),
+        }
+    }
+
     fn is_destroyed(&self, id: [u8; 16]) -> bool {
         (self.destroyed.lock().expect("destroyed key ids poisoned")).contains(&id)
     }
@@ -286,17 +304,39 @@ impl LearnerKeys {
     }
 
     fn create(&self, tenant: &str, learner: Uuid) -> Result<Arc<KeyRing>> {
+        self.create_missing(tenant, [learner])?;
+        self.ring(tenant, learner)?
+            .ok_or_else(|| Error::Replication("a key just made is missing".into()))
+    }
+
+    /// Makes a key for each of `learners` of `tenant` that has none, publishing them
+    /// together (one round trip to the shared log for a batch of new learners) before
+    /// writing them here.
+    pub fn create_missing(
+        &self,
+        tenant: &str,
+        learners: impl IntoIterator<Item = Uuid>,
+    ) -> Result<()> {
         let _changing = self.changing.lock().expect("key change lock poisoned");
-        if let Some(ring) = self.ring(tenant, learner)? {
-            return Ok(ring);
+        let mut new: Vec<(Uuid, [u8; KEY_BYTES])> = Vec::new();
+        for learner in learners {
+            if self.ring(tenant, learner)?.is_none() && new.iter().all(|(l, _)| *l != learner) {
+                let mut key = [0u8; KEY_BYTES];
+                rand::rngs::OsRng.fill_bytes(&mut key);
+                new.push((learner, key));
+            }
         }
-        let mut key = [0u8; KEY_BYTES];
-        rand::rngs::OsRng.fill_bytes(&mut key);
-        // Published before it seals anything, so every process can open what it seals.
+        if new.is_empty() {
+            return Ok(());
+        }
+        // Published before they seal anything, so every process can open what they seal.
         if let Some(replication) = &self.replication {
-            replication.publish(tenant, learner, &key)?;
+            replication.publish(tenant, &new)?;
         }
-        self.write_ring(tenant, learner, key.to_vec())
+        for (learner, key) in new {
+            self.write_ring(tenant, learner, key.to_vec())?;
+        }
+        Ok(())
     }
 
     /// Writes a learner's key file durably and caches it.

@@ -23,9 +23,9 @@ use uuid::Uuid;
 /// How keys reach the other processes of a shared log, and theirs reach this one.
 /// Every method blocks the calling thread for the round trips it needs.
 pub trait KeyReplication: Send + Sync {
-    /// Publishes a new key of `learner` of `tenant` (48 bytes: id and key), returning
-    /// once it is durable in the shared log.
-    fn publish(&self, tenant: &str, learner: Uuid, key: &[u8; KEY_BYTES]) -> Result<()>;
+    /// Publishes new keys of learners of `tenant` (48 bytes each: id and key),
+    /// returning once they are durable in the shared log.
+    fn publish(&self, tenant: &str, keys: &[(Uuid, [u8; KEY_BYTES])]) -> Result<()>;
 
     /// Publishes that these keys of `learner` of `tenant` are destroyed.
     fn publish_destroyed(&self, tenant: &str, learner: Uuid, ids: &[[u8; 16]]) -> Result<()>;

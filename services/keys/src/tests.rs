@@ -116,10 +116,14 @@ impl Replica {
 }
 
 impl KeyReplication for Replica {
-    fn publish(&self, tenant: &str, learner: Uuid, key: &[u8; KEY_BYTES]) -> Result<()> {
-        let record_key = replication::record_key(tenant, learner, key[..16].try_into().unwrap());
-        let value = self.encryption.wrap(&record_key, key);
-        self.topic.records.lock().unwrap().push((record_key, value));
+    fn publish(&self, tenant: &str, keys: &[(Uuid, [u8; KEY_BYTES])]) -> Result<()> {
+        let mut records = self.topic.records.lock().unwrap();
+        for (learner, key) in keys {
+            let id = key[..16].try_into().unwrap();
+            let record_key = replication::record_key(tenant, *learner, &id);
+            let value = self.encryption.wrap(&record_key, key);
+            records.push((record_key, value));
+        }
         Ok(())
     }
 
@@ -167,7 +171,7 @@ fn a_key_made_in_one_process_opens_in_another_until_it_is_destroyed() {
 
     assert!(api.erase("t", LEARNER).unwrap());
     assert_eq!(topic.records.lock().unwrap()[1].1, b"", "a tombstone");
-    projector.catch_up_for_test();
+    projector.catch_up().unwrap();
     assert_eq!(
         projector.open_sealed("t", LEARNER, b"c", &sealed).unwrap(),
         Opened::Erased
@@ -186,12 +190,6 @@ fn key_file(dir: &Path, name: &str) -> Vec<u8> {
     fs::read(dir.join(name).join(hex(b"t")).join(LEARNER.to_string())).unwrap()
 }
 
-impl LearnerKeys {
-    fn catch_up_for_test(&self) {
-        self.replication.as_ref().unwrap().catch_up(self).unwrap();
-    }
-}
-
 #[test]
 fn two_processes_making_a_key_for_one_learner_at_once_both_open_everywhere() {
     let dir = tempfile::tempdir().unwrap();
@@ -206,7 +204,7 @@ fn two_processes_making_a_key_for_one_learner_at_once_both_open_everywhere() {
     let by_two = two_first.seal("t", LEARNER, b"c", b"2").unwrap();
     let key = key_file(dir.path(), "two");
     Replica::new(&topic)
-        .publish("t", LEARNER, &key[..].try_into().unwrap())
+        .publish("t", &[(LEARNER, key[..].try_into().unwrap())])
         .unwrap();
     for keys in [&one, &two] {
         assert_eq!(
@@ -220,7 +218,7 @@ fn two_processes_making_a_key_for_one_learner_at_once_both_open_everywhere() {
     }
     // erasing in one process destroys both keys everywhere
     assert!(one.erase("t", LEARNER).unwrap());
-    two.catch_up_for_test();
+    two.catch_up().unwrap();
     for value in [&by_one, &by_two] {
         assert_eq!(
             two.open_sealed("t", LEARNER, b"c", value).unwrap(),
@@ -275,4 +273,20 @@ fn a_published_key_needs_the_same_key_encryption_key_to_install() {
     );
     assert!(!other.has_key("t", LEARNER).unwrap());
     assert!(KeyEncryptionKey::from_hex("abc").is_none());
+}
+
+#[test]
+fn the_keys_of_new_learners_are_published_together() {
+    let dir = tempfile::tempdir().unwrap();
+    let topic = Arc::new(Topic::default());
+    let keys = replicated(dir.path(), "api", &topic);
+    let learners: Vec<Uuid> = (1..=5).map(Uuid::from_u128).collect();
+    keys.create_missing("t", learners.iter().copied().chain([learners[0]]))
+        .unwrap();
+    assert_eq!(topic.records.lock().unwrap().len(), 5, "one key each");
+    keys.create_missing("t", learners.iter().copied()).unwrap();
+    assert_eq!(topic.records.lock().unwrap().len(), 5, "none made twice");
+    for learner in learners {
+        assert!(keys.has_key("t", learner).unwrap());
+    }
 }

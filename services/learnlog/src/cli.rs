@@ -105,6 +105,14 @@ pub struct StorageArgs {
     #[arg(long, env = "LEARNLOG_SKILLS_EXTENSION",
           default_value = learnlog_repartition::resolve::DEFAULT_SKILLS_EXTENSION)]
     pub skills_extension: String,
+
+    /// On Kafka: a file holding the key-encryption key (64 hex digits, e.g. from
+    /// `openssl rand -hex 32`), the same for every process of the deployment. The
+    /// learners' data keys travel sealed with it on the `learner-keys` topic. Without it
+    /// statements are not sealed on Kafka and erasure and export answer 501. Not used on
+    /// the embedded log, whose keys stay in `DATA_DIR/keys`.
+    #[arg(long, env = "LEARNLOG_KEY_ENCRYPTION_KEY_FILE")]
+    pub key_encryption_key_file: Option<PathBuf>,
 }
 
 fn parse_probability(text: &str) -> Result<f64, String> {

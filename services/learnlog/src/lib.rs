@@ -13,6 +13,7 @@ pub mod fit_cli;
 pub mod fold_bench;
 pub mod frameworks_cli;
 pub mod import_cli;
+mod key_topic;
 pub mod learners_cli;
 mod node;
 mod ownership;

@@ -3,9 +3,10 @@
 //! the data directory.
 
 use crate::cli::StorageArgs;
+use crate::key_topic::KeyTopic;
 use crate::ownership::PartitionedWork;
 use anyhow::Context;
-use learnlog_keys::LearnerKeys;
+use learnlog_keys::{KeyEncryptionKey, LearnerKeys};
 use learnlog_log::{EmbeddedOptions, EventLog};
 use learnlog_projection::{Fold, Projection, ProjectionOptions};
 use learnlog_projector_partitioned::decisions::DecisionStore;
@@ -33,9 +34,13 @@ use tokio_util::sync::CancellationToken;
 
 pub struct Node {
     pub log: EventLog,
-    /// The learners' data keys, in `DATA_DIR/keys`: statements sealed for a learner are
-    /// readable while their key exists.
+    /// The learners' data keys, in `DATA_DIR/keys` (on Kafka, shared on the
+    /// `learner-keys` topic): statements sealed for a learner are readable while their
+    /// key exists.
     pub keys: Arc<LearnerKeys>,
+    /// Whether this process seals what it appends for its learners: always on the
+    /// embedded log, on Kafka when it was given the key-encryption key.
+    pub seals: bool,
     pub statements: Projection,
     pub credentials: Projection,
     pub attachments: Projection,
@@ -71,6 +76,25 @@ fn open_log(storage: &StorageArgs) -> anyhow::Result<EventLog> {
     }
 }
 
+/// Opens the learners' keys in `DATA_DIR/keys`; on Kafka, shared on the `learner-keys`
+/// topic and caught up with it before anything folds.
+fn open_keys(storage: &StorageArgs, log: &EventLog) -> anyhow::Result<Arc<LearnerKeys>> {
+    let dir = storage.data_dir.join("keys");
+    let opening = || format!("opening the learner keys in {}", dir.display());
+    if storage.log_url.is_none() {
+        return Ok(Arc::new(LearnerKeys::open(&dir).with_context(opening)?));
+    }
+    let encryption = (storage.key_encryption_key_file.as_deref())
+        .map(KeyEncryptionKey::read)
+        .transpose()?;
+    let topic =
+        KeyTopic::open(log, dir.clone(), encryption).context("creating the learner-keys topic")?;
+    let keys = Arc::new(LearnerKeys::open_replicated(&dir, topic).with_context(opening)?);
+    keys.catch_up()
+        .context("reading the learners' keys from the learner-keys topic")?;
+    Ok(keys)
+}
+
 /// The directory holding every projection's state.
 pub fn projections_dir(data_dir: &Path) -> PathBuf {
     data_dir.join("projections")
@@ -103,11 +127,7 @@ impl Node {
         // One partition: a tenant's forwarding definitions in one order.
         log.ensure_topic(topics::FORWARDINGS, 1)
             .context("creating the forwardings topic")?;
-        let keys_dir = storage.data_dir.join("keys");
-        let keys = Arc::new(
-            LearnerKeys::open(&keys_dir)
-                .with_context(|| format!("opening the learner keys in {}", keys_dir.display()))?,
-        );
+        let keys = open_keys(storage, &log)?;
         let open = |fold: Arc<dyn Fold>| {
             let dir = projections_dir(&storage.data_dir).join(fold.name());
             let options = ProjectionOptions {
@@ -146,6 +166,7 @@ impl Node {
             catalog: open(Arc::new(CatalogStore))?,
             forwardings: open(Arc::new(ForwardingStore))?,
             frameworks,
+            seals: storage.log_url.is_none() || storage.key_encryption_key_file.is_some(),
             log,
             keys,
         })

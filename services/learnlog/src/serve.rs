@@ -12,6 +12,7 @@
 use crate::cli::{Role, ServeArgs};
 use crate::credentials;
 use crate::data_format::{self, Opening};
+use crate::key_topic;
 use crate::node::Node;
 use crate::ownership;
 use anyhow::Context;
@@ -92,6 +93,9 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         Role::All | Role::Api => (node.run_projections(&cancel), None, None),
     };
     credentials::ensure_admin(&node, args.admin_credential.as_deref()).await?;
+    // on Kafka, keys made or destroyed by other processes reach this one
+    let key_follower = (args.storage.log_url.is_some())
+        .then(|| tokio::spawn(key_topic::follow(node.keys.clone(), cancel.clone())));
 
     let listener = std::net::TcpListener::bind(&args.listen)
         .with_context(|| format!("binding {}", args.listen))?;
@@ -143,8 +147,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         default_version,
         version_memory: Default::default(),
         owned: owned.clone(),
-        // on the embedded log every projection opens the keys of this data directory
-        personal_data: args.storage.log_url.is_none().then(|| PersonalData {
+        personal_data: node.seals.then(|| PersonalData {
             keys: node.keys.clone(),
             repartitioner: node.repartitioner.clone(),
         }),
@@ -210,6 +213,9 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     if let Some(follower) = follower {
         follower.await.context("the partition owner")?;
+    }
+    if let Some(key_follower) = key_follower {
+        key_follower.await.context("the learner-keys follower")?;
     }
     node.shut_down(tasks).await?;
     tracing::info!("stopped");

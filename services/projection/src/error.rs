@@ -22,4 +22,6 @@ pub enum Error {
     Values(String),
     #[error("projection task failed: {0}")]
     Task(String),
+    #[error("a fold cannot reach what an event needs: {0}")]
+    Unavailable(String),
 }

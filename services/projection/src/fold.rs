@@ -7,13 +7,18 @@ use sled::IVec;
 use std::cell::Cell;
 use std::time::Duration;
 
-/// A fold failed on one event for a reason of the event itself (undecodable, missing
-/// fields). The runtime skips that event, counts it and logs it; it never blocks the
-/// partition. Store failures are not `FoldError`s: they abort and retry the batch.
+/// Why a fold did not fold one event.
 #[derive(Debug, thiserror::Error)]
 pub enum FoldError {
+    /// A reason of the event itself (undecodable, missing fields): the runtime skips
+    /// that event, counts it and logs it; it never blocks the partition.
     #[error("event rejected by fold: {0}")]
     BadEvent(String),
+    /// Something the event needs cannot be reached now (a learner key from another
+    /// process while the log is away): the batch is not committed and is folded again
+    /// after a pause, and the partition shows the failure until it folds.
+    #[error("the fold cannot reach what the event needs: {0}")]
+    Unavailable(String),
     #[error("state store failed: {0}")]
     Store(#[from] UnabortableTransactionError),
 }

@@ -9,6 +9,7 @@
 //!   opens it here, and folds an erased learner's event as never appended.
 
 use learnlog_keys::{LearnerKeys, Opened};
+use learnlog_projection::FoldError;
 use learnlog_proto::v1::{envelope::Event, Envelope, SealedEvent, StatementSubmitted};
 use learnlog_proto::Message;
 use std::borrow::Cow;
@@ -54,6 +55,27 @@ pub enum SubmittedError {
     Malformed(&'static str),
     #[error(transparent)]
     Keys(#[from] learnlog_keys::Error),
+}
+
+impl SubmittedError {
+    /// What a fold makes of it: a batch to fold again when the keys cannot be reached
+    /// now, an event to reject when it is damaged.
+    pub fn into_fold_error(self, what: &str) -> FoldError {
+        match self {
+            SubmittedError::Keys(error) => key_fold_error(what, error),
+            SubmittedError::Malformed(reason) => FoldError::BadEvent(format!("{what}: {reason}")),
+        }
+    }
+}
+
+/// What a fold makes of a key store error about `what`: see
+/// [`SubmittedError::into_fold_error`].
+pub fn key_fold_error(what: &str, error: learnlog_keys::Error) -> FoldError {
+    if error.is_unavailable() {
+        FoldError::Unavailable(format!("{what}: {error}"))
+    } else {
+        FoldError::BadEvent(format!("{what}: {error}"))
+    }
 }
 
 /// A submitted statement's JSON, opened.

@@ -114,12 +114,16 @@ async fn decide(
     state.check_owner(state.log.partition_for(topics::DOCUMENTS, key.as_bytes())?)?;
     let event_id = uuid::Uuid::new_v4().to_string();
     let event = match &state.personal_data {
-        // a set keyed by a learner's agent: the event is sealed for the learner
+        // a set keyed by a learner's agent: the event is sealed for the learner, on a
+        // blocking thread (their first document may write and publish their key)
         Some(personal) if !set.agent_key.is_empty() => {
             let learner = learner_of_ifi_key(&set.agent_key);
-            seal_event(&personal.keys, tenant, learner, &event_id, event).map_err(|error| {
-                ApiError::Internal(format!("sealing the document event: {error}"))
-            })?
+            let (keys, tenant, event_id) =
+                (personal.keys.clone(), tenant.to_owned(), event_id.clone());
+            actix_web::web::block(move || seal_event(&keys, &tenant, learner, &event_id, event))
+                .await
+                .map_err(|error| ApiError::Internal(format!("sealing task: {error}")))?
+                .map_err(|error| ApiError::sealing("the document event", error))?
         }
         _ => event,
     };

@@ -13,8 +13,9 @@
 //! partition; it answers once every projection has folded it. An erasure interrupted
 //! half way is completed by asking again.
 //!
-//! Both need the embedded log: on Kafka the keys are not replicated to other
-//! processes yet, so statements are not sealed there and these answer 501.
+//! On Kafka both need the key-encryption key (without it nothing is sealed), and a
+//! process that owns every partition, since they wait for every partition's
+//! projections: a projector sharing its group with others answers 501.
 
 use super::appending::append_all_and_wait;
 use super::decisions::{learner_decisions, LearnerDecisions};
@@ -117,16 +118,28 @@ impl From<LearnerDocument> for ExportedDocument {
     }
 }
 
-/// The keys and repartitioner of this process, or 501 on Kafka.
+/// The keys and repartitioner of this process; 501 where it cannot answer for every
+/// partition's keys and views (see the module's documentation).
 fn personal_data(state: &AppState) -> Result<&PersonalData, ApiError> {
-    state.personal_data.as_ref().ok_or_else(|| {
+    let personal = state.personal_data.as_ref().ok_or_else(|| {
         ApiError::NotImplemented(
-            "erasure and export need the embedded log: on Kafka the learners' data keys \
-             are not replicated to every process, so statements are not sealed for their \
-             learner"
+            "erasure and export need the learners' statements sealed with their keys: on \
+             Kafka, give every process the same --key-encryption-key-file"
                 .into(),
         )
-    })
+    })?;
+    if let Some(owned) = &state.owned {
+        let partitions = state.log.partition_count(topics::STATEMENTS)?;
+        if owned.snapshot().len() < partitions as usize {
+            return Err(ApiError::NotImplemented(format!(
+                "erasure and export wait for every partition's projections, and this \
+                 projector owns {} of {partitions}: run them on a process that owns every \
+                 partition (--role all, or a projector alone in its group)",
+                owned.snapshot().len()
+            )));
+        }
+    }
+    Ok(personal)
 }
 
 /// `GET /v1/learners/{learner}/export`.
@@ -210,7 +223,7 @@ pub async fn erase(
     let key_destroyed = web::block(move || keys.erase(&tenant, learner))
         .await
         .map_err(|error| ApiError::Internal(format!("erasure task: {error}")))?
-        .map_err(|error| ApiError::Internal(format!("destroying the data key: {error}")))?;
+        .map_err(|error| ApiError::sealing("destroying the data key", error))?;
     let erased = |key: String| Envelope {
         event_id: Uuid::new_v4().to_string(),
         tenant: caller.tenant().to_owned(),

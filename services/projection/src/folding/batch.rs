@@ -19,6 +19,8 @@ use std::sync::atomic::Ordering;
 enum Unchanged {
     /// No event of the batch wrote anything, and its checkpoint may wait.
     Nothing,
+    /// An event needs what cannot be reached now: the batch is folded again later.
+    Unavailable(String),
 }
 
 /// One event of a batch, decoded once.
@@ -186,6 +188,11 @@ impl Inner {
                             tracing::warn!(projection = name, topic, partition, offset, %reason, "event rejected by fold");
                             rejected.borrow_mut().push((offset, reason));
                         }
+                        Err(FoldError::Unavailable(reason)) => {
+                            return Err(ConflictableTransactionError::Abort(
+                                Unchanged::Unavailable(reason),
+                            ))
+                        }
                         Err(FoldError::Store(error)) => return Err(error.into()),
                     }
                 }
@@ -219,6 +226,9 @@ impl Inner {
                 true
             }
             Err(TransactionError::Abort(Unchanged::Nothing)) => false,
+            Err(TransactionError::Abort(Unchanged::Unavailable(reason))) => {
+                return Err(Error::Unavailable(reason))
+            }
             Err(TransactionError::Storage(error)) => return Err(Error::Store(error)),
         };
         let rejected = rejected.into_inner();

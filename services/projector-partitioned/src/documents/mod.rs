@@ -182,8 +182,8 @@ impl Fold for DocumentStore {
             erasure::erase(trees, &event.tenant, erased?, partition)?;
             return Ok(Folded::default());
         }
-        let opened = open_event(&self.keys, event)
-            .map_err(|e| FoldError::BadEvent(format!("sealed event: {e}")))?;
+        let opened =
+            open_event(&self.keys, event).map_err(|e| e.into_fold_error("sealed event"))?;
         let Some(event) = opened else {
             // sealed for a learner erased since: as if written and then erased
             return Ok(Folded {

@@ -240,10 +240,12 @@ pub(crate) fn stored_json(
     let body = trees.read_value(record.position.partition, record.body_at)?;
     match codec::split_body(&body).ok_or_else(|| fold_error("stored body corrupt"))? {
         (_, BodyJson::Plain(json)) => Ok(Some(json.to_vec())),
-        (id, BodyJson::Sealed { learner, sealed }) => {
-            learnlog_projector::sealing::open_statement(keys, tenant, learner, id, sealed)
-                .map_err(|e| fold_error(format!("stored statement {id}: {e}")))
-        }
+        (id, BodyJson::Sealed { learner, sealed }) => learnlog_projector::sealing::open_statement(
+            keys, tenant, learner, id, sealed,
+        )
+        .map_err(|e| {
+            learnlog_projector::sealing::key_fold_error(&format!("stored statement {id}"), e)
+        }),
     }
 }
 

@@ -128,7 +128,7 @@ impl Fold for StatementStore {
                     ),
                 };
                 let opened = submitted_json(&self.keys, &event.tenant, submitted)
-                    .map_err(|e| FoldError::BadEvent(format!("statement json: {e}")))?;
+                    .map_err(|e| e.into_fold_error("statement json"))?;
                 let Some(SubmittedJson {
                     json: json_bytes,
                     sealed_for: learner,
