@@ -1,12 +1,15 @@
-//! Erasing a learner (ADR 17), on the embedded log: one learner of 1,000 (10,000
-//! statements), with documents of their own, is exported, then erased with `learnlog
-//! learners erase`; after the erasure, a restart and a `learnlog rebuild`, their
+//! Erasing a learner (ADR 17): one learner of 1,000 (10,000 statements), with
+//! documents of their own, is exported, then erased with `learnlog learners erase`.
+//! On the embedded log, after the erasure, a restart and a `learnlog rebuild`, their
 //! identifier and name are in no API answer and in no file of the projections, the
 //! keys or the repartitioner's state, and no learner's identifier or name is in a log
-//! segment (statements and documents are sealed there). Everyone else's statements
-//! stay.
+//! segment (statements and documents are sealed there). On Kafka, a new projector
+//! folding the topics from offset 0 with the keys of the `learner-keys` topic answers
+//! the same and writes neither into its files. Everyone else's statements stay.
 
+use crate::roles::wait_ready;
 use crate::support::{binary, eventually, json, percent_encode, Learnlog, KEY, SECRET};
+use learnlog_testkit::Broker;
 use reqwest::Method;
 use serde_json::{json, Value};
 use std::path::Path;
@@ -151,10 +154,10 @@ fn files_containing(dir: &Path, needle: &[u8]) -> Vec<String> {
     found
 }
 
-#[test]
-fn an_erased_learner_is_gone_from_every_answer_and_file_after_a_restart_and_a_rebuild() {
-    let data = tempfile::tempdir().unwrap();
-    let server = Learnlog::start(data.path());
+/// Posts 10,000 statements of 1,000 learners and the erased learner's documents,
+/// checks that the export holds everything of theirs, and returns the ids of their
+/// statements.
+fn load_and_export(server: &Learnlog, scratch: &Path) -> Vec<String> {
     let mut erased_ids = Vec::new();
     let all: Vec<(usize, usize)> = (0..LEARNERS)
         .flat_map(|learner| (0..PER_LEARNER).map(move |k| (learner, k)))
@@ -172,7 +175,7 @@ fn an_erased_learner_is_gone_from_every_answer_and_file_after_a_restart_and_a_re
     }
     let agent_json = json!({"mbox": ERASED_MBOX}).to_string();
     put_document(
-        &server,
+        server,
         "/xapi/activities/state",
         &[
             ("activityId", "https://school.example/items/1".to_owned()),
@@ -182,7 +185,7 @@ fn an_erased_learner_is_gone_from_every_answer_and_file_after_a_restart_and_a_re
         r#"{"page": 12}"#,
     );
     put_document(
-        &server,
+        server,
         "/xapi/agents/profile",
         &[
             ("agent", agent_json.clone()),
@@ -193,16 +196,16 @@ fn an_erased_learner_is_gone_from_every_answer_and_file_after_a_restart_and_a_re
 
     // the learner's views have folded every statement of theirs
     let profile_path = format!("/v1/learners/{}/profile", erased_agent());
-    let folded = eventually(Duration::from_secs(30), || {
+    let folded = eventually(Duration::from_secs(60), || {
         let response = server.xapi(Method::GET, &profile_path).send().unwrap();
         response.status() == 200 && json(response)["statements"] == PER_LEARNER as u64
     });
     assert!(folded, "the profile folds the learner's statements");
 
     // the access request: everything held, before the erasure
-    let export_file = data.path().join("export.json");
+    let export_file = scratch.join("export.json");
     learners_cli(
-        &server,
+        server,
         &[
             "export",
             &agent_json,
@@ -236,13 +239,36 @@ fn an_erased_learner_is_gone_from_every_answer_and_file_after_a_restart_and_a_re
         export["profile"]
     );
     assert!(export["decisions"]["decisions"].is_array());
+    erased_ids
+}
 
-    let said = learners_cli(&server, &["erase", &agent_json]);
+/// Erases the learner with `learnlog learners erase`, and checks that asking again
+/// finds no key left.
+fn erase(server: &Learnlog) {
+    let agent_json = json!({"mbox": ERASED_MBOX}).to_string();
+    let said = learners_cli(server, &["erase", &agent_json]);
     assert!(said.contains("data key is destroyed"), "{said}");
-    assert_forgotten(&server, &erased_ids);
-    // asking again completes nothing more and says the key was already gone
-    let again = learners_cli(&server, &["erase", &agent_json]);
+    let again = learners_cli(server, &["erase", &agent_json]);
     assert!(again.contains("had no data key"), "{again}");
+}
+
+/// No file under `dir`'s `subdirs` holds the erased learner's identifier or name.
+fn assert_no_file_names_the_erased_learner(dir: &Path, subdirs: &[&str]) {
+    for subdir in subdirs {
+        for needle in [ERASED_MBOX, ERASED_NAME] {
+            let found = files_containing(&dir.join(subdir), needle.as_bytes());
+            assert!(found.is_empty(), "{needle} in {found:?}");
+        }
+    }
+}
+
+#[test]
+fn an_erased_learner_is_gone_from_every_answer_and_file_after_a_restart_and_a_rebuild() {
+    let data = tempfile::tempdir().unwrap();
+    let server = Learnlog::start(data.path());
+    let erased_ids = load_and_export(&server, data.path());
+    erase(&server);
+    assert_forgotten(&server, &erased_ids);
     assert!(server.terminate().success());
 
     let server = Learnlog::start(data.path());
@@ -254,12 +280,7 @@ fn an_erased_learner_is_gone_from_every_answer_and_file_after_a_restart_and_a_re
     assert_forgotten(&server, &erased_ids);
     assert!(server.terminate().success());
 
-    for dir in ["projections", "keys", "repartition"] {
-        for needle in [ERASED_MBOX, ERASED_NAME] {
-            let found = files_containing(&data.path().join(dir), needle.as_bytes());
-            assert!(found.is_empty(), "{needle} in {found:?}");
-        }
-    }
+    assert_no_file_names_the_erased_learner(data.path(), &["projections", "keys", "repartition"]);
     // the statements and documents are sealed in the log segments; what the
     // repartitioner re-published from them (activity ids, no one's identifier) is in the
     // clear, which shows the search reads the segments
@@ -269,4 +290,43 @@ fn an_erased_learner_is_gone_from_every_answer_and_file_after_a_restart_and_a_re
         assert!(found.is_empty(), "{needle} in {found:?}");
     }
     assert!(!files_containing(&log, b"https://school.example/items/").is_empty());
+}
+
+#[test]
+fn on_kafka_an_erased_learner_stays_gone_for_a_fresh_projector_folding_from_the_start() {
+    let broker = Broker::start();
+    let url = broker.url();
+    let data = tempfile::tempdir().unwrap();
+    let key_file = data.path().join("key-encryption-key");
+    std::fs::write(&key_file, format!("{}\n", "5a".repeat(32))).unwrap();
+    let key_file = key_file.to_str().unwrap();
+    let first = data.path().join("first");
+    let kafka = ["--log", &url, "--key-encryption-key-file", key_file];
+    let server = Learnlog::start_with(&first, &kafka);
+    let erased_ids = load_and_export(&server, data.path());
+    erase(&server);
+    assert_forgotten(&server, &erased_ids);
+    assert!(server.terminate().success());
+
+    // without the key-encryption key, a new process cannot open the learners' keys
+    // and refuses to start, saying why
+    let output = Command::new(binary())
+        .args(["rebuild", "--log", &url, "--partitions", "4", "--data-dir"])
+        .arg(data.path().join("no-key"))
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{said}");
+    assert!(said.contains("--key-encryption-key-file"), "{said}");
+
+    // a new projector, alone in its group, folds every topic from offset 0 with the
+    // keys it reads from the learner-keys topic: everyone else's statements open, the
+    // erased learner's never do
+    let fresh = data.path().join("fresh");
+    let projector_args = [&kafka[..], &["--role", "projector"]].concat();
+    let projector = Learnlog::start_with(&fresh, &projector_args);
+    wait_ready(&projector, Duration::from_secs(180));
+    assert_forgotten(&projector, &erased_ids);
+    assert!(projector.terminate().success());
+    assert_no_file_names_the_erased_learner(&fresh, &["projections", "keys", "repartition"]);
 }
