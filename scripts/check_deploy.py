@@ -12,7 +12,7 @@ it (kafka.yaml for k8s/kafka), plus any stand-alone manifests. Checks:
   skipped;
 - the KafkaTopic resources against the code: one for every topic learnlog creates, with
   the partition count it creates them with (LEARNLOG_PARTITIONS of the overlay for the
-  partitioned ones), compaction on exactly the view topics;
+  partitioned ones), compaction on exactly the view topics and learner-keys;
 - the partition count in the Prometheus alert on unowned partitions;
 - the image's user (deploy/Containerfile) against every pod's runAsUser;
 - the Grafana dashboard: every panel on the datasource variable.
@@ -122,19 +122,25 @@ def validate_schemas(files: dict[str, list[dict]]) -> None:
 
 
 def code_topics() -> tuple[dict[str, str], set[str]]:
-    """The topics the code creates: {name: "P" or a fixed count}, and the compacted ones."""
+    """The topics the code creates: {name: "P" or a fixed count}, and the compacted ones
+    (the view topics and learner-keys)."""
     lib = (ROOT / "proto/src/lib.rs").read_text()
     module = re.search(r"pub mod topics \{(.*?)\n\}", lib, re.S)
     if not module:
         raise SystemExit("proto/src/lib.rs: no `pub mod topics` found")
     constants = dict(re.findall(r'pub const (\w+): &str = "([^"]+)";', module.group(1)))
-    node = (ROOT / "services/learnlog/src/node.rs").read_text()
     counts: dict[str, str] = {}
-    for constant, count in re.findall(r"ensure_topic\(topics::(\w+),\s*([\w.]+)\)", node):
-        counts[constants[constant]] = count if count.isdigit() else "P"
+    compacted: set[str] = set()
+    for source in ("node.rs", "key_topic.rs"):
+        text = (ROOT / "services/learnlog/src" / source).read_text()
+        pattern = r"ensure_(compacted_)?topic\(topics::(\w+),\s*([\w.]+)\)"
+        for compaction, constant, count in re.findall(pattern, text):
+            counts[constants[constant]] = count if count.isdigit() else "P"
+            if compaction:
+                compacted.add(constants[constant])
     unmade = set(constants.values()) - set(counts)
     if unmade:
-        problem(f"services/learnlog/src/node.rs creates no topic {sorted(unmade)}")
+        problem(f"services/learnlog/src/{{node,key_topic}}.rs create no topic {sorted(unmade)}")
     records = (ROOT / "services/api/src/view_topics/records.rs").read_text()
     views = set(re.findall(r'"(learnlog\.view\.[a-z_-]+)"', records))
     if not views:
@@ -142,7 +148,7 @@ def code_topics() -> tuple[dict[str, str], set[str]]:
     # View topics have as many partitions as learner-events (view_topics/mod.rs).
     for view in views:
         counts[view] = "P"
-    return counts, views
+    return counts, views | compacted
 
 
 def check_topics(files: dict[str, list[dict]]) -> None:
