@@ -333,27 +333,39 @@ impl LearnerKeys {
         if let Some(replication) = &self.replication {
             replication.publish(tenant, &new)?;
         }
-        for (learner, key) in new {
-            self.write_ring(tenant, learner, key.to_vec())?;
-        }
+        let rings = (new.into_iter()).map(|(learner, key)| (learner, key.to_vec()));
+        self.write_rings(tenant, rings.collect())?;
         Ok(())
     }
 
     /// Writes a learner's key file durably and caches it.
     fn write_ring(&self, tenant: &str, learner: Uuid, bytes: Vec<u8>) -> Result<Arc<KeyRing>> {
+        let mut written = self.write_rings(tenant, vec![(learner, bytes)])?;
+        Ok(written.pop().expect("one ring written"))
+    }
+
+    /// Writes key files of learners of `tenant` durably (each to a temporary file,
+    /// synced, renamed; then the directory synced once for all of them) and caches them.
+    fn write_rings(&self, tenant: &str, rings: Vec<(Uuid, Vec<u8>)>) -> Result<Vec<Arc<KeyRing>>> {
         let tenant_dir = self.tenant_dir(tenant);
         create_dir(&tenant_dir)?;
-        let path = self.key_path(tenant, learner);
-        let temporary = path.with_extension("new");
-        write_synced(&temporary, &bytes)?;
-        fs::rename(&temporary, &path).map_err(io_error(&path))?;
+        let mut written = Vec::with_capacity(rings.len());
+        for (learner, bytes) in rings {
+            let path = self.key_path(tenant, learner);
+            let temporary = path.with_extension("new");
+            write_synced(&temporary, &bytes)?;
+            fs::rename(&temporary, &path).map_err(io_error(&path))?;
+            let ring = KeyRing::decode(bytes).ok_or(Error::CorruptKey(path))?;
+            written.push((learner, Arc::new(ring)));
+        }
         sync_dir(&tenant_dir)?;
-        let ring = Arc::new(KeyRing::decode(bytes).ok_or(Error::CorruptKey(path))?);
-        self.cache
-            .lock()
-            .expect("key cache poisoned")
-            .insert((tenant.to_owned(), learner), ring.clone());
-        Ok(ring)
+        let mut cache = self.cache.lock().expect("key cache poisoned");
+        Ok((written.into_iter())
+            .map(|(learner, ring)| {
+                cache.insert((tenant.to_owned(), learner), ring.clone());
+                ring
+            })
+            .collect())
     }
 
     fn remove_file(&self, tenant: &str, learner: Uuid) -> Result<()> {

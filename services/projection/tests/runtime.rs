@@ -547,3 +547,87 @@ async fn an_event_that_reads_committed_keys_sees_everything_before_it() {
     );
     assert_eq!(count(&projection, "k8"), 1);
 }
+
+/// The counter, unable to fold events keyed `gated` while `reachable` is false, as a
+/// fold is while a learner key it needs is on a log it cannot reach.
+struct Gated {
+    reachable: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Fold for Gated {
+    fn name(&self) -> &'static str {
+        "gated"
+    }
+    fn topics(&self) -> &'static [&'static str] {
+        &[TOPIC]
+    }
+    fn trees(&self) -> &'static [&'static str] {
+        &["counts"]
+    }
+    fn apply(
+        &self,
+        trees: &FoldTrees<'_>,
+        topic: &str,
+        partition: u32,
+        offset: u64,
+        event: &Envelope,
+    ) -> Result<Folded, FoldError> {
+        let reachable = self.reachable.load(std::sync::atomic::Ordering::SeqCst);
+        if event.key == "gated" && !reachable {
+            return Err(FoldError::Unavailable("the key is elsewhere".into()));
+        }
+        Counter.apply(trees, topic, partition, offset, event)
+    }
+}
+
+#[tokio::test]
+async fn an_event_whose_needs_are_unreachable_is_folded_later_not_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = open_log(dir.path());
+    let positions = log
+        .append(TOPIC, vec![event("gated", 1), event("gated", 2)])
+        .await
+        .unwrap();
+    let reachable = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let fold = Arc::new(Gated {
+        reachable: reachable.clone(),
+    });
+    let options = ProjectionOptions::default();
+    let projection =
+        Projection::open(&dir.path().join("gated"), log.clone(), fold, options).unwrap();
+    let cancel = CancellationToken::new();
+    let tasks = projection.run(cancel.clone());
+    let last = positions[1];
+    let waited = (projection)
+        .wait_folded(
+            TOPIC,
+            last.partition,
+            last.offset,
+            Duration::from_millis(500),
+        )
+        .await;
+    assert!(
+        waited.is_err(),
+        "nothing folds while the key is unreachable"
+    );
+    let failure = projection
+        .failure()
+        .expect("the partition shows the failure");
+    assert!(failure.contains("the key is elsewhere"), "{failure}");
+    assert!(!projection.is_ready());
+
+    reachable.store(true, std::sync::atomic::Ordering::SeqCst);
+    projection
+        .wait_folded(TOPIC, last.partition, last.offset, Duration::from_secs(10))
+        .await
+        .unwrap();
+    assert_eq!(
+        count(&projection, "gated"),
+        2,
+        "both events folded, once each"
+    );
+    assert_eq!(projection.skipped(), None, "none skipped");
+    cancel.cancel();
+    tasks.join_all().await;
+    assert_eq!(projection.failure(), None);
+}
