@@ -113,17 +113,19 @@ impl TopicState {
         self.watermark(partition).map_or(0, |w| *w.borrow())
     }
 
-    /// Raises the known high watermark of `partition` to `end` if that is higher.
-    pub fn advance(&self, partition: u32, end: u64) {
-        if let Ok(watermark) = self.watermark(partition) {
-            watermark.send_if_modified(|known| {
-                let raised = end > *known;
-                if raised {
-                    *known = end;
-                }
-                raised
-            });
-        }
+    /// Raises the known high watermark of `partition` to `end` if that is higher; true
+    /// when it did.
+    pub fn advance(&self, partition: u32, end: u64) -> bool {
+        let Ok(watermark) = self.watermark(partition) else {
+            return false;
+        };
+        watermark.send_if_modified(|known| {
+            let raised = end > *known;
+            if raised {
+                *known = end;
+            }
+            raised
+        })
     }
 
     /// Changes of the known high watermark of `partition`.

@@ -1,7 +1,12 @@
 //! The end watcher: how `wait_for_offset` learns of other processes' appends. One thread
 //! per log handle asks the leaders for the end of every partition someone waits on, all
 //! in one ListOffsets round per `fetch_wait_ms`, and raises the handle's known watermarks,
-//! which wakes the waiters. Nothing is asked while nobody waits.
+//! which wakes the waiters. Nothing is asked while nobody waits. After
+//! [`QUIET_ROUNDS`] rounds in a row that found nothing new, the pause doubles up to
+//! [`IDLE_PAUSE`], and the first round that finds something brings it back to
+//! `fetch_wait_ms`: an idle process costs the broker a round a second, and another
+//! process's first append after a quiet spell is seen within that second (this
+//! process's own appends, and ends a reader asks for, wake waiters at once).
 //!
 //! A consumer long-polling each waited partition would cost the broker a fetch per
 //! partition and fetch wait; on a broker whose fetch is a storage query per partition
@@ -117,6 +122,7 @@ impl Drop for Watching {
 /// The watcher thread: sleeps while nothing is waited on, otherwise asks for the ends of
 /// the waited partitions every `interval` until stopped.
 fn ask_while_waited(topics: &Topics, shared: &Shared, interval: Duration, timeout: Duration) {
+    let mut quiet_rounds = 0u32;
     loop {
         let waited: Vec<(Arc<TopicState>, u32)> = {
             let watchlist = shared
@@ -130,10 +136,13 @@ fn ask_while_waited(topics: &Topics, shared: &Shared, interval: Duration, timeou
                 .map(|((_, partition), waited)| (waited.state.clone(), *partition))
                 .collect()
         };
-        ask_ends(topics, &waited, timeout);
+        quiet_rounds = match ask_ends(topics, &waited, timeout) {
+            true => 0,
+            false => quiet_rounds.saturating_add(1),
+        };
         let watchlist = shared
             .changed
-            .wait_timeout_while(shared.lock(), interval, |w| !w.stopped)
+            .wait_timeout_while(shared.lock(), pause(interval, quiet_rounds), |w| !w.stopped)
             .unwrap_or_else(|p| p.into_inner())
             .0;
         if watchlist.stopped {
@@ -142,10 +151,23 @@ fn ask_while_waited(topics: &Topics, shared: &Shared, interval: Duration, timeou
     }
 }
 
+/// Rounds in a row that find nothing new before the watcher slows down.
+const QUIET_ROUNDS: u32 = 10;
+/// The longest pause between rounds, reached after a quiet spell.
+const IDLE_PAUSE: Duration = Duration::from_secs(1);
+
+/// The pause after `quiet_rounds` rounds in a row found nothing new: `interval`, then
+/// doubling up to [`IDLE_PAUSE`] (never below `interval`).
+fn pause(interval: Duration, quiet_rounds: u32) -> Duration {
+    let doublings = quiet_rounds.saturating_sub(QUIET_ROUNDS).min(16);
+    (interval * 2u32.pow(doublings)).min(IDLE_PAUSE.max(interval))
+}
+
 /// Asks the leaders for the ends of `waited`, raises the known watermarks and records
 /// each partition's answer (or its absence), which `wait_for_offset` reports once its
 /// wait runs out: a waiter learns that the leader is away, not just that nothing came.
-fn ask_ends(topics: &Topics, waited: &[(Arc<TopicState>, u32)], timeout: Duration) {
+/// True when some end was past what this handle knew.
+fn ask_ends(topics: &Topics, waited: &[(Arc<TopicState>, u32)], timeout: Duration) -> bool {
     let asked: Vec<(&TopicState, u32)> = waited.iter().map(|(s, p)| (&**s, *p)).collect();
     let ends = match topics.ask_ends(&asked, timeout) {
         Ok(ends) => ends,
@@ -155,9 +177,10 @@ fn ask_ends(topics: &Topics, waited: &[(Arc<TopicState>, u32)], timeout: Duratio
             for (state, partition) in waited {
                 state.answered(*partition, Some(&error));
             }
-            return;
+            return false;
         }
     };
+    let mut raised = false;
     for end in ends.elements() {
         let partition = end.partition() as u32;
         let Some((state, _)) =
@@ -168,7 +191,7 @@ fn ask_ends(topics: &Topics, waited: &[(Arc<TopicState>, u32)], timeout: Duratio
         match (end.error(), end.offset()) {
             (Ok(()), Offset::Offset(offset)) => {
                 state.answered(partition, None);
-                state.advance(partition, offset.max(0) as u64);
+                raised |= state.advance(partition, offset.max(0) as u64);
             }
             (Err(error), _) => {
                 let context = format!("asking the end of {}/{partition}", state.name);
@@ -176,5 +199,24 @@ fn ask_ends(topics: &Topics, waited: &[(Arc<TopicState>, u32)], timeout: Duratio
             }
             _ => {}
         }
+    }
+    raised
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pause_grows_after_a_quiet_spell_up_to_a_second_and_never_below_the_interval() {
+        let interval = Duration::from_millis(100);
+        assert_eq!(pause(interval, 0), interval);
+        assert_eq!(pause(interval, QUIET_ROUNDS), interval);
+        assert_eq!(pause(interval, QUIET_ROUNDS + 1), interval * 2);
+        assert_eq!(pause(interval, QUIET_ROUNDS + 3), interval * 8);
+        assert_eq!(pause(interval, QUIET_ROUNDS + 4), IDLE_PAUSE);
+        assert_eq!(pause(interval, u32::MAX), IDLE_PAUSE);
+        let slow = Duration::from_secs(5);
+        assert_eq!(pause(slow, u32::MAX), slow, "never shorter than asked");
     }
 }
