@@ -233,6 +233,8 @@ impl LearnerKeys {
     /// unreadable from the moment this returns (in other processes, once they heard of
     /// it from the replication). True when there was a key.
     pub fn erase(&self, tenant: &str, learner: Uuid) -> Result<bool> {
+        // every key another process made for the learner is here before it is destroyed
+        self.catch_up()?;
         let _changing = self.changing.lock().expect("key change lock poisoned");
         let Some(ring) = self.ring(tenant, learner)? else {
             return Ok(false);

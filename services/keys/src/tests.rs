@@ -216,8 +216,28 @@ fn two_processes_making_a_key_for_one_learner_at_once_both_open_everywhere() {
             Opened::Plain(b"2".to_vec())
         );
     }
-    // erasing in one process destroys both keys everywhere
+    // erasing in one process destroys both keys everywhere, also one it has not
+    // read from the topic yet
+    let three = replicated(dir.path(), "three", &topic);
+    let by_three = LearnerKeys::open(dir.path().join("late-maker"))
+        .unwrap()
+        .seal("t", LEARNER, b"c", b"3")
+        .unwrap();
+    let late_key = fs::read(
+        dir.path()
+            .join("late-maker")
+            .join(hex(b"t"))
+            .join(LEARNER.to_string()),
+    )
+    .unwrap();
+    Replica::new(&topic)
+        .publish("t", &[(LEARNER, late_key[..].try_into().unwrap())])
+        .unwrap();
     assert!(one.erase("t", LEARNER).unwrap());
+    assert_eq!(
+        three.open_sealed("t", LEARNER, b"c", &by_three).unwrap(),
+        Opened::Erased
+    );
     two.catch_up().unwrap();
     for value in [&by_one, &by_two] {
         assert_eq!(
