@@ -375,7 +375,7 @@ impl Projection {
     /// for the ends (a broker down), [`Projection::known_folded_through_micros`]: never
     /// `now` unless the log said so. Fails only for a topic the projection does not fold.
     pub fn consistent_through_micros(&self, topic: &str, now_micros: i64) -> Result<i64> {
-        let partitions = self.inner.partitions_of(topic)?;
+        self.inner.partitions_of(topic)?;
         let ends = match self.inner.log.high_watermarks(topic) {
             Ok(ends) => ends,
             Err(error) => {
@@ -383,8 +383,16 @@ impl Projection {
                 return self.known_folded_through_micros(topic);
             }
         };
+        self.consistent_through_at(topic, now_micros, &ends)
+    }
+
+    /// [`Projection::consistent_through_micros`] from `ends`, the ends of every
+    /// partition of `topic` asked of the log after `now_micros` was taken (by a read that
+    /// waited for them), without asking again.
+    pub fn consistent_through_at(&self, topic: &str, now_micros: i64, ends: &[u64]) -> Result<i64> {
+        let partitions = self.inner.partitions_of(topic)?;
         let mut through = now_micros;
-        for (progress, &end) in partitions.iter().zip(&ends) {
+        for (progress, &end) in partitions.iter().zip(ends) {
             if *progress.folded.borrow() < end {
                 through = through.min(progress.last_event_micros.load(Ordering::Acquire));
             }

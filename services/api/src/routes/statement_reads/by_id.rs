@@ -11,7 +11,6 @@ use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse};
 use learnlog_projector_replicated::statements::{Lookup, StoredStatement};
 use learnlog_proto::topics;
-use uuid::Uuid;
 
 pub(super) async fn get_one(
     state: &AppState,
@@ -33,7 +32,9 @@ pub(super) async fn get_one(
             ))
         }
     };
-    caught_up_for(state, id).await;
+    let key = id.to_string();
+    let partition = (state.log).partition_for(topics::STATEMENTS, key.as_bytes())?;
+    super::caught_up(state, request, Some(partition)).await;
     let statement = match (
         state.statement_reader.lookup(caller.tenant(), id)?,
         want_voided,
@@ -64,26 +65,6 @@ pub(super) async fn get_one(
     let json = render.statement(&statement)?;
     let statements = [statement];
     respond(state, caller, &statements, json, attachments)
-}
-
-/// Read-your-writes: waits (bounded) until the store has folded everything appended
-/// so far to the partition owning `id`. On timeout the read goes ahead; the
-/// Consistent-Through header says how far the store is.
-async fn caught_up_for(state: &AppState, id: Uuid) {
-    let key = id.to_string();
-    let Ok(partition) = state.log.partition_for(topics::STATEMENTS, key.as_bytes()) else {
-        return;
-    };
-    let Ok(end) = crate::ingest::high_watermark(state, topics::STATEMENTS, partition).await else {
-        return;
-    };
-    if end > 0 {
-        let wait = state.limits.consistency_wait;
-        let _ = state
-            .statements
-            .wait_folded(topics::STATEMENTS, partition, end - 1, wait)
-            .await;
-    }
 }
 
 /// `statements/read/mine`: whether the caller's credential is the statement's authority.

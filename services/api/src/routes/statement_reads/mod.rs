@@ -15,8 +15,10 @@ use super::params::Params;
 use super::statement_query::{QueryRequest, ALL_PARAMS};
 use crate::auth::{Authenticated, Scope};
 use crate::error::ApiError;
+use crate::middleware::AskedEnds;
 use crate::state::AppState;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
+use learnlog_proto::topics;
 
 /// Parameters allowed beside `statementId` / `voidedStatementId` (and beside `more`).
 const WITH_ID: &[&str] = &["statementId", "voidedStatementId", "format", "attachments"];
@@ -55,4 +57,36 @@ pub async fn get(
         page.query.authority = Some(own.ok_or(ApiError::Forbidden(Scope::StatementsRead.name()))?);
     }
     query::query(&state, &request, &caller, page).await
+}
+
+/// Read-your-writes: waits (bounded) until the store has folded everything appended
+/// before the request to the partitions `wanted` names (all of them for `None`). The
+/// ends are asked once for every partition, and kept in the request's extensions
+/// ([`AskedEnds`]) so that `X-Experience-API-Consistent-Through` is computed from them
+/// without a second round trip to the log. On a timeout or an unreachable log the read
+/// goes ahead; the header says how far the store is.
+async fn caught_up(state: &AppState, request: &HttpRequest, wanted: Option<u32>) {
+    let now_micros = chrono::Utc::now().timestamp_micros();
+    let log = state.log.clone();
+    let asked = web::block(move || log.high_watermarks(topics::STATEMENTS)).await;
+    let Ok(Ok(ends)) = asked else {
+        return;
+    };
+    let deadline = tokio::time::Instant::now() + state.limits.consistency_wait;
+    for (partition, &end) in ends.iter().enumerate() {
+        let partition = partition as u32;
+        if end == 0 || wanted.is_some_and(|wanted| wanted != partition) {
+            continue;
+        }
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        let folded = (state.statements)
+            .wait_folded(topics::STATEMENTS, partition, end - 1, left)
+            .await;
+        if folded.is_err() {
+            break;
+        }
+    }
+    request
+        .extensions_mut()
+        .insert(AskedEnds { now_micros, ends });
 }

@@ -17,10 +17,7 @@ pub(super) async fn query(
 ) -> Result<HttpResponse, ApiError> {
     // Read-your-writes: everything appended before this request is folded first
     // (bounded; on timeout Consistent-Through tells how far the store is).
-    let _ = state
-        .statements
-        .catch_up(state.limits.consistency_wait)
-        .await;
+    super::caught_up(state, request, None).await;
     if page.attachments {
         let _ = state
             .attachments
