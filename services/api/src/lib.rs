@@ -10,7 +10,7 @@
 mod auth;
 mod decisions;
 mod disk_space;
-mod durable_file;
+pub mod durable_file;
 mod error;
 pub mod forwarding;
 mod ingest;

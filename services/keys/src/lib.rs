@@ -143,11 +143,6 @@ impl LearnerKeys {
         })
     }
 
-    /// The directory the keys are in.
-    pub fn dir(&self) -> &Path {
-        &self.dir
-    }
-
     /// Seals `plaintext` for `learner` of `tenant`, creating (durably) their key when
     /// they have none. `context` is authenticated with it (for example the id of the
     /// record the value belongs to) and must be given again to open it.
@@ -426,7 +421,7 @@ fn create_dir(dir: &Path) -> Result<()> {
         .map_err(io_error(dir))
 }
 
-pub(crate) fn write_synced(path: &Path, bytes: &[u8]) -> Result<()> {
+fn write_synced(path: &Path, bytes: &[u8]) -> Result<()> {
     let mut file = OpenOptions::new()
         .write(true)
         .create(true)

@@ -43,9 +43,11 @@ pub struct KeyEncryptionKey {
 impl KeyEncryptionKey {
     /// Reads 64 hex digits (surrounding white space ignored) from `path`.
     pub fn read(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
-            path: path.to_owned(),
-            source,
+        let text = std::fs::read_to_string(path).map_err(|error| {
+            Error::Replication(format!(
+                "reading the key-encryption key {}: {error}",
+                path.display()
+            ))
         })?;
         Self::from_hex(text.trim()).ok_or_else(|| {
             Error::Replication(format!(

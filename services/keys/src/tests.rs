@@ -190,6 +190,19 @@ fn key_file(dir: &Path, name: &str) -> Vec<u8> {
     fs::read(dir.join(name).join(hex(b"t")).join(LEARNER.to_string())).unwrap()
 }
 
+/// `plaintext` sealed for `LEARNER` by the store named `name` before it read the
+/// topic (so with a key of its own), which it then publishes.
+fn sealed_and_published(dir: &Path, name: &str, topic: &Arc<Topic>, plaintext: &[u8]) -> Vec<u8> {
+    let sealed = (LearnerKeys::open(dir.join(name)).unwrap())
+        .seal("t", LEARNER, b"c", plaintext)
+        .unwrap();
+    let key = key_file(dir, name);
+    Replica::new(topic)
+        .publish("t", &[(LEARNER, key[..].try_into().unwrap())])
+        .unwrap();
+    sealed
+}
+
 #[test]
 fn two_processes_making_a_key_for_one_learner_at_once_both_open_everywhere() {
     let dir = tempfile::tempdir().unwrap();
@@ -200,12 +213,7 @@ fn two_processes_making_a_key_for_one_learner_at_once_both_open_everywhere() {
     );
     let by_one = one.seal("t", LEARNER, b"c", b"1").unwrap();
     // `two` has not read the topic yet and makes a key of its own
-    let two_first = LearnerKeys::open(dir.path().join("two")).unwrap();
-    let by_two = two_first.seal("t", LEARNER, b"c", b"2").unwrap();
-    let key = key_file(dir.path(), "two");
-    Replica::new(&topic)
-        .publish("t", &[(LEARNER, key[..].try_into().unwrap())])
-        .unwrap();
+    let by_two = sealed_and_published(dir.path(), "two", &topic, b"2");
     for keys in [&one, &two] {
         assert_eq!(
             keys.open_sealed("t", LEARNER, b"c", &by_one).unwrap(),
@@ -219,20 +227,7 @@ fn two_processes_making_a_key_for_one_learner_at_once_both_open_everywhere() {
     // erasing in one process destroys both keys everywhere, also one it has not
     // read from the topic yet
     let three = replicated(dir.path(), "three", &topic);
-    let by_three = LearnerKeys::open(dir.path().join("late-maker"))
-        .unwrap()
-        .seal("t", LEARNER, b"c", b"3")
-        .unwrap();
-    let late_key = fs::read(
-        dir.path()
-            .join("late-maker")
-            .join(hex(b"t"))
-            .join(LEARNER.to_string()),
-    )
-    .unwrap();
-    Replica::new(&topic)
-        .publish("t", &[(LEARNER, late_key[..].try_into().unwrap())])
-        .unwrap();
+    let by_three = sealed_and_published(dir.path(), "late-maker", &topic, b"3");
     assert!(one.erase("t", LEARNER).unwrap());
     assert_eq!(
         three.open_sealed("t", LEARNER, b"c", &by_three).unwrap(),

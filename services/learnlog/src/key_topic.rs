@@ -77,10 +77,7 @@ impl KeyTopic {
 
     /// Saves the position durably, after the keys it covers were written.
     fn save_position(&self, position: u64) -> Result<()> {
-        let temporary = self.position_file.with_extension("new");
-        std::fs::write(&temporary, position.to_string())
-            .and_then(|()| std::fs::File::open(&temporary)?.sync_all())
-            .and_then(|()| std::fs::rename(&temporary, &self.position_file))
+        learnlog_api::durable_file::replace(&self.position_file, position.to_string().as_bytes())
             .map_err(|source| Error::Io {
                 path: self.position_file.clone(),
                 source,
