@@ -1,8 +1,12 @@
 //! The statement write path: assign what the LRS assigns, refuse known conflicts
 //! before appending, append durably, and wait for the store's outcome.
 //!
-//! A batch is checked against the store before anything is appended, so a batch that
-//! conflicts with a stored statement is rejected whole. Two writers racing to submit
+//! A batch of several statements is checked against the store before anything is
+//! appended, so a batch that conflicts with a stored statement is rejected whole. A
+//! single statement is not: the store's outcome decides it alone (a conflict stores
+//! nothing, a duplicate is acknowledged), so its write skips the check's wait for the
+//! store to fold its partition's end (on Kafka also a round trip to ask that end).
+//! Two writers racing to submit
 //! the same id through this process take turns (`statement_claims`), so the second
 //! is checked against what the first stored. Through two processes both are appended;
 //! the store keeps the first and the other writer gets 409 from the fold's outcome (see
@@ -83,6 +87,7 @@ pub async fn submit(
     let mut submissions = Vec::with_capacity(statements.len());
     // Statements partitions already caught up to their end for this request.
     let mut caught_up = std::collections::HashSet::new();
+    let checked_first = statements.len() > 1;
     for mut statement in statements {
         let given = learnlog_xapi::statement_id(&statement).or(put_id);
         let id = given.unwrap_or_else(Uuid::new_v4);
@@ -96,10 +101,10 @@ pub async fn submit(
             },
         );
         let duplicate = match given {
-            Some(id) => {
+            Some(id) if checked_first => {
                 is_known_duplicate(state, &mut caught_up, caller.tenant(), id, &statement).await?
             }
-            None => false,
+            _ => false,
         };
         let json = serde_json::to_vec(&statement)
             .map_err(|error| ApiError::Internal(error.to_string()))?;
@@ -122,7 +127,7 @@ pub async fn submit(
     if !records.is_empty() {
         let unconfirmed = |error| unconfirmed(error, &submissions);
         let positions = append(state, records).await.map_err(unconfirmed)?;
-        check_outcomes(state, &fresh, &positions)
+        check_outcomes(state, &fresh, &positions, checked_first)
             .await
             .map_err(unconfirmed)?;
     }
@@ -232,15 +237,13 @@ async fn is_known_duplicate(
     if learnlog_xapi::statements_equivalent(&existing, statement) {
         Ok(true)
     } else {
-        Err(ApiError::Conflict(format!(
-            "statement {id} is already stored with different content; nothing of this request was stored"
-        )))
+        Err(already_stored(id))
     }
 }
 
-fn conflict(id: Uuid) -> ApiError {
+fn already_stored(id: Uuid) -> ApiError {
     ApiError::Conflict(format!(
-        "statement {id} was stored concurrently with different content"
+        "statement {id} is already stored with different content; nothing of this request was stored"
     ))
 }
 
@@ -312,11 +315,14 @@ async fn append(state: &AppState, records: Vec<Record>) -> Result<Vec<Position>,
 
 /// Reads the store's outcome for each submission (the first position of each pair of
 /// records belongs to the `StatementSubmitted`), waiting at most the consistency wait
-/// for all of them together. Any conflict answers 409.
+/// for all of them together. Any conflict answers 409; `checked_first` tells whether
+/// the batch was checked against the store before it was appended (so a conflict now
+/// is a concurrent writer's).
 async fn check_outcomes(
     state: &AppState,
     submissions: &[&Submission],
     positions: &[Position],
+    checked_first: bool,
 ) -> Result<(), ApiError> {
     let deadline = std::time::Instant::now() + state.limits.consistency_wait;
     let mut positions = positions.iter();
@@ -355,7 +361,10 @@ async fn check_outcomes(
         metrics::STATEMENTS_STORED.with_label_values(&[label]).inc();
     }
     match conflicts.first() {
-        Some(id) => Err(conflict(*id)),
+        Some(id) if checked_first => Err(ApiError::Conflict(format!(
+            "statement {id} was stored concurrently with different content"
+        ))),
+        Some(id) => Err(already_stored(*id)),
         None => Ok(()),
     }
 }

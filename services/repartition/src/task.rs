@@ -1,6 +1,7 @@
-//! The task re-publishing one `statements` partition: read a batch, wait until the
-//! statement store (and the voiding statements it depends on) folded it, append its
-//! learner events, checkpoint, repeat; failures are logged and retried.
+//! The task re-publishing one `statements` partition: wait for records past the
+//! checkpoint, read a batch, wait until the statement store (and the voiding statements
+//! it depends on) folded it, append its learner events, checkpoint, repeat; failures
+//! are logged and retried.
 
 use crate::{checkpoints, metrics, Error, Inner};
 use learnlog_proto::topics;
@@ -18,6 +19,15 @@ impl Inner {
         let mut next = *self.published[partition as usize].borrow();
         while !cancel.is_cancelled() {
             let step = async {
+                // Waiting first costs nothing while the end is known past `next`; a
+                // read at the known end would ask the log (on Kafka, a round trip).
+                let end = self
+                    .log
+                    .wait_for_offset(topics::STATEMENTS, partition, next, IDLE_POLL)
+                    .await?;
+                if end <= next {
+                    return Ok::<_, Error>((next, end));
+                }
                 let records = self
                     .log
                     .read(
@@ -29,14 +39,11 @@ impl Inner {
                     )
                     .await?;
                 let Some(last) = records.last().map(|r| r.offset) else {
-                    self.log
-                        .wait_for_offset(topics::STATEMENTS, partition, next, IDLE_POLL)
-                        .await?;
-                    return Ok::<_, Error>(next);
+                    return Ok((next, end));
                 };
                 while self.statements.folded(topics::STATEMENTS, partition)? <= last {
                     if cancel.is_cancelled() {
-                        return Ok(next);
+                        return Ok((next, end));
                     }
                     // a timeout only means "not yet": look again
                     let _ = self
@@ -46,7 +53,7 @@ impl Inner {
                 }
                 // voiding: the voiding statements that matter to this batch are folded first
                 if !self.voiding_folded(partition, &records, &cancel).await? {
-                    return Ok(next);
+                    return Ok((next, end));
                 }
                 let inner = self.clone();
                 let learner_events =
@@ -61,16 +68,13 @@ impl Inner {
                 }
                 metrics::REPUBLISHED.inc_by(republished);
                 checkpoints::save(&self.checkpoints, partition, last + 1)?;
-                Ok(last + 1)
+                Ok((last + 1, end))
             };
             match step.await {
-                Ok(published) => {
+                Ok((published, end)) => {
                     next = published;
                     self.published[partition as usize].send_replace(next);
-                    let end = self
-                        .log
-                        .high_watermark(topics::STATEMENTS, partition)
-                        .unwrap_or(next);
+                    // the end known before the step: no round trip to the log
                     metrics::LAG
                         .with_label_values(&[&partition.to_string()])
                         .set(end.saturating_sub(next) as i64);

@@ -18,6 +18,7 @@ use tokio::sync::watch;
 use super::context::LogContext;
 use super::errors::{from_code, from_kafka, timed_out};
 use super::options::KafkaOptions;
+use super::shared_ends::SharedEnds;
 use crate::topic_rules::{validate_name, validate_partition_count};
 use crate::{Error, Result};
 
@@ -32,6 +33,8 @@ pub(crate) struct TopicState {
     /// Per partition: when and why the last watermark request went unanswered
     /// ([`Error::Unavailable`]); cleared by the next answer.
     unanswered: Vec<Mutex<Option<(Instant, String)>>>,
+    /// Asks for every partition's end, shared by concurrent callers.
+    all_ends: SharedEnds,
 }
 
 /// After a watermark request went unanswered, further requests for that partition fail at
@@ -47,6 +50,7 @@ impl TopicState {
             partitions,
             watermarks: (0..partitions).map(|_| watch::Sender::new(0)).collect(),
             unanswered: (0..partitions).map(|_| Mutex::new(None)).collect(),
+            all_ends: SharedEnds::default(),
         }
     }
 
@@ -245,10 +249,13 @@ impl Topics {
         Ok(self.fetch_ends(topic, &[partition], timeout)?[0])
     }
 
-    /// [`Topics::fetch_high_watermark`] of every partition of `topic`, in one request.
+    /// [`Topics::fetch_high_watermark`] of every partition of `topic`, in one request
+    /// shared with the callers asking at the same time (see `shared_ends`).
     pub fn fetch_high_watermarks(&self, topic: &TopicState) -> Result<Vec<u64>> {
         let partitions: Vec<u32> = (0..topic.partitions).collect();
-        self.fetch_ends(topic, &partitions, self.timeout)
+        (topic.all_ends).ask(&topic.name, || {
+            self.fetch_ends(topic, &partitions, self.timeout)
+        })
     }
 
     /// Asks the ends of `partitions` of `topic` in one request, records each answer (see

@@ -31,6 +31,7 @@ mod pool;
 mod producer;
 mod reader;
 mod recent;
+mod shared_ends;
 mod watcher;
 
 use std::sync::Arc;

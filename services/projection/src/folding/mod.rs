@@ -105,33 +105,44 @@ pub(crate) async fn fold_partition(
                 .unwrap_or_else(|poisoned| poisoned.into_inner()) = failure;
         }
     };
-    // The end the last wait returned, while nothing past `checkpoint.next` is known: the
-    // next step waits again without reading (on Kafka a read at the end asks the leader).
-    let mut waited_to = None;
+    let has_failure = || {
+        inner.progress(topic, partition).is_ok_and(|progress| {
+            progress
+                .failure
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .is_some()
+        })
+    };
     while !cancel.is_cancelled() {
         // A batch in flight finishes before cancellation is honoured: `step` is only
         // interrupted while it waits for new events.
-        match step(&inner, topic, partition, &mut checkpoint, waited_to).await {
-            Ok(Stepped::Folded) => {
-                waited_to = None;
-                // a step can succeed from what was already fetched while the log is
-                // away; asking for the end tells whether it can be reached
-                match inner.log.high_watermark(topic, partition) {
-                    Ok(end) => {
-                        set_failure(None);
-                        lag.set(end.saturating_sub(checkpoint.next) as i64);
+        match step(&inner, topic, partition, &mut checkpoint).await {
+            Ok(Stepped::Folded { end }) => {
+                lag.set(end.saturating_sub(checkpoint.next) as i64);
+                // A step can succeed from what was already fetched while the log is
+                // away, so it does not prove the log reachable: a failure recorded
+                // earlier is cleared only once the log answers for the end (on the
+                // blocking pool; on Kafka it is a round trip).
+                if has_failure() {
+                    let log = inner.log.clone();
+                    let asked =
+                        tokio::task::spawn_blocking(move || log.high_watermark(topic, partition))
+                            .await
+                            .map_err(|error| error.to_string())
+                            .and_then(|end| end.map_err(|error| error.to_string()));
+                    match asked {
+                        Ok(_) => set_failure(None),
+                        Err(error) => set_failure(Some(error)),
                     }
-                    Err(error) => set_failure(Some(error.to_string())),
                 }
             }
             Ok(Stepped::Waited { end }) => {
                 // the wait itself fails while the log cannot be reached
-                waited_to = Some(end);
                 set_failure(None);
                 lag.set(end.saturating_sub(checkpoint.next) as i64);
             }
             Err(error) => {
-                waited_to = None;
                 tracing::error!(projection = name, topic, partition, %error, "folding failed; retrying");
                 set_failure(Some(error.to_string()));
                 tokio::select! {
@@ -157,27 +168,30 @@ pub(crate) async fn fold_partition(
 
 /// What one step did.
 enum Stepped {
-    /// Read a batch and folded it.
-    Folded,
+    /// Read a batch and folded it; `end` is the log's end known before reading it.
+    Folded { end: u64 },
     /// Found nothing to read and waited; `end` is the log's end the wait returned.
     Waited { end: u64 },
 }
 
-/// One step of folding a partition: read a batch and fold it; or, caught up, wait for
-/// events and then write the checkpoint if it is due. `waited_to` is the end the last
-/// step's wait returned, if nothing past the checkpoint was known then: reading is
-/// skipped unless that end is past the checkpoint.
+/// One step of folding a partition: wait until the log is known to hold events past the
+/// checkpoint, then read a batch and fold it; or, when the wait runs out, write the
+/// checkpoint if it is due. The wait comes first because it costs nothing when the end
+/// is known (this handle's appends, and on Kafka the end watcher and every fetch,
+/// raise it), where a read at the known end would ask the log for its end (on Kafka, a
+/// broker round trip per batch of every projection).
 async fn step(
     inner: &Arc<Inner>,
     topic: &'static str,
     partition: u32,
     checkpoint: &mut Checkpoint,
-    waited_to: Option<u64>,
 ) -> Result<Stepped> {
     let options = &inner.options;
-    let records = if waited_to.is_some_and(|end| end <= checkpoint.next) {
-        Vec::new()
-    } else {
+    let end = inner
+        .log
+        .wait_for_offset(topic, partition, checkpoint.next, options.idle_poll)
+        .await?;
+    let records = if end > checkpoint.next {
         inner
             .log
             .read(
@@ -188,12 +202,10 @@ async fn step(
                 options.batch_bytes,
             )
             .await?
+    } else {
+        Vec::new()
     };
     if records.is_empty() {
-        let end = inner
-            .log
-            .wait_for_offset(topic, partition, checkpoint.next, options.idle_poll)
-            .await?;
         if checkpoint.due(checkpoint.next, options) {
             blocking(inner, checkpoint, move |inner, checkpoint| {
                 inner.write_checkpoint(topic, partition, checkpoint)
@@ -230,7 +242,7 @@ async fn step(
     if partial && !linger.is_zero() {
         tokio::time::sleep(linger).await;
     }
-    Ok(Stepped::Folded)
+    Ok(Stepped::Folded { end })
 }
 
 /// Runs `work` on the blocking pool (sled's reads and commits block) with a copy of
