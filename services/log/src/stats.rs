@@ -14,6 +14,9 @@ pub struct LogStats {
     /// fsync calls on segment files and directories (group commit keeps this far below
     /// the number of appends under concurrency).
     pub fsyncs: u64,
+    /// Records read from the Kafka brokers; reads of this handle's own recent appends
+    /// are served without a fetch and not counted (always 0 on the embedded log).
+    pub fetched_records: u64,
 }
 
 /// The live counters behind [`LogStats`].
@@ -22,6 +25,7 @@ pub(crate) struct Counters {
     appended_records: AtomicU64,
     appended_bytes: AtomicU64,
     fsyncs: AtomicU64,
+    fetched_records: AtomicU64,
 }
 
 impl Counters {
@@ -34,11 +38,16 @@ impl Counters {
         self.fsyncs.fetch_add(1, Ordering::Relaxed);
     }
 
+    pub(crate) fn fetched(&self, records: u64) {
+        self.fetched_records.fetch_add(records, Ordering::Relaxed);
+    }
+
     pub(crate) fn snapshot(&self) -> LogStats {
         LogStats {
             appended_records: self.appended_records.load(Ordering::Relaxed),
             appended_bytes: self.appended_bytes.load(Ordering::Relaxed),
             fsyncs: self.fsyncs.load(Ordering::Relaxed),
+            fetched_records: self.fetched_records.load(Ordering::Relaxed),
         }
     }
 }

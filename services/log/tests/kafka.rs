@@ -338,6 +338,39 @@ async fn a_projection_style_read_loop_sees_every_record_once_in_order() {
     }
 }
 
+/// A folding task wakes on this handle's own append and reads what it appended: the
+/// records are kept before the end is raised, so the read never goes to the broker
+/// (it did when a waiter on the other worker thread read before they were kept).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_waiter_woken_by_an_own_append_reads_it_without_a_fetch() {
+    let broker = Broker::start();
+    let log = open(&broker);
+    log.ensure_topic("own", 1).unwrap();
+    for offset in 0..200u64 {
+        let waiter = tokio::spawn({
+            let log = log.clone();
+            async move {
+                let end = (log.wait_for_offset("own", 0, offset, Duration::from_secs(10)))
+                    .await
+                    .unwrap();
+                assert!(end > offset);
+                log.read("own", 0, offset, 10, 1 << 20).await.unwrap()
+            }
+        });
+        tokio::task::yield_now().await;
+        let value = format!("event-{offset}");
+        log.append("own", vec![record("k", &value)]).await.unwrap();
+        let read = waiter.await.unwrap();
+        assert_eq!(read.len(), 1);
+        assert_eq!(read[0].value, value.as_bytes());
+    }
+    assert_eq!(
+        log.stats().fetched_records,
+        0,
+        "nothing fetched from the broker"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_compacted_topic_is_created_compacted_and_an_empty_value_is_a_null_payload() {
     use rdkafka::admin::{AdminClient, AdminOptions, ResourceSpecifier};

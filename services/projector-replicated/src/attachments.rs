@@ -41,6 +41,13 @@ impl Fold for AttachmentStore {
         &[BY_SHA2]
     }
 
+    /// Only statements that carry attachment data: a batch of statements without any
+    /// costs no transaction (sled runs one transaction at a time in a process, so an
+    /// empty one held up every other projection's commits).
+    fn wants(&self, event: &Envelope) -> bool {
+        matches!(&event.event, Some(Event::StatementSubmitted(submitted)) if !submitted.attachments.is_empty())
+    }
+
     fn apply(
         &self,
         trees: &FoldTrees<'_>,

@@ -112,11 +112,13 @@ impl KafkaLog {
             })
             .collect::<Result<Vec<_>>>()?;
         let positions = self.appender.append(topic, &placed).await?;
+        // Kept before the ends are raised: raising them wakes waiters, whose reads must
+        // find these records here rather than fetch them from the broker.
+        let appended = positions.iter().copied().zip(placed.iter().map(|(_, r)| r));
+        self.recent.remember(topic, appended);
         for position in &positions {
             state.advance(position.partition, position.offset + 1);
         }
-        let appended = positions.iter().copied().zip(placed.iter().map(|(_, r)| r));
-        self.recent.remember(topic, appended);
         self.counters.appended(positions.len() as u64, bytes);
         Ok(positions)
     }
@@ -139,7 +141,7 @@ impl KafkaLog {
         }
         let (topics, readers) = (self.topics.clone(), self.readers.clone());
         let timeout = self.options.timeout;
-        blocking(move || {
+        let fetched = blocking(move || {
             let mut known = state.known(partition);
             if from >= known {
                 known = topics.fetch_high_watermark(&state, partition)?;
@@ -157,7 +159,9 @@ impl KafkaLog {
             }
             read
         })
-        .await
+        .await?;
+        self.counters.fetched(fetched.len() as u64);
+        Ok(fetched)
     }
 
     pub(crate) fn high_watermark(&self, topic: &str, partition: u32) -> Result<u64> {
