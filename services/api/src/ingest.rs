@@ -85,8 +85,7 @@ pub async fn submit(
         .collect();
     let _claim = state.statement_claims.claim(caller.tenant(), &given).await;
     let mut submissions = Vec::with_capacity(statements.len());
-    // Statements partitions already caught up to their end for this request.
-    let mut caught_up = std::collections::HashSet::new();
+    let mut caught_up = CaughtUp::default();
     let checked_first = statements.len() > 1;
     for mut statement in statements {
         let given = learnlog_xapi::statement_id(&statement).or(put_id);
@@ -199,13 +198,31 @@ pub(crate) async fn high_watermark(
         .map_err(ApiError::from)
 }
 
+/// Every `statements` partition's end, asked once for a whole request on a blocking
+/// thread (on Kafka one round trip, shared with the requests asking at the same time).
+pub(crate) async fn statement_ends(state: &AppState) -> Result<Vec<u64>, ApiError> {
+    let log = state.log.clone();
+    actix_web::web::block(move || log.high_watermarks(topics::STATEMENTS))
+        .await
+        .map_err(|error| ApiError::Internal(format!("watermark task: {error}")))?
+        .map_err(ApiError::from)
+}
+
+/// What a request checking its ids against the store has caught up with: the
+/// partitions' ends (asked at the first id) and the partitions folded up to them.
+#[derive(Default)]
+struct CaughtUp {
+    ends: Option<Vec<u64>>,
+    partitions: std::collections::HashSet<u32>,
+}
+
 /// Waits until the store has folded everything already appended for `id`'s
-/// partition (once per partition and request: `caught_up` lists those done), then
-/// tells whether `id` is stored: equivalent (a duplicate to acknowledge), different
-/// (409 before anything is appended) or absent.
+/// partition (once per partition and request, see [`CaughtUp`]), then tells whether
+/// `id` is stored: equivalent (a duplicate to acknowledge), different (409 before
+/// anything is appended) or absent.
 async fn is_known_duplicate(
     state: &AppState,
-    caught_up: &mut std::collections::HashSet<u32>,
+    caught_up: &mut CaughtUp,
     tenant: &str,
     id: Uuid,
     statement: &Value,
@@ -214,8 +231,12 @@ async fn is_known_duplicate(
     let partition = state
         .log
         .partition_for(topics::STATEMENTS, key.as_bytes())?;
-    if caught_up.insert(partition) {
-        let end = high_watermark(state, topics::STATEMENTS, partition).await?;
+    if caught_up.partitions.insert(partition) {
+        let ends = match &caught_up.ends {
+            Some(ends) => ends,
+            None => caught_up.ends.insert(statement_ends(state).await?),
+        };
+        let end = ends.get(partition as usize).copied().unwrap_or(0);
         if end > 0 {
             state
                 .statements

@@ -53,16 +53,18 @@ impl SharedEnds {
                 rounds.started += 1;
                 let number = rounds.started;
                 drop(rounds);
-                let answer = ask();
+                let answer = std::panic::catch_unwind(std::panic::AssertUnwindSafe(ask));
                 let mut rounds = self.lock();
                 rounds.in_flight = false;
                 rounds.finished = number;
                 rounds.answer = Some(match &answer {
-                    Ok(ends) => Ok(ends.clone()),
-                    Err(error) => Err(error.to_string()),
+                    Ok(Ok(ends)) => Ok(ends.clone()),
+                    Ok(Err(error)) => Err(error.to_string()),
+                    Err(_) => Err("the request for the ends panicked".to_owned()),
                 });
                 self.finished.notify_all();
-                return answer;
+                drop(rounds);
+                return answer.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
             }
             rounds = self
                 .finished

@@ -67,9 +67,7 @@ pub async fn get(
 /// goes ahead; the header says how far the store is.
 async fn caught_up(state: &AppState, request: &HttpRequest, wanted: Option<u32>) {
     let now_micros = chrono::Utc::now().timestamp_micros();
-    let log = state.log.clone();
-    let asked = web::block(move || log.high_watermarks(topics::STATEMENTS)).await;
-    let Ok(Ok(ends)) = asked else {
+    let Ok(ends) = crate::ingest::statement_ends(state).await else {
         return;
     };
     let deadline = tokio::time::Instant::now() + state.limits.consistency_wait;
