@@ -4,14 +4,12 @@
 
 mod common;
 
-use common::{Nothing, Watched, TOPIC};
+use common::{run_nothing, Watched, TOPIC};
 use learnlog_log::Record;
-use learnlog_projection::{Projection, ProjectionOptions};
+use learnlog_projection::ProjectionOptions;
 use learnlog_proto::v1::Envelope;
 use learnlog_proto::Message;
-use std::sync::Arc;
 use std::time::Duration;
-use tokio_util::sync::CancellationToken;
 
 const PARTITIONS: u32 = 2;
 
@@ -48,15 +46,11 @@ async fn an_unreachable_log_gets_the_newest_instant_known_folded_never_now() {
         .min()
         .unwrap();
 
-    let projection = Projection::open(
+    let (projection, cancel, tasks) = run_nothing(
         &dir.path().join("nothing"),
-        log.clone(),
-        Arc::new(Nothing),
+        &log,
         ProjectionOptions::default(),
-    )
-    .unwrap();
-    let cancel = CancellationToken::new();
-    let tasks = projection.run(cancel.clone());
+    );
     projection.catch_up(Duration::from_secs(10)).await.unwrap();
     cancel.cancel();
     tasks.join_all().await;

@@ -7,14 +7,12 @@
 
 mod common;
 
-use common::{Nothing, Watched, TOPIC};
+use common::{run_nothing, Watched, TOPIC};
 use learnlog_log::Record;
-use learnlog_projection::{Projection, ProjectionOptions};
+use learnlog_projection::ProjectionOptions;
 use learnlog_proto::v1::Envelope;
 use learnlog_proto::Message;
-use std::sync::Arc;
 use std::time::Duration;
-use tokio_util::sync::CancellationToken;
 
 fn event(key: &str) -> Record {
     Record {
@@ -36,18 +34,14 @@ async fn a_caught_up_folding_task_only_waits_and_still_folds_what_comes_next() {
         .await
         .unwrap();
     let idle_poll = Duration::from_millis(5);
-    let projection = Projection::open(
+    let (projection, cancel, tasks) = run_nothing(
         &dir.path().join("nothing"),
-        log.clone(),
-        Arc::new(Nothing),
+        &log,
         ProjectionOptions {
             idle_poll,
             ..ProjectionOptions::default()
         },
-    )
-    .unwrap();
-    let cancel = CancellationToken::new();
-    let tasks = projection.run(cancel.clone());
+    );
     projection.catch_up(Duration::from_secs(10)).await.unwrap();
 
     // Some 100 idle polls: one read and one watermark request at most while settling.
@@ -74,15 +68,11 @@ async fn a_folding_task_keeping_up_asks_the_log_for_batches_only() {
     let dir = tempfile::tempdir().unwrap();
     let (counting, log) = Watched::open(&dir.path().join("log"));
     log.ensure_topic(TOPIC, 1).unwrap();
-    let projection = Projection::open(
+    let (projection, cancel, tasks) = run_nothing(
         &dir.path().join("nothing"),
-        log.clone(),
-        Arc::new(Nothing),
+        &log,
         ProjectionOptions::default(),
-    )
-    .unwrap();
-    let cancel = CancellationToken::new();
-    let tasks = projection.run(cancel.clone());
+    );
     let (reads_before, watermarks_before) = counting.asked();
     let appends = 50;
     for _ in 0..appends {

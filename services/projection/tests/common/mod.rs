@@ -10,12 +10,14 @@ use futures::future::BoxFuture;
 use learnlog_log::{
     EmbeddedOptions, Error, EventLog, LogBackend, LogStats, Position, Record, Result, StoredRecord,
 };
-use learnlog_projection::{Fold, FoldError, FoldTrees, Folded};
+use learnlog_projection::{Fold, FoldError, FoldTrees, Folded, Projection, ProjectionOptions};
 use learnlog_proto::v1::Envelope;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
 
 pub const TOPIC: &str = "events";
 
@@ -150,4 +152,17 @@ impl Fold for Nothing {
     ) -> Result<Folded, FoldError> {
         Ok(Folded::default())
     }
+}
+
+/// A projection of [`Nothing`] in `dir`, over `log`, folding until the token is
+/// cancelled; the folding tasks to join after.
+pub fn run_nothing(
+    dir: &Path,
+    log: &EventLog,
+    options: ProjectionOptions,
+) -> (Projection, CancellationToken, JoinSet<()>) {
+    let projection = Projection::open(dir, log.clone(), Arc::new(Nothing), options).unwrap();
+    let cancel = CancellationToken::new();
+    let tasks = projection.run(cancel.clone());
+    (projection, cancel, tasks)
 }
