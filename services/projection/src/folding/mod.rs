@@ -97,22 +97,15 @@ pub(crate) async fn fold_partition(
         written_at: Instant::now(),
         unwritten_time: None,
     };
-    let set_failure = |failure: Option<String>| {
-        if let Ok(progress) = inner.progress(topic, partition) {
-            *progress
-                .failure
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner()) = failure;
-        }
+    // Why this partition is failing, as `Projection::failure` reports it.
+    let failure = || {
+        (inner.progress(topic, partition).ok())
+            .map(|progress| (progress.failure.lock()).unwrap_or_else(|p| p.into_inner()))
     };
-    let has_failure = || {
-        inner.progress(topic, partition).is_ok_and(|progress| {
-            progress
-                .failure
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner())
-                .is_some()
-        })
+    let set_failure = |reason: Option<String>| {
+        if let Some(mut failure) = failure() {
+            *failure = reason;
+        }
     };
     while !cancel.is_cancelled() {
         // A batch in flight finishes before cancellation is honoured: `step` is only
@@ -124,7 +117,7 @@ pub(crate) async fn fold_partition(
                 // away, so it does not prove the log reachable: a failure recorded
                 // earlier is cleared only once the log answers for the end (on the
                 // blocking pool; on Kafka it is a round trip).
-                if has_failure() {
+                if failure().is_some_and(|failure| failure.is_some()) {
                     let log = inner.log.clone();
                     let asked =
                         tokio::task::spawn_blocking(move || log.high_watermark(topic, partition))
