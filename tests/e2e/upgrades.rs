@@ -25,12 +25,19 @@ fn an_old_directory_is_refused_with_its_migration_which_works_and_a_newer_one_is
     assert_eq!(server.put_statement(&id, &statement(&id, 1)).status(), 204);
     assert!(server.terminate().success());
     let format = data.path().join("FORMAT");
-    assert_eq!(std::fs::read_to_string(&format).unwrap().trim(), "4");
+    assert_eq!(std::fs::read_to_string(&format).unwrap().trim(), "5");
     let migrate = format!("learnlog rebuild --data-dir {}", data.path().display());
 
     // as left by a learnlog from before the format was recorded, then by one that
-    // wrote format 2 (statement bodies inside sled), then 3 (no erasure indexes)
-    for (older, marker) in [(1, None), (2, Some("2\n")), (3, Some("3\n"))] {
+    // wrote format 2 (statement bodies inside sled), 3 (no erasure indexes), then 4
+    // (a sled tree per tree of a projection)
+    let older_formats = [
+        (1, None),
+        (2, Some("2\n")),
+        (3, Some("3\n")),
+        (4, Some("4\n")),
+    ];
+    for (older, marker) in older_formats {
         match marker {
             None => std::fs::remove_file(&format).unwrap(),
             Some(marker) => std::fs::write(&format, marker).unwrap(),
@@ -43,13 +50,13 @@ fn an_old_directory_is_refused_with_its_migration_which_works_and_a_newer_one_is
         assert!(refused.contains(&migrate), "{refused}");
 
         Learnlog::run_offline(data.path(), "rebuild");
-        assert_eq!(std::fs::read_to_string(&format).unwrap().trim(), "4");
+        assert_eq!(std::fs::read_to_string(&format).unwrap().trim(), "5");
         let server = Learnlog::start(data.path());
         assert_eq!(server.get_statement(&id).status(), 200, "the data survived");
         assert!(server.terminate().success());
     }
 
-    std::fs::write(&format, "5\n").unwrap();
+    std::fs::write(&format, "6\n").unwrap();
     let refused = refusal(data.path());
     assert!(refused.contains("newer learnlog"), "{refused}");
 }

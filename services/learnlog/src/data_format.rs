@@ -16,12 +16,15 @@
 //!   learner (`statements.by_learner`) and what they told of their actor, and the
 //!   document store lists each learner's documents (`documents.by_agent`). Migrating
 //!   is a rebuild.
+//! - 5: each projection keeps all its trees in one sled tree, under a one-byte prefix
+//!   per tree, and commits a batch as one sled batch instead of a transaction (ADR 18).
+//!   Migrating is a rebuild.
 
 use anyhow::{bail, Context};
 use std::path::Path;
 
 /// The format this build writes.
-pub const CURRENT: u32 = 4;
+pub const CURRENT: u32 = 5;
 const FILE: &str = "FORMAT";
 
 /// Why the directory is opened.

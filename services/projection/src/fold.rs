@@ -1,10 +1,11 @@
 //! The contract between the runtime and a projection: [`Fold`].
 
+use crate::store::StoreTree;
 use crate::values::ValueLog;
 use learnlog_proto::v1::Envelope;
-use sled::transaction::{TransactionalTree, UnabortableTransactionError};
 use sled::IVec;
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 /// Why a fold did not fold one event.
@@ -20,7 +21,7 @@ pub enum FoldError {
     #[error("the fold cannot reach what the event needs: {0}")]
     Unavailable(String),
     #[error("state store failed: {0}")]
-    Store(#[from] UnabortableTransactionError),
+    Store(#[from] sled::Error),
 }
 
 /// What folding one event produced for waiters: an optional outcome, stored at the
@@ -30,11 +31,17 @@ pub struct Folded {
     pub outcome: Option<Vec<u8>>,
 }
 
-/// The trees of one projection inside one transaction, looked up by the names the
-/// fold declared in [`Fold::trees`], and the value log of the partition being folded.
+/// What a batch wrote so far, by key of the projection's sled tree (`None`: removed);
+/// committed as one `sled::Batch` when the batch ends.
+pub(crate) type Writes = BTreeMap<Vec<u8>, Option<IVec>>;
+
+/// The trees of one projection as one batch sees them (the committed state under the
+/// batch's own writes), looked up by the names the fold declared in [`Fold::trees`],
+/// and the value log of the partition being folded.
 pub struct FoldTrees<'a> {
     names: &'a [&'static str],
-    trees: &'a [TransactionalTree],
+    trees: &'a [StoreTree],
+    writes: &'a RefCell<Writes>,
     /// What the last commit left under the ranges the event declared
     /// ([`Fold::reads_committed`]): tree name, key prefix, keys in order.
     committed: &'a [CommittedRange],
@@ -62,7 +69,8 @@ pub(crate) struct Values<'a> {
 impl<'a> FoldTrees<'a> {
     pub(crate) fn new(
         names: &'a [&'static str],
-        trees: &'a [TransactionalTree],
+        trees: &'a [StoreTree],
+        writes: &'a RefCell<Writes>,
         committed: &'a [CommittedRange],
         wrote: &'a Cell<bool>,
         values: Values<'a>,
@@ -70,6 +78,7 @@ impl<'a> FoldTrees<'a> {
         Self {
             names,
             trees,
+            writes,
             committed,
             wrote,
             values,
@@ -89,7 +98,7 @@ impl<'a> FoldTrees<'a> {
         let offset = end.get();
         let next = log
             .write(topic, partition, offset, value)
-            .map_err(|e| FoldError::Store(UnabortableTransactionError::Storage(e.into())))?;
+            .map_err(|e| FoldError::Store(e.into()))?;
         end.set(next);
         self.wrote.set(true);
         Ok(offset)
@@ -103,7 +112,7 @@ impl<'a> FoldTrees<'a> {
             .read(self.values.topic, partition, offset)
             .map_err(|e| {
                 let error = std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string());
-                FoldError::Store(UnabortableTransactionError::Storage(error.into()))
+                FoldError::Store(error.into())
             })
     }
 
@@ -113,15 +122,12 @@ impl<'a> FoldTrees<'a> {
     /// When `name` was not declared in [`Fold::trees`]: that is a bug in the fold, not
     /// a condition of the input.
     pub fn tree(&self, name: &str) -> FoldTree<'a> {
-        FoldTree {
-            tree: &self.trees[self.index(name)],
-            wrote: self.wrote,
-        }
+        FoldTree::new(&self.trees[self.index(name)], self.writes, self.wrote)
     }
 
     /// The keys under `prefix` in tree `name` as the last commit left them, in key
-    /// order: read before the event's transaction began (a sled transaction cannot
-    /// scan), for a range the fold declared for this event in
+    /// order: read before the event's batch began, for a range the fold declared for
+    /// this event in
     /// [`Fold::reads_committed`].
     ///
     /// # Panics
@@ -144,47 +150,66 @@ impl<'a> FoldTrees<'a> {
     }
 }
 
-/// One tree of a projection inside a transaction. It notes whether the fold wrote:
+/// One tree of a projection as a batch sees it. Writes stay in the batch until it
+/// commits, and are blind: nothing is read to write. It notes whether the fold wrote:
 /// a batch whose events wrote nothing commits nothing
 /// ([`crate::ProjectionOptions::checkpoint_every`]).
 #[derive(Clone, Copy)]
 pub struct FoldTree<'a> {
-    tree: &'a TransactionalTree,
+    tree: &'a StoreTree,
+    writes: &'a RefCell<Writes>,
     wrote: &'a Cell<bool>,
 }
 
-impl FoldTree<'_> {
-    /// The value under `key`, as this transaction sees it.
-    pub fn get(&self, key: impl AsRef<[u8]>) -> Result<Option<IVec>, UnabortableTransactionError> {
-        self.tree.get(key)
+impl<'a> FoldTree<'a> {
+    pub(crate) fn new(
+        tree: &'a StoreTree,
+        writes: &'a RefCell<Writes>,
+        wrote: &'a Cell<bool>,
+    ) -> Self {
+        Self {
+            tree,
+            writes,
+            wrote,
+        }
     }
 
-    /// Sets `key` to `value`, returning the value it replaces.
-    pub fn insert(
-        &self,
-        key: impl AsRef<[u8]> + Into<IVec>,
-        value: impl Into<IVec>,
-    ) -> Result<Option<IVec>, UnabortableTransactionError> {
-        self.wrote.set(true);
-        self.tree.insert(key, value)
+    /// The value under `key`, as this batch sees it.
+    pub fn get(&self, key: impl AsRef<[u8]>) -> sled::Result<Option<IVec>> {
+        let key = self.tree.stored_key(key.as_ref());
+        if let Some(written) = self.writes.borrow().get(&key) {
+            return Ok(written.clone());
+        }
+        self.tree.get_stored(&key)
     }
 
-    /// Removes `key`, returning the value it held.
-    pub fn remove(
-        &self,
-        key: impl AsRef<[u8]> + Into<IVec>,
-    ) -> Result<Option<IVec>, UnabortableTransactionError> {
+    /// Sets `key` to `value` when the batch commits. Never fails; a `Result` so that
+    /// fold code reads the same for reads and writes.
+    pub fn insert(&self, key: impl AsRef<[u8]>, value: impl Into<IVec>) -> sled::Result<()> {
+        self.write(key.as_ref(), Some(value.into()));
+        Ok(())
+    }
+
+    /// Removes `key` when the batch commits. Never fails, like [`FoldTree::insert`].
+    pub fn remove(&self, key: impl AsRef<[u8]>) -> sled::Result<()> {
+        self.write(key.as_ref(), None);
+        Ok(())
+    }
+
+    fn write(&self, key: &[u8], value: Option<IVec>) {
         self.wrote.set(true);
-        self.tree.remove(key)
+        let key = self.tree.stored_key(key);
+        self.writes.borrow_mut().insert(key, value);
     }
 }
 
 /// A deterministic fold of events into sled trees.
 ///
 /// `apply` must depend only on the event, its position and the trees (with the value
-/// log): no wall clock, no randomness, no other I/O. It may be called more than once for the same event when a
-/// sled transaction is retried, and the runtime guarantees that only one call's writes
-/// are committed, together with the checkpoint. An event that changes nothing should
+/// log): no wall clock, no randomness, no other I/O. It may be called more than once for
+/// the same event when a batch is folded again (after [`FoldError::Unavailable`]), and
+/// the runtime guarantees that only one call's writes are committed, together with the
+/// checkpoint. An event that changes nothing should
 /// write nothing (read, compare, then write): a batch without writes costs no commit.
 pub trait Fold: Send + Sync + 'static {
     /// A stable name: the projection's directory and checkpoint namespace.
@@ -195,7 +220,7 @@ pub trait Fold: Send + Sync + 'static {
     fn trees(&self) -> &'static [&'static str];
     /// Whether `apply` has anything to do with `event` (by its kind, say). Events it
     /// does not want are read and counted as folded, never applied; a batch of only
-    /// such events costs no transaction. Must depend on the event alone.
+    /// such events costs no commit. Must depend on the event alone.
     fn wants(&self, event: &Envelope) -> bool {
         let _ = event;
         true

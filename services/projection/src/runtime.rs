@@ -6,6 +6,7 @@ use crate::checkpoint::{self, CHECKPOINTS, EVENT_TIMES, OUTCOMES};
 use crate::fold::Fold;
 use crate::folding;
 use crate::skipped::{SkippedEvents, SkippedRecord};
+use crate::store::StoreTree;
 use crate::values::ValueLog;
 use crate::{Error, Result};
 use learnlog_log::EventLog;
@@ -21,7 +22,7 @@ use tokio_util::sync::CancellationToken;
 /// How a projection reads and commits.
 #[derive(Clone, Debug)]
 pub struct ProjectionOptions {
-    /// Most events folded in one sled transaction.
+    /// Most events folded in one batch (one sled commit).
     pub batch_records: usize,
     /// Most bytes read from the log for one batch.
     pub batch_bytes: usize,
@@ -70,8 +71,14 @@ pub(crate) struct Inner {
     pub(crate) db: sled::Db,
     pub(crate) log: EventLog,
     pub(crate) options: ProjectionOptions,
-    /// `[checkpoints, outcomes, event_times, fold trees…]`, the order the transaction sees.
-    pub(crate) trees: Vec<sled::Tree>,
+    /// The one sled tree every tree below lives in (see `store`).
+    pub(crate) store: sled::Tree,
+    /// `[checkpoints, outcomes, event_times, fold trees…]`: their prefixes in `store`.
+    pub(crate) trees: Vec<StoreTree>,
+    /// Held while a batch folds and commits: partitions of one projection share keys
+    /// (definitions, persons), so one batch's reads must see every earlier batch's
+    /// writes. Batches of different projections fold side by side.
+    pub(crate) folding: std::sync::Mutex<()>,
     pub(crate) partitions: HashMap<&'static str, Vec<PartitionProgress>>,
     /// Per topic, the latest instant (µs) a consistent-through answer backed by the
     /// log's ends claimed; 0 before the first.
@@ -115,6 +122,9 @@ pub(crate) struct PartitionProgress {
 
 pub(crate) const RUNTIME_TREES: usize = 3;
 
+/// The sled tree of a projection's database that holds all its trees (see `store`).
+const STORE: &str = "trees";
+
 /// How often a projection is written to disk.
 const FLUSH_EVERY: Duration = Duration::from_millis(500);
 
@@ -137,13 +147,19 @@ impl Projection {
             .cache_capacity(options.cache_bytes)
             .flush_every_ms(None)
             .open()?;
-        let mut trees = Vec::new();
-        for name in [CHECKPOINTS, OUTCOMES, EVENT_TIMES] {
-            trees.push(db.open_tree(name)?);
-        }
-        for name in fold.trees() {
-            trees.push(db.open_tree(name)?);
-        }
+        let store = db.open_tree(STORE)?;
+        let names = [CHECKPOINTS, OUTCOMES, EVENT_TIMES]
+            .iter()
+            .chain(fold.trees());
+        let trees = (0..=u8::MAX)
+            .zip(names)
+            .map(|(prefix, _)| StoreTree::new(store.clone(), prefix))
+            .collect::<Vec<_>>();
+        assert_eq!(
+            trees.len(),
+            RUNTIME_TREES + fold.trees().len(),
+            "a projection holds at most 256 trees"
+        );
         let values = ValueLog::new(dir);
         let mut partitions = HashMap::new();
         for topic in fold.topics() {
@@ -182,7 +198,9 @@ impl Projection {
                 db,
                 log,
                 options,
+                store,
                 trees,
+                folding: std::sync::Mutex::new(()),
                 partitions,
                 claimed_through,
                 values,
@@ -216,9 +234,19 @@ impl Projection {
         self.inner.fold.name()
     }
 
-    /// The sled database, for readers of the projection's trees.
-    pub fn db(&self) -> &sled::Db {
-        &self.inner.db
+    /// The tree the fold declared as `name` ([`crate::Fold::trees`]), or one of the
+    /// runtime's own (`runtime.checkpoints`, `runtime.outcomes`,
+    /// `runtime.event_times`), for readers.
+    ///
+    /// # Panics
+    /// When the projection has no tree `name`: a bug in the reader, not a condition of
+    /// the input.
+    pub fn tree(&self, name: &str) -> StoreTree {
+        let runtime = [CHECKPOINTS, OUTCOMES, EVENT_TIMES];
+        let mut names = runtime.iter().chain(self.inner.fold.trees());
+        let at = (names.position(|declared| *declared == name))
+            .unwrap_or_else(|| panic!("projection {} has no tree {name}", self.inner.fold.name()));
+        self.inner.trees[at].clone()
     }
 
     /// Starts folding every partition; the tasks stop when `cancel` fires, after
@@ -466,7 +494,7 @@ impl Projection {
 
     /// The outcomes the runtime keeps, then the fold's trees, by name: what a digest
     /// covers (checkpoints are hashed from memory).
-    fn stored_trees(&self) -> impl Iterator<Item = (&'static str, &sled::Tree)> {
+    fn stored_trees(&self) -> impl Iterator<Item = (&'static str, &StoreTree)> {
         let names = [OUTCOMES]
             .into_iter()
             .chain(self.inner.fold.trees().iter().copied());

@@ -7,9 +7,9 @@
 //! Each record is `len(4 BE) crc32(4 BE) bytes`.
 //!
 //! Crash safety: a batch writes its values at and after the partition's committed end
-//! before its transaction commits, and the new end is committed in the same transaction
-//! as the checkpoint. A crash between the two leaves bytes past the committed end,
-//! which opening truncates; a retried transaction writes the same bytes again. The
+//! before it commits, and the new end is committed in the same sled batch as the
+//! checkpoint. A crash between the two leaves bytes past the committed end, which
+//! opening truncates; folding the batch again writes the same bytes again. The
 //! projection syncs the value log before every sled flush, so after a power failure
 //! sled's committed end is never past the file's durable bytes; a file shorter than
 //! its committed end anyway (damaged) refuses to open: rebuild the projection from

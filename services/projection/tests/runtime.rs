@@ -129,9 +129,7 @@ fn written_checkpoint(projection: &Projection, partition: u32) -> Option<u64> {
     key.push(0);
     key.extend_from_slice(&partition.to_be_bytes());
     projection
-        .db()
-        .open_tree("runtime.checkpoints")
-        .unwrap()
+        .tree("runtime.checkpoints")
         .get(key)
         .unwrap()
         .map(|v| u64::from_be_bytes(v.as_ref().try_into().unwrap()))
@@ -139,9 +137,7 @@ fn written_checkpoint(projection: &Projection, partition: u32) -> Option<u64> {
 
 fn count(projection: &Projection, key: &str) -> u64 {
     projection
-        .db()
-        .open_tree("counts")
-        .unwrap()
+        .tree("counts")
         .get(key)
         .unwrap()
         .map_or(0, |v| u64::from_be_bytes(v.as_ref().try_into().unwrap()))

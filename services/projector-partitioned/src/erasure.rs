@@ -3,7 +3,7 @@
 //! comes on the learner's partition after everything of theirs, and each fold drops
 //! the keys it holds under the learner's key (`tenant \0 learner(16)`).
 //!
-//! A transaction cannot scan, so a fold declares those prefixes
+//! A fold cannot scan its trees, so it declares those prefixes
 //! ([`learner_ranges`], from `Fold::reads_committed`) and removes the committed keys
 //! under them ([`remove_committed`]). Only the learner's partition writes keys under
 //! the learner's key, so the committed keys are all there are.

@@ -8,10 +8,9 @@ pub(crate) type Entry = (&'static str, Vec<u8>, Vec<u8>);
 
 /// Every entry of `trees`, tree by tree in the order given, keys in order.
 pub(crate) fn entries(projection: &Projection, trees: &[&'static str]) -> Vec<Entry> {
-    let db = projection.db();
     let mut found = Vec::new();
     for &name in trees {
-        for entry in db.open_tree(name).unwrap().iter() {
+        for entry in projection.tree(name).iter() {
             let (key, value) = entry.unwrap();
             found.push((name, key.to_vec(), value.to_vec()));
         }

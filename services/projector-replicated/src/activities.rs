@@ -72,7 +72,7 @@ fn id_prefix(tenant: &str, id: &str) -> Vec<u8> {
 }
 
 /// Records what an accepted statement tells about the Activities and Agents it
-/// mentions. Called by the statement store inside its fold transaction.
+/// mentions. Called by the statement store inside its fold.
 pub(crate) fn record_statement(
     trees: &FoldTrees<'_>,
     tenant: &str,
@@ -139,15 +139,14 @@ fn leaf_key(field: &str, kind: u8, sub: &str) -> Vec<u8> {
 /// Reads canonical Activities. Cheap to clone.
 #[derive(Clone)]
 pub struct ActivityReader {
-    definitions: sled::Tree,
+    definitions: learnlog_projection::StoreTree,
 }
 
 impl ActivityReader {
     /// A reader over the statement store projection's database.
     pub fn new(projection: &Projection) -> Result<Self> {
-        let db = projection.db();
         Ok(Self {
-            definitions: db.open_tree(DEFINITIONS)?,
+            definitions: projection.tree(DEFINITIONS),
         })
     }
 

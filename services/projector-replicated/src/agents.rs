@@ -183,15 +183,14 @@ fn collect_agent<'a>(agent: &'a Value, out: &mut Vec<&'a Value>) {
 /// Reads Persons. Cheap to clone.
 #[derive(Clone)]
 pub struct AgentReader {
-    persons: sled::Tree,
+    persons: learnlog_projection::StoreTree,
 }
 
 impl AgentReader {
     /// A reader over the statement store projection's database.
     pub fn new(projection: &Projection) -> Result<Self> {
-        let db = projection.db();
         Ok(Self {
-            persons: db.open_tree(PERSONS)?,
+            persons: projection.tree(PERSONS),
         })
     }
 

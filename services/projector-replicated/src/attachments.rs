@@ -42,8 +42,8 @@ impl Fold for AttachmentStore {
     }
 
     /// Only statements that carry attachment data: a batch of statements without any
-    /// costs no transaction (sled runs one transaction at a time in a process, so an
-    /// empty one held up every other projection's commits).
+    /// costs no commit (sled applies one commit at a time in a process, so an empty one
+    /// held up every other projection's).
     fn wants(&self, event: &Envelope) -> bool {
         matches!(&event.event, Some(Event::StatementSubmitted(submitted)) if !submitted.attachments.is_empty())
     }
@@ -90,15 +90,14 @@ pub struct AttachmentData {
 /// Reads attachment data. Cheap to clone.
 #[derive(Clone)]
 pub struct AttachmentReader {
-    by_sha2: sled::Tree,
+    by_sha2: learnlog_projection::StoreTree,
 }
 
 impl AttachmentReader {
     /// A reader over the attachment projection's database.
     pub fn new(projection: &Projection) -> Result<Self> {
-        let db = projection.db();
         Ok(Self {
-            by_sha2: db.open_tree(BY_SHA2)?,
+            by_sha2: projection.tree(BY_SHA2),
         })
     }
 

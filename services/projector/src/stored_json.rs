@@ -1,5 +1,4 @@
-//! Records kept as JSON in a fold's trees: read and written inside the fold's
-//! transaction, a record that does not decode failing the event rather than the process.
+//! Records kept as JSON in a fold's trees: read and written by the fold, a record that does not decode failing the event rather than the process.
 
 use learnlog_projection::FoldError;
 use learnlog_projection::FoldTree;

@@ -1,27 +1,18 @@
 //! One batch of a partition: decoding it, and committing what folding it wrote with
-//! the checkpoint, outcomes and value log end in one sled transaction; a batch that changed nothing
-//! commits nothing until its checkpoint is due.
+//! the checkpoint, outcomes and value log end in one atomic sled batch; a batch that
+//! changed nothing commits nothing until its checkpoint is due.
 
 use super::Checkpoint;
 use crate::checkpoint::{self, OUTCOME_RETENTION};
-use crate::fold::{CommittedRange, FoldError, FoldTrees, Values};
+use crate::fold::{CommittedRange, FoldError, FoldTree, FoldTrees, Values, Writes};
 use crate::metrics;
 use crate::runtime::{Inner, RUNTIME_TREES};
 use crate::{Error, Result};
 use learnlog_log::StoredRecord;
 use learnlog_proto::v1::Envelope;
 use learnlog_proto::Message;
-use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional};
 use std::cell::{Cell, RefCell};
 use std::sync::atomic::Ordering;
-
-/// Why a batch's transaction ended without committing.
-enum Unchanged {
-    /// No event of the batch wrote anything, and its checkpoint may wait.
-    Nothing,
-    /// An event needs what cannot be reached now: the batch is folded again later.
-    Unavailable(String),
-}
 
 /// One event of a batch, decoded once.
 pub(crate) struct Decoded {
@@ -129,10 +120,15 @@ impl Inner {
         !batch.wanted && !batch.expiring && !checkpoint.due(batch.next(), &self.options)
     }
 
-    /// Folds `batch` in one transaction with the new checkpoint. A batch whose events
-    /// wrote nothing commits nothing until its checkpoint is due
-    /// ([`ProjectionOptions::checkpoint_every`]): a projection that reads every event of
-    /// a topic but keeps few pays per event only its reads, not a commit per batch.
+    /// Folds `batch` and commits what it wrote with the new checkpoint, as one sled
+    /// batch. A batch whose events wrote nothing commits nothing until its checkpoint is
+    /// due ([`ProjectionOptions::checkpoint_every`]): a projection that reads every
+    /// event of a topic but keeps few pays per event only its reads, not a commit per
+    /// batch.
+    ///
+    /// The fold reads the committed trees under the batch's own writes and writes only
+    /// into the batch; batches of one projection fold one at a time (`Inner::folding`),
+    /// so each sees everything committed before it.
     ///
     /// [`ProjectionOptions::checkpoint_every`]: crate::ProjectionOptions::checkpoint_every
     pub(crate) fn commit_batch(
@@ -143,14 +139,11 @@ impl Inner {
         checkpoint: &mut Checkpoint,
     ) -> Result<()> {
         let name = self.fold.name();
-        // the events the fold rejected, with why
-        let rejected = RefCell::new(Vec::new());
-        let wrote = Cell::new(false);
-        let key = checkpoint::partition_key(topic, partition);
         let next = batch.next();
         let last_time = batch.last_time().or(checkpoint.unwritten_time);
         let may_skip = !checkpoint.due(next, &self.options);
         let progress = self.progress(topic, partition)?;
+        let _alone = (self.folding.lock()).unwrap_or_else(std::sync::PoisonError::into_inner);
         let values_start = progress.values_end.load(Ordering::Acquire);
         let values_end = Cell::new(values_start);
         let values = Values {
@@ -159,85 +152,84 @@ impl Inner {
             partition,
             end: &values_end,
         };
-
         let ranges = self.committed_ranges(partition, batch)?;
-        let committed = self.trees.as_slice().transaction(|trees| {
-            rejected.borrow_mut().clear();
-            wrote.set(false);
-            values_end.set(values_start);
-            let fold_trees = FoldTrees::new(
-                self.fold.trees(),
-                &trees[RUNTIME_TREES..],
-                &ranges,
-                &wrote,
-                values,
-            );
-            for event in &batch.events {
-                let offset = event.offset;
-                let wanted = event.envelope.as_ref().filter(|e| self.fold.wants(e));
-                if let Some(envelope) = wanted {
-                    match self.fold.apply(&fold_trees, topic, partition, offset, envelope) {
-                        Ok(folded) => {
-                            if let Some(outcome) = folded.outcome {
-                                let at = checkpoint::outcome_key(topic, partition, offset);
-                                trees[1].insert(at, outcome)?;
-                                wrote.set(true);
-                            }
+        let writes = RefCell::new(Writes::new());
+        let wrote = Cell::new(false);
+        let fold_trees = FoldTrees::new(
+            self.fold.trees(),
+            &self.trees[RUNTIME_TREES..],
+            &writes,
+            &ranges,
+            &wrote,
+            values,
+        );
+        let runtime_tree = |at: usize| FoldTree::new(&self.trees[at], &writes, &wrote);
+        let (checkpoints, outcomes, event_times) =
+            (runtime_tree(0), runtime_tree(1), runtime_tree(2));
+        // the events the fold rejected, with why
+        let mut rejected = Vec::new();
+        for event in &batch.events {
+            let offset = event.offset;
+            let wanted = event.envelope.as_ref().filter(|e| self.fold.wants(e));
+            if let Some(envelope) = wanted {
+                match self
+                    .fold
+                    .apply(&fold_trees, topic, partition, offset, envelope)
+                {
+                    Ok(folded) => {
+                        if let Some(outcome) = folded.outcome {
+                            outcomes.insert(
+                                checkpoint::outcome_key(topic, partition, offset),
+                                outcome,
+                            )?;
                         }
-                        Err(FoldError::BadEvent(reason)) => {
-                            tracing::warn!(projection = name, topic, partition, offset, %reason, "event rejected by fold");
-                            rejected.borrow_mut().push((offset, reason));
-                        }
-                        Err(FoldError::Unavailable(reason)) => {
-                            return Err(ConflictableTransactionError::Abort(
-                                Unchanged::Unavailable(reason),
-                            ))
-                        }
-                        Err(FoldError::Store(error)) => return Err(error.into()),
                     }
+                    Err(FoldError::BadEvent(reason)) => {
+                        tracing::warn!(projection = name, topic, partition, offset, %reason, "event rejected by fold");
+                        rejected.push((offset, reason));
+                    }
+                    Err(FoldError::Unavailable(reason)) => return Err(Error::Unavailable(reason)),
+                    Err(FoldError::Store(error)) => return Err(Error::Store(error)),
                 }
-                if batch.expiring {
-                    if let Some(expired) = offset.checked_sub(OUTCOME_RETENTION) {
-                        let expired = checkpoint::outcome_key(topic, partition, expired);
-                        if trees[1].remove(expired)?.is_some() {
-                            wrote.set(true);
-                        }
+            }
+            if batch.expiring {
+                if let Some(expired) = offset.checked_sub(OUTCOME_RETENTION) {
+                    let expired = checkpoint::outcome_key(topic, partition, expired);
+                    if outcomes.get(&expired)?.is_some() {
+                        outcomes.remove(expired)?;
                     }
                 }
             }
-            if may_skip && !wrote.get() {
-                return Err(ConflictableTransactionError::Abort(Unchanged::Nothing));
-            }
-            trees[0].insert(key.as_slice(), &next.to_be_bytes())?;
+        }
+        let written = wrote.get() || !may_skip;
+        if written {
+            let key = checkpoint::partition_key(topic, partition);
+            checkpoints.insert(&key, &next.to_be_bytes())?;
             if values_end.get() != values_start {
-                let key = checkpoint::values_key(topic, partition);
-                trees[0].insert(key, &values_end.get().to_be_bytes())?;
+                let values_key = checkpoint::values_key(topic, partition);
+                checkpoints.insert(values_key, &values_end.get().to_be_bytes())?;
             }
             if let Some(time) = last_time {
-                trees[2].insert(key.as_slice(), &time.to_be_bytes())?;
+                event_times.insert(&key, &time.to_be_bytes())?;
             }
-            Ok(())
-        });
-        let written = match committed {
-            Ok(()) => {
-                progress
-                    .values_end
-                    .store(values_end.get(), Ordering::Release);
-                true
+            let mut commit = sled::Batch::default();
+            for (key, value) in writes.into_inner() {
+                match value {
+                    Some(value) => commit.insert(key, value),
+                    None => commit.remove(key),
+                }
             }
-            Err(TransactionError::Abort(Unchanged::Nothing)) => false,
-            Err(TransactionError::Abort(Unchanged::Unavailable(reason))) => {
-                return Err(Error::Unavailable(reason))
-            }
-            Err(TransactionError::Storage(error)) => return Err(Error::Store(error)),
-        };
-        let rejected = rejected.into_inner();
+            self.store.apply_batch(commit)?;
+            progress
+                .values_end
+                .store(values_end.get(), Ordering::Release);
+        }
         self.folded(topic, partition, batch, &rejected, checkpoint, written)
     }
 
     /// The committed keys of the ranges the batch's first event declares
     /// ([`crate::Fold::reads_committed`]; only a batch's first event may), read before
-    /// its transaction.
+    /// it folds.
     fn committed_ranges(&self, partition: u32, batch: &Batch) -> Result<Vec<CommittedRange>> {
         let Some(event) = batch.events.first().and_then(|e| e.envelope.as_ref()) else {
             return Ok(Vec::new());

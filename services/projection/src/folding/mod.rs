@@ -8,7 +8,6 @@ use crate::checkpoint;
 use crate::metrics;
 use crate::runtime::{Inner, ProjectionOptions};
 use crate::{Error, Result};
-use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
@@ -58,19 +57,12 @@ impl Inner {
         let key = checkpoint::partition_key(topic, partition);
         let next = checkpoint.next;
         let time = checkpoint.unwritten_time;
-        let runtime = [&self.trees[0], &self.trees[2]];
-        runtime
-            .transaction(|trees| {
-                trees[0].insert(key.as_slice(), &next.to_be_bytes())?;
-                if let Some(time) = time {
-                    trees[1].insert(key.as_slice(), &time.to_be_bytes())?;
-                }
-                Ok::<_, ConflictableTransactionError<()>>(())
-            })
-            .map_err(|error| match error {
-                TransactionError::Storage(error) => Error::Store(error),
-                TransactionError::Abort(()) => Error::Task("checkpoint aborted".into()),
-            })?;
+        let mut commit = sled::Batch::default();
+        commit.insert(self.trees[0].stored_key(&key), &next.to_be_bytes());
+        if let Some(time) = time {
+            commit.insert(self.trees[2].stored_key(&key), &time.to_be_bytes());
+        }
+        self.store.apply_batch(commit)?;
         checkpoint.written();
         Ok(())
     }

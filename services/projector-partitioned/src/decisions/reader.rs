@@ -10,14 +10,13 @@ use uuid::Uuid;
 /// Reads the decisions projection. Cheap to clone.
 #[derive(Clone)]
 pub struct DecisionReader {
-    learners: sled::Tree,
+    learners: learnlog_projection::StoreTree,
 }
 
 impl DecisionReader {
     pub fn new(projection: &Projection) -> Result<Self> {
-        let db = projection.db();
         Ok(Self {
-            learners: db.open_tree(LEARNERS)?,
+            learners: projection.tree(LEARNERS),
         })
     }
 

@@ -9,7 +9,7 @@
 //!
 //! Trees: `documents.by_key` holds each document (raw bytes, content type, ETag,
 //! updated time from the event); `documents.sets` lists the ids of each set, which
-//! DELETE-all needs inside the fold's transaction; `documents.by_agent` lists the sets
+//! DELETE-all needs inside the fold (which cannot scan); `documents.by_agent` lists the sets
 //! of each agent (as a learner id) per partition (`by_agent`). A state request
 //! without `registration` addresses the documents stored without one.
 //!

@@ -25,17 +25,16 @@ pub struct LearnerDocument {
 /// Reads the document store's trees. Cheap to clone.
 #[derive(Clone)]
 pub struct DocumentReader {
-    documents: sled::Tree,
-    by_agent: sled::Tree,
+    documents: learnlog_projection::StoreTree,
+    by_agent: learnlog_projection::StoreTree,
 }
 
 impl DocumentReader {
     /// A reader over the document store projection's database.
     pub fn new(projection: &Projection) -> Result<Self> {
-        let db = projection.db();
         Ok(Self {
-            documents: db.open_tree(BY_KEY)?,
-            by_agent: db.open_tree(BY_AGENT)?,
+            documents: projection.tree(BY_KEY),
+            by_agent: projection.tree(BY_AGENT),
         })
     }
 

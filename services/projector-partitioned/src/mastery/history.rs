@@ -9,7 +9,7 @@
 //! depends on the evidence, not on the order it arrived in.
 //!
 //! Stored in chunks of [`CHUNK`] entries under `learner key + chunk number (4, BE)`, so
-//! an append rewrites one small value and no scan is needed inside a transaction.
+//! an append rewrites one small value and no scan is needed inside a fold.
 
 /// Entries per stored chunk.
 pub const CHUNK: usize = 64;
@@ -73,7 +73,7 @@ pub fn insertion_point(entries: &[Entry], timestamp_micros: i64) -> usize {
     entries.partition_point(|e| e.timestamp_micros <= timestamp_micros)
 }
 
-/// One learner's stored history inside a fold transaction.
+/// One learner's stored history inside a fold.
 pub(super) struct History<'a> {
     pub tree: FoldTree<'a>,
     pub learner: &'a [u8],

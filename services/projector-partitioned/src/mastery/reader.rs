@@ -111,11 +111,11 @@ pub struct CompetencyLearners {
 /// Reads the mastery projection. Cheap to clone.
 #[derive(Clone)]
 pub struct MasteryReader {
-    learners: sled::Tree,
-    skills: sled::Tree,
-    by_competency: sled::Tree,
-    models: sled::Tree,
-    removed: sled::Tree,
+    learners: learnlog_projection::StoreTree,
+    skills: learnlog_projection::StoreTree,
+    by_competency: learnlog_projection::StoreTree,
+    models: learnlog_projection::StoreTree,
+    removed: learnlog_projection::StoreTree,
     cache: ModelCache,
 }
 
@@ -126,13 +126,12 @@ fn corrupt(what: &str) -> Error {
 impl MasteryReader {
     /// A reader over the mastery projection's database.
     pub fn new(projection: &Projection) -> Result<Self> {
-        let db = projection.db();
         Ok(Self {
-            learners: db.open_tree(LEARNERS)?,
-            skills: db.open_tree(SKILLS)?,
-            by_competency: db.open_tree(BY_COMPETENCY)?,
-            models: db.open_tree(MODELS)?,
-            removed: db.open_tree(REMOVED)?,
+            learners: projection.tree(LEARNERS),
+            skills: projection.tree(SKILLS),
+            by_competency: projection.tree(BY_COMPETENCY),
+            models: projection.tree(MODELS),
+            removed: projection.tree(REMOVED),
             cache: ModelCache::default(),
         })
     }

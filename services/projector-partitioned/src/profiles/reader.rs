@@ -14,19 +14,18 @@ use uuid::Uuid;
 /// Reads the profile projection's trees. Cheap to clone.
 #[derive(Clone)]
 pub struct ProfileReader {
-    learners: sled::Tree,
-    activities: sled::Tree,
-    goals: sled::Tree,
+    learners: learnlog_projection::StoreTree,
+    activities: learnlog_projection::StoreTree,
+    goals: learnlog_projection::StoreTree,
 }
 
 impl ProfileReader {
     /// A reader over the profile projection's database.
     pub fn new(projection: &Projection) -> Result<Self> {
-        let db = projection.db();
         Ok(Self {
-            learners: db.open_tree(LEARNERS)?,
-            activities: db.open_tree(ACTIVITIES)?,
-            goals: db.open_tree(GOALS)?,
+            learners: projection.tree(LEARNERS),
+            activities: projection.tree(ACTIVITIES),
+            goals: projection.tree(GOALS),
         })
     }
 

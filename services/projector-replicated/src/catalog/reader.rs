@@ -11,14 +11,13 @@ pub const MAX_CATALOG_ACTIVITIES: usize = 50;
 /// Reads the catalog. Cheap to clone.
 #[derive(Clone)]
 pub struct CatalogReader {
-    activities: sled::Tree,
+    activities: learnlog_projection::StoreTree,
 }
 
 impl CatalogReader {
     pub fn new(projection: &Projection) -> Result<Self> {
-        let db = projection.db();
         Ok(Self {
-            activities: db.open_tree(ACTIVITIES)?,
+            activities: projection.tree(ACTIVITIES),
         })
     }
 

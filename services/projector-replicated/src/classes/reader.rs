@@ -11,9 +11,9 @@ use uuid::Uuid;
 /// Reads the classes projection. Cheap to clone.
 #[derive(Clone)]
 pub struct ClassReader {
-    classes: sled::Tree,
-    members: sled::Tree,
-    active: sled::Tree,
+    classes: learnlog_projection::StoreTree,
+    members: learnlog_projection::StoreTree,
+    active: learnlog_projection::StoreTree,
 }
 
 fn decode(bytes: &[u8]) -> Result<Class> {
@@ -22,11 +22,10 @@ fn decode(bytes: &[u8]) -> Result<Class> {
 
 impl ClassReader {
     pub fn new(projection: &Projection) -> Result<Self> {
-        let db = projection.db();
         Ok(Self {
-            classes: db.open_tree(CLASSES)?,
-            members: db.open_tree(MEMBERS)?,
-            active: db.open_tree(ACTIVE)?,
+            classes: projection.tree(CLASSES),
+            members: projection.tree(MEMBERS),
+            active: projection.tree(ACTIVE),
         })
     }
 

@@ -145,18 +145,17 @@ pub enum Verification {
 /// verified Argon2id secrets.
 #[derive(Clone)]
 pub struct CredentialReader {
-    by_key: sled::Tree,
-    tenants: sled::Tree,
+    by_key: learnlog_projection::StoreTree,
+    tenants: learnlog_projection::StoreTree,
     verified: VerifiedSecrets,
 }
 
 impl CredentialReader {
     /// A reader over the credentials projection's database.
     pub fn new(projection: &Projection) -> Result<Self> {
-        let db = projection.db();
         Ok(Self {
-            by_key: db.open_tree(BY_KEY)?,
-            tenants: db.open_tree(TENANTS)?,
+            by_key: projection.tree(BY_KEY),
+            tenants: projection.tree(TENANTS),
             verified: VerifiedSecrets::new(),
         })
     }

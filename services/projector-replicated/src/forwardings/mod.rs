@@ -241,9 +241,12 @@ impl Fold for ForwardingStore {
                 }
             }
             Some(Event::ForwardingRemoved(removed)) => {
-                match definitions.remove(forwarding_key(tenant, &removed.forwarding_id))? {
-                    Some(_) => ForwardingOutcome::Removed,
-                    None => ForwardingOutcome::NotFound,
+                let key = forwarding_key(tenant, &removed.forwarding_id);
+                if definitions.get(&key)?.is_some() {
+                    definitions.remove(key)?;
+                    ForwardingOutcome::Removed
+                } else {
+                    ForwardingOutcome::NotFound
                 }
             }
             _ => return Ok(Folded::default()),

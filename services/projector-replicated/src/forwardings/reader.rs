@@ -8,7 +8,7 @@ use learnlog_projector::{tenant_prefix, Error, Result};
 /// Reads the forwardings projection. Cheap to clone.
 #[derive(Clone)]
 pub struct ForwardingReader {
-    definitions: sled::Tree,
+    definitions: learnlog_projection::StoreTree,
 }
 
 fn decode(bytes: &[u8]) -> Result<Forwarding> {
@@ -17,9 +17,8 @@ fn decode(bytes: &[u8]) -> Result<Forwarding> {
 
 impl ForwardingReader {
     pub fn new(projection: &Projection) -> Result<Self> {
-        let db = projection.db();
         Ok(Self {
-            definitions: db.open_tree(DEFINITIONS)?,
+            definitions: projection.tree(DEFINITIONS),
         })
     }
 

@@ -14,7 +14,7 @@ pub struct Framework {
     pub id: String,
     pub document: CaseDocument,
     /// The identifier of every CFItem, in package order. Re-importing removes the ones
-    /// the new package lacks (a sled transaction cannot scan, so the list lives here).
+    /// the new package lacks (a fold cannot scan its trees, so the list lives here).
     pub items: Vec<String>,
     /// Top-level items: children of the CFDocument in order, then items with no parent.
     pub roots: Vec<String>,

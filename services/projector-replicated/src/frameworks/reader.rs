@@ -52,22 +52,21 @@ pub struct CompetencyRef {
 /// Reads the frameworks projection's trees. Cheap to clone.
 #[derive(Clone)]
 pub struct FrameworkReader {
-    frameworks: sled::Tree,
-    competencies: sled::Tree,
-    uris: sled::Tree,
-    alignments: sled::Tree,
+    frameworks: learnlog_projection::StoreTree,
+    competencies: learnlog_projection::StoreTree,
+    uris: learnlog_projection::StoreTree,
+    alignments: learnlog_projection::StoreTree,
 }
 
 impl FrameworkReader {
     /// A reader over the frameworks projection's database
     /// (`FrameworkReader::new(&projection)`).
     pub fn new(projection: &Projection) -> Result<Self> {
-        let db = projection.db();
         Ok(Self {
-            frameworks: db.open_tree(FRAMEWORKS)?,
-            competencies: db.open_tree(COMPETENCIES)?,
-            uris: db.open_tree(URIS)?,
-            alignments: db.open_tree(ALIGNMENTS)?,
+            frameworks: projection.tree(FRAMEWORKS),
+            competencies: projection.tree(COMPETENCIES),
+            uris: projection.tree(URIS),
+            alignments: projection.tree(ALIGNMENTS),
         })
     }
 
@@ -205,7 +204,11 @@ fn node(
     })
 }
 
-fn get<T: DeserializeOwned>(tree: &sled::Tree, key: &[u8], what: &str) -> Result<Option<T>> {
+fn get<T: DeserializeOwned>(
+    tree: &learnlog_projection::StoreTree,
+    key: &[u8],
+    what: &str,
+) -> Result<Option<T>> {
     tree.get(key)?.map(|bytes| decode(&bytes, what)).transpose()
 }
 

@@ -1,5 +1,5 @@
 //! The secondary indexes of the statement store, written by the fold in the same
-//! transaction as the statement (the filters of xAPI Communication §2.1.3 GET Statements).
+//! commit as the statement (the filters of xAPI Communication §2.1.3 GET Statements).
 //!
 //! Each index is its own tree of fixed-width keys
 //! `tenant \0 value_hash(16) stored_µs(8 BE) partition(4 BE) offset(8 BE)` -> the body's

@@ -22,7 +22,7 @@
 //! any index entry left pointing at them read as never stored, and a replay skips
 //! their submissions.
 //!
-//! Queries: the fold maintains one secondary index per filter in the same transaction
+//! Queries: the fold maintains one secondary index per filter in the same commit
 //! as the statement (see `index`), and [`StatementReader::query`] range-scans them in
 //! stored order (see `query`).
 

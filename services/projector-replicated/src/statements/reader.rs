@@ -28,35 +28,34 @@ pub enum Lookup {
 pub struct StatementReader {
     projection: Projection,
     keys: Arc<LearnerKeys>,
-    by_id: sled::Tree,
-    pub(super) by_stored: sled::Tree,
-    voiding: sled::Tree,
-    by_learner: sled::Tree,
+    by_id: learnlog_projection::StoreTree,
+    pub(super) by_stored: learnlog_projection::StoreTree,
+    voiding: learnlog_projection::StoreTree,
+    by_learner: learnlog_projection::StoreTree,
     /// The secondary indexes, in [`IndexKind::ALL`] order.
-    indexes: Vec<sled::Tree>,
+    indexes: Vec<learnlog_projection::StoreTree>,
 }
 
 impl StatementReader {
     /// A reader over the statement store projection's database, opening sealed
     /// statements with `keys`.
     pub fn new(projection: &Projection, keys: Arc<LearnerKeys>) -> Result<Self> {
-        let db = projection.db();
         let mut indexes = Vec::with_capacity(IndexKind::ALL.len());
         for kind in IndexKind::ALL {
-            indexes.push(db.open_tree(kind.tree())?);
+            indexes.push(projection.tree(kind.tree()));
         }
         Ok(Self {
             projection: projection.clone(),
             keys,
-            by_id: db.open_tree(BY_ID)?,
-            by_stored: db.open_tree(BY_STORED)?,
-            voiding: db.open_tree(VOIDING)?,
-            by_learner: db.open_tree(BY_LEARNER)?,
+            by_id: projection.tree(BY_ID),
+            by_stored: projection.tree(BY_STORED),
+            voiding: projection.tree(VOIDING),
+            by_learner: projection.tree(BY_LEARNER),
             indexes,
         })
     }
 
-    pub(super) fn index(&self, kind: IndexKind) -> &sled::Tree {
+    pub(super) fn index(&self, kind: IndexKind) -> &learnlog_projection::StoreTree {
         let at = IndexKind::ALL
             .iter()
             .position(|k| *k == kind)

@@ -35,10 +35,16 @@ pub(super) async fn get_one(
     let key = id.to_string();
     let partition = (state.log).partition_for(topics::STATEMENTS, key.as_bytes())?;
     super::caught_up(state, request, Some(partition)).await;
-    let statement = match (
-        state.statement_reader.lookup(caller.tenant(), id)?,
-        want_voided,
-    ) {
+    let reader = &state.statement_reader;
+    let mut lookup = reader.lookup(caller.tenant(), id)?;
+    if matches!(lookup, Lookup::Found(_)) && !reader.voiding_claims(caller.tenant(), id)?.is_empty()
+    {
+        // A claim to void it, whose voiding statement is on another partition that may
+        // not be folded as far yet (a store folding the log again, say): wait for all.
+        super::caught_up(state, request, None).await;
+        lookup = reader.lookup(caller.tenant(), id)?;
+    }
+    let statement = match (lookup, want_voided) {
         (Lookup::Found(statement), false) | (Lookup::Voided(statement), true) => statement,
         (Lookup::Voided(_), false) => {
             return Err(ApiError::NotFound(format!(
