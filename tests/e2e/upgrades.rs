@@ -1,6 +1,7 @@
 //! Upgrades: the data directory records its format; a directory from before formats
 //! were recorded is refused with the command that migrates it, which works; a directory
-//! of a newer format is refused.
+//! of a newer format is refused; a format converted in place (the key store's layout)
+//! is served, converted and recorded.
 
 use crate::support::{binary, new_id, statement, Learnlog};
 use std::path::Path;
@@ -25,7 +26,7 @@ fn an_old_directory_is_refused_with_its_migration_which_works_and_a_newer_one_is
     assert_eq!(server.put_statement(&id, &statement(&id, 1)).status(), 204);
     assert!(server.terminate().success());
     let format = data.path().join("FORMAT");
-    assert_eq!(std::fs::read_to_string(&format).unwrap().trim(), "5");
+    assert_eq!(std::fs::read_to_string(&format).unwrap().trim(), "6");
     let migrate = format!("learnlog rebuild --data-dir {}", data.path().display());
 
     // as left by a learnlog from before the format was recorded, then by one that
@@ -50,13 +51,69 @@ fn an_old_directory_is_refused_with_its_migration_which_works_and_a_newer_one_is
         assert!(refused.contains(&migrate), "{refused}");
 
         Learnlog::run_offline(data.path(), "rebuild");
-        assert_eq!(std::fs::read_to_string(&format).unwrap().trim(), "5");
+        assert_eq!(std::fs::read_to_string(&format).unwrap().trim(), "6");
         let server = Learnlog::start(data.path());
         assert_eq!(server.get_statement(&id).status(), 200, "the data survived");
         assert!(server.terminate().success());
     }
 
-    std::fs::write(&format, "6\n").unwrap();
+    std::fs::write(&format, "7\n").unwrap();
     let refused = refusal(data.path());
     assert!(refused.contains("newer learnlog"), "{refused}");
+}
+
+/// Bytes of a key slot: learner id (16), key id and key (48), CRC-32 (4).
+const KEY_SLOT_BYTES: usize = 68;
+
+#[test]
+fn a_format_5_directory_with_a_key_file_per_learner_is_served_and_converted() {
+    let data = tempfile::tempdir().unwrap();
+    let server = Learnlog::start(data.path());
+    let ids: Vec<String> = (0..3).map(|_| new_id()).collect();
+    for (n, id) in ids.iter().enumerate() {
+        assert_eq!(server.put_statement(id, &statement(id, n)).status(), 204);
+    }
+    assert!(server.terminate().success());
+
+    // the keys as format 5 kept them: one file per learner, its keys back to back
+    let mut tenants = Vec::new();
+    for entry in std::fs::read_dir(data.path().join("keys")).unwrap() {
+        let tenant = entry.unwrap().path();
+        if !tenant.is_dir() {
+            continue;
+        }
+        let slots = std::fs::read(tenant.join("slots")).unwrap();
+        assert_eq!(slots.len() % KEY_SLOT_BYTES, 0);
+        for slot in slots.chunks(KEY_SLOT_BYTES) {
+            let learner = uuid::Uuid::from_slice(&slot[..16]).unwrap();
+            std::fs::write(tenant.join(learner.to_string()), &slot[16..64]).unwrap();
+        }
+        std::fs::remove_file(tenant.join("slots")).unwrap();
+        tenants.push(tenant);
+    }
+    assert!(!tenants.is_empty());
+    let format = data.path().join("FORMAT");
+    std::fs::write(&format, "5\n").unwrap();
+
+    let server = Learnlog::start(data.path());
+    for id in &ids {
+        let response = server.get_statement(id);
+        assert_eq!(response.status(), 200);
+        let body: serde_json::Value = response.json().unwrap();
+        assert!(
+            body["actor"]["mbox"]
+                .as_str()
+                .unwrap()
+                .starts_with("mailto:learner"),
+            "the sealed actor opens with the converted key: {body}"
+        );
+    }
+    assert!(server.terminate().success());
+    assert_eq!(std::fs::read_to_string(&format).unwrap().trim(), "6");
+    for tenant in tenants {
+        let names: Vec<String> = (std::fs::read_dir(&tenant).unwrap())
+            .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+            .collect();
+        assert_eq!(names, ["slots"], "{tenant:?}");
+    }
 }

@@ -6,14 +6,14 @@
 //! every copy of it unreadable, in the log and in every replay of it
 //! (crypto-shredding): an immutable log can forget.
 //!
-//! Keys live outside the log, one file per learner under
-//! `keys/<tenant as hex>/<learner id>` (mode 0600), each key 16 bytes of key id and 32
-//! bytes of key. A file holds one key, or more when processes sharing a Kafka log made
-//! one each at once: the first seals, any of them opens. A key is written durably
-//! (temporary file, fsync, rename, fsync of the directory) before anything sealed with
-//! it is appended, and erased by unlinking the file and syncing the directory. The key
-//! id travels with each sealed value, so data sealed with an erased key stays
-//! unreadable even when the same learner later gets a new key.
+//! Keys live outside the log, in one file of fixed-size slots per tenant,
+//! `keys/<tenant as hex>/slots` ([`slots`]), each key 16 bytes of key id and 32 bytes
+//! of key. A learner has one key, or more when processes sharing a Kafka log made one
+//! each at once: the first seals, any of them opens. A key is written durably (the
+//! keys of a batch's new learners appended together, then one `fdatasync`) before
+//! anything sealed with it is appended, and erased by overwriting its slot with zeros
+//! and syncing. The key id travels with each sealed value, so data sealed with an
+//! erased key stays unreadable even when the same learner later gets a new key.
 //!
 //! Where several processes share a log, a [`KeyReplication`] carries the keys between
 //! them ([`replication`]): a key is published before anything is sealed with it, and a
@@ -22,6 +22,7 @@
 
 pub mod replication;
 mod sealed;
+mod slots;
 
 pub use replication::{KeyEncryptionKey, KeyReplication};
 pub use sealed::{Opened, SEALED_VERSION};
@@ -29,12 +30,13 @@ pub use sealed::{Opened, SEALED_VERSION};
 use aes_gcm::aead::KeyInit;
 use aes_gcm::Aes256Gcm;
 use rand::RngCore;
+use slots::{SlotKey, TenantSlots};
 use std::collections::{HashMap, HashSet};
-use std::fs::{self, File, OpenOptions};
-use std::io::{self, Write};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::fs::{self, File};
+use std::io;
+use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use uuid::Uuid;
 
 /// Why the key store could not answer.
@@ -75,39 +77,13 @@ pub(crate) struct DataKey {
     pub(crate) cipher: Aes256Gcm,
 }
 
-/// The keys of one learner: the first seals, any of them opens what it sealed.
-struct KeyRing {
-    bytes: Vec<u8>,
-    keys: Vec<DataKey>,
-}
-
-impl KeyRing {
-    fn decode(bytes: Vec<u8>) -> Option<Self> {
-        if bytes.is_empty() || !bytes.len().is_multiple_of(KEY_BYTES) {
-            return None;
-        }
-        let keys = (bytes.chunks(KEY_BYTES))
-            .map(decode_key)
-            .collect::<Option<Vec<_>>>()?;
-        Some(Self { bytes, keys })
-    }
-
-    fn find(&self, id: &[u8]) -> Option<&DataKey> {
-        self.keys.iter().find(|key| key.id == id)
-    }
-
-    fn ids(&self) -> Vec<[u8; 16]> {
-        self.keys.iter().map(|key| key.id).collect()
-    }
-}
-
 /// The data keys of every learner of a data directory.
 pub struct LearnerKeys {
     dir: PathBuf,
-    /// Key rings read or created, by tenant and learner. Only rings that exist are
-    /// cached: an absent one is looked up again (it is absent only for erased learners).
-    cache: Mutex<HashMap<(String, Uuid), Arc<KeyRing>>>,
-    /// Held while a key file changes, so two writers never make two keys for a learner.
+    /// Every tenant's keys, loaded when the store opens; a tenant without keys yet is
+    /// added when first asked for.
+    tenants: RwLock<HashMap<String, Arc<TenantSlots>>>,
+    /// Held while keys change, so two writers never make two keys for a learner.
     changing: Mutex<()>,
     /// Carries keys to and from the other processes of a shared log.
     replication: Option<Arc<dyn KeyReplication>>,
@@ -118,13 +94,26 @@ pub struct LearnerKeys {
 
 impl LearnerKeys {
     /// The key store under `dir` (created when missing), for a log only this process
-    /// writes.
+    /// writes. Every tenant's keys are read into memory, and key files of the earlier
+    /// one-file-per-learner layout are converted ([`slots`]).
     pub fn open(dir: impl Into<PathBuf>) -> Result<Self> {
         let dir = dir.into();
         create_dir(&dir)?;
+        let mut tenants = HashMap::new();
+        for entry in fs::read_dir(&dir).map_err(io_error(&dir))? {
+            let entry = entry.map_err(io_error(&dir))?;
+            let is_dir = entry.file_type().map_err(io_error(&dir))?.is_dir();
+            let tenant = (entry.file_name().to_str())
+                .and_then(|name| ::hex::decode(name).ok())
+                .and_then(|bytes| String::from_utf8(bytes).ok());
+            if let (true, Some(tenant)) = (is_dir, tenant) {
+                let slots = TenantSlots::load(&entry.path())?;
+                tenants.insert(tenant, Arc::new(slots));
+            }
+        }
         Ok(Self {
             dir,
-            cache: Mutex::new(HashMap::new()),
+            tenants: RwLock::new(tenants),
             changing: Mutex::new(()),
             replication: None,
             destroyed: Mutex::new(HashSet::new()),
@@ -143,6 +132,13 @@ impl LearnerKeys {
         })
     }
 
+    /// Key slots whose checksum failed when the store opened (see [`slots`]): keys
+    /// lost to damage or to a write a crash cut short.
+    pub fn unreadable_slots(&self) -> u64 {
+        let tenants = self.tenants.read().expect("key tenants poisoned");
+        tenants.values().map(|tenant| tenant.unreadable()).sum()
+    }
+
     /// Seals `plaintext` for `learner` of `tenant`, creating (durably) their key when
     /// they have none. `context` is authenticated with it (for example the id of the
     /// record the value belongs to) and must be given again to open it.
@@ -153,11 +149,15 @@ impl LearnerKeys {
         context: &[u8],
         plaintext: &[u8],
     ) -> Result<Vec<u8>> {
-        let ring = match self.ring(tenant, learner)? {
-            Some(ring) => ring,
-            None => self.create(tenant, learner)?,
-        };
-        Ok(sealed::seal(&ring.keys[0], context, plaintext))
+        let mut ring = self.ring(tenant, learner);
+        if ring.is_empty() {
+            self.create_missing(tenant, [learner])?;
+            ring = self.ring(tenant, learner);
+        }
+        let first = ring
+            .first()
+            .ok_or_else(|| Error::Replication("a key just made is missing".into()))?;
+        Ok(sealed::seal(&data_key(&first.key), context, plaintext))
     }
 
     /// Opens a value [`LearnerKeys::seal`] made for `learner` of `tenant` with
@@ -199,9 +199,9 @@ impl LearnerKeys {
         context: &[u8],
         value: &[u8],
     ) -> Result<Option<Opened>> {
-        let ring = self.ring(tenant, learner)?;
-        match ring.as_deref().and_then(|ring| ring.find(&id)) {
-            Some(key) => sealed::open(key, context, value).map(Some),
+        let ring = self.ring(tenant, learner);
+        match ring.iter().find(|key| key.id() == id) {
+            Some(key) => sealed::open(&data_key(&key.key), context, value).map(Some),
             None => Ok(None),
         }
     }
@@ -221,7 +221,7 @@ impl LearnerKeys {
 
     /// Whether `learner` of `tenant` has a key now.
     pub fn has_key(&self, tenant: &str, learner: Uuid) -> Result<bool> {
-        Ok(self.ring(tenant, learner)?.is_some())
+        Ok(!self.ring(tenant, learner).is_empty())
     }
 
     /// Destroys the keys of `learner` of `tenant`: everything sealed with them is
@@ -231,15 +231,18 @@ impl LearnerKeys {
         // every key another process made for the learner is here before it is destroyed
         self.catch_up()?;
         let _changing = self.changing.lock().expect("key change lock poisoned");
-        let Some(ring) = self.ring(tenant, learner)? else {
+        let ids: Vec<[u8; 16]> = (self.ring(tenant, learner).iter())
+            .map(SlotKey::id)
+            .collect();
+        if ids.is_empty() {
             return Ok(false);
-        };
+        }
         // Told to the others first: asked again after a failure, the key is still here.
         if let Some(replication) = &self.replication {
-            replication.publish_destroyed(tenant, learner, &ring.ids())?;
+            replication.publish_destroyed(tenant, learner, &ids)?;
         }
-        self.remove_file(tenant, learner)?;
-        self.forget(tenant, learner, &ring.ids());
+        self.tenant(tenant).destroy(learner, |_| true)?;
+        self.forget(&ids);
         Ok(true)
     }
 
@@ -247,68 +250,46 @@ impl LearnerKeys {
     /// durably. Nothing happens when it is here already.
     pub fn install(&self, tenant: &str, learner: Uuid, key: &[u8; KEY_BYTES]) -> Result<()> {
         let _changing = self.changing.lock().expect("key change lock poisoned");
-        let ring = self.ring(tenant, learner)?;
-        if ring
-            .as_deref()
-            .is_some_and(|ring| ring.find(&key[..16]).is_some())
-        {
+        let ring = self.ring(tenant, learner);
+        if ring.iter().any(|known| known.key[..16] == key[..16]) {
             return Ok(());
         }
-        let mut bytes = ring.map(|ring| ring.bytes.clone()).unwrap_or_default();
-        bytes.extend_from_slice(key);
-        self.write_ring(tenant, learner, bytes)?;
-        Ok(())
+        self.tenant(tenant).append(&[(learner, *key)])
     }
 
     /// Removes one key of `learner` of `tenant` that another process destroyed.
     pub fn remove(&self, tenant: &str, learner: Uuid, id: [u8; 16]) -> Result<()> {
         let _changing = self.changing.lock().expect("key change lock poisoned");
-        if let Some(ring) = self.ring(tenant, learner)? {
-            let kept: Vec<u8> = (ring.bytes.chunks(KEY_BYTES))
-                .filter(|key| key[..16] != id)
-                .flatten()
-                .copied()
-                .collect();
-            if kept.is_empty() {
-                self.remove_file(tenant, learner)?;
-            } else if kept.len() != ring.bytes.len() {
-                self.write_ring(tenant, learner, kept)?;
-            }
-        }
-        self.forget(tenant, learner, &[id]);
+        self.tenant(tenant).destroy(learner, |key| key.id() == id)?;
+        self.forget(&[id]);
         Ok(())
     }
 
-    fn ring(&self, tenant: &str, learner: Uuid) -> Result<Option<Arc<KeyRing>>> {
-        let cached = (self.cache.lock().expect("key cache poisoned"))
-            .get(&(tenant.to_owned(), learner))
-            .cloned();
-        if cached.is_some() {
-            return Ok(cached);
-        }
-        let path = self.key_path(tenant, learner);
-        let bytes = match fs::read(&path) {
-            Ok(bytes) => bytes,
-            Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(None),
-            Err(source) => return Err(Error::Io { path, source }),
-        };
-        let ring = Arc::new(KeyRing::decode(bytes).ok_or(Error::CorruptKey(path))?);
-        self.cache
-            .lock()
-            .expect("key cache poisoned")
-            .insert((tenant.to_owned(), learner), ring.clone());
-        Ok(Some(ring))
+    /// The keys of `learner` of `tenant`, the sealing one first.
+    fn ring(&self, tenant: &str, learner: Uuid) -> Vec<SlotKey> {
+        let tenants = self.tenants.read().expect("key tenants poisoned");
+        (tenants.get(tenant)).map_or_else(Vec::new, |slots| slots.ring(learner))
     }
 
-    fn create(&self, tenant: &str, learner: Uuid) -> Result<Arc<KeyRing>> {
-        self.create_missing(tenant, [learner])?;
-        self.ring(tenant, learner)?
-            .ok_or_else(|| Error::Replication("a key just made is missing".into()))
+    /// The keys of `tenant`, an empty set (written on its first key) when it has none.
+    fn tenant(&self, tenant: &str) -> Arc<TenantSlots> {
+        if let Some(slots) = self
+            .tenants
+            .read()
+            .expect("key tenants poisoned")
+            .get(tenant)
+        {
+            return slots.clone();
+        }
+        let mut tenants = self.tenants.write().expect("key tenants poisoned");
+        (tenants.entry(tenant.to_owned()))
+            .or_insert_with(|| Arc::new(TenantSlots::empty(self.tenant_dir(tenant))))
+            .clone()
     }
 
     /// Makes a key for each of `learners` of `tenant` that has none, publishing them
     /// together (one round trip to the shared log for a batch of new learners) before
-    /// writing them here.
+    /// writing them here (one sync for all of them).
     pub fn create_missing(
         &self,
         tenant: &str,
@@ -317,7 +298,7 @@ impl LearnerKeys {
         let _changing = self.changing.lock().expect("key change lock poisoned");
         let mut new: Vec<(Uuid, [u8; KEY_BYTES])> = Vec::new();
         for learner in learners {
-            if self.ring(tenant, learner)?.is_none() && new.iter().all(|(l, _)| *l != learner) {
+            if self.ring(tenant, learner).is_empty() && new.iter().all(|(l, _)| *l != learner) {
                 let mut key = [0u8; KEY_BYTES];
                 rand::rngs::OsRng.fill_bytes(&mut key);
                 new.push((learner, key));
@@ -330,75 +311,25 @@ impl LearnerKeys {
         if let Some(replication) = &self.replication {
             replication.publish(tenant, &new)?;
         }
-        let rings = (new.into_iter()).map(|(learner, key)| (learner, key.to_vec()));
-        self.write_rings(tenant, rings.collect())?;
-        Ok(())
+        self.tenant(tenant).append(&new)
     }
 
-    /// Writes a learner's key file durably and caches it.
-    fn write_ring(&self, tenant: &str, learner: Uuid, bytes: Vec<u8>) -> Result<Arc<KeyRing>> {
-        let mut written = self.write_rings(tenant, vec![(learner, bytes)])?;
-        Ok(written.pop().expect("one ring written"))
-    }
-
-    /// Writes key files of learners of `tenant` durably (each to a temporary file,
-    /// synced, renamed; then the directory synced once for all of them) and caches them.
-    fn write_rings(&self, tenant: &str, rings: Vec<(Uuid, Vec<u8>)>) -> Result<Vec<Arc<KeyRing>>> {
-        let tenant_dir = self.tenant_dir(tenant);
-        create_dir(&tenant_dir)?;
-        let mut written = Vec::with_capacity(rings.len());
-        for (learner, bytes) in rings {
-            let path = self.key_path(tenant, learner);
-            let temporary = path.with_extension("new");
-            write_synced(&temporary, &bytes)?;
-            fs::rename(&temporary, &path).map_err(io_error(&path))?;
-            let ring = KeyRing::decode(bytes).ok_or(Error::CorruptKey(path))?;
-            written.push((learner, Arc::new(ring)));
-        }
-        sync_dir(&tenant_dir)?;
-        let mut cache = self.cache.lock().expect("key cache poisoned");
-        Ok((written.into_iter())
-            .map(|(learner, ring)| {
-                cache.insert((tenant.to_owned(), learner), ring.clone());
-                ring
-            })
-            .collect())
-    }
-
-    fn remove_file(&self, tenant: &str, learner: Uuid) -> Result<()> {
-        let path = self.key_path(tenant, learner);
-        match fs::remove_file(&path) {
-            Ok(()) => sync_dir(&self.tenant_dir(tenant)),
-            Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(()),
-            Err(source) => Err(Error::Io { path, source }),
-        }
-    }
-
-    /// Drops a learner's cached ring and remembers `ids` as destroyed.
-    fn forget(&self, tenant: &str, learner: Uuid, ids: &[[u8; 16]]) {
-        self.cache
-            .lock()
-            .expect("key cache poisoned")
-            .remove(&(tenant.to_owned(), learner));
+    /// Remembers `ids` as destroyed.
+    fn forget(&self, ids: &[[u8; 16]]) {
         (self.destroyed.lock().expect("destroyed key ids poisoned")).extend(ids.iter().copied());
     }
 
     fn tenant_dir(&self, tenant: &str) -> PathBuf {
         self.dir.join(hex(tenant.as_bytes()))
     }
-
-    fn key_path(&self, tenant: &str, learner: Uuid) -> PathBuf {
-        self.tenant_dir(tenant).join(learner.to_string())
-    }
 }
 
-fn decode_key(bytes: &[u8]) -> Option<DataKey> {
-    if bytes.len() != KEY_BYTES {
-        return None;
+/// The cipher of a stored key (its id, then the AES-256 key).
+fn data_key(bytes: &[u8; KEY_BYTES]) -> DataKey {
+    DataKey {
+        id: bytes[..16].try_into().expect("16 bytes"),
+        cipher: Aes256Gcm::new_from_slice(&bytes[16..]).expect("a 32-byte AES-256 key"),
     }
-    let id: [u8; 16] = bytes[..16].try_into().ok()?;
-    let cipher = Aes256Gcm::new_from_slice(&bytes[16..]).ok()?;
-    Some(DataKey { id, cipher })
 }
 
 /// Lower-case hex, as tenant directory names are written.
@@ -406,14 +337,14 @@ fn hex(bytes: &[u8]) -> String {
     ::hex::encode(bytes)
 }
 
-fn io_error(path: &Path) -> impl FnOnce(io::Error) -> Error + '_ {
+pub(crate) fn io_error(path: &Path) -> impl FnOnce(io::Error) -> Error + '_ {
     move |source| Error::Io {
         path: path.to_owned(),
         source,
     }
 }
 
-fn create_dir(dir: &Path) -> Result<()> {
+pub(crate) fn create_dir(dir: &Path) -> Result<()> {
     fs::DirBuilder::new()
         .recursive(true)
         .mode(0o700)
@@ -421,19 +352,7 @@ fn create_dir(dir: &Path) -> Result<()> {
         .map_err(io_error(dir))
 }
 
-fn write_synced(path: &Path, bytes: &[u8]) -> Result<()> {
-    let mut file = OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)
-        .map_err(io_error(path))?;
-    file.write_all(bytes).map_err(io_error(path))?;
-    file.sync_all().map_err(io_error(path))
-}
-
-fn sync_dir(dir: &Path) -> Result<()> {
+pub(crate) fn sync_dir(dir: &Path) -> Result<()> {
     File::open(dir)
         .and_then(|dir| dir.sync_all())
         .map_err(io_error(dir))

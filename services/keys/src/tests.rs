@@ -77,17 +77,170 @@ fn erasing_a_key_makes_everything_sealed_with_it_unreadable_for_good() {
 }
 
 #[test]
-fn a_key_file_is_readable_by_its_owner_only() {
+fn the_slot_file_is_readable_by_its_owner_only_and_holds_one_slot_per_key() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
     let keys = store(dir.path());
     keys.seal("t", LEARNER, b"c", b"x").unwrap();
-    let path = keys.key_path("t", LEARNER);
+    keys.create_missing("t", [LEARNER, Uuid::from_u128(8), Uuid::from_u128(9)])
+        .unwrap();
+    let path = slot_file(dir.path(), "keys");
     assert_eq!(
         fs::metadata(&path).unwrap().permissions().mode() & 0o777,
         0o600
     );
-    assert_eq!(fs::read(&path).unwrap().len(), KEY_BYTES);
+    assert_eq!(fs::read(&path).unwrap().len(), 3 * slots::SLOT_BYTES);
+}
+
+fn slot_file(dir: &Path, name: &str) -> PathBuf {
+    dir.join(name).join(hex(b"t")).join("slots")
+}
+
+#[test]
+fn erasing_overwrites_the_key_bytes_in_the_file_and_keeps_the_other_learners() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = store(dir.path());
+    let other = Uuid::from_u128(8);
+    let kept = keys.seal("t", other, b"c", b"kept").unwrap();
+    keys.seal("t", LEARNER, b"c", b"gone").unwrap();
+    let key = ring_bytes(&keys, LEARNER);
+    assert!(contains(
+        &fs::read(slot_file(dir.path(), "keys")).unwrap(),
+        &key
+    ));
+
+    assert!(keys.erase("t", LEARNER).unwrap());
+    let file = fs::read(slot_file(dir.path(), "keys")).unwrap();
+    assert!(
+        !contains(&file, &key[16..]),
+        "the key's bytes are overwritten"
+    );
+    assert!(!contains(&file, LEARNER.as_bytes()));
+    assert_eq!(file.len(), 2 * slots::SLOT_BYTES, "slots are not reused");
+    let reopened = store(dir.path());
+    assert!(!reopened.has_key("t", LEARNER).unwrap());
+    assert_eq!(
+        reopened.open_sealed("t", other, b"c", &kept).unwrap(),
+        Opened::Plain(b"kept".to_vec())
+    );
+    assert_eq!(reopened.unreadable_slots(), 0);
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|window| window == needle)
+}
+
+/// The keys `keys` holds for `LEARNER` of tenant `t`, back to back.
+fn ring_bytes(keys: &LearnerKeys, learner: Uuid) -> Vec<u8> {
+    (keys.ring("t", learner).iter())
+        .flat_map(|key| key.key)
+        .collect()
+}
+
+#[test]
+fn a_slot_a_crash_cut_short_is_dropped_and_the_next_key_appends_after_the_whole_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let sealed = store(dir.path()).seal("t", LEARNER, b"c", b"x").unwrap();
+    let path = slot_file(dir.path(), "keys");
+    // an append cut short: part of a slot
+    let mut torn = fs::read(&path).unwrap();
+    torn.extend_from_slice(&[7; 30]);
+    fs::write(&path, &torn).unwrap();
+
+    let keys = store(dir.path());
+    assert_eq!(
+        keys.open_sealed("t", LEARNER, b"c", &sealed).unwrap(),
+        Opened::Plain(b"x".to_vec())
+    );
+    let other = Uuid::from_u128(8);
+    let later = keys.seal("t", other, b"c", b"y").unwrap();
+    assert_eq!(fs::read(&path).unwrap().len(), 2 * slots::SLOT_BYTES);
+    let reopened = store(dir.path());
+    assert_eq!(
+        reopened.open_sealed("t", other, b"c", &later).unwrap(),
+        Opened::Plain(b"y".to_vec())
+    );
+    assert_eq!(reopened.unreadable_slots(), 0);
+}
+
+#[test]
+fn a_damaged_slot_holds_no_key_is_counted_and_leaves_the_others_readable() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = store(dir.path());
+    let damaged = keys.seal("t", LEARNER, b"c", b"x").unwrap();
+    let other = Uuid::from_u128(8);
+    let kept = keys.seal("t", other, b"c", b"y").unwrap();
+    let path = slot_file(dir.path(), "keys");
+    let mut file = fs::read(&path).unwrap();
+    file[20] ^= 1; // inside the first slot's key id
+    fs::write(&path, &file).unwrap();
+
+    let reopened = store(dir.path());
+    assert_eq!(reopened.unreadable_slots(), 1);
+    assert_eq!(
+        reopened.open_sealed("t", LEARNER, b"c", &damaged).unwrap(),
+        Opened::Erased
+    );
+    assert_eq!(
+        reopened.open_sealed("t", other, b"c", &kept).unwrap(),
+        Opened::Plain(b"y".to_vec())
+    );
+}
+
+#[test]
+fn per_learner_key_files_are_converted_into_slots_once_even_after_a_crash_midway() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = store(dir.path());
+    let other = Uuid::from_u128(8);
+    let sealed = [
+        keys.seal("t", LEARNER, b"c", b"x").unwrap(),
+        keys.seal("t", other, b"c", b"y").unwrap(),
+    ];
+    let rings = [ring_bytes(&keys, LEARNER), ring_bytes(&keys, other)];
+    drop(keys);
+    // the layout before slots: one file per learner, and a temporary file a writer
+    // left; the slot file still there plays a crash after converting, before removing
+    let tenant_dir = dir.path().join("keys").join(hex(b"t"));
+    for (learner, ring) in [LEARNER, other].iter().zip(&rings) {
+        fs::write(tenant_dir.join(learner.to_string()), ring).unwrap();
+    }
+    fs::write(tenant_dir.join(format!("{LEARNER}.new")), [1; KEY_BYTES]).unwrap();
+
+    let keys = store(dir.path());
+    let names: Vec<_> = (fs::read_dir(&tenant_dir).unwrap())
+        .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(names, ["slots"], "the per-learner files are removed");
+    assert_eq!(
+        fs::read(slot_file(dir.path(), "keys")).unwrap().len(),
+        2 * slots::SLOT_BYTES,
+        "keys already in a slot are not added again"
+    );
+    for (value, plain) in sealed.iter().zip([b"x", b"y"]) {
+        let learner = if plain == b"x" { LEARNER } else { other };
+        assert_eq!(
+            keys.open_sealed("t", learner, b"c", value).unwrap(),
+            Opened::Plain(plain.to_vec())
+        );
+    }
+
+    // a directory that only ever had per-learner files
+    fs::remove_file(slot_file(dir.path(), "keys")).unwrap();
+    fs::write(tenant_dir.join(LEARNER.to_string()), &rings[0]).unwrap();
+    let keys = store(dir.path());
+    assert_eq!(
+        keys.open_sealed("t", LEARNER, b"c", &sealed[0]).unwrap(),
+        Opened::Plain(b"x".to_vec())
+    );
+    assert!(!tenant_dir.join(LEARNER.to_string()).exists());
+
+    fs::write(tenant_dir.join(other.to_string()), [0; 47]).unwrap();
+    assert!(matches!(
+        LearnerKeys::open(dir.path().join("keys")),
+        Err(Error::CorruptKey(_))
+    ));
 }
 
 /// A key topic in memory: records appended in order, read from a position.
@@ -158,7 +311,7 @@ fn a_key_made_in_one_process_opens_in_another_until_it_is_destroyed() {
     let sealed = api.seal("t", LEARNER, b"c", b"ana").unwrap();
     let published = topic.records.lock().unwrap().clone();
     assert_eq!(published.len(), 1, "the key is published when it is made");
-    let key = key_file(dir.path(), "api");
+    let key = ring_bytes(&api, LEARNER);
     assert!(
         !published[0].1.windows(32).any(|w| w == &key[16..]),
         "the published key is sealed with the key-encryption key"
@@ -185,18 +338,12 @@ fn a_key_made_in_one_process_opens_in_another_until_it_is_destroyed() {
     assert!(!fresh.has_key("t", LEARNER).unwrap());
 }
 
-/// The key file of `LEARNER` of tenant `t` in the store named `name`.
-fn key_file(dir: &Path, name: &str) -> Vec<u8> {
-    fs::read(dir.join(name).join(hex(b"t")).join(LEARNER.to_string())).unwrap()
-}
-
 /// `plaintext` sealed for `LEARNER` by the store named `name` before it read the
 /// topic (so with a key of its own), which it then publishes.
 fn sealed_and_published(dir: &Path, name: &str, topic: &Arc<Topic>, plaintext: &[u8]) -> Vec<u8> {
-    let sealed = (LearnerKeys::open(dir.join(name)).unwrap())
-        .seal("t", LEARNER, b"c", plaintext)
-        .unwrap();
-    let key = key_file(dir, name);
+    let keys = LearnerKeys::open(dir.join(name)).unwrap();
+    let sealed = keys.seal("t", LEARNER, b"c", plaintext).unwrap();
+    let key = ring_bytes(&keys, LEARNER);
     Replica::new(topic)
         .publish("t", &[(LEARNER, key[..].try_into().unwrap())])
         .unwrap();

@@ -19,12 +19,19 @@
 //! - 5: each projection keeps all its trees in one sled tree, under a one-byte prefix
 //!   per tree, and commits a batch as one sled batch instead of a transaction (ADR 18).
 //!   Migrating is a rebuild.
+//! - 6: the learner keys of a tenant are slots of one file, `keys/<tenant>/slots`,
+//!   instead of one file per learner (ADR 19). Migrating happens in place: opening the
+//!   key store moves the keys into slots, so a format-5 directory is served and then
+//!   recorded as 6 ([`CONVERTED_ON_OPEN`]).
 
 use anyhow::{bail, Context};
 use std::path::Path;
 
 /// The format this build writes.
-pub const CURRENT: u32 = 5;
+pub const CURRENT: u32 = 6;
+/// The format that differs from [`CURRENT`] only in what opening the data directory
+/// converts by itself (the key store's layout), so it is served without a rebuild.
+const CONVERTED_ON_OPEN: u32 = 5;
 const FILE: &str = "FORMAT";
 
 /// Why the directory is opened.
@@ -67,12 +74,21 @@ pub fn check(data_dir: &Path, opening: Opening) -> anyhow::Result<()> {
              formats up to {CURRENT}. Run the newer learnlog."
         );
     }
-    if format < CURRENT && opening == Opening::Serve {
+    if format < CONVERTED_ON_OPEN && opening == Opening::Serve {
         bail!(
             "{dir} is in data format {format}; this learnlog serves format {CURRENT}. \
              Migrate it with `learnlog rebuild --data-dir {dir}` (with the same --log), which \
              folds the log again; the log is kept as it is."
         );
+    }
+    Ok(())
+}
+
+/// Records that `data_dir` is in [`CURRENT`] format once opening it converted what
+/// [`CONVERTED_ON_OPEN`] lacked; other formats stay as they are.
+pub fn record_converted(data_dir: &Path) -> anyhow::Result<()> {
+    if found(data_dir)? == CONVERTED_ON_OPEN {
+        record_current(data_dir)?;
     }
     Ok(())
 }
@@ -96,7 +112,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let new = dir.path().join("new");
         check(&new, Opening::Serve).unwrap();
-        assert_eq!(std::fs::read_to_string(new.join(FILE)).unwrap().trim(), "4");
+        assert_eq!(
+            std::fs::read_to_string(new.join(FILE)).unwrap().trim(),
+            CURRENT.to_string()
+        );
 
         let old = dir.path().join("old");
         std::fs::create_dir_all(crate::node::projections_dir(&old)).unwrap();
@@ -104,6 +123,20 @@ mod tests {
         assert!(refused.contains("learnlog rebuild --data-dir"), "{refused}");
         check(&old, Opening::Rebuild).unwrap();
         assert!(!old.join(FILE).exists(), "checking writes nothing");
+
+        let converted = dir.path().join("converted");
+        std::fs::create_dir_all(crate::node::projections_dir(&converted)).unwrap();
+        std::fs::write(converted.join(FILE), CONVERTED_ON_OPEN.to_string()).unwrap();
+        check(&converted, Opening::Serve).unwrap();
+        record_converted(&converted).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(converted.join(FILE))
+                .unwrap()
+                .trim(),
+            CURRENT.to_string()
+        );
+        record_converted(&old).unwrap();
+        assert!(!old.join(FILE).exists(), "a format needing a rebuild stays");
 
         std::fs::write(new.join(FILE), "99").unwrap();
         let newer = check(&new, Opening::Rebuild).unwrap_err().to_string();

@@ -82,7 +82,9 @@ fn open_keys(storage: &StorageArgs, log: &EventLog) -> anyhow::Result<Arc<Learne
     let dir = storage.data_dir.join("keys");
     let opening = || format!("opening the learner keys in {}", dir.display());
     if storage.log_url.is_none() {
-        return Ok(Arc::new(LearnerKeys::open(&dir).with_context(opening)?));
+        let keys = LearnerKeys::open(&dir).with_context(opening)?;
+        warn_of_unreadable_slots(&keys, &dir);
+        return Ok(Arc::new(keys));
     }
     let encryption = (storage.key_encryption_key_file.as_deref())
         .map(KeyEncryptionKey::read)
@@ -90,9 +92,23 @@ fn open_keys(storage: &StorageArgs, log: &EventLog) -> anyhow::Result<Arc<Learne
     let topic =
         KeyTopic::open(log, dir.clone(), encryption).context("creating the learner-keys topic")?;
     let keys = Arc::new(LearnerKeys::open_replicated(&dir, topic).with_context(opening)?);
+    warn_of_unreadable_slots(&keys, &dir);
     keys.catch_up()
         .context("reading the learners' keys from the learner-keys topic")?;
     Ok(keys)
+}
+
+/// Keys lost to damage (or to a write a crash cut short) read as erased: said once, at
+/// start.
+fn warn_of_unreadable_slots(keys: &LearnerKeys, dir: &Path) {
+    let unreadable = keys.unreadable_slots();
+    if unreadable > 0 {
+        tracing::warn!(
+            unreadable,
+            dir = %dir.display(),
+            "learner key slots fail their checksum: what was sealed with them reads as erased"
+        );
+    }
 }
 
 /// The directory holding every projection's state.
