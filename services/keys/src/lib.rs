@@ -100,6 +100,8 @@ impl LearnerKeys {
         let dir = dir.into();
         create_dir(&dir)?;
         let mut tenants = HashMap::new();
+        // the directory of the empty tenant name (hex of nothing) is `dir` itself
+        tenants.insert(String::new(), Arc::new(TenantSlots::load(&dir)?));
         for entry in fs::read_dir(&dir).map_err(io_error(&dir))? {
             let entry = entry.map_err(io_error(&dir))?;
             let is_dir = entry.file_type().map_err(io_error(&dir))?.is_dir();

@@ -175,7 +175,12 @@ impl TenantSlots {
         let mut converted = Vec::new();
         let mut keys = Vec::new();
         for entry in entries {
-            let path = entry.map_err(io_error(dir))?.path();
+            let entry = entry.map_err(io_error(dir))?;
+            // (the empty tenant's directory also holds the other tenants' directories)
+            if !entry.file_type().map_err(io_error(dir))?.is_file() {
+                continue;
+            }
+            let path = entry.path();
             let name = path.file_name().and_then(|name| name.to_str());
             let Some(name) = name.filter(|&name| name != FILE) else {
                 continue;

@@ -44,6 +44,24 @@ fn keys_are_per_tenant_and_learner_and_survive_reopening() {
         reopened.open_sealed("u", LEARNER, b"c", &sealed).unwrap(),
         Opened::Erased
     );
+    // a tenant whose directory name reads as a learner id (16 bytes of name, 32 hex
+    // digits) is a tenant, not a key file to convert
+    let long = "sixteen-letters!";
+    let long_value = reopened.seal(long, LEARNER, b"c", b"z").unwrap();
+    assert_eq!(
+        store(dir.path())
+            .open_sealed(long, LEARNER, b"c", &long_value)
+            .unwrap(),
+        Opened::Plain(b"z".to_vec())
+    );
+    // even a tenant with an empty name, whose directory is the store's own
+    let unnamed = reopened.seal("", LEARNER, b"c", b"y").unwrap();
+    assert_eq!(
+        store(dir.path())
+            .open_sealed("", LEARNER, b"c", &unnamed)
+            .unwrap(),
+        Opened::Plain(b"y".to_vec())
+    );
 }
 
 #[test]
