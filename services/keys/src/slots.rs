@@ -99,10 +99,13 @@ impl TenantSlots {
         }
         let tenant = Self {
             rings: RwLock::new(rings),
+            file: Mutex::new(SlotFile {
+                dir: dir.to_owned(),
+                file: None,
+                slots,
+            }),
             unreadable,
-            ..Self::empty(dir.to_owned())
         };
-        tenant.file.lock().expect("key slot file poisoned").slots = slots;
         tenant.convert_learner_files(dir)?;
         Ok(tenant)
     }

@@ -3,6 +3,7 @@
 //! the data directory.
 
 use crate::cli::StorageArgs;
+use crate::data_format;
 use crate::key_topic::KeyTopic;
 use crate::ownership::PartitionedWork;
 use anyhow::Context;
@@ -77,21 +78,24 @@ fn open_log(storage: &StorageArgs) -> anyhow::Result<EventLog> {
 }
 
 /// Opens the learners' keys in `DATA_DIR/keys`; on Kafka, shared on the `learner-keys`
-/// topic and caught up with it before anything folds.
+/// topic and caught up with it before anything folds. Opening converts the key files of
+/// a format-5 directory, which is then recorded in the current format.
 fn open_keys(storage: &StorageArgs, log: &EventLog) -> anyhow::Result<Arc<LearnerKeys>> {
     let dir = storage.data_dir.join("keys");
     let opening = || format!("opening the learner keys in {}", dir.display());
-    if storage.log_url.is_none() {
-        let keys = LearnerKeys::open(&dir).with_context(opening)?;
-        warn_of_unreadable_slots(&keys, &dir);
-        return Ok(Arc::new(keys));
-    }
-    let encryption = (storage.key_encryption_key_file.as_deref())
-        .map(KeyEncryptionKey::read)
-        .transpose()?;
-    let topic =
-        KeyTopic::open(log, dir.clone(), encryption).context("creating the learner-keys topic")?;
-    let keys = Arc::new(LearnerKeys::open_replicated(&dir, topic).with_context(opening)?);
+    let keys = match &storage.log_url {
+        None => LearnerKeys::open(&dir),
+        Some(_) => {
+            let encryption = (storage.key_encryption_key_file.as_deref())
+                .map(KeyEncryptionKey::read)
+                .transpose()?;
+            let topic = KeyTopic::open(log, dir.clone(), encryption)
+                .context("creating the learner-keys topic")?;
+            LearnerKeys::open_replicated(&dir, topic)
+        }
+    };
+    let keys = Arc::new(keys.with_context(opening)?);
+    data_format::record_converted(&storage.data_dir)?;
     warn_of_unreadable_slots(&keys, &dir);
     keys.catch_up()
         .context("reading the learners' keys from the learner-keys topic")?;

@@ -28,7 +28,6 @@ pub async fn rebuild(args: RebuildArgs) -> anyhow::Result<()> {
     }
     let started = Instant::now();
     let node = Node::open(&args.storage)?;
-    data_format::record_converted(&args.storage.data_dir)?;
     let known: Vec<&str> = node.projections().iter().map(|p| p.name()).collect();
     if let Some(unknown) = args
         .only

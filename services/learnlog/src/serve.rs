@@ -63,8 +63,6 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let views = published_views(&args)?;
     data_format::check(&args.storage.data_dir, Opening::Serve)?;
     let node = Node::open(&args.storage)?;
-    // opening the node converted the key store (see `data_format`)
-    data_format::record_converted(&args.storage.data_dir)?;
     view_topics::ensure_topics(&node.log, &views).context("creating the view topics")?;
     let cancel = CancellationToken::new();
     let (tasks, owned, follower) = match args.role {
