@@ -183,29 +183,21 @@ fn unconfirmed(error: ApiError, submissions: &[Submission]) -> ApiError {
     }
 }
 
-/// The high watermark of `topic`/`partition`, asked on a blocking thread: on Kafka it is
-/// a broker round trip (bounded by the log's timeout), which must not hold up the HTTP
-/// worker's other requests.
+/// The high watermark of `topic`/`partition`. On Kafka it is a broker round trip
+/// (bounded by the log's timeout), asked off the HTTP worker so that it does not hold up
+/// the worker's other requests.
 pub(crate) async fn high_watermark(
     state: &AppState,
     topic: &'static str,
     partition: u32,
 ) -> Result<u64, ApiError> {
-    let log = state.log.clone();
-    actix_web::web::block(move || log.high_watermark(topic, partition))
-        .await
-        .map_err(|error| ApiError::Internal(format!("watermark task: {error}")))?
-        .map_err(ApiError::from)
+    Ok(state.log.ask_high_watermark(topic, partition).await?)
 }
 
-/// Every `statements` partition's end, asked once for a whole request on a blocking
-/// thread (on Kafka one round trip, shared with the requests asking at the same time).
+/// Every `statements` partition's end, asked once for a whole request (on Kafka one
+/// round trip off the HTTP worker, shared with the requests asking at the same time).
 pub(crate) async fn statement_ends(state: &AppState) -> Result<Vec<u64>, ApiError> {
-    let log = state.log.clone();
-    actix_web::web::block(move || log.high_watermarks(topics::STATEMENTS))
-        .await
-        .map_err(|error| ApiError::Internal(format!("watermark task: {error}")))?
-        .map_err(ApiError::from)
+    Ok(state.log.ask_high_watermarks(topics::STATEMENTS).await?)
 }
 
 /// What a request checking its ids against the store has caught up with: the

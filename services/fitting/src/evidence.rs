@@ -13,9 +13,8 @@ const READ_BYTES: usize = 32 << 20;
 /// high watermark, as the mastery fold sees it.
 pub(crate) async fn collect_evidence(log: &EventLog, tenant: &str) -> Result<EvidenceLog, Error> {
     let mut evidence = EvidenceLog::default();
-    let partitions = log.partition_count(topics::LEARNER_EVENTS)?;
-    for partition in 0..partitions {
-        let end = log.high_watermark(topics::LEARNER_EVENTS, partition)?;
+    let ends = log.ask_high_watermarks(topics::LEARNER_EVENTS).await?;
+    for (partition, end) in (0..).zip(ends) {
         let mut next = 0;
         while next < end {
             let records = log

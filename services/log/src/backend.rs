@@ -37,6 +37,11 @@ pub trait LogBackend: Send + Sync + 'static {
         max_bytes: usize,
     ) -> BoxFuture<'a, Result<Vec<StoredRecord>>>;
     fn high_watermark(&self, topic: &str, partition: u32) -> Result<u64>;
+    /// True when the watermarks are answered from memory, never blocking on I/O (so
+    /// async callers ask inline rather than on the blocking pool).
+    fn watermarks_are_local(&self) -> bool {
+        false
+    }
     /// One request for every partition where the backend can (Kafka); by default one
     /// [`LogBackend::high_watermark`] per partition.
     fn high_watermarks(&self, topic: &str) -> Result<Vec<u64>> {
@@ -116,6 +121,9 @@ macro_rules! delegate {
 impl LogBackend for embedded::EmbeddedLog {
     fn describe(&self) -> String {
         self.dir().display().to_string()
+    }
+    fn watermarks_are_local(&self) -> bool {
+        true
     }
     delegate!();
 }

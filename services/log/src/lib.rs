@@ -234,6 +234,27 @@ impl EventLog {
         self.backend.high_watermarks(topic)
     }
 
+    /// [`EventLog::high_watermark`] for async code. Where the answer is a round trip
+    /// (Kafka) the call runs on the blocking pool, so the caller's worker thread serves
+    /// its other tasks meanwhile; where it is a memory read (the embedded log) it runs
+    /// inline, without a thread hop.
+    pub async fn ask_high_watermark(&self, topic: &str, partition: u32) -> Result<u64> {
+        if self.backend.watermarks_are_local() {
+            return self.high_watermark(topic, partition);
+        }
+        let (log, topic) = (self.clone(), topic.to_owned());
+        off_thread(move || log.high_watermark(&topic, partition)).await
+    }
+
+    /// [`EventLog::high_watermarks`] for async code, as [`EventLog::ask_high_watermark`].
+    pub async fn ask_high_watermarks(&self, topic: &str) -> Result<Vec<u64>> {
+        if self.backend.watermarks_are_local() {
+            return self.high_watermarks(topic);
+        }
+        let (log, topic) = (self.clone(), topic.to_owned());
+        off_thread(move || log.high_watermarks(&topic)).await
+    }
+
     /// Resolves as soon as `high_watermark(topic, partition) > offset` (the record at
     /// `offset` is durable and readable), or when `timeout` has passed, returning the high
     /// watermark at that moment either way; the caller compares it with `offset`. On Kafka
@@ -277,5 +298,19 @@ impl EventLog {
     /// the brokers decide when to sync).
     pub fn stats(&self) -> LogStats {
         self.backend.stats()
+    }
+}
+
+/// Runs a blocking call on the blocking pool; its panic resumes here.
+async fn off_thread<T: Send + 'static>(
+    call: impl FnOnce() -> Result<T> + Send + 'static,
+) -> Result<T> {
+    match tokio::task::spawn_blocking(call).await {
+        Ok(result) => result,
+        Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
+        Err(error) => Err(Error::Unavailable {
+            context: "asking the log's high watermarks".to_owned(),
+            reason: error.to_string(),
+        }),
     }
 }

@@ -198,8 +198,21 @@ mod suite {
                 log.high_watermark("watermarks", partition as u32).unwrap(),
                 *end
             );
+            assert_eq!(
+                log.ask_high_watermark("watermarks", partition as u32)
+                    .await
+                    .unwrap(),
+                *end,
+                "asked from async code"
+            );
         }
+        assert_eq!(
+            log.ask_high_watermarks("watermarks").await.unwrap(),
+            expected
+        );
         assert!(log.high_watermarks("no-such-topic").is_err());
+        assert!(log.ask_high_watermarks("no-such-topic").await.is_err());
+        assert!(log.ask_high_watermark("watermarks", 3).await.is_err());
     }
 
     pub async fn max_records_and_max_bytes_are_honoured(h: &impl Harness) {

@@ -307,6 +307,45 @@ async fn records_over_the_size_limit_are_refused_before_sending() {
         .unwrap();
 }
 
+/// Asking for the ends from async code leaves the worker thread free: on a runtime of
+/// one thread, another task keeps running while the ask waits on a broker that is down
+/// (a blocking ask there would stall every task of the thread until it gave up).
+#[tokio::test(flavor = "current_thread")]
+async fn asking_the_ends_of_a_broker_that_is_down_leaves_the_worker_free() {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    use std::sync::Arc;
+    let mut broker = Broker::start();
+    let log = open(&broker);
+    log.ensure_topic("asked", 2).unwrap();
+    assert_eq!(log.ask_high_watermarks("asked").await.unwrap(), vec![0, 0]);
+    broker.kill();
+
+    let ticks = Arc::new(AtomicU32::new(0));
+    let ticker = tokio::spawn({
+        let ticks = ticks.clone();
+        async move {
+            loop {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                ticks.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+    });
+    let started = Instant::now();
+    let asked = log.ask_high_watermark("asked", 0).await;
+    let waited = started.elapsed();
+    ticker.abort();
+    assert!(matches!(asked, Err(Error::Unavailable { .. })), "{asked:?}");
+    assert!(
+        waited < TIMEOUT + SLACK,
+        "gave up within the timeout: {waited:?}"
+    );
+    let ticks = ticks.load(Ordering::SeqCst);
+    assert!(
+        ticks as u128 >= waited.as_millis() / 40,
+        "the other task ran {ticks} times in the {waited:?} the ask waited"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_projection_style_read_loop_sees_every_record_once_in_order() {
     let broker = Broker::start();

@@ -313,7 +313,7 @@ impl Projection {
         let deadline = tokio::time::Instant::now() + timeout;
         for topic in self.inner.partitions.keys() {
             // every partition's end in one request (on Kafka, a round trip)
-            let ends = self.inner.log.high_watermarks(topic)?;
+            let ends = self.inner.log.ask_high_watermarks(topic).await?;
             for (partition, end) in ends.into_iter().enumerate() {
                 if end > 0 {
                     let left = deadline.saturating_duration_since(tokio::time::Instant::now());
@@ -332,7 +332,7 @@ impl Projection {
             if partition as usize >= partitions.len() {
                 continue;
             }
-            let end = self.inner.log.high_watermark(topic, partition)?;
+            let end = self.inner.log.ask_high_watermark(topic, partition).await?;
             if end > 0 {
                 let left = deadline.saturating_duration_since(tokio::time::Instant::now());
                 self.wait_folded(topic, partition, end - 1, left).await?;

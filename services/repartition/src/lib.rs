@@ -142,7 +142,8 @@ impl Repartitioner {
         let end = self
             .inner
             .log
-            .high_watermark(topics::STATEMENTS, partition)?;
+            .ask_high_watermark(topics::STATEMENTS, partition)
+            .await?;
         let mut watch = published.subscribe();
         tokio::time::timeout(timeout, watch.wait_for(|next| *next >= end))
             .await

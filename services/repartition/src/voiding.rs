@@ -24,7 +24,8 @@ impl Inner {
         for voiding_partition in self.voiding_partitions(partition, records)? {
             let end = self
                 .log
-                .high_watermark(topics::STATEMENTS, voiding_partition)?;
+                .ask_high_watermark(topics::STATEMENTS, voiding_partition)
+                .await?;
             while self
                 .statements
                 .folded(topics::STATEMENTS, voiding_partition)?

@@ -148,16 +148,14 @@ fn resume_at(files: &ProgressFiles, tenant: &str, forwarding: &Forwarding) -> Pr
         })
 }
 
-/// Records behind the end of the statements topic from `at`, summed over partitions.
-fn lag(state: &AppState, at: &StreamPosition) -> u64 {
-    (at.0.iter().enumerate())
-        .map(|(partition, next)| {
-            let end = state
-                .log
-                .high_watermark(topics::STATEMENTS, partition as u32)
-                .unwrap_or(*next);
-            end.saturating_sub(*next)
-        })
+/// Records behind the end of the statements topic from `at`, summed over partitions
+/// (0 while the log's ends cannot be asked).
+async fn lag(state: &AppState, at: &StreamPosition) -> u64 {
+    let Ok(ends) = state.log.ask_high_watermarks(topics::STATEMENTS).await else {
+        return 0;
+    };
+    (at.0.iter().zip(ends))
+        .map(|(next, end)| end.saturating_sub(*next))
         .sum()
 }
 
@@ -203,7 +201,7 @@ async fn deliver(
         }
         let Some(at) = last.take() else {
             // quiet: only the lag moved
-            let behind = lag(&state, &progress.at());
+            let behind = lag(&state, &progress.at()).await;
             metrics.lag.set(behind as i64);
             board.update(&tenant, &id, |s| s.lag = behind);
             continue;
@@ -225,7 +223,7 @@ async fn deliver(
             tracing::error!(%tenant, forwarding = %id, %error, "forwarding: saving progress failed");
         }
         metrics.delivered.inc_by(batch.len() as u64);
-        let behind = lag(&state, &at);
+        let behind = lag(&state, &at).await;
         metrics.lag.set(behind as i64);
         board.update(&tenant, &id, |s| {
             s.position = at.to_string();

@@ -130,13 +130,11 @@ fn filter_of(body: FilterBody) -> Result<ForwardingFilter, ApiError> {
 }
 
 /// Where a new forwarding starts: zeros, or the statements topic's end now.
-fn start_of(state: &AppState, from: Option<&str>) -> Result<Vec<u64>, ApiError> {
+async fn start_of(state: &AppState, from: Option<&str>) -> Result<Vec<u64>, ApiError> {
     let partitions = state.log.partition_count(topics::STATEMENTS)?;
     match from.unwrap_or("now") {
         "start" => Ok(vec![0; partitions as usize]),
-        "now" => (0..partitions)
-            .map(|p| Ok(state.log.high_watermark(topics::STATEMENTS, p)?))
-            .collect(),
+        "now" => Ok(state.log.ask_high_watermarks(topics::STATEMENTS).await?),
         other => Err(ApiError::BadRequest(format!(
             "from: {other:?} must be \"now\" or \"start\""
         ))),
@@ -176,7 +174,7 @@ pub async fn put(
     let previous = state.forwarding_reader.get(tenant, &id)?;
     let (start, created_micros) = match &previous {
         Some(previous) => (previous.start.clone(), previous.created_micros),
-        None => (start_of(&state, body.from.as_deref())?, now),
+        None => (start_of(&state, body.from.as_deref()).await?, now),
     };
     let forwarding = Forwarding {
         id: id.to_string(),

@@ -112,7 +112,8 @@ pub async fn statements(
         topics::STATEMENTS,
         last_event_id(&request)?,
         query.from.as_deref(),
-    )?;
+    )
+    .await?;
     Ok(respond(&state, StatementSource(filter), from))
 }
 
@@ -256,7 +257,8 @@ async fn learner_view(
         topics::LEARNER_EVENTS,
         last_event_id(&request)?,
         query.from.as_deref(),
-    )?;
+    )
+    .await?;
     Ok(respond(&state, source, from))
 }
 

@@ -246,7 +246,7 @@ pub fn spawn_follower<S: Source>(
 
 /// Where a new subscription starts: its `Last-Event-ID`, else `from` (`start`, `now`
 /// or a position), else now.
-pub fn start(
+pub async fn start(
     state: &AppState,
     topic: &str,
     last_event_id: Option<&str>,
@@ -260,13 +260,7 @@ pub fn start(
     };
     match text {
         "start" if name == "from" => Ok(StreamPosition(vec![0; partitions as usize])),
-        "now" if name == "from" => {
-            let mut offsets = Vec::with_capacity(partitions as usize);
-            for partition in 0..partitions {
-                offsets.push(state.log.high_watermark(topic, partition)?);
-            }
-            Ok(StreamPosition(offsets))
-        }
+        "now" if name == "from" => Ok(StreamPosition(state.log.ask_high_watermarks(topic).await?)),
         text => StreamPosition::parse(text, partitions)
             .map_err(|reason| ApiError::BadRequest(format!("{name}: {reason}"))),
     }

@@ -107,18 +107,11 @@ pub(crate) async fn fold_partition(
                 lag.set(end.saturating_sub(checkpoint.next) as i64);
                 // A step can succeed from what was already fetched while the log is
                 // away, so it does not prove the log reachable: a failure recorded
-                // earlier is cleared only once the log answers for the end (on the
-                // blocking pool; on Kafka it is a round trip).
+                // earlier is cleared only once the log answers for the end.
                 if failure().is_some_and(|failure| failure.is_some()) {
-                    let log = inner.log.clone();
-                    let asked =
-                        tokio::task::spawn_blocking(move || log.high_watermark(topic, partition))
-                            .await
-                            .map_err(|error| error.to_string())
-                            .and_then(|end| end.map_err(|error| error.to_string()));
-                    match asked {
+                    match inner.log.ask_high_watermark(topic, partition).await {
                         Ok(_) => set_failure(None),
-                        Err(error) => set_failure(Some(error)),
+                        Err(error) => set_failure(Some(error.to_string())),
                     }
                 }
             }
