@@ -156,6 +156,22 @@ fn health_readiness_and_metrics_are_served() {
     ] {
         assert!(metrics.contains(name), "metrics expose {name}");
     }
+    // the log's own counters, taken at the scrape: every writer's records, and the
+    // embedded log's fsyncs
+    let value = |name: &str| -> f64 {
+        let line = (metrics.lines())
+            .find(|line| line.split(' ').next() == Some(name))
+            .unwrap_or_else(|| panic!("metrics expose {name}"));
+        line.rsplit(' ').next().unwrap().parse().unwrap()
+    };
+    assert!(value("learnlog_log_written_records_total") >= 1.0);
+    assert!(value("learnlog_log_written_bytes_total") >= statement(&id, 1).len() as f64);
+    assert!(value("learnlog_log_fsyncs_total") >= 1.0);
+    assert_eq!(
+        value("learnlog_log_fetched_records_total"),
+        0.0,
+        "embedded: nothing fetched"
+    );
 }
 
 #[test]

@@ -91,7 +91,8 @@ pub async fn ownership(state: web::Data<AppState>) -> Result<HttpResponse, ApiEr
 }
 
 /// Every metric of the process, in the Prometheus text format.
-pub async fn metrics() -> HttpResponse {
+pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    crate::metrics::export_log_stats(state.log.stats());
     let encoder = prometheus::TextEncoder::new();
     let mut body = Vec::new();
     match encoder.encode(&prometheus::gather(), &mut body) {
