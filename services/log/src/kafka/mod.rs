@@ -111,6 +111,7 @@ impl KafkaLog {
                 Ok((partition_for_key(&record.key, state.partitions), record))
             })
             .collect::<Result<Vec<_>>>()?;
+        let _appending = (self.recent).begin(topic, placed.iter().map(|(p, _)| *p).collect());
         let positions = self.appender.append(topic, &placed).await?;
         // Kept before the ends are raised: raising them wakes waiters, whose reads must
         // find these records here rather than fetch them from the broker.
@@ -138,6 +139,16 @@ impl KafkaLog {
         }
         if let Some(records) = (self.recent).read(topic, partition, from, max_records, max_bytes) {
             return Ok(records);
+        }
+        // an append of this handle may have the record and not have kept it yet
+        if (self.recent)
+            .settle(topic, partition, self.options.timeout)
+            .await
+        {
+            let kept = (self.recent).read(topic, partition, from, max_records, max_bytes);
+            if let Some(records) = kept {
+                return Ok(records);
+            }
         }
         let (topics, readers) = (self.topics.clone(), self.readers.clone());
         let timeout = self.options.timeout;

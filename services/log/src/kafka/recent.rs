@@ -8,9 +8,16 @@
 //! the oldest dropped first. A read is served from here only from an offset kept here
 //! and only while the offsets that follow are kept too: a gap is another process's
 //! record, which only the broker has.
+//!
+//! A reader can learn of a record before its append has kept it: the end watcher's
+//! round may see the partition's new end between the broker's acknowledgement and the
+//! keeping. So appends in flight are counted per partition ([`RecentAppends::begin`]),
+//! and a read that finds nothing here first lets the appends in flight when it came
+//! end ([`RecentAppends::settle`]); only then does it go to the broker.
 
-use std::collections::{BTreeMap, HashMap};
-use std::sync::Mutex;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use crate::{Position, Record, StoredRecord};
 
@@ -20,15 +27,79 @@ pub(crate) const KEPT_BYTES_PER_PARTITION: usize = 4 << 20;
 #[derive(Default)]
 pub(crate) struct RecentAppends {
     partitions: Mutex<HashMap<(String, u32), Kept>>,
+    /// Woken whenever an append ends.
+    ended: tokio::sync::Notify,
 }
 
 #[derive(Default)]
 struct Kept {
     records: BTreeMap<u64, Record>,
     bytes: usize,
+    /// Appends to the partition begun and ended, counted.
+    begun: u64,
+    finished: u64,
+}
+
+/// An append in flight, counted against the partitions it writes until dropped.
+pub(crate) struct Appending {
+    recent: Arc<RecentAppends>,
+    topic: String,
+    partitions: BTreeSet<u32>,
+}
+
+impl Drop for Appending {
+    fn drop(&mut self) {
+        let mut partitions = self.recent.lock();
+        for &partition in &self.partitions {
+            if let Some(kept) = partitions.get_mut(&(self.topic.clone(), partition)) {
+                kept.finished += 1;
+            }
+        }
+        drop(partitions);
+        self.recent.ended.notify_waiters();
+    }
 }
 
 impl RecentAppends {
+    /// Counts an append to `partitions` of `topic` as in flight until the returned guard
+    /// is dropped: after its records are kept, or once it failed.
+    pub fn begin(self: &Arc<Self>, topic: &str, partitions: BTreeSet<u32>) -> Appending {
+        let mut kept = self.lock();
+        for &partition in &partitions {
+            kept.entry((topic.to_owned(), partition)).or_default().begun += 1;
+        }
+        Appending {
+            recent: self.clone(),
+            topic: topic.to_owned(),
+            partitions,
+        }
+    }
+
+    /// Waits, at most `timeout`, until as many appends to `partition` have ended as had
+    /// begun when it was called. False when none was in flight (nothing to wait for).
+    pub async fn settle(&self, topic: &str, partition: u32, timeout: Duration) -> bool {
+        let key = (topic.to_owned(), partition);
+        let finished = |recent: &Self| recent.lock().get(&key).map_or(0, |k| k.finished);
+        let Some(begun) = (self.lock().get(&key))
+            .filter(|kept| kept.finished < kept.begun)
+            .map(|kept| kept.begun)
+        else {
+            return false;
+        };
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let ended = self.ended.notified();
+            tokio::pin!(ended);
+            ended.as_mut().enable();
+            if finished(self) >= begun {
+                return true;
+            }
+            if tokio::time::timeout_at(deadline, ended).await.is_err() {
+                return true;
+            }
+        }
+    }
+
     /// Keeps the records of an acknowledged append, each at its position.
     pub fn remember<'a>(
         &self,
@@ -93,6 +164,52 @@ impl RecentAppends {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A read that finds nothing waits for the appends in flight when it came, and not
+    /// for those begun after it, nor on partitions nobody appends to.
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_read_settles_the_appends_in_flight_when_it_came() {
+        let recent = Arc::new(RecentAppends::default());
+        assert!(
+            !recent.settle("t", 0, Duration::from_secs(5)).await,
+            "none in flight"
+        );
+        let first = recent.begin("t", BTreeSet::from([0, 1]));
+        let settled = tokio::spawn({
+            let recent = recent.clone();
+            async move { recent.settle("t", 0, Duration::from_secs(5)).await }
+        });
+        tokio::task::yield_now().await;
+        let later = recent.begin("t", BTreeSet::from([0]));
+        assert!(
+            !settled.is_finished(),
+            "waits while the first append is in flight"
+        );
+        let kept = record("a");
+        recent.remember("t", [(at(0, 0), &kept)]);
+        drop(first);
+        let waited = tokio::time::timeout(Duration::from_secs(1), settled).await;
+        assert!(
+            waited.unwrap().unwrap(),
+            "settled once the first append ended"
+        );
+        assert!(recent.read("t", 0, 0, 10, usize::MAX).is_some());
+        assert!(
+            !recent.settle("t", 2, Duration::from_secs(5)).await,
+            "another partition"
+        );
+        drop(later);
+        assert!(!recent.settle("t", 0, Duration::from_secs(5)).await);
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn settling_gives_up_after_the_timeout() {
+        let recent = Arc::new(RecentAppends::default());
+        let _stuck = recent.begin("t", BTreeSet::from([0]));
+        let started = std::time::Instant::now();
+        assert!(recent.settle("t", 0, Duration::from_millis(100)).await);
+        assert!(started.elapsed() >= Duration::from_millis(100));
+    }
 
     fn record(value: &str) -> Record {
         Record {
