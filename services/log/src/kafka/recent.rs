@@ -11,11 +11,14 @@
 //!
 //! A reader can learn of a record before its append has kept it: the end watcher's
 //! round may see the partition's new end between the broker's acknowledgement and the
-//! keeping. So appends in flight are counted per partition ([`RecentAppends::begin`]),
-//! and a read that finds nothing here first lets the appends in flight when it came
-//! end ([`RecentAppends::settle`]); only then does it go to the broker.
+//! keeping. So each partition knows the appends in flight to it
+//! ([`RecentAppends::begin`]), and a read that finds nothing here first lets those in
+//! flight when it came end ([`RecentAppends::settle`]); only then does it go to the
+//! broker. Appends end out of order (one writing several partitions ends after a later
+//! one writing one of them), so it is those appends a read waits for, not a count.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -27,6 +30,8 @@ pub(crate) const KEPT_BYTES_PER_PARTITION: usize = 4 << 20;
 #[derive(Default)]
 pub(crate) struct RecentAppends {
     partitions: Mutex<HashMap<(String, u32), Kept>>,
+    /// The number the next append gets, in the order appends begin.
+    next_append: AtomicU64,
     /// Woken whenever an append ends.
     ended: tokio::sync::Notify,
 }
@@ -35,14 +40,14 @@ pub(crate) struct RecentAppends {
 struct Kept {
     records: BTreeMap<u64, Record>,
     bytes: usize,
-    /// Appends to the partition begun and ended, counted.
-    begun: u64,
-    finished: u64,
+    /// The numbers of the appends to the partition in flight.
+    in_flight: BTreeSet<u64>,
 }
 
 /// An append in flight, counted against the partitions it writes until dropped.
 pub(crate) struct Appending {
     recent: Arc<RecentAppends>,
+    number: u64,
     topic: String,
     partitions: BTreeSet<u32>,
 }
@@ -52,7 +57,7 @@ impl Drop for Appending {
         let mut partitions = self.recent.lock();
         for &partition in &self.partitions {
             if let Some(kept) = partitions.get_mut(&(self.topic.clone(), partition)) {
-                kept.finished += 1;
+                kept.in_flight.remove(&self.number);
             }
         }
         drop(partitions);
@@ -65,33 +70,42 @@ impl RecentAppends {
     /// is dropped: after its records are kept, or once it failed.
     pub fn begin(self: &Arc<Self>, topic: &str, partitions: BTreeSet<u32>) -> Appending {
         let mut kept = self.lock();
+        let number = self.next_append.fetch_add(1, Ordering::Relaxed);
         for &partition in &partitions {
-            kept.entry((topic.to_owned(), partition)).or_default().begun += 1;
+            let kept = kept.entry((topic.to_owned(), partition)).or_default();
+            kept.in_flight.insert(number);
         }
         Appending {
             recent: self.clone(),
+            number,
             topic: topic.to_owned(),
             partitions,
         }
     }
 
-    /// Waits, at most `timeout`, until as many appends to `partition` have ended as had
-    /// begun when it was called. False when none was in flight (nothing to wait for).
+    /// Waits, at most `timeout`, until every append to `partition` in flight when it was
+    /// called has ended. False when none was (nothing to wait for).
     pub async fn settle(&self, topic: &str, partition: u32, timeout: Duration) -> bool {
         let key = (topic.to_owned(), partition);
-        let finished = |recent: &Self| recent.lock().get(&key).map_or(0, |k| k.finished);
-        let Some(begun) = (self.lock().get(&key))
-            .filter(|kept| kept.finished < kept.begun)
-            .map(|kept| kept.begun)
-        else {
-            return false;
+        // the oldest append in flight, if it began before `before`
+        let oldest_before = |before: u64| {
+            let partitions = self.lock();
+            let oldest = partitions.get(&key)?.in_flight.first().copied();
+            oldest.filter(|&number| number < before)
         };
+        let before = {
+            let _numbering = self.lock();
+            self.next_append.load(Ordering::Relaxed)
+        };
+        if oldest_before(before).is_none() {
+            return false;
+        }
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
             let ended = self.ended.notified();
             tokio::pin!(ended);
             ended.as_mut().enable();
-            if finished(self) >= begun {
+            if oldest_before(before).is_none() {
                 return true;
             }
             if tokio::time::timeout_at(deadline, ended).await.is_err() {
@@ -200,6 +214,31 @@ mod tests {
         );
         drop(later);
         assert!(!recent.settle("t", 0, Duration::from_secs(5)).await);
+    }
+
+    /// An append writing two partitions may end after a later one writing one of them:
+    /// the read waits for the first, though as many appends have ended as had begun.
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_read_waits_for_an_older_append_that_ends_after_a_newer_one() {
+        let recent = Arc::new(RecentAppends::default());
+        let older = recent.begin("t", BTreeSet::from([0, 1]));
+        let newer = recent.begin("t", BTreeSet::from([0]));
+        let settled = tokio::spawn({
+            let recent = recent.clone();
+            async move { recent.settle("t", 0, Duration::from_secs(5)).await }
+        });
+        tokio::task::yield_now().await;
+        let newest = recent.begin("t", BTreeSet::from([0]));
+        drop(newer);
+        drop(newest);
+        tokio::task::yield_now().await;
+        assert!(
+            !settled.is_finished(),
+            "the older append is still in flight"
+        );
+        drop(older);
+        let waited = tokio::time::timeout(Duration::from_secs(1), settled).await;
+        assert!(waited.unwrap().unwrap());
     }
 
     #[tokio::test(flavor = "current_thread")]
