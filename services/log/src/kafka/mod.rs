@@ -140,11 +140,10 @@ impl KafkaLog {
         if let Some(records) = (self.recent).read(topic, partition, from, max_records, max_bytes) {
             return Ok(records);
         }
-        // an append of this handle may have the record and not have kept it yet
-        if (self.recent)
-            .settle(topic, partition, self.options.timeout)
-            .await
-        {
+        // One time bound for the whole read. An append of this handle may have the
+        // record and not have kept it yet: let it end first.
+        let deadline = Instant::now() + self.options.timeout;
+        if (self.recent).settle(topic, partition, deadline).await {
             let kept = (self.recent).read(topic, partition, from, max_records, max_bytes);
             if let Some(records) = kept {
                 return Ok(records);
@@ -161,7 +160,6 @@ impl KafkaLog {
                 }
             }
             let mut reader = readers.take(&state.name, partition, from)?;
-            let deadline = Instant::now() + timeout;
             let read = reader.read(from, max_records, max_bytes, known, deadline);
             state.advance(partition, reader.seen_end());
             match read {

@@ -20,7 +20,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::Instant;
 
 use crate::{Position, Record, StoredRecord};
 
@@ -83,9 +83,9 @@ impl RecentAppends {
         }
     }
 
-    /// Waits, at most `timeout`, until every append to `partition` in flight when it was
-    /// called has ended. False when none was (nothing to wait for).
-    pub async fn settle(&self, topic: &str, partition: u32, timeout: Duration) -> bool {
+    /// Waits, at most until `deadline`, until every append to `partition` in flight when
+    /// it was called has ended. False when none was (nothing to wait for).
+    pub async fn settle(&self, topic: &str, partition: u32, deadline: Instant) -> bool {
         let key = (topic.to_owned(), partition);
         // the oldest append in flight, if it began before `before`
         let oldest_before = |before: u64| {
@@ -100,7 +100,7 @@ impl RecentAppends {
         if oldest_before(before).is_none() {
             return false;
         }
-        let deadline = tokio::time::Instant::now() + timeout;
+        let deadline = tokio::time::Instant::from_std(deadline);
         loop {
             let ended = self.ended.notified();
             tokio::pin!(ended);
@@ -178,6 +178,7 @@ impl RecentAppends {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     /// A read that finds nothing waits for the appends in flight when it came, and not
     /// for those begun after it, nor on partitions nobody appends to.
@@ -185,13 +186,19 @@ mod tests {
     async fn a_read_settles_the_appends_in_flight_when_it_came() {
         let recent = Arc::new(RecentAppends::default());
         assert!(
-            !recent.settle("t", 0, Duration::from_secs(5)).await,
+            !recent
+                .settle("t", 0, Instant::now() + Duration::from_secs(5))
+                .await,
             "none in flight"
         );
         let first = recent.begin("t", BTreeSet::from([0, 1]));
         let settled = tokio::spawn({
             let recent = recent.clone();
-            async move { recent.settle("t", 0, Duration::from_secs(5)).await }
+            async move {
+                recent
+                    .settle("t", 0, Instant::now() + Duration::from_secs(5))
+                    .await
+            }
         });
         tokio::task::yield_now().await;
         let later = recent.begin("t", BTreeSet::from([0]));
@@ -209,11 +216,17 @@ mod tests {
         );
         assert!(recent.read("t", 0, 0, 10, usize::MAX).is_some());
         assert!(
-            !recent.settle("t", 2, Duration::from_secs(5)).await,
+            !recent
+                .settle("t", 2, Instant::now() + Duration::from_secs(5))
+                .await,
             "another partition"
         );
         drop(later);
-        assert!(!recent.settle("t", 0, Duration::from_secs(5)).await);
+        assert!(
+            !recent
+                .settle("t", 0, Instant::now() + Duration::from_secs(5))
+                .await
+        );
     }
 
     /// An append writing two partitions may end after a later one writing one of them:
@@ -225,7 +238,11 @@ mod tests {
         let newer = recent.begin("t", BTreeSet::from([0]));
         let settled = tokio::spawn({
             let recent = recent.clone();
-            async move { recent.settle("t", 0, Duration::from_secs(5)).await }
+            async move {
+                recent
+                    .settle("t", 0, Instant::now() + Duration::from_secs(5))
+                    .await
+            }
         });
         tokio::task::yield_now().await;
         let newest = recent.begin("t", BTreeSet::from([0]));
@@ -246,7 +263,11 @@ mod tests {
         let recent = Arc::new(RecentAppends::default());
         let _stuck = recent.begin("t", BTreeSet::from([0]));
         let started = std::time::Instant::now();
-        assert!(recent.settle("t", 0, Duration::from_millis(100)).await);
+        assert!(
+            (recent)
+                .settle("t", 0, started + Duration::from_millis(100))
+                .await
+        );
         assert!(started.elapsed() >= Duration::from_millis(100));
     }
 
