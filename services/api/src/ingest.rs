@@ -183,17 +183,6 @@ fn unconfirmed(error: ApiError, submissions: &[Submission]) -> ApiError {
     }
 }
 
-/// The high watermark of `topic`/`partition`. On Kafka it is a broker round trip
-/// (bounded by the log's timeout), asked off the HTTP worker so that it does not hold up
-/// the worker's other requests.
-pub(crate) async fn high_watermark(
-    state: &AppState,
-    topic: &'static str,
-    partition: u32,
-) -> Result<u64, ApiError> {
-    Ok(state.log.ask_high_watermark(topic, partition).await?)
-}
-
 /// Every `statements` partition's end, asked once for a whole request (on Kafka one
 /// round trip off the HTTP worker, shared with the requests asking at the same time).
 pub(crate) async fn statement_ends(state: &AppState) -> Result<Vec<u64>, ApiError> {

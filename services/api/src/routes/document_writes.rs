@@ -179,7 +179,10 @@ pub async fn caught_up(state: &AppState, tenant: &str, set: &DocumentSet) -> Res
     let key = set.log_key(tenant);
     let partition = state.log.partition_for(topics::DOCUMENTS, key.as_bytes())?;
     state.check_owner(partition)?;
-    let end = crate::ingest::high_watermark(state, topics::DOCUMENTS, partition).await?;
+    let end = state
+        .log
+        .ask_high_watermark(topics::DOCUMENTS, partition)
+        .await?;
     if end > 0 {
         state
             .documents

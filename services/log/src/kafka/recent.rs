@@ -87,25 +87,19 @@ impl RecentAppends {
     /// it was called has ended. False when none was (nothing to wait for).
     pub async fn settle(&self, topic: &str, partition: u32, deadline: Instant) -> bool {
         let key = (topic.to_owned(), partition);
-        // the oldest append in flight, if it began before `before`
-        let oldest_before = |before: u64| {
-            let partitions = self.lock();
-            let oldest = partitions.get(&key)?.in_flight.first().copied();
-            oldest.filter(|&number| number < before)
+        let in_flight = |end: fn(&BTreeSet<u64>) -> Option<&u64>| {
+            (self.lock().get(&key)).and_then(|kept| end(&kept.in_flight).copied())
         };
-        let before = {
-            let _numbering = self.lock();
-            self.next_append.load(Ordering::Relaxed)
-        };
-        if oldest_before(before).is_none() {
+        // numbers grow as appends begin: those in flight now are the ones up to the newest
+        let Some(newest) = in_flight(BTreeSet::last) else {
             return false;
-        }
+        };
         let deadline = tokio::time::Instant::from_std(deadline);
         loop {
             let ended = self.ended.notified();
             tokio::pin!(ended);
             ended.as_mut().enable();
-            if oldest_before(before).is_none() {
+            if in_flight(BTreeSet::first).is_none_or(|oldest| oldest > newest) {
                 return true;
             }
             if tokio::time::timeout_at(deadline, ended).await.is_err() {
@@ -180,26 +174,26 @@ mod tests {
     use super::*;
     use std::time::Duration;
 
+    /// Settles `partition` of topic `t`, waiting 5 s at most.
+    async fn settle(recent: &RecentAppends, partition: u32) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        recent.settle("t", partition, deadline).await
+    }
+
+    /// [`settle`] on a task of its own, started now.
+    fn settling(recent: &Arc<RecentAppends>, partition: u32) -> tokio::task::JoinHandle<bool> {
+        let recent = recent.clone();
+        tokio::spawn(async move { settle(&recent, partition).await })
+    }
+
     /// A read that finds nothing waits for the appends in flight when it came, and not
     /// for those begun after it, nor on partitions nobody appends to.
     #[tokio::test(flavor = "current_thread")]
     async fn a_read_settles_the_appends_in_flight_when_it_came() {
         let recent = Arc::new(RecentAppends::default());
-        assert!(
-            !recent
-                .settle("t", 0, Instant::now() + Duration::from_secs(5))
-                .await,
-            "none in flight"
-        );
+        assert!(!settle(&recent, 0).await, "none in flight");
         let first = recent.begin("t", BTreeSet::from([0, 1]));
-        let settled = tokio::spawn({
-            let recent = recent.clone();
-            async move {
-                recent
-                    .settle("t", 0, Instant::now() + Duration::from_secs(5))
-                    .await
-            }
-        });
+        let settled = settling(&recent, 0);
         tokio::task::yield_now().await;
         let later = recent.begin("t", BTreeSet::from([0]));
         assert!(
@@ -215,18 +209,9 @@ mod tests {
             "settled once the first append ended"
         );
         assert!(recent.read("t", 0, 0, 10, usize::MAX).is_some());
-        assert!(
-            !recent
-                .settle("t", 2, Instant::now() + Duration::from_secs(5))
-                .await,
-            "another partition"
-        );
+        assert!(!settle(&recent, 2).await, "another partition");
         drop(later);
-        assert!(
-            !recent
-                .settle("t", 0, Instant::now() + Duration::from_secs(5))
-                .await
-        );
+        assert!(!settle(&recent, 0).await);
     }
 
     /// An append writing two partitions may end after a later one writing one of them:
@@ -236,14 +221,7 @@ mod tests {
         let recent = Arc::new(RecentAppends::default());
         let older = recent.begin("t", BTreeSet::from([0, 1]));
         let newer = recent.begin("t", BTreeSet::from([0]));
-        let settled = tokio::spawn({
-            let recent = recent.clone();
-            async move {
-                recent
-                    .settle("t", 0, Instant::now() + Duration::from_secs(5))
-                    .await
-            }
-        });
+        let settled = settling(&recent, 0);
         tokio::task::yield_now().await;
         let newest = recent.begin("t", BTreeSet::from([0]));
         drop(newer);
