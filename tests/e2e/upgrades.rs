@@ -1,7 +1,7 @@
 //! Upgrades: the data directory records its format; a directory from before formats
-//! were recorded is refused with the command that migrates it, which works; a directory
-//! of a newer format is refused; a format converted in place (the key store's layout)
-//! is served, converted and recorded.
+//! were recorded, or of any older format, is refused with the command that migrates it,
+//! which works (and converts a format-5 key store's layout); a directory of a newer
+//! format is refused.
 
 use crate::support::{binary, new_id, statement, Learnlog};
 use std::path::Path;
@@ -26,17 +26,18 @@ fn an_old_directory_is_refused_with_its_migration_which_works_and_a_newer_one_is
     assert_eq!(server.put_statement(&id, &statement(&id, 1)).status(), 204);
     assert!(server.terminate().success());
     let format = data.path().join("FORMAT");
-    assert_eq!(std::fs::read_to_string(&format).unwrap().trim(), "6");
+    assert_eq!(std::fs::read_to_string(&format).unwrap().trim(), "7");
     let migrate = format!("learnlog rebuild --data-dir {}", data.path().display());
 
     // as left by a learnlog from before the format was recorded, then by one that
-    // wrote format 2 (statement bodies inside sled), 3 (no erasure indexes), then 4
-    // (a sled tree per tree of a projection)
+    // wrote format 2 (statement bodies inside sled), 3 (no erasure indexes), 4 (a sled
+    // tree per tree of a projection), then 6 (a key per activity definition leaf)
     let older_formats = [
         (1, None),
         (2, Some("2\n")),
         (3, Some("3\n")),
         (4, Some("4\n")),
+        (6, Some("6\n")),
     ];
     for (older, marker) in older_formats {
         match marker {
@@ -51,13 +52,13 @@ fn an_old_directory_is_refused_with_its_migration_which_works_and_a_newer_one_is
         assert!(refused.contains(&migrate), "{refused}");
 
         Learnlog::run_offline(data.path(), "rebuild");
-        assert_eq!(std::fs::read_to_string(&format).unwrap().trim(), "6");
+        assert_eq!(std::fs::read_to_string(&format).unwrap().trim(), "7");
         let server = Learnlog::start(data.path());
         assert_eq!(server.get_statement(&id).status(), 200, "the data survived");
         assert!(server.terminate().success());
     }
 
-    std::fs::write(&format, "7\n").unwrap();
+    std::fs::write(&format, "8\n").unwrap();
     let refused = refusal(data.path());
     assert!(refused.contains("newer learnlog"), "{refused}");
 }
@@ -66,7 +67,7 @@ fn an_old_directory_is_refused_with_its_migration_which_works_and_a_newer_one_is
 const KEY_SLOT_BYTES: usize = 68;
 
 #[test]
-fn a_format_5_directory_with_a_key_file_per_learner_is_served_and_converted() {
+fn a_format_5_directory_with_a_key_file_per_learner_is_rebuilt_and_converted() {
     let data = tempfile::tempdir().unwrap();
     let server = Learnlog::start(data.path());
     let ids: Vec<String> = (0..3).map(|_| new_id()).collect();
@@ -94,7 +95,9 @@ fn a_format_5_directory_with_a_key_file_per_learner_is_served_and_converted() {
     assert!(!tenants.is_empty());
     let format = data.path().join("FORMAT");
     std::fs::write(&format, "5\n").unwrap();
+    assert!(refusal(data.path()).contains("data format 5"));
 
+    Learnlog::run_offline(data.path(), "rebuild");
     let server = Learnlog::start(data.path());
     for id in &ids {
         let response = server.get_statement(id);
@@ -109,7 +112,7 @@ fn a_format_5_directory_with_a_key_file_per_learner_is_served_and_converted() {
         );
     }
     assert!(server.terminate().success());
-    assert_eq!(std::fs::read_to_string(&format).unwrap().trim(), "6");
+    assert_eq!(std::fs::read_to_string(&format).unwrap().trim(), "7");
     for tenant in tenants {
         let names: Vec<String> = (std::fs::read_dir(&tenant).unwrap())
             .map(|entry| entry.unwrap().file_name().into_string().unwrap())

@@ -20,18 +20,17 @@
 //!   per tree, and commits a batch as one sled batch instead of a transaction (ADR 18).
 //!   Migrating is a rebuild.
 //! - 6: the learner keys of a tenant are slots of one file, `keys/<tenant>/slots`,
-//!   instead of one file per learner (ADR 19). Migrating happens in place: opening the
-//!   key store moves the keys into slots, so a format-5 directory is served and then
-//!   recorded as 6 ([`CONVERTED_ON_OPEN`]).
+//!   instead of one file per learner (ADR 19). Migrating happened in place: opening the
+//!   key store moves the keys into slots (it still does, in a rebuild).
+//! - 7: the statement store keeps one key per Activity definition instead of one per
+//!   definition leaf, and files an entry of a related kind (agent, activity) only under
+//!   the direct kind when the statement has both (ADR 20). Migrating is a rebuild.
 
 use anyhow::{bail, Context};
 use std::path::Path;
 
 /// The format this build writes.
-pub const CURRENT: u32 = 6;
-/// The format that differs from [`CURRENT`] only in what opening the data directory
-/// converts by itself (the key store's layout), so it is served without a rebuild.
-const CONVERTED_ON_OPEN: u32 = 5;
+pub const CURRENT: u32 = 7;
 const FILE: &str = "FORMAT";
 
 /// Why the directory is opened.
@@ -74,21 +73,12 @@ pub fn check(data_dir: &Path, opening: Opening) -> anyhow::Result<()> {
              formats up to {CURRENT}. Run the newer learnlog."
         );
     }
-    if format < CONVERTED_ON_OPEN && opening == Opening::Serve {
+    if format < CURRENT && opening == Opening::Serve {
         bail!(
             "{dir} is in data format {format}; this learnlog serves format {CURRENT}. \
              Migrate it with `learnlog rebuild --data-dir {dir}` (with the same --log), which \
              folds the log again; the log is kept as it is."
         );
-    }
-    Ok(())
-}
-
-/// Records that `data_dir` is in [`CURRENT`] format once opening it converted what
-/// [`CONVERTED_ON_OPEN`] lacked; other formats stay as they are.
-pub fn record_converted(data_dir: &Path) -> anyhow::Result<()> {
-    if found(data_dir)? == CONVERTED_ON_OPEN {
-        record_current(data_dir)?;
     }
     Ok(())
 }
@@ -124,19 +114,15 @@ mod tests {
         check(&old, Opening::Rebuild).unwrap();
         assert!(!old.join(FILE).exists(), "checking writes nothing");
 
-        let converted = dir.path().join("converted");
-        std::fs::create_dir_all(crate::node::projections_dir(&converted)).unwrap();
-        std::fs::write(converted.join(FILE), CONVERTED_ON_OPEN.to_string()).unwrap();
-        check(&converted, Opening::Serve).unwrap();
-        record_converted(&converted).unwrap();
-        assert_eq!(
-            std::fs::read_to_string(converted.join(FILE))
-                .unwrap()
-                .trim(),
-            CURRENT.to_string()
+        let previous = dir.path().join("previous");
+        std::fs::create_dir_all(crate::node::projections_dir(&previous)).unwrap();
+        std::fs::write(previous.join(FILE), (CURRENT - 1).to_string()).unwrap();
+        let refused = check(&previous, Opening::Serve).unwrap_err().to_string();
+        assert!(
+            refused.contains(&format!("data format {}", CURRENT - 1)),
+            "{refused}"
         );
-        record_converted(&old).unwrap();
-        assert!(!old.join(FILE).exists(), "a format needing a rebuild stays");
+        check(&previous, Opening::Rebuild).unwrap();
 
         std::fs::write(new.join(FILE), "99").unwrap();
         let newer = check(&new, Opening::Rebuild).unwrap_err().to_string();

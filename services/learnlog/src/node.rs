@@ -3,7 +3,6 @@
 //! the data directory.
 
 use crate::cli::StorageArgs;
-use crate::data_format;
 use crate::key_topic::KeyTopic;
 use crate::ownership::PartitionedWork;
 use anyhow::Context;
@@ -95,7 +94,6 @@ fn open_keys(storage: &StorageArgs, log: &EventLog) -> anyhow::Result<Arc<Learne
         }
     };
     let keys = Arc::new(keys.with_context(opening)?);
-    data_format::record_converted(&storage.data_dir)?;
     warn_of_unreadable_slots(&keys, &dir);
     keys.catch_up()
         .context("reading the learners' keys from the learner-keys topic")?;

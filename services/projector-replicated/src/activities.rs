@@ -12,16 +12,19 @@
 //! [`learnlog_xapi::merge_activity_definition`] gives: later text wins per language,
 //! later values win for everything else.
 //!
-//! Tree `activities.definitions`: `tenant \0 id_len(u32 BE) id field \0 kind sub` ->
-//! `stored_µs(8) partition(4) offset(8) occurrence(4)` then the leaf's JSON. `kind` is
+//! Tree `activities.definitions`: `tenant \0 id_len(u32 BE) id` -> the Activity's
+//! leaves in key order, each `leaf_len(u32 BE) field \0 kind sub
+//! stored_µs(8) partition(4) offset(8) occurrence(4) json_len(u32 BE) json`. `kind` is
 //! `m` for an entry `sub` of a map property and `s` (with empty `sub`) for a whole
-//! property.
+//! property. One key per Activity, so a statement naming an Activity reads and writes
+//! one key, not one per leaf.
 
 use crate::statements::StorePosition;
 use learnlog_projection::Projection;
 use learnlog_projection::{FoldError, FoldTrees};
 use learnlog_projector::{tenant_prefix, Error, Result};
 use serde_json::{Map, Value};
+use std::collections::BTreeMap;
 
 pub(crate) const DEFINITIONS: &str = "activities.definitions";
 
@@ -38,33 +41,56 @@ struct Position {
     occurrence: u32,
 }
 
-const POSITION_LEN: usize = 8 + 4 + 8 + 4;
+/// An Activity's leaves: leaf key -> the greatest contributing position and its JSON.
+#[derive(Default)]
+struct Leaves(BTreeMap<Vec<u8>, (Position, Vec<u8>)>);
 
-impl Position {
-    // Fixed-width, not postcard: bytes `digest` hashes; postcard: 13 header bytes, not 24.
-    fn encode(&self, json: &[u8]) -> Vec<u8> {
-        let mut value = Vec::with_capacity(POSITION_LEN + json.len());
-        value.extend_from_slice(&self.stored_micros.to_be_bytes());
-        value.extend_from_slice(&self.partition.to_be_bytes());
-        value.extend_from_slice(&self.offset.to_be_bytes());
-        value.extend_from_slice(&self.occurrence.to_be_bytes());
-        value.extend_from_slice(json);
+impl Leaves {
+    // Fixed-width, not postcard: bytes `digest` hashes, in key order so equal leaves
+    // give equal bytes.
+    fn encode(&self) -> Vec<u8> {
+        let mut value = Vec::new();
+        for (leaf, (at, json)) in &self.0 {
+            value.extend_from_slice(&(leaf.len() as u32).to_be_bytes());
+            value.extend_from_slice(leaf);
+            value.extend_from_slice(&at.stored_micros.to_be_bytes());
+            value.extend_from_slice(&at.partition.to_be_bytes());
+            value.extend_from_slice(&at.offset.to_be_bytes());
+            value.extend_from_slice(&at.occurrence.to_be_bytes());
+            value.extend_from_slice(&(json.len() as u32).to_be_bytes());
+            value.extend_from_slice(json);
+        }
         value
     }
 
-    fn decode(value: &[u8]) -> Option<(Self, &[u8])> {
-        let header = value.get(..POSITION_LEN)?;
-        let position = Position {
-            stored_micros: i64::from_be_bytes(header[0..8].try_into().ok()?),
-            partition: u32::from_be_bytes(header[8..12].try_into().ok()?),
-            offset: u64::from_be_bytes(header[12..20].try_into().ok()?),
-            occurrence: u32::from_be_bytes(header[20..24].try_into().ok()?),
-        };
-        Some((position, &value[POSITION_LEN..]))
+    fn decode(mut value: &[u8]) -> Option<Self> {
+        fn take<'a>(value: &mut &'a [u8], len: usize) -> Option<&'a [u8]> {
+            let (head, rest) = value.split_at_checked(len)?;
+            *value = rest;
+            Some(head)
+        }
+        fn number<const N: usize>(value: &mut &[u8]) -> Option<[u8; N]> {
+            take(value, N)?.try_into().ok()
+        }
+        let mut leaves = BTreeMap::new();
+        while !value.is_empty() {
+            let len = u32::from_be_bytes(number(&mut value)?) as usize;
+            let leaf = take(&mut value, len)?.to_vec();
+            let at = Position {
+                stored_micros: i64::from_be_bytes(number(&mut value)?),
+                partition: u32::from_be_bytes(number(&mut value)?),
+                offset: u64::from_be_bytes(number(&mut value)?),
+                occurrence: u32::from_be_bytes(number(&mut value)?),
+            };
+            let len = u32::from_be_bytes(number(&mut value)?) as usize;
+            let json = take(&mut value, len)?.to_vec();
+            leaves.insert(leaf, (at, json));
+        }
+        Some(Self(leaves))
     }
 }
 
-fn id_prefix(tenant: &str, id: &str) -> Vec<u8> {
+fn activity_key(tenant: &str, id: &str) -> Vec<u8> {
     let mut key = tenant_prefix(tenant);
     key.extend_from_slice(&(id.len() as u32).to_be_bytes());
     key.extend_from_slice(id.as_bytes());
@@ -93,19 +119,23 @@ pub(crate) fn record_statement(
             offset: statement.offset,
             occurrence: occurrence as u32,
         };
-        let prefix = id_prefix(tenant, id);
+        let key = activity_key(tenant, id);
+        // an undecodable value (none is written) is replaced, as a missing one
+        let mut stored = (tree.get(&key)?)
+            .and_then(|value| Leaves::decode(&value))
+            .unwrap_or_default();
+        let mut changed = false;
         for (leaf, value) in leaves(definition) {
-            let mut key = prefix.clone();
-            key.extend_from_slice(&leaf);
-            let newer = match tree.get(&key)? {
-                Some(existing) => Position::decode(&existing).is_none_or(|(at, _)| at < position),
-                None => true,
-            };
-            if newer {
-                let json = serde_json::to_vec(value)
-                    .map_err(|error| FoldError::BadEvent(format!("definition: {error}")))?;
-                tree.insert(key, position.encode(&json))?;
+            if stored.0.get(&leaf).is_some_and(|(at, _)| *at >= position) {
+                continue;
             }
+            let json = serde_json::to_vec(value)
+                .map_err(|error| FoldError::BadEvent(format!("definition: {error}")))?;
+            stored.0.insert(leaf, (position, json));
+            changed = true;
+        }
+        if changed {
+            tree.insert(key, stored.encode())?;
         }
     }
     crate::agents::record(trees, tenant, json)
@@ -153,15 +183,15 @@ impl ActivityReader {
     /// The canonical Activity `{"objectType":"Activity","id","definition"}` merged from
     /// every stored statement that defined `id`; `None` when none did.
     pub fn canonical(&self, tenant: &str, id: &str) -> Result<Option<Value>> {
-        let prefix = id_prefix(tenant, id);
+        let corrupt = || Error::Corrupt(format!("definition of activity {id}"));
+        let Some(value) = self.definitions.get(activity_key(tenant, id))? else {
+            return Ok(None);
+        };
         let mut definition = Map::new();
-        for leaf in self.definitions.scan_prefix(&prefix) {
-            let (key, value) = leaf?;
-            let corrupt = || Error::Corrupt(format!("definition of activity {id}"));
-            let leaf = std::str::from_utf8(&key[prefix.len()..]).map_err(|_| corrupt())?;
+        for (leaf, (_, json)) in Leaves::decode(&value).ok_or_else(corrupt)?.0 {
+            let leaf = std::str::from_utf8(&leaf).map_err(|_| corrupt())?;
             let (field, rest) = leaf.split_once('\0').ok_or_else(corrupt)?;
-            let (_, json) = Position::decode(&value).ok_or_else(corrupt)?;
-            let json: Value = serde_json::from_slice(json).map_err(|_| corrupt())?;
+            let json: Value = serde_json::from_slice(&json).map_err(|_| corrupt())?;
             match rest.split_at_checked(1) {
                 Some(("m", sub)) => {
                     let entries = definition
@@ -195,5 +225,43 @@ impl ActivityReader {
         Ok(self
             .canonical(tenant, id)?
             .unwrap_or_else(|| learnlog_xapi::unknown_activity(id)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(stored_micros: i64, occurrence: u32) -> Position {
+        Position {
+            stored_micros,
+            partition: 3,
+            offset: 7,
+            occurrence,
+        }
+    }
+
+    #[test]
+    fn leaves_round_trip_in_key_order_and_truncated_bytes_do_not_decode() {
+        let mut leaves = Leaves::default();
+        leaves
+            .0
+            .insert(leaf_key("type", b's', ""), (at(2, 0), b"\"t\"".to_vec()));
+        leaves
+            .0
+            .insert(leaf_key("name", b'm', "en"), (at(1, 1), b"\"n\"".to_vec()));
+        let bytes = leaves.encode();
+        let name_first = bytes.windows(4).position(|w| w == b"name").unwrap();
+        let type_after = bytes.windows(4).position(|w| w == b"type").unwrap();
+        assert!(name_first < type_after, "leaves are written in key order");
+
+        let decoded = Leaves::decode(&bytes).unwrap();
+        assert_eq!(decoded.encode(), bytes);
+        assert_eq!(
+            decoded.0[&leaf_key("name", b'm', "en")],
+            (at(1, 1), b"\"n\"".to_vec())
+        );
+        assert!(Leaves::decode(&bytes[..bytes.len() - 1]).is_none());
+        assert!(Leaves::decode(&[]).unwrap().0.is_empty());
     }
 }

@@ -10,6 +10,11 @@
 //! contributes by its own content is [`own_entries`]; the query engine post-filters
 //! with the same function, so the index and the filter semantics cannot drift apart.
 //!
+//! The related kinds include their direct kind (an actor is also a related agent), but
+//! an entry is written once: a related entry whose value the statement also has under
+//! the direct kind is filed only in the direct kind's tree ([`IndexKind::direct`]), and
+//! a related query scans both trees, merged in key order.
+//!
 //! StatementRef rule (XAPI-00162): a statement whose object is a StatementRef also
 //! matches whatever its target matches, recursively. The fold keeps `refs`
 //! (`tenant \0 target(16)` -> sorted referencing ids) and indexes a statement under the
@@ -67,6 +72,15 @@ impl IndexKind {
         IndexKind::RelatedActivity,
         IndexKind::Registration,
     ];
+
+    /// The kind a related kind includes, whose tree holds the entries both have.
+    pub(crate) fn direct(self) -> Option<IndexKind> {
+        match self {
+            IndexKind::RelatedAgent => Some(IndexKind::Agent),
+            IndexKind::RelatedActivity => Some(IndexKind::Activity),
+            _ => None,
+        }
+    }
 
     pub(crate) fn tree(self) -> &'static str {
         match self {
@@ -258,6 +272,12 @@ fn write_entries(
     let position = at.position.to_bytes();
     let body_at = at.body_at.to_be_bytes();
     for (kind, value) in entries {
+        let filed_as_direct = kind
+            .direct()
+            .is_some_and(|direct| entries.contains(&(direct, value.clone())));
+        if filed_as_direct {
+            continue;
+        }
         let mut key = value_prefix(tenant, value);
         key.extend_from_slice(&position);
         trees.tree(kind.tree()).insert(key, &body_at)?;

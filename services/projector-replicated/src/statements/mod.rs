@@ -31,6 +31,7 @@ mod erasure;
 mod index;
 mod query;
 mod reader;
+mod scan;
 
 pub use codec::{StorePosition, StoredStatement};
 pub use index::{own_entries, ref_target, Entry, IndexKind};

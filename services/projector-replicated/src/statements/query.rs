@@ -13,6 +13,7 @@
 use super::codec::{self, StorePosition, StoredStatement};
 use super::index::{self, own_entries, ref_target, Entry, IndexKind};
 use super::reader::StatementReader;
+use super::scan::KeyRange;
 use learnlog_projector::{Error, Result};
 use serde_json::Value;
 use std::collections::HashSet;
@@ -121,22 +122,17 @@ impl StatementReader {
         if let Some(authority) = &query.authority {
             drivers.push((IndexKind::RelatedAgent, authority.clone()));
         }
-        let (tree, prefix) = match self.driver(tenant, query, &drivers, bound)? {
-            Some((kind, value)) => (self.index(kind), index::value_prefix(tenant, &value)),
-            None => (&self.by_stored, learnlog_projector::tenant_prefix(tenant)),
+        let driver = self.driver(tenant, query, &drivers, bound)?;
+        let prefix = match &driver {
+            Some((_, value)) => index::value_prefix(tenant, value),
+            None => learnlog_projector::tenant_prefix(tenant),
         };
-        let Some((lower, upper)) = range(&prefix, query, after, bound) else {
+        let Some(bounds) = range(&prefix, query, after, bound) else {
             return Ok(Page::default());
         };
         let size = query.page_size();
         let mut page = Page::default();
-        let scan = tree.range::<Vec<u8>, _>((lower, upper));
-        let scan: Box<dyn Iterator<Item = sled::Result<(sled::IVec, sled::IVec)>>> =
-            if query.ascending {
-                Box::new(scan)
-            } else {
-                Box::new(scan.rev())
-            };
+        let scan = self.scan(driver.map(|(kind, _)| kind), bounds, query.ascending);
         for entry in scan {
             let (key, value) = entry?;
             let corrupt = || Error::Corrupt("index entry".into());
@@ -183,11 +179,7 @@ impl StatementReader {
         for entry in required {
             let prefix = index::value_prefix(tenant, &entry.1);
             let count = match range(&prefix, query, None, bound) {
-                Some(bounds) => self
-                    .index(entry.0)
-                    .range::<Vec<u8>, _>(bounds)
-                    .take(PROBE)
-                    .count(),
+                Some(bounds) => self.scan(Some(entry.0), bounds, true).take(PROBE).count(),
                 None => 0,
             };
             if best.is_none_or(|(fewest, _)| count < fewest) {
@@ -229,9 +221,6 @@ impl StatementReader {
 fn parse(json: &[u8]) -> Result<Value> {
     serde_json::from_slice(json).map_err(|_| Error::Corrupt("statement json".into()))
 }
-
-/// Lower and upper bound of a range of index keys.
-type KeyRange = (Bound<Vec<u8>>, Bound<Vec<u8>>);
 
 /// The key range of one value's entries between the query's bounds, or `None` when
 /// it is empty.

@@ -229,6 +229,54 @@ async fn related_activities_adds_context_activities_and_substatement_objects() {
 }
 
 #[tokio::test]
+async fn a_statement_related_by_context_and_directly_through_its_target_comes_once() {
+    let store = Store::new();
+    let target = did("ann", V, "http://example.org/course");
+    let target_id = Uuid::parse_str(target["id"].as_str().unwrap()).unwrap();
+    // indexed under the related kinds only, until its target gives it the direct ones
+    let mut via = referring("bob", V, target_id);
+    via["context"] = serde_json::json!({"instructor": agent("ann"),
+        "contextActivities": {"parent": [{"id": "http://example.org/course"}]}});
+    let via = store.put(1, via).await;
+    let before = store
+        .put(2, did("ann", V, "http://example.org/course"))
+        .await;
+    store.put(3, target).await;
+    let after = store
+        .put(4, did("ann", V, "http://example.org/course"))
+        .await;
+
+    let ann = StatementQuery {
+        agent: key("ann"),
+        related_agents: true,
+        ..StatementQuery::default()
+    };
+    let course = StatementQuery {
+        activity: Some("http://example.org/course".into()),
+        related_activities: true,
+        ..StatementQuery::default()
+    };
+    for query in [ann, course] {
+        let newest_first = vec![after, target_id, before, via];
+        assert_eq!(store.query(&query), newest_first, "{query:?}");
+        let ascending = StatementQuery {
+            ascending: true,
+            ..query.clone()
+        };
+        let oldest_first: Vec<Uuid> = newest_first.iter().rev().copied().collect();
+        assert_eq!(store.query(&ascending), oldest_first, "{ascending:?}");
+        let one_by_one = StatementQuery { limit: 1, ..query };
+        let (mut seen, mut more) = store.page(&one_by_one, None);
+        while more.is_some() {
+            let (page, next) = store.page(&one_by_one, more);
+            seen.extend(page);
+            more = next;
+        }
+        assert_eq!(seen, newest_first, "paged one by one");
+    }
+}
+
+#[tokio::test]
 async fn several_filters_must_all_hold_and_time_bounds_and_order_apply() {
     let store = Store::new();
     let registration = Uuid::new_v4();
