@@ -218,6 +218,9 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         key_follower.await.context("the learner-keys follower")?;
     }
     node.shut_down(tasks).await?;
+    // each database closes, and releases its lock, with its last handle: once
+    // "stopped" is logged, another process may open the data directory
+    drop(node);
     tracing::info!("stopped");
     Ok(())
 }
