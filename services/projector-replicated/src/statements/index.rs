@@ -1,19 +1,21 @@
 //! The secondary indexes of the statement store, written by the fold in the same
 //! commit as the statement (the filters of xAPI Communication §2.1.3 GET Statements).
 //!
-//! Each index is its own tree of fixed-width keys
-//! `tenant \0 value_hash(16) stored_µs(8 BE) partition(4 BE) offset(8 BE)` -> the body's
-//! offset in the partition's value log (8 BE), so every filter is a range scan in stored
-//! order. The value (an IFI, a verb or activity IRI, a registration) is filed under the
-//! first 16 bytes of its SHA-256 ([`value_prefix`]): IRIs of any length cost 16 bytes,
-//! and two values meet only by a SHA-256 collision on 128 bits. What a statement
+//! Each index is its own tree of posting blocks (`postings`): the entries of one value
+//! from one partition within one second of stored time, under the key
+//! `tenant \0 value_hash(16) second(8 BE) partition(4 BE)`, each entry the statement's
+//! position and its body's offset in the partition's value log, so every filter is a
+//! range scan in stored order (`scan`). The value (an IFI, a verb or activity IRI, a
+//! registration) is filed under the first 16 bytes of its SHA-256 ([`value_prefix`]):
+//! IRIs of any length cost 16 bytes, and two values meet only by a SHA-256 collision on
+//! 128 bits. What a statement
 //! contributes by its own content is [`own_entries`]; the query engine post-filters
 //! with the same function, so the index and the filter semantics cannot drift apart.
 //!
 //! The related kinds include their direct kind (an actor is also a related agent), but
 //! an entry is written once: a related entry whose value the statement also has under
 //! the direct kind is filed only in the direct kind's tree ([`IndexKind::direct`]), and
-//! a related query scans both trees, merged in key order.
+//! a related query scans both trees, merged in stored order.
 //!
 //! StatementRef rule (XAPI-00162): a statement whose object is a StatementRef also
 //! matches whatever its target matches, recursively. The fold keeps `refs`
@@ -24,6 +26,7 @@
 //! order statements arrive in.
 
 use super::codec::{self, BodyJson, Record};
+use super::postings;
 use super::BY_ID;
 use learnlog_keys::LearnerKeys;
 use learnlog_projection::{FoldError, FoldTrees};
@@ -269,8 +272,6 @@ fn write_entries(
     entries: &BTreeSet<Entry>,
     at: Record,
 ) -> Result<(), FoldError> {
-    let position = at.position.to_bytes();
-    let body_at = at.body_at.to_be_bytes();
     for (kind, value) in entries {
         let filed_as_direct = kind
             .direct()
@@ -278,9 +279,7 @@ fn write_entries(
         if filed_as_direct {
             continue;
         }
-        let mut key = value_prefix(tenant, value);
-        key.extend_from_slice(&position);
-        trees.tree(kind.tree()).insert(key, &body_at)?;
+        postings::add(&trees.tree(kind.tree()), &value_prefix(tenant, value), at)?;
     }
     Ok(())
 }

@@ -29,6 +29,7 @@
 mod codec;
 mod erasure;
 mod index;
+mod postings;
 mod query;
 mod reader;
 mod scan;

@@ -10,10 +10,10 @@
 //! it and ends at the same pinned upper bound, so paging while statements arrive gives
 //! no duplicates and misses nothing stored before the first page.
 
-use super::codec::{self, StorePosition, StoredStatement};
+use super::codec::{StorePosition, StoredStatement};
 use super::index::{self, own_entries, ref_target, Entry, IndexKind};
 use super::reader::StatementReader;
-use super::scan::KeyRange;
+use super::scan::PositionRange;
 use learnlog_projector::{Error, Result};
 use serde_json::Value;
 use std::collections::HashSet;
@@ -122,22 +122,20 @@ impl StatementReader {
         if let Some(authority) = &query.authority {
             drivers.push((IndexKind::RelatedAgent, authority.clone()));
         }
-        let driver = self.driver(tenant, query, &drivers, bound)?;
-        let prefix = match &driver {
-            Some((_, value)) => index::value_prefix(tenant, value),
-            None => learnlog_projector::tenant_prefix(tenant),
-        };
-        let Some(bounds) = range(&prefix, query, after, bound) else {
+        let Some(bounds) = range(query, after, bound) else {
             return Ok(Page::default());
+        };
+        let scan = match self.driver(tenant, query, &drivers, bound)? {
+            Some((kind, value)) => {
+                let prefix = index::value_prefix(tenant, &value);
+                self.scan_index(kind, &prefix, bounds, query.ascending)
+            }
+            None => self.scan_stored(tenant, bounds, query.ascending),
         };
         let size = query.page_size();
         let mut page = Page::default();
-        let scan = self.scan(driver.map(|(kind, _)| kind), bounds, query.ascending);
         for entry in scan {
-            let (key, value) = entry?;
-            let corrupt = || Error::Corrupt("index entry".into());
-            let position = StorePosition::from_key_suffix(&key).ok_or_else(corrupt)?;
-            let body_at = codec::body_at(&value).ok_or_else(corrupt)?;
+            let (position, body_at) = entry?;
             let Some((id, statement)) = self.body(tenant, position, body_at)? else {
                 continue; // sealed for a learner since erased
             };
@@ -178,8 +176,10 @@ impl StatementReader {
         let mut best: Option<(usize, &Entry)> = None;
         for entry in required {
             let prefix = index::value_prefix(tenant, &entry.1);
-            let count = match range(&prefix, query, None, bound) {
-                Some(bounds) => self.scan(Some(entry.0), bounds, true).take(PROBE).count(),
+            let count = match range(query, None, bound) {
+                Some(bounds) => (self.scan_index(entry.0, &prefix, bounds, true))
+                    .take(PROBE)
+                    .count(),
                 None => 0,
             };
             if best.is_none_or(|(fewest, _)| count < fewest) {
@@ -222,19 +222,13 @@ fn parse(json: &[u8]) -> Result<Value> {
     serde_json::from_slice(json).map_err(|_| Error::Corrupt("statement json".into()))
 }
 
-/// The key range of one value's entries between the query's bounds, or `None` when
-/// it is empty.
+/// The positions between the query's bounds, after `after` in its order and at or
+/// before `bound`, or `None` when there are none.
 fn range(
-    prefix: &[u8],
     query: &StatementQuery,
     after: Option<StorePosition>,
     bound: StorePosition,
-) -> Option<KeyRange> {
-    let key = |position: StorePosition| {
-        let mut key = prefix.to_vec();
-        key.extend_from_slice(&position.to_bytes());
-        key
-    };
+) -> Option<PositionRange> {
     // Keys order `stored` as big-endian bytes, which is numeric order for instants
     // from 1970 on; earlier bounds are clamped to the epoch.
     let mut lower = StorePosition::first_at(0);
@@ -262,14 +256,14 @@ fn range(
         return None;
     }
     let lower = if lower_excluded {
-        Bound::Excluded(key(lower))
+        Bound::Excluded(lower)
     } else {
-        Bound::Included(key(lower))
+        Bound::Included(lower)
     };
     let upper = if upper_excluded {
-        Bound::Excluded(key(upper))
+        Bound::Excluded(upper)
     } else {
-        Bound::Included(key(upper))
+        Bound::Included(upper)
     };
     Some((lower, upper))
 }

@@ -33,6 +33,11 @@ impl Store {
 
     /// Stores a statement at `stored` = `second` seconds.
     async fn put(&self, second: i64, json: serde_json::Value) -> Uuid {
+        self.put_at(second * 1_000_000, json).await
+    }
+
+    /// Stores a statement at `stored` = `micros`.
+    async fn put_at(&self, micros: i64, json: serde_json::Value) -> Uuid {
         let id = Uuid::parse_str(json["id"].as_str().unwrap()).unwrap();
         if let Some(target) = learnlog_xapi::voided_target(&json) {
             let claim = Event::StatementVoided(StatementVoided {
@@ -44,7 +49,7 @@ impl Store {
         let event = Event::StatementSubmitted(StatementSubmitted {
             statement_id: id.to_string(),
             statement_json: json.to_string().into_bytes(),
-            stored_micros: second * 1_000_000,
+            stored_micros: micros,
             xapi_version: "2.0.0".into(),
             ..StatementSubmitted::default()
         });
@@ -274,6 +279,54 @@ async fn a_statement_related_by_context_and_directly_through_its_target_comes_on
         }
         assert_eq!(seen, newest_first, "paged one by one");
     }
+}
+
+#[tokio::test]
+async fn statements_sharing_a_second_come_in_stored_order_across_partitions_and_pages() {
+    let store = Store::new();
+    // 60 statements over three partitions in 2.5 s, stored out of append order
+    let mut stored = Vec::new();
+    for n in 0..60i64 {
+        let micros = 10_000_000 + (n * 7_919 % 60) * 41_000 + n;
+        let id = store
+            .put_at(micros, did("ann", V, "http://example.org/x"))
+            .await;
+        stored.push((micros, id));
+    }
+    stored.sort();
+    let oldest_first: Vec<Uuid> = stored.iter().map(|(_, id)| *id).collect();
+    let newest_first: Vec<Uuid> = oldest_first.iter().rev().copied().collect();
+
+    assert_eq!(store.query(&verb(V)), newest_first);
+    let ascending = StatementQuery {
+        ascending: true,
+        ..verb(V)
+    };
+    assert_eq!(store.query(&ascending), oldest_first);
+    for query in [verb(V), ascending] {
+        let by_seven = StatementQuery { limit: 7, ..query };
+        let (mut seen, mut more) = store.page(&by_seven, None);
+        while more.is_some() {
+            let (page, next) = store.page(&by_seven, more);
+            seen.extend(page);
+            more = next;
+        }
+        let expected = if by_seven.ascending {
+            &oldest_first
+        } else {
+            &newest_first
+        };
+        assert_eq!(&seen, expected, "paged by seven");
+    }
+    // bounds inside a second: strictly after `since`, up to `until` included
+    let (since, until) = (stored[10].0, stored[40].0);
+    let between = StatementQuery {
+        since_micros: Some(since),
+        until_micros: Some(until),
+        ascending: true,
+        ..verb(V)
+    };
+    assert_eq!(store.query(&between), oldest_first[11..=40].to_vec());
 }
 
 #[tokio::test]

@@ -1,44 +1,118 @@
-//! Scanning one value's index entries in stored order: a direct kind's tree, or a
-//! related kind's tree merged with its direct kind's (see `index`: an entry both kinds
-//! have is filed only under the direct one).
+//! Scanning in stored order: every statement of a tenant (`by_stored`), or one value's
+//! entries in an index, gathered from its posting blocks (`postings`) a second at a
+//! time, with a related kind's tree merged with its direct kind's (see `index`: an
+//! entry both kinds have is filed only under the direct one).
 
+use super::codec::{self, StorePosition};
 use super::index::IndexKind;
+use super::postings;
 use super::reader::StatementReader;
-use sled::IVec;
-use std::cmp::Ordering;
+use learnlog_projector::{Error, Result};
 use std::iter::Peekable;
-use std::ops::Bound;
+use std::ops::{Bound, RangeBounds};
 
-/// Lower and upper bound of a range of index keys.
-pub(super) type KeyRange = (Bound<Vec<u8>>, Bound<Vec<u8>>);
+/// Lower and upper bound of a scan, in stored order.
+pub(super) type PositionRange = (Bound<StorePosition>, Bound<StorePosition>);
 
-/// Index entries `(key, body offset)`, in the order a query asked for.
-pub(super) type Scan = Box<dyn Iterator<Item = sled::Result<(IVec, IVec)>>>;
+/// Statements `(position, body offset)`, in the order a query asked for.
+pub(super) type Scan = Box<dyn Iterator<Item = Result<(StorePosition, u64)>>>;
+
+type Entries = Box<dyn Iterator<Item = sled::Result<(sled::IVec, sled::IVec)>>>;
 
 impl StatementReader {
-    /// The entries of `kind` within `bounds` (the keys of one value), or of every
-    /// stored statement when `kind` is `None`; descending unless `ascending`.
-    pub(super) fn scan(&self, kind: Option<IndexKind>, bounds: KeyRange, ascending: bool) -> Scan {
-        let tree = match kind {
-            Some(kind) => self.index(kind),
-            None => &self.by_stored,
+    /// Every statement of `tenant` within `bounds`; descending unless `ascending`.
+    pub(super) fn scan_stored(&self, tenant: &str, bounds: PositionRange, ascending: bool) -> Scan {
+        let prefix = learnlog_projector::tenant_prefix(tenant);
+        let key = |position: StorePosition| codec::stored_key(tenant, position);
+        let keys = (bounds.0.map(key), bounds.1.map(key));
+        let range = (
+            match keys.0 {
+                Bound::Unbounded => Bound::Included(prefix.clone()),
+                lower => lower,
+            },
+            match keys.1 {
+                Bound::Unbounded => Bound::Excluded(after_prefix(&prefix)),
+                upper => upper,
+            },
+        );
+        let entries = ordered(self.by_stored.range::<Vec<u8>, _>(range), ascending);
+        Box::new(entries.map(|entry| {
+            let (key, value) = entry?;
+            let corrupt = || Error::Corrupt("stored-order entry".into());
+            let position = StorePosition::from_key_suffix(&key).ok_or_else(corrupt)?;
+            Ok((position, codec::body_at(&value).ok_or_else(corrupt)?))
+        }))
+    }
+
+    /// The statements filed under `value_prefix` (`index::value_prefix`) in the index
+    /// of `kind` within `bounds`, and for a related kind those filed under its direct
+    /// kind too; descending unless `ascending`.
+    pub(super) fn scan_index(
+        &self,
+        kind: IndexKind,
+        value_prefix: &[u8],
+        bounds: PositionRange,
+        ascending: bool,
+    ) -> Scan {
+        let blocks = |kind: IndexKind| -> Scan {
+            let tree = self.index(kind);
+            let lower = match bounds.0 {
+                Bound::Included(at) | Bound::Excluded(at) => {
+                    Bound::Included(block_bound(value_prefix, at.stored_micros, 0))
+                }
+                Bound::Unbounded => Bound::Included(value_prefix.to_vec()),
+            };
+            let upper = match bounds.1 {
+                Bound::Included(at) | Bound::Excluded(at) => {
+                    Bound::Included(block_bound(value_prefix, at.stored_micros, u32::MAX))
+                }
+                Bound::Unbounded => Bound::Excluded(after_prefix(value_prefix)),
+            };
+            Box::new(Blocks {
+                blocks: ordered(tree.range((lower, upper)), ascending).peekable(),
+                bounds,
+                ascending,
+                ready: Vec::new().into_iter(),
+            })
         };
-        let own = ordered(tree.range::<Vec<u8>, _>(bounds.clone()), ascending);
-        match kind.and_then(IndexKind::direct) {
-            Some(direct) => {
-                let direct = ordered(self.index(direct).range::<Vec<u8>, _>(bounds), ascending);
-                Box::new(Union {
-                    one: own.peekable(),
-                    other: direct.peekable(),
-                    ascending,
-                })
-            }
-            None => own,
+        match kind.direct() {
+            Some(direct) => Box::new(Union {
+                one: blocks(kind).peekable(),
+                other: blocks(direct).peekable(),
+                ascending,
+            }),
+            None => blocks(kind),
         }
     }
 }
 
-fn ordered(scan: learnlog_projection::StoreIter, ascending: bool) -> Scan {
+/// The key of the block of `value_prefix` for the second holding `stored_micros` and
+/// `partition`.
+fn block_bound(value_prefix: &[u8], stored_micros: i64, partition: u32) -> Vec<u8> {
+    postings::block_key(
+        value_prefix,
+        StorePosition {
+            stored_micros,
+            partition,
+            offset: 0,
+        },
+    )
+}
+
+/// The first key after every key starting with `prefix` (which is never all 0xff: it
+/// starts with a tenant name).
+fn after_prefix(prefix: &[u8]) -> Vec<u8> {
+    let mut key = prefix.to_vec();
+    while key.last() == Some(&u8::MAX) {
+        key.pop();
+    }
+    if let Some(last) = key.last_mut() {
+        *last += 1;
+    }
+    key
+}
+
+fn ordered(scan: learnlog_projection::StoreIter, ascending: bool) -> Entries {
     if ascending {
         Box::new(scan)
     } else {
@@ -46,7 +120,66 @@ fn ordered(scan: learnlog_projection::StoreIter, ascending: bool) -> Scan {
     }
 }
 
-/// Two scans in the same order merged into one; a key both hold comes once (a
+/// One value's blocks, a second (every partition's block of it) at a time, as
+/// statements in order within the bounds.
+struct Blocks {
+    blocks: Peekable<Entries>,
+    bounds: PositionRange,
+    ascending: bool,
+    ready: std::vec::IntoIter<(StorePosition, u64)>,
+}
+
+/// The second a block key names (the 8 bytes before the partition).
+fn second_of(key: &[u8]) -> Option<&[u8]> {
+    key.get(key.len().checked_sub(12)?..key.len() - 4)
+}
+
+impl Blocks {
+    /// The statements of the next second's blocks within the bounds, in order.
+    fn next_second(&mut self) -> Result<Option<Vec<(StorePosition, u64)>>> {
+        let Some(first) = self.blocks.next() else {
+            return Ok(None);
+        };
+        let corrupt = || Error::Corrupt("posting block".into());
+        let (key, block) = first?;
+        let mut statements = postings::entries(&key, &block).ok_or_else(corrupt)?;
+        let second = second_of(&key).ok_or_else(corrupt)?;
+        while let Some(Ok((next, _))) = self.blocks.peek() {
+            if second_of(next) != Some(second) {
+                break;
+            }
+            let Some(Ok((key, block))) = self.blocks.next() else {
+                break;
+            };
+            statements.extend(postings::entries(&key, &block).ok_or_else(corrupt)?);
+        }
+        statements.retain(|(position, _)| self.bounds.contains(position));
+        statements.sort_unstable_by_key(|(position, _)| *position);
+        if !self.ascending {
+            statements.reverse();
+        }
+        Ok(Some(statements))
+    }
+}
+
+impl Iterator for Blocks {
+    type Item = Result<(StorePosition, u64)>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(statement) = self.ready.next() {
+                return Some(Ok(statement));
+            }
+            match self.next_second() {
+                Ok(Some(statements)) => self.ready = statements.into_iter(),
+                Ok(None) => return None,
+                Err(error) => return Some(Err(error)),
+            }
+        }
+    }
+}
+
+/// Two scans in the same order merged into one; a statement both hold comes once (a
 /// statement indexed under a related kind before a StatementRef target gave it the
 /// direct kind too). Errors come as soon as they are met.
 struct Union {
@@ -56,9 +189,10 @@ struct Union {
 }
 
 impl Iterator for Union {
-    type Item = sled::Result<(IVec, IVec)>;
+    type Item = Result<(StorePosition, u64)>;
 
     fn next(&mut self) -> Option<Self::Item> {
+        use std::cmp::Ordering;
         let first = match (self.one.peek(), self.other.peek()) {
             (None, None) => return None,
             (Some(_), None) | (Some(Err(_)), _) => Ordering::Less,
