@@ -88,7 +88,7 @@ fn decode(entry: &[u8]) -> (i64, u64, u64) {
 /// `(position, body_at)` in block order; `None` when the block is malformed.
 pub(super) fn entries(key: &[u8], block: &[u8]) -> Option<Vec<(StorePosition, u64)>> {
     let partition = u32::from_be_bytes(key.get(key.len().checked_sub(4)?..)?.try_into().ok()?);
-    if block.len() % ENTRY_LEN != 0 {
+    if !block.len().is_multiple_of(ENTRY_LEN) {
         return None;
     }
     Some(
