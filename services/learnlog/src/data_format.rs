@@ -23,8 +23,9 @@
 //!   instead of one file per learner (ADR 19). Migrating happened in place: opening the
 //!   key store moves the keys into slots (it still does, in a rebuild).
 //! - 7: the statement store keeps one key per Activity definition instead of one per
-//!   definition leaf, and files an entry of a related kind (agent, activity) only under
-//!   the direct kind when the statement has both (ADR 20). Migrating is a rebuild.
+//!   definition leaf, files an entry of a related kind (agent, activity) only under the
+//!   direct kind when the statement has both, and keeps index entries in posting blocks
+//!   of one value, partition and second (ADR 20). Migrating is a rebuild.
 
 use anyhow::{bail, Context};
 use std::path::Path;

@@ -5,8 +5,8 @@
 //!
 //! - `by_id`: `tenant \0 id(16)` -> [`Record`]: position and body offset (28 bytes).
 //! - `by_stored`: `tenant \0 stored_µs(8, BE) partition(4) offset(8)` -> body offset
-//!   (8 bytes); stored order with the log position as tie breaker. The position is
-//!   the suffix of every index key too.
+//!   (8 bytes); stored order with the log position as tie breaker, the order of
+//!   every index too (`postings`).
 //! - `voiding`: `tenant \0 target(16) voiding(16)` -> empty; every statement that claims
 //!   to void the target, whichever arrived first.
 //! - `by_learner`: see [`learner_entry`].
