@@ -46,8 +46,8 @@ struct Position {
 struct Leaves(BTreeMap<Vec<u8>, (Position, Vec<u8>)>);
 
 impl Leaves {
-    // Fixed-width, not postcard: bytes `digest` hashes, in key order so equal leaves
-    // give equal bytes.
+    // Encoded by hand, not with postcard: these are bytes `digest` hashes. Leaves go in
+    // key order, so equal leaves give equal bytes.
     fn encode(&self) -> Vec<u8> {
         let mut value = Vec::new();
         for (leaf, (at, json)) in &self.0 {

@@ -14,11 +14,11 @@ use super::codec::{Record, StorePosition};
 use learnlog_projection::{FoldError, FoldTree};
 
 /// The span of stored time one block covers.
-pub(super) const BLOCK_MICROS: i64 = 1_000_000;
+const BLOCK_MICROS: i64 = 1_000_000;
 const ENTRY_LEN: usize = 8 + 8 + 8;
 
 /// The first instant of the block holding `stored_micros`.
-pub(super) fn block_start(stored_micros: i64) -> i64 {
+fn block_start(stored_micros: i64) -> i64 {
     stored_micros.div_euclid(BLOCK_MICROS) * BLOCK_MICROS
 }
 
