@@ -5,7 +5,8 @@
 //! each), appends them as `StatementSubmitted` events straight to an embedded log in a
 //! scratch directory, then folds that log with the statement store and reports how
 //! fast it folded and how many bytes the store keeps per statement beside the log's.
-//! Statements are generated from `--seed`, so two runs fold the same log.
+//! Statements are generated from `--seed`, so two runs fold the same log; `--sealed`
+//! seals each for its learner first, as the write path does.
 
 use anyhow::{bail, Context};
 use clap::Args;
@@ -44,6 +45,11 @@ pub struct FoldBenchArgs {
     /// Seed of the generated statements.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+
+    /// Seal each statement for its learner, as `serve` does: the store then also keeps
+    /// what erasing a learner needs (`statements.by_learner`, `agents.learner_persons`).
+    #[arg(long)]
+    pub sealed: bool,
 
     /// Where to write the log and the store (kept afterwards); a temporary directory,
     /// deleted afterwards, by default.
@@ -148,32 +154,60 @@ fn statement(random: &mut Generator, n: u64, bytes: usize, stored_micros: i64) -
     (id, statement)
 }
 
-/// Appends the generated statements in batches of 1,000; returns their mean size.
-async fn generate(log: &EventLog, args: &FoldBenchArgs) -> anyhow::Result<u64> {
+/// The tenant of the generated statements.
+const TENANT: &str = "default";
+
+/// Appends the generated statements in batches of 1,000, sealed with `keys` for their
+/// learners when given; returns their mean size.
+async fn generate(
+    log: &EventLog,
+    args: &FoldBenchArgs,
+    keys: Option<&LearnerKeys>,
+) -> anyhow::Result<u64> {
     let mut random = Generator(args.seed);
     let start_micros = 1_767_225_600_000_000; // 2026-01-01
     let mut bytes = 0u64;
     let mut n = 0;
     while n < args.statements {
         let batch = (args.statements - n).min(1_000);
+        let statements: Vec<(u64, i64, Uuid, Value)> = (n..n + batch)
+            .map(|i| {
+                let stored_micros = start_micros + i as i64 * 1_000;
+                let (id, json) = statement(&mut random, i, args.statement_bytes, stored_micros);
+                (i, stored_micros, id, json)
+            })
+            .collect();
+        if let Some(keys) = keys {
+            // a batch's new learners get their keys together, as on the write path
+            let learners = (statements.iter()).filter_map(|(_, _, _, json)| {
+                learnlog_projector::learners::learner_id(&json["actor"])
+            });
+            keys.create_missing(TENANT, learners)?;
+        }
         let mut records = Vec::with_capacity(batch as usize);
-        for i in n..n + batch {
-            let stored_micros = start_micros + i as i64 * 1_000;
-            let (id, json) = statement(&mut random, i, args.statement_bytes, stored_micros);
+        for (i, stored_micros, id, json) in statements {
             let statement_json = serde_json::to_vec(&json)?;
             bytes += statement_json.len() as u64;
+            let mut submitted = StatementSubmitted {
+                statement_id: id.to_string(),
+                statement_json,
+                stored_micros,
+                xapi_version: "1.0.3".into(),
+                ..StatementSubmitted::default()
+            };
+            let learner = learnlog_projector::learners::learner_id(&json["actor"]);
+            if let Some((keys, learner)) = keys.zip(learner) {
+                let plain = std::mem::take(&mut submitted.statement_json);
+                submitted.sealed_statement_json =
+                    learnlog_projector::sealing::seal_statement(keys, TENANT, learner, id, &plain)?;
+                submitted.sealed_for = learner.to_string();
+            }
             let envelope = Envelope {
                 event_id: Uuid::from_u64_pair(args.seed, i).to_string(),
-                tenant: "default".into(),
+                tenant: TENANT.into(),
                 key: id.to_string(),
                 produced_at_micros: stored_micros,
-                event: Some(Event::StatementSubmitted(StatementSubmitted {
-                    statement_id: id.to_string(),
-                    statement_json,
-                    stored_micros,
-                    xapi_version: "1.0.3".into(),
-                    ..StatementSubmitted::default()
-                })),
+                event: Some(Event::StatementSubmitted(submitted)),
             };
             records.push(Record {
                 key: id.to_string().into_bytes(),
@@ -209,8 +243,9 @@ async fn measure(dir: &Path, args: &FoldBenchArgs) -> anyhow::Result<FoldReport>
     let log_dir = dir.join("log");
     let log = EventLog::open_embedded(&log_dir, options)?;
     log.ensure_topic(topics::STATEMENTS, args.partitions)?;
+    let keys = Arc::new(LearnerKeys::open(dir.join("keys"))?);
     let appending = Instant::now();
-    let statement_bytes = generate(&log, args).await?;
+    let statement_bytes = generate(&log, args, args.sealed.then_some(&*keys)).await?;
     let append_seconds = appending.elapsed().as_secs_f64();
 
     let store_dir = dir.join("statements");
@@ -218,7 +253,6 @@ async fn measure(dir: &Path, args: &FoldBenchArgs) -> anyhow::Result<FoldReport>
         cache_bytes: args.projection_cache_mb << 20,
         ..ProjectionOptions::default()
     };
-    let keys = Arc::new(LearnerKeys::open(dir.join("keys"))?);
     let store = Projection::open(
         &store_dir,
         log.clone(),
@@ -321,6 +355,12 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn every_generated_statement_is_folded_into_the_store() {
+        for sealed in [false, true] {
+            every_statement_is_folded(sealed).await;
+        }
+    }
+
+    async fn every_statement_is_folded(sealed: bool) {
         let dir = tempfile::tempdir().unwrap();
         let args = FoldBenchArgs {
             statements: 1_500,
@@ -328,6 +368,7 @@ mod tests {
             partitions: 3,
             projection_cache_mb: 16,
             seed: 3,
+            sealed,
             dir: None,
         };
         let report = measure(dir.path(), &args).await.unwrap();
@@ -336,6 +377,15 @@ mod tests {
         assert!(
             report.store_bytes > 0 && report.fold_per_second > 0.0,
             "{report:?}"
+        );
+        let by_learner = (report.trees.iter())
+            .find(|tree| tree.name == "statements.by_learner")
+            .map(|tree| tree.entries);
+        let expected = if sealed { 1_500 } else { 0 };
+        assert_eq!(
+            by_learner,
+            Some(expected),
+            "erasure notes, sealed: {sealed}"
         );
 
         let log =
@@ -352,15 +402,13 @@ mod tests {
             learnlog_projector_replicated::statements::StatementReader::new(&store, keys).unwrap();
         let mut random = Generator(args.seed);
         for n in 0..args.statements {
-            let (id, _) = statement(&mut random, n, args.statement_bytes, 0);
-            let found = reader.lookup("default", id).unwrap();
-            assert!(
-                matches!(
-                    found,
-                    learnlog_projector_replicated::statements::Lookup::Found(_)
-                ),
-                "statement {n} ({id}) is not in the store"
-            );
+            let (id, json) = statement(&mut random, n, args.statement_bytes, 0);
+            let found = reader.lookup(TENANT, id).unwrap();
+            let learnlog_projector_replicated::statements::Lookup::Found(found) = found else {
+                panic!("statement {n} ({id}) is not in the store");
+            };
+            let stored: Value = serde_json::from_slice(&found.json).unwrap();
+            assert_eq!(stored["actor"], json["actor"], "statement {n} reads back");
         }
         log.close().await.unwrap();
     }
