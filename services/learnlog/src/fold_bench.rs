@@ -170,22 +170,21 @@ async fn generate(
     let mut n = 0;
     while n < args.statements {
         let batch = (args.statements - n).min(1_000);
-        let statements: Vec<(u64, i64, Uuid, Value)> = (n..n + batch)
+        let statements: Vec<_> = (n..n + batch)
             .map(|i| {
                 let stored_micros = start_micros + i as i64 * 1_000;
                 let (id, json) = statement(&mut random, i, args.statement_bytes, stored_micros);
-                (i, stored_micros, id, json)
+                let learner = learnlog_projector::learners::learner_id(&json["actor"]);
+                (i, stored_micros, id, json, learner)
             })
             .collect();
         if let Some(keys) = keys {
             // a batch's new learners get their keys together, as on the write path
-            let learners = (statements.iter()).filter_map(|(_, _, _, json)| {
-                learnlog_projector::learners::learner_id(&json["actor"])
-            });
+            let learners = statements.iter().filter_map(|statement| statement.4);
             keys.create_missing(TENANT, learners)?;
         }
         let mut records = Vec::with_capacity(batch as usize);
-        for (i, stored_micros, id, json) in statements {
+        for (i, stored_micros, id, json, learner) in statements {
             let statement_json = serde_json::to_vec(&json)?;
             bytes += statement_json.len() as u64;
             let mut submitted = StatementSubmitted {
@@ -195,7 +194,6 @@ async fn generate(
                 xapi_version: "1.0.3".into(),
                 ..StatementSubmitted::default()
             };
-            let learner = learnlog_projector::learners::learner_id(&json["actor"]);
             if let Some((keys, learner)) = keys.zip(learner) {
                 let plain = std::mem::take(&mut submitted.statement_json);
                 submitted.sealed_statement_json =

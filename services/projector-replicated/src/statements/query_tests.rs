@@ -61,6 +61,17 @@ impl Store {
         self.page(query, None).0
     }
 
+    /// Every page of `query`, one after the other.
+    fn every_page(&self, query: &StatementQuery) -> Vec<Uuid> {
+        let (mut seen, mut more) = self.page(query, None);
+        while more.is_some() {
+            let (page, next) = self.page(query, more);
+            seen.extend(page);
+            more = next;
+        }
+        seen
+    }
+
     fn page(
         &self,
         query: &StatementQuery,
@@ -271,13 +282,11 @@ async fn a_statement_related_by_context_and_directly_through_its_target_comes_on
         let oldest_first: Vec<Uuid> = newest_first.iter().rev().copied().collect();
         assert_eq!(store.query(&ascending), oldest_first, "{ascending:?}");
         let one_by_one = StatementQuery { limit: 1, ..query };
-        let (mut seen, mut more) = store.page(&one_by_one, None);
-        while more.is_some() {
-            let (page, next) = store.page(&one_by_one, more);
-            seen.extend(page);
-            more = next;
-        }
-        assert_eq!(seen, newest_first, "paged one by one");
+        assert_eq!(
+            store.every_page(&one_by_one),
+            newest_first,
+            "paged one by one"
+        );
     }
 }
 
@@ -305,18 +314,12 @@ async fn statements_sharing_a_second_come_in_stored_order_across_partitions_and_
     assert_eq!(store.query(&ascending), oldest_first);
     for query in [verb(V), ascending] {
         let by_seven = StatementQuery { limit: 7, ..query };
-        let (mut seen, mut more) = store.page(&by_seven, None);
-        while more.is_some() {
-            let (page, next) = store.page(&by_seven, more);
-            seen.extend(page);
-            more = next;
-        }
         let expected = if by_seven.ascending {
             &oldest_first
         } else {
             &newest_first
         };
-        assert_eq!(&seen, expected, "paged by seven");
+        assert_eq!(&store.every_page(&by_seven), expected, "paged by seven");
     }
     // bounds inside a second: strictly after `since`, up to `until` included
     let (since, until) = (stored[10].0, stored[40].0);

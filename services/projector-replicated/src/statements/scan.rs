@@ -22,25 +22,18 @@ type Entries = Box<dyn Iterator<Item = sled::Result<(sled::IVec, sled::IVec)>>>;
 impl StatementReader {
     /// Every statement of `tenant` within `bounds`; descending unless `ascending`.
     pub(super) fn scan_stored(&self, tenant: &str, bounds: PositionRange, ascending: bool) -> Scan {
-        let prefix = learnlog_projector::tenant_prefix(tenant);
-        let key = |position: StorePosition| codec::stored_key(tenant, position);
-        let keys = (bounds.0.map(key), bounds.1.map(key));
-        let range = (
-            match keys.0 {
-                Bound::Unbounded => Bound::Included(prefix.clone()),
-                lower => lower,
-            },
-            match keys.1 {
-                Bound::Unbounded => Bound::Excluded(after_prefix(&prefix)),
-                upper => upper,
-            },
-        );
-        let entries = ordered(self.by_stored.range::<Vec<u8>, _>(range), ascending);
-        Box::new(entries.map(|entry| {
+        let (first, last) = span(&bounds);
+        let keys = codec::stored_key(tenant, first)..=codec::stored_key(tenant, last);
+        let entries = ordered(self.by_stored.range(keys), ascending);
+        let statements = entries.map(|entry| {
             let (key, value) = entry?;
             let corrupt = || Error::Corrupt("stored-order entry".into());
             let position = StorePosition::from_key_suffix(&key).ok_or_else(corrupt)?;
             Ok((position, codec::body_at(&value).ok_or_else(corrupt)?))
+        });
+        // the span includes an excluded end
+        Box::new(statements.filter(move |statement| {
+            (statement.as_ref()).map_or(true, |(position, _)| bounds.contains(position))
         }))
     }
 
@@ -54,22 +47,15 @@ impl StatementReader {
         bounds: PositionRange,
         ascending: bool,
     ) -> Scan {
+        // every partition's blocks of the seconds from the first position to the last
+        let (first, last) = span(&bounds);
+        let block = |at: StorePosition, partition: u32| {
+            postings::block_key(value_prefix, StorePosition { partition, ..at })
+        };
+        let keys = block(first, 0)..=block(last, u32::MAX);
         let blocks = |kind: IndexKind| -> Scan {
-            let tree = self.index(kind);
-            let lower = match bounds.0 {
-                Bound::Included(at) | Bound::Excluded(at) => {
-                    Bound::Included(block_bound(value_prefix, at.stored_micros, 0))
-                }
-                Bound::Unbounded => Bound::Included(value_prefix.to_vec()),
-            };
-            let upper = match bounds.1 {
-                Bound::Included(at) | Bound::Excluded(at) => {
-                    Bound::Included(block_bound(value_prefix, at.stored_micros, u32::MAX))
-                }
-                Bound::Unbounded => Bound::Excluded(after_prefix(value_prefix)),
-            };
             Box::new(Blocks {
-                blocks: ordered(tree.range((lower, upper)), ascending).peekable(),
+                blocks: ordered(self.index(kind).range(keys.clone()), ascending).peekable(),
                 bounds,
                 ascending,
                 ready: Vec::new().into_iter(),
@@ -86,30 +72,19 @@ impl StatementReader {
     }
 }
 
-/// The key of the block of `value_prefix` for the second holding `stored_micros` and
-/// `partition`.
-fn block_bound(value_prefix: &[u8], stored_micros: i64, partition: u32) -> Vec<u8> {
-    postings::block_key(
-        value_prefix,
-        StorePosition {
-            stored_micros,
-            partition,
-            offset: 0,
-        },
-    )
-}
-
-/// The first key after every key starting with `prefix` (which is never all 0xff: it
-/// starts with a tenant name).
-fn after_prefix(prefix: &[u8]) -> Vec<u8> {
-    let mut key = prefix.to_vec();
-    while key.last() == Some(&u8::MAX) {
-        key.pop();
-    }
-    if let Some(last) = key.last_mut() {
-        *last += 1;
-    }
-    key
+/// The first and the last position `bounds` may hold, ends included; an open end is
+/// the first or the last position from the epoch on (keys order `stored` as big-endian
+/// bytes, see `query::range`).
+fn span(bounds: &PositionRange) -> (StorePosition, StorePosition) {
+    let first = match bounds.0 {
+        Bound::Included(at) | Bound::Excluded(at) => at,
+        Bound::Unbounded => StorePosition::first_at(0),
+    };
+    let last = match bounds.1 {
+        Bound::Included(at) | Bound::Excluded(at) => at,
+        Bound::Unbounded => StorePosition::last_at(i64::MAX),
+    };
+    (first, last)
 }
 
 fn ordered(scan: learnlog_projection::StoreIter, ascending: bool) -> Entries {
