@@ -26,18 +26,20 @@ fn an_old_directory_is_refused_with_its_migration_which_works_and_a_newer_one_is
     assert_eq!(server.put_statement(&id, &statement(&id, 1)).status(), 204);
     assert!(server.terminate().success());
     let format = data.path().join("FORMAT");
-    assert_eq!(std::fs::read_to_string(&format).unwrap().trim(), "7");
+    assert_eq!(std::fs::read_to_string(&format).unwrap().trim(), "8");
     let migrate = format!("learnlog rebuild --data-dir {}", data.path().display());
 
     // as left by a learnlog from before the format was recorded, then by one that
     // wrote format 2 (statement bodies inside sled), 3 (no erasure indexes), 4 (a sled
-    // tree per tree of a projection), then 6 (a key per activity definition leaf)
+    // tree per tree of a projection), 6 (a key per activity definition leaf), then 7
+    // (an outcome per accepted statement, a `by_stored` key per statement)
     let older_formats = [
         (1, None),
         (2, Some("2\n")),
         (3, Some("3\n")),
         (4, Some("4\n")),
         (6, Some("6\n")),
+        (7, Some("7\n")),
     ];
     for (older, marker) in older_formats {
         match marker {
@@ -52,13 +54,13 @@ fn an_old_directory_is_refused_with_its_migration_which_works_and_a_newer_one_is
         assert!(refused.contains(&migrate), "{refused}");
 
         Learnlog::run_offline(data.path(), "rebuild");
-        assert_eq!(std::fs::read_to_string(&format).unwrap().trim(), "7");
+        assert_eq!(std::fs::read_to_string(&format).unwrap().trim(), "8");
         let server = Learnlog::start(data.path());
         assert_eq!(server.get_statement(&id).status(), 200, "the data survived");
         assert!(server.terminate().success());
     }
 
-    std::fs::write(&format, "8\n").unwrap();
+    std::fs::write(&format, "9\n").unwrap();
     let refused = refusal(data.path());
     assert!(refused.contains("newer learnlog"), "{refused}");
 }
@@ -112,7 +114,7 @@ fn a_format_5_directory_with_a_key_file_per_learner_is_rebuilt_and_converted() {
         );
     }
     assert!(server.terminate().success());
-    assert_eq!(std::fs::read_to_string(&format).unwrap().trim(), "7");
+    assert_eq!(std::fs::read_to_string(&format).unwrap().trim(), "8");
     for tenant in tenants {
         let names: Vec<String> = (std::fs::read_dir(&tenant).unwrap())
             .map(|entry| entry.unwrap().file_name().into_string().unwrap())

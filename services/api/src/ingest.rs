@@ -345,12 +345,17 @@ async fn check_outcomes(
                 deadline.saturating_duration_since(std::time::Instant::now()),
             )
             .await?;
-        let outcome = state
-            .statements
-            .outcome(topics::STATEMENTS, position.partition, position.offset)?
-            .and_then(|bytes| StatementOutcome::decode(bytes.as_slice()).ok())
-            .ok_or_else(|| ApiError::Internal(format!("no outcome for {}", submission.id)))?;
-        let kind = Kind::try_from(outcome.kind).unwrap_or(Kind::Unspecified);
+        // the store records an outcome only for a statement it did not store
+        let kind = match (state.statements).outcome(
+            topics::STATEMENTS,
+            position.partition,
+            position.offset,
+        )? {
+            None => Kind::Accepted,
+            Some(bytes) => StatementOutcome::decode(bytes.as_slice())
+                .map_err(|_| ApiError::Internal(format!("outcome of {}", submission.id)))?
+                .kind(),
+        };
         let label = match kind {
             Kind::Accepted => "accepted",
             Kind::Duplicate => "duplicate",

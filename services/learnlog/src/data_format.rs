@@ -26,12 +26,15 @@
 //!   definition leaf, files an entry of a related kind (agent, activity) only under the
 //!   direct kind when the statement has both, and keeps index entries in posting blocks
 //!   of one value, partition and second (ADR 20). Migrating is a rebuild.
+//! - 8: the statement store records an outcome only for a submission it did not store
+//!   (a duplicate or a conflict), and keeps `by_stored` in posting blocks too (ADR 20).
+//!   Migrating is a rebuild.
 
 use anyhow::{bail, Context};
 use std::path::Path;
 
 /// The format this build writes.
-pub const CURRENT: u32 = 7;
+pub const CURRENT: u32 = 8;
 const FILE: &str = "FORMAT";
 
 /// Why the directory is opened.

@@ -4,9 +4,9 @@
 //! log of the partition it was folded from; the trees hold where it is.
 //!
 //! - `by_id`: `tenant \0 id(16)` -> [`Record`]: position and body offset (28 bytes).
-//! - `by_stored`: `tenant \0 stored_µs(8, BE) partition(4) offset(8)` -> body offset
-//!   (8 bytes); stored order with the log position as tie breaker, the order of
-//!   every index too (`postings`).
+//! - `by_stored`: every statement of a tenant in posting blocks (`postings`) under the
+//!   value prefix `tenant \0`: stored order with the log position as tie breaker, the
+//!   order of every index too.
 //! - `voiding`: `tenant \0 target(16) voiding(16)` -> empty; every statement that claims
 //!   to void the target, whichever arrived first.
 //! - `by_learner`: see [`learner_entry`].
@@ -128,7 +128,7 @@ impl Record {
     }
 }
 
-/// The body offset an index or `by_stored` value holds (8 bytes, big-endian).
+/// A body offset as [`Record`] holds it (8 bytes, big-endian).
 pub(crate) fn body_at(value: &[u8]) -> Option<u64> {
     Some(u64::from_be_bytes(value.try_into().ok()?))
 }
@@ -136,12 +136,6 @@ pub(crate) fn body_at(value: &[u8]) -> Option<u64> {
 pub(crate) fn id_key(tenant: &str, id: Uuid) -> Vec<u8> {
     let mut key = tenant_prefix(tenant);
     key.extend_from_slice(id.as_bytes());
-    key
-}
-
-pub(crate) fn stored_key(tenant: &str, position: StorePosition) -> Vec<u8> {
-    let mut key = tenant_prefix(tenant);
-    key.extend_from_slice(&position.to_bytes());
     key
 }
 
@@ -188,7 +182,7 @@ impl StorePosition {
         bytes
     }
 
-    /// Reads the position from the last 20 bytes of a key.
+    /// Reads the position from the last 20 bytes of `key` ([`StorePosition::to_bytes`]).
     pub fn from_key_suffix(key: &[u8]) -> Option<Self> {
         let bytes = key.get(key.len().checked_sub(20)?..)?;
         Some(Self {

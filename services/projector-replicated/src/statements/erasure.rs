@@ -6,7 +6,7 @@
 //! it reads are exactly its own.
 
 use super::codec::{self, StorePosition};
-use super::{BY_ID, BY_LEARNER, BY_STORED};
+use super::{BY_ID, BY_LEARNER};
 use crate::agents;
 use learnlog_projection::{FoldError, FoldTrees};
 use serde_json::Value;
@@ -51,12 +51,10 @@ pub(crate) fn erase(
         let Some(value) = by_learner.get(key)? else {
             continue;
         };
-        let (id, position) = codec::decode_learner_entry(key, &value)
+        let (id, _) = codec::decode_learner_entry(key, &value)
             .ok_or_else(|| FoldError::BadEvent("by_learner entry corrupt".into()))?;
+        // its `by_stored` and index entries stay: their body no longer opens
         trees.tree(BY_ID).remove(codec::id_key(tenant, id))?;
-        trees
-            .tree(BY_STORED)
-            .remove(codec::stored_key(tenant, position))?;
         by_learner.remove(key.as_ref())?;
     }
     agents::erase_learner_actor(trees, &prefix)

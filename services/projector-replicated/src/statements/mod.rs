@@ -4,7 +4,9 @@
 //! Submissions are keyed by statement id, so every submission of one id is folded by
 //! one partition, in log order: the first one is stored; a later one is a duplicate
 //! when [`learnlog_xapi::statements_equivalent`] says so, a conflict otherwise. The
-//! outcome of each submission is recorded for the writer waiting on it.
+//! writer waiting on a submission reads its outcome: a duplicate or a conflict is
+//! recorded; an accepted statement records none (a folded submission without an
+//! outcome was accepted), which saves a key per stored statement.
 //!
 //! Voiding: the API appends a `StatementVoided` event keyed by the *target* id beside
 //! the voiding statement. The fold records the claim; the reader confirms it against
@@ -17,10 +19,10 @@
 //! Erasure: a statement whose actor is a learner arrives sealed with the learner's
 //! data key and stays sealed in the value log; it is opened on every read. A
 //! `LearnerErased` event (one on every partition) removes the learner's statements of
-//! that partition from `by_id` and `by_stored`, and what they told about the actor
-//! from `agents.persons` (see `erasure`); once the key is destroyed, their bodies and
-//! any index entry left pointing at them read as never stored, and a replay skips
-//! their submissions.
+//! that partition from `by_id`, and what they told about the actor from
+//! `agents.persons` (see `erasure`); once the key is destroyed, their bodies and the
+//! `by_stored` and index entries left pointing at them read as never stored, and a
+//! replay skips their submissions.
 //!
 //! Queries: the fold maintains one secondary index per filter in the same commit
 //! as the statement (see `index`), and [`StatementReader::query`] range-scans them in
@@ -120,7 +122,7 @@ impl Fold for StatementStore {
         match &event.event {
             Some(Event::StatementSubmitted(submitted)) => {
                 let id = parse_id(&submitted.statement_id, "statement_id")?;
-                let outcome = |kind: Kind| Folded {
+                let not_stored = |kind: Kind| Folded {
                     outcome: Some(
                         StatementOutcome {
                             kind: kind as i32,
@@ -137,7 +139,7 @@ impl Fold for StatementStore {
                 }) = opened
                 else {
                     // sealed for a learner erased since: as if stored and then erased
-                    return Ok(outcome(Kind::Accepted));
+                    return Ok(Folded::default());
                 };
                 let key = codec::id_key(&event.tenant, id);
                 let by_id = trees.tree(BY_ID);
@@ -147,7 +149,7 @@ impl Fold for StatementStore {
                     let existing = index::stored_json(trees, &self.keys, &event.tenant, existing)?;
                     let same =
                         existing.is_some_and(|existing| same_statement(&existing, &json_bytes));
-                    return Ok(outcome(if same {
+                    return Ok(not_stored(if same {
                         Kind::Duplicate
                     } else {
                         Kind::Conflict
@@ -170,17 +172,15 @@ impl Fold for StatementStore {
                 };
                 let body_at = trees.append_value(&body)?;
                 let record = codec::Record { position, body_at };
-                trees.tree(BY_STORED).insert(
-                    codec::stored_key(&event.tenant, position),
-                    &body_at.to_be_bytes(),
-                )?;
+                let every_statement = learnlog_projector::tenant_prefix(&event.tenant);
+                postings::add(&trees.tree(BY_STORED), &every_statement, record)?;
                 by_id.insert(key, &record.encode())?;
                 if let Some(learner) = learner {
                     erasure::record_sealed(trees, &event.tenant, learner, id, position, &json)?;
                 }
                 crate::activities::record_statement(trees, &event.tenant, position, &json)?;
                 index::index_accepted(trees, &self.keys, &event.tenant, id, record, &json)?;
-                Ok(outcome(Kind::Accepted))
+                Ok(Folded::default())
             }
             Some(Event::StatementVoided(voided)) => {
                 let target = parse_id(&voided.target_statement_id, "target_statement_id")?;

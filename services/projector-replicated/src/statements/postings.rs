@@ -1,9 +1,12 @@
 //! Posting blocks: an index value's entries from one partition within one second of
 //! stored time, kept together under one key, so a batch that files many statements
 //! under a common value (a verb, a course, the authority) writes that value's key once
-//! per second of statements instead of once per statement.
+//! per second of statements instead of once per statement. `by_stored` keeps every
+//! statement of a tenant the same way, as the entries of one value.
 //!
-//! Key `tenant \0 value_hash(16) second_start_µs(8 BE) partition(4 BE)`; value the
+//! Key `value_prefix second_start_µs(8 BE) partition(4 BE)`, where the value prefix is
+//! `tenant \0 value_hash(16)` in an index (`index::value_prefix`) and `tenant \0` in
+//! `by_stored`; value the
 //! entries `stored_µs(8 BE) offset(8 BE) body_at(8 BE)` in (stored, offset) order, each
 //! once. A block's content is the set of its entries, which the partition's events
 //! alone decide, so replaying the log writes the same bytes whatever the batches were.
@@ -22,7 +25,7 @@ fn block_start(stored_micros: i64) -> i64 {
     stored_micros.div_euclid(BLOCK_MICROS) * BLOCK_MICROS
 }
 
-/// The key of the block of `value_prefix` (`index::value_prefix`) holding `position`.
+/// The key of the block of `value_prefix` holding `position`.
 pub(super) fn block_key(value_prefix: &[u8], position: StorePosition) -> Vec<u8> {
     let mut key = Vec::with_capacity(value_prefix.len() + 12);
     key.extend_from_slice(value_prefix);

@@ -98,14 +98,11 @@ pub struct Page {
 impl StatementReader {
     /// The newest position stored for the tenant: the bound to pin at a first page.
     pub fn newest(&self, tenant: &str) -> Result<Option<StorePosition>> {
-        match self
-            .by_stored
-            .scan_prefix(learnlog_projector::tenant_prefix(tenant))
-            .next_back()
-        {
-            Some(entry) => Ok(StorePosition::from_key_suffix(&entry?.0)),
-            None => Ok(None),
-        }
+        let every = (Bound::Unbounded, Bound::Unbounded);
+        self.scan_stored(tenant, every, false)
+            .next()
+            .transpose()
+            .map(|newest| newest.map(|(position, _)| position))
     }
 
     /// One page of `query`: statements strictly after `after` in the query's order and

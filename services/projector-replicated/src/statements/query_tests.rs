@@ -306,30 +306,33 @@ async fn statements_sharing_a_second_come_in_stored_order_across_partitions_and_
     let oldest_first: Vec<Uuid> = stored.iter().map(|(_, id)| *id).collect();
     let newest_first: Vec<Uuid> = oldest_first.iter().rev().copied().collect();
 
-    assert_eq!(store.query(&verb(V)), newest_first);
-    let ascending = StatementQuery {
-        ascending: true,
-        ..verb(V)
-    };
-    assert_eq!(store.query(&ascending), oldest_first);
-    for query in [verb(V), ascending] {
-        let by_seven = StatementQuery { limit: 7, ..query };
-        let expected = if by_seven.ascending {
-            &oldest_first
-        } else {
-            &newest_first
+    // through the verb's index and through every statement (`by_stored`)
+    for filtered in [verb(V), StatementQuery::default()] {
+        assert_eq!(store.query(&filtered), newest_first);
+        let ascending = StatementQuery {
+            ascending: true,
+            ..filtered.clone()
         };
-        assert_eq!(&store.every_page(&by_seven), expected, "paged by seven");
+        assert_eq!(store.query(&ascending), oldest_first);
+        for query in [filtered.clone(), ascending] {
+            let by_seven = StatementQuery { limit: 7, ..query };
+            let expected = if by_seven.ascending {
+                &oldest_first
+            } else {
+                &newest_first
+            };
+            assert_eq!(&store.every_page(&by_seven), expected, "paged by seven");
+        }
+        // bounds inside a second: strictly after `since`, up to `until` included
+        let (since, until) = (stored[10].0, stored[40].0);
+        let between = StatementQuery {
+            since_micros: Some(since),
+            until_micros: Some(until),
+            ascending: true,
+            ..filtered
+        };
+        assert_eq!(store.query(&between), oldest_first[11..=40].to_vec());
     }
-    // bounds inside a second: strictly after `since`, up to `until` included
-    let (since, until) = (stored[10].0, stored[40].0);
-    let between = StatementQuery {
-        since_micros: Some(since),
-        until_micros: Some(until),
-        ascending: true,
-        ..verb(V)
-    };
-    assert_eq!(store.query(&between), oldest_first[11..=40].to_vec());
 }
 
 #[tokio::test]

@@ -1,9 +1,9 @@
 //! Scanning in stored order: every statement of a tenant (`by_stored`), or one value's
-//! entries in an index, gathered from its posting blocks (`postings`) a second at a
-//! time, with a related kind's tree merged with its direct kind's (see `index`: an
-//! entry both kinds have is filed only under the direct one).
+//! entries in an index, gathered from posting blocks (`postings`) a second at a time,
+//! with a related kind's tree merged with its direct kind's (see `index`: an entry both
+//! kinds have is filed only under the direct one).
 
-use super::codec::{self, StorePosition};
+use super::codec::StorePosition;
 use super::index::IndexKind;
 use super::postings;
 use super::reader::StatementReader;
@@ -22,19 +22,8 @@ type Entries = Box<dyn Iterator<Item = sled::Result<(sled::IVec, sled::IVec)>>>;
 impl StatementReader {
     /// Every statement of `tenant` within `bounds`; descending unless `ascending`.
     pub(super) fn scan_stored(&self, tenant: &str, bounds: PositionRange, ascending: bool) -> Scan {
-        let (first, last) = span(&bounds);
-        let keys = codec::stored_key(tenant, first)..=codec::stored_key(tenant, last);
-        let entries = ordered(self.by_stored.range(keys), ascending);
-        let statements = entries.map(|entry| {
-            let (key, value) = entry?;
-            let corrupt = || Error::Corrupt("stored-order entry".into());
-            let position = StorePosition::from_key_suffix(&key).ok_or_else(corrupt)?;
-            Ok((position, codec::body_at(&value).ok_or_else(corrupt)?))
-        });
-        // the span includes an excluded end
-        Box::new(statements.filter(move |statement| {
-            (statement.as_ref()).map_or(true, |(position, _)| bounds.contains(position))
-        }))
+        let every_statement = learnlog_projector::tenant_prefix(tenant);
+        blocks(&self.by_stored, &every_statement, bounds, ascending)
     }
 
     /// The statements filed under `value_prefix` (`index::value_prefix`) in the index
@@ -47,29 +36,37 @@ impl StatementReader {
         bounds: PositionRange,
         ascending: bool,
     ) -> Scan {
-        // every partition's blocks of the seconds from the first position to the last
-        let (first, last) = span(&bounds);
-        let block = |at: StorePosition, partition: u32| {
-            postings::block_key(value_prefix, StorePosition { partition, ..at })
-        };
-        let keys = block(first, 0)..=block(last, u32::MAX);
-        let blocks = |kind: IndexKind| -> Scan {
-            Box::new(Blocks {
-                blocks: ordered(self.index(kind).range(keys.clone()), ascending).peekable(),
-                bounds,
-                ascending,
-                ready: Vec::new().into_iter(),
-            })
-        };
+        let filed = |kind: IndexKind| blocks(self.index(kind), value_prefix, bounds, ascending);
         match kind.direct() {
             Some(direct) => Box::new(Union {
-                one: blocks(kind).peekable(),
-                other: blocks(direct).peekable(),
+                one: filed(kind).peekable(),
+                other: filed(direct).peekable(),
                 ascending,
             }),
-            None => blocks(kind),
+            None => filed(kind),
         }
     }
+}
+
+/// The statements in the posting blocks of `value_prefix` in `tree` within `bounds`:
+/// every partition's blocks of the seconds from the first position to the last.
+fn blocks(
+    tree: &learnlog_projection::StoreTree,
+    value_prefix: &[u8],
+    bounds: PositionRange,
+    ascending: bool,
+) -> Scan {
+    let (first, last) = span(&bounds);
+    let block = |at: StorePosition, partition: u32| {
+        postings::block_key(value_prefix, StorePosition { partition, ..at })
+    };
+    let keys = block(first, 0)..=block(last, u32::MAX);
+    Box::new(Blocks {
+        blocks: ordered(tree.range(keys), ascending).peekable(),
+        bounds,
+        ascending,
+        ready: Vec::new().into_iter(),
+    })
 }
 
 /// The first and the last position `bounds` may hold, ends included; an open end is
