@@ -51,11 +51,13 @@ impl Inner {
         let Ok(id) = Uuid::parse_str(&submitted.statement_id) else {
             return Ok(None);
         };
-        // read from the store: the submission's JSON may be sealed for its learner
-        let Some(stored) = self.stored_here(tenant, id, partition, offset)? else {
+        // read from the store (the submission's JSON may be sealed for its learner),
+        // once: the lookup tells whether it is voided too
+        let lookup = (self.reader.lookup(tenant, id)).map_err(|e| Error::Reader(e.to_string()))?;
+        let Lookup::Found(stored) = lookup else {
             return Ok(None);
         };
-        if self.is_voided(tenant, id)? {
+        if (stored.partition, stored.offset) != (partition, offset) {
             return Ok(None);
         }
         let Ok(statement) = serde_json::from_slice(&stored.json) else {
