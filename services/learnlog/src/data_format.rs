@@ -27,7 +27,8 @@
 //!   direct kind when the statement has both, and keeps index entries in posting blocks
 //!   of one value, partition and second (ADR 20). Migrating is a rebuild.
 //! - 8: the statement store records an outcome only for a submission it did not store
-//!   (a duplicate or a conflict), and keeps `by_stored` in posting blocks too (ADR 21).
+//!   (a duplicate or a conflict), keeps `by_stored` in posting blocks too, and a
+//!   `by_learner` entry holds only the statement id (ADR 21).
 //!   Migrating is a rebuild.
 
 use anyhow::{bail, Context};

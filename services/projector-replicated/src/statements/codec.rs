@@ -66,8 +66,8 @@ pub(crate) fn split_body(body: &[u8]) -> Option<(Uuid, BodyJson<'_>)> {
     Some((id, BodyJson::Sealed { learner, sealed }))
 }
 
-/// `by_learner`: `tenant \0 learner(16) partition(4) offset(8)` -> `id(16) stored_µs(8)`,
-/// every statement sealed for a learner, for erasing them.
+/// `by_learner`: `tenant \0 learner(16) partition(4) offset(8)` -> `id(16)`, every
+/// statement sealed for a learner, for erasing them.
 pub(crate) fn learner_prefix(tenant: &str, learner: Uuid, partition: u32) -> Vec<u8> {
     let mut key = learnlog_projector::learners::learner_key(tenant, learner);
     key.extend_from_slice(&partition.to_be_bytes());
@@ -79,25 +79,15 @@ pub(crate) fn learner_entry(
     learner: Uuid,
     id: Uuid,
     position: StorePosition,
-) -> (Vec<u8>, [u8; 24]) {
+) -> (Vec<u8>, [u8; 16]) {
     let mut key = learner_prefix(tenant, learner, position.partition);
     key.extend_from_slice(&position.offset.to_be_bytes());
-    let mut value = [0; 24];
-    value[..16].copy_from_slice(id.as_bytes());
-    value[16..].copy_from_slice(&position.stored_micros.to_be_bytes());
-    (key, value)
+    (key, *id.as_bytes())
 }
 
-/// The statement id and position of a `by_learner` entry.
-pub(crate) fn decode_learner_entry(key: &[u8], value: &[u8]) -> Option<(Uuid, StorePosition)> {
-    let suffix = key.get(key.len().checked_sub(12)?..)?;
-    let id = Uuid::from_slice(value.get(..16)?).ok()?;
-    let position = StorePosition {
-        stored_micros: i64::from_be_bytes(value.get(16..24)?.try_into().ok()?),
-        partition: u32::from_be_bytes(suffix[..4].try_into().ok()?),
-        offset: u64::from_be_bytes(suffix[4..].try_into().ok()?),
-    };
-    Some((id, position))
+/// The statement id of a `by_learner` entry's value.
+pub(crate) fn decode_learner_entry(value: &[u8]) -> Option<Uuid> {
+    Uuid::from_slice(value).ok()
 }
 
 /// What `by_id` holds for a statement: where it sits in stored order and where its

@@ -51,7 +51,7 @@ pub(crate) fn erase(
         let Some(value) = by_learner.get(key)? else {
             continue;
         };
-        let (id, _) = codec::decode_learner_entry(key, &value)
+        let id = codec::decode_learner_entry(&value)
             .ok_or_else(|| FoldError::BadEvent("by_learner entry corrupt".into()))?;
         // its `by_stored` and index entries stay: their body no longer opens
         trees.tree(BY_ID).remove(codec::id_key(tenant, id))?;

@@ -118,8 +118,8 @@ impl StatementReader {
         let prefix = learnlog_projector::learners::learner_key(tenant, learner);
         let mut statements = Vec::new();
         for entry in self.by_learner.scan_prefix(prefix) {
-            let (key, value) = entry?;
-            let (id, _) = codec::decode_learner_entry(&key, &value)
+            let (_, value) = entry?;
+            let id = codec::decode_learner_entry(&value)
                 .ok_or_else(|| Error::Corrupt("by_learner entry".into()))?;
             statements.extend(self.get(tenant, id)?);
         }
