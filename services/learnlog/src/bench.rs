@@ -37,8 +37,9 @@ pub enum BenchCommand {
     Decisions(crate::simulation::DecisionsBenchArgs),
     /// Fold generated statements with the statement store alone, from an embedded log in
     /// a scratch directory, and print `{"statements","statement_bytes",
-    /// "append_per_second","fold_seconds","fold_per_second","log_bytes","store_bytes",
-    /// "store_to_log","store_bytes_per_statement","trees":[{"name","entries",
+    /// "append_per_second","fold_seconds","fold_per_second","first_tenth_per_second",
+    /// "last_tenth_per_second","last_to_first","log_bytes","store_bytes",
+    /// "value_log_bytes","store_to_log","store_bytes_per_statement","trees":[{"name","entries",
     /// "key_bytes_per_statement","value_bytes_per_statement"}]}`.
     Fold(crate::fold_bench::FoldBenchArgs),
 }

@@ -4,7 +4,8 @@
 //! verbs, activities, context activities and registrations, about `--statement-bytes`
 //! each), appends them as `StatementSubmitted` events straight to an embedded log in a
 //! scratch directory, then folds that log with the statement store and reports how
-//! fast it folded and how many bytes the store keeps per statement beside the log's.
+//! fast it folded, whether its rate held from the first tenth of the statements to the
+//! last, and how many bytes the store keeps per statement beside the log's.
 //! Statements are generated from `--seed`, so two runs fold the same log; `--sealed`
 //! seals each for its learner first, as the write path does.
 
@@ -68,10 +69,18 @@ pub struct FoldReport {
     pub fold_seconds: f64,
     /// The statement-store fold, statements per second.
     pub fold_per_second: f64,
+    /// The fold's rate over the first tenth of the statements, and over the last.
+    pub first_tenth_per_second: f64,
+    pub last_tenth_per_second: f64,
+    /// `last_tenth_per_second / first_tenth_per_second`: how well the rate held as the
+    /// store grew.
+    pub last_to_first: f64,
     /// Bytes of the log's files.
     pub log_bytes: u64,
     /// Bytes of the statement store's files after a flush.
     pub store_bytes: u64,
+    /// The part of `store_bytes` that is the value log (the bodies); the rest is sled's.
+    pub value_log_bytes: u64,
     /// `store_bytes / log_bytes`.
     pub store_to_log: f64,
     pub store_bytes_per_statement: f64,
@@ -218,6 +227,31 @@ async fn generate(
     Ok(bytes / args.statements.max(1))
 }
 
+/// How often the fold's progress is sampled.
+const SAMPLE_EVERY: Duration = Duration::from_millis(50);
+
+/// The instant (seconds into the fold) the fold passed `count` statements, interpolated
+/// between the samples `(seconds, folded)` around it: from the last sample at or below
+/// the count to the first past it (for the last statement, the first that reached it).
+/// Samples are in time order and the last one has every statement folded.
+fn time_of(samples: &[(f64, u64)], count: u64) -> f64 {
+    let after = (samples.iter().position(|&(_, folded)| folded > count))
+        .or_else(|| samples.iter().position(|&(_, folded)| folded >= count))
+        .unwrap_or(samples.len() - 1);
+    let (time, folded) = samples[after];
+    let Some(&(time_before, folded_before)) = after.checked_sub(1).map(|at| &samples[at]) else {
+        return time;
+    };
+    let share = (count - folded_before) as f64 / (folded - folded_before).max(1) as f64;
+    time_before + share * (time - time_before)
+}
+
+/// Statements per second over the statements from the `from`th folded to the `to`th.
+fn rate_between(samples: &[(f64, u64)], from: u64, to: u64) -> f64 {
+    let seconds = time_of(samples, to) - time_of(samples, from);
+    (to - from) as f64 / seconds.max(f64::MIN_POSITIVE)
+}
+
 /// Total bytes of the files under `dir`.
 fn disk_bytes(dir: &Path) -> anyhow::Result<u64> {
     let mut total = 0;
@@ -260,11 +294,25 @@ async fn measure(dir: &Path, args: &FoldBenchArgs) -> anyhow::Result<FoldReport>
     let cancel = CancellationToken::new();
     let folding = Instant::now();
     let mut tasks = store.run(cancel.clone());
-    store
-        .catch_up(Duration::from_secs(24 * 3600))
-        .await
-        .context("the statement store did not catch up")?;
+    let mut samples = vec![(0.0, 0)];
+    let caught_up = store.catch_up(Duration::from_secs(24 * 3600));
+    tokio::pin!(caught_up);
+    loop {
+        tokio::select! {
+            done = &mut caught_up => {
+                done.context("the statement store did not catch up")?;
+                break;
+            }
+            _ = tokio::time::sleep(SAMPLE_EVERY) => {
+                let folded = (0..args.partitions)
+                    .map(|partition| store.folded(topics::STATEMENTS, partition))
+                    .sum::<Result<u64, _>>()?;
+                samples.push((folding.elapsed().as_secs_f64(), folded));
+            }
+        }
+    }
     let fold_seconds = folding.elapsed().as_secs_f64();
+    samples.push((fold_seconds, args.statements));
     cancel.cancel();
     while tasks.join_next().await.is_some() {}
     if let Some(failure) = store.failure() {
@@ -287,14 +335,22 @@ async fn measure(dir: &Path, args: &FoldBenchArgs) -> anyhow::Result<FoldReport>
 
     let log_bytes = disk_bytes(&log_dir)?;
     let store_bytes = disk_bytes(&store_dir)?;
+    let value_log_bytes = disk_bytes(&store_dir.join("values"))?;
+    let tenth = statements / 10;
+    let first_tenth_per_second = rate_between(&samples, 0, tenth);
+    let last_tenth_per_second = rate_between(&samples, statements - tenth, statements);
     Ok(FoldReport {
         statements,
         statement_bytes,
         append_per_second: statements as f64 / append_seconds,
         fold_seconds,
         fold_per_second: statements as f64 / fold_seconds,
+        first_tenth_per_second,
+        last_tenth_per_second,
+        last_to_first: last_tenth_per_second / first_tenth_per_second,
         log_bytes,
         store_bytes,
+        value_log_bytes,
         store_to_log: store_bytes as f64 / log_bytes.max(1) as f64,
         store_bytes_per_statement: per_statement(store_bytes),
         trees,
@@ -376,6 +432,14 @@ mod tests {
             report.store_bytes > 0 && report.fold_per_second > 0.0,
             "{report:?}"
         );
+        // the bodies are in the value log, at least the statements' bytes
+        assert!(
+            report.value_log_bytes >= 1_500 * 600 && report.value_log_bytes < report.store_bytes,
+            "{report:?}"
+        );
+        for rate in [report.first_tenth_per_second, report.last_tenth_per_second] {
+            assert!(rate.is_finite() && rate > 0.0, "{report:?}");
+        }
         let by_learner = (report.trees.iter())
             .find(|tree| tree.name == "statements.by_learner")
             .map(|tree| tree.entries);
@@ -409,5 +473,24 @@ mod tests {
             assert_eq!(stored["actor"], json["actor"], "statement {n} reads back");
         }
         log.close().await.unwrap();
+    }
+
+    #[test]
+    fn the_rate_of_a_stretch_is_interpolated_between_samples() {
+        // 100 statements: 40 in the first second, 40 in the next four, 20 in the last two
+        let samples = [(0.0, 0), (1.0, 40), (5.0, 80), (7.0, 100)];
+        assert_eq!(time_of(&samples, 0), 0.0);
+        assert_eq!(time_of(&samples, 20), 0.5);
+        assert_eq!(time_of(&samples, 60), 3.0);
+        assert_eq!(time_of(&samples, 100), 7.0);
+        assert_eq!(rate_between(&samples, 0, 10), 40.0);
+        assert_eq!(rate_between(&samples, 90, 100), 10.0);
+        assert_eq!(rate_between(&samples, 40, 80), 10.0);
+    }
+
+    #[test]
+    fn a_stretch_folded_between_two_samples_gets_their_rate() {
+        let samples = [(0.0, 0), (0.05, 0), (0.1, 1_000)];
+        assert!((rate_between(&samples, 0, 100) - 20_000.0).abs() < 1e-6);
     }
 }
