@@ -331,11 +331,11 @@ async fn measure(dir: &Path, args: &FoldBenchArgs) -> anyhow::Result<FoldReport>
             value_bytes_per_statement: per_statement(tree.value_bytes),
         })
         .collect();
+    let value_log_bytes = store.value_log_bytes()?;
     log.close().await?;
 
     let log_bytes = disk_bytes(&log_dir)?;
     let store_bytes = disk_bytes(&store_dir)?;
-    let value_log_bytes = disk_bytes(&store_dir.join("values"))?;
     let tenth = (statements / 10).max(1);
     let first_tenth_per_second = rate_between(&samples, 0, tenth);
     let last_tenth_per_second = rate_between(&samples, statements - tenth, statements);

@@ -524,6 +524,11 @@ impl Projection {
         Ok(sizes)
     }
 
+    /// Bytes of the projection's value log on disk, every partition's file together.
+    pub fn value_log_bytes(&self) -> Result<u64> {
+        self.inner.values.bytes()
+    }
+
     /// The value the fold appended at `offset` of a partition's value log
     /// ([`crate::FoldTrees::append_value`]).
     pub fn read_value(&self, topic: &str, partition: u32, offset: u64) -> Result<Vec<u8>> {

@@ -161,6 +161,21 @@ impl ValueLog {
         Ok(())
     }
 
+    /// Bytes of every value file of the projection (0 before the first write).
+    pub(crate) fn bytes(&self) -> Result<u64> {
+        let entries = match std::fs::read_dir(&self.dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+            Err(e) => return Err(self.error(&self.dir, e.to_string())),
+        };
+        let mut total = 0;
+        for entry in entries {
+            let length = entry.and_then(|entry| entry.metadata()).map(|m| m.len());
+            total += length.map_err(|e| self.error(&self.dir, e.to_string()))?;
+        }
+        Ok(total)
+    }
+
     /// Writes the files' data to disk.
     pub(crate) fn sync(&self) -> Result<()> {
         let files: Vec<Arc<File>> = self
@@ -202,6 +217,17 @@ mod tests {
         std::fs::write(&path, bytes).unwrap();
         let error = values.read("t", 0, next).unwrap_err().to_string();
         assert!(error.contains("checksum mismatch"), "{error}");
+    }
+
+    #[test]
+    fn its_bytes_are_every_partition_file_together() {
+        let dir = tempfile::tempdir().unwrap();
+        let values = ValueLog::new(dir.path());
+        assert_eq!(values.bytes().unwrap(), 0, "nothing written yet");
+        let next = values.write("t", 0, 0, b"first").unwrap();
+        values.write("t", 0, next, b"second").unwrap();
+        values.write("t", 1, 0, b"third").unwrap();
+        assert_eq!(values.bytes().unwrap(), (3 * HEADER + 5 + 6 + 5) as u64);
     }
 
     #[test]
