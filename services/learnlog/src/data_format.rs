@@ -30,12 +30,16 @@
 //!   (a duplicate or a conflict), keeps `by_stored` in posting blocks too, and a
 //!   `by_learner` entry holds only the statement id (ADR 21).
 //!   Migrating is a rebuild.
+//! - 9: the statement store keeps index entries, stored order and each learner's
+//!   sealed statements in runs: blocks of about 32 entries whose boundaries the
+//!   entries decide, one run per learner, item and registration across partitions
+//!   (ADR 23). Migrating is a rebuild.
 
 use anyhow::{bail, Context};
 use std::path::Path;
 
 /// The format this build writes.
-pub const CURRENT: u32 = 8;
+pub const CURRENT: u32 = 9;
 const FILE: &str = "FORMAT";
 
 /// Why the directory is opened.

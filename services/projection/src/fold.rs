@@ -183,6 +183,30 @@ impl<'a> FoldTree<'a> {
         self.tree.get_stored(&key)
     }
 
+    /// The entry with the greatest key from `low` to `high` (both included), as this
+    /// batch sees it: its own writes and removals over the committed state.
+    pub fn last_between(&self, low: &[u8], high: &[u8]) -> sled::Result<Option<(Vec<u8>, IVec)>> {
+        let writes = self.writes.borrow();
+        let (low_stored, high_stored) = (self.tree.stored_key(low), self.tree.stored_key(high));
+        let written = writes
+            .range(low_stored..=high_stored)
+            .rev()
+            .find_map(|(key, value)| Some((key[1..].to_vec(), value.clone()?)));
+        let mut committed = None;
+        for entry in self.tree.range(low..=high).rev() {
+            let (key, value) = entry?;
+            // a key this batch wrote is `written`'s to answer for
+            if !writes.contains_key(&self.tree.stored_key(&key)) {
+                committed = Some((key.to_vec(), value));
+                break;
+            }
+        }
+        Ok(match (written, committed) {
+            (Some(written), Some(committed)) => Some(written.max(committed)),
+            (written, committed) => written.or(committed),
+        })
+    }
+
     /// Sets `key` to `value` when the batch commits. Never fails; a `Result` so that
     /// fold code reads the same for reads and writes.
     pub fn insert(&self, key: impl AsRef<[u8]>, value: impl Into<IVec>) -> sled::Result<()> {
@@ -252,4 +276,36 @@ pub trait Fold: Send + Sync + 'static {
         offset: u64,
         event: &Envelope,
     ) -> Result<Folded, FoldError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::scratch::ScratchTree;
+
+    #[test]
+    fn the_last_key_between_two_keys_is_what_the_batch_sees() {
+        let scratch = ScratchTree::default();
+        let tree = scratch.batch();
+        for key in [b"a1", b"a3", b"a5", b"b0"] {
+            tree.insert(key, key.as_slice()).unwrap();
+        }
+        let last = |low: &[u8], high: &[u8]| {
+            let found = scratch.batch().last_between(low, high).unwrap();
+            found.map(|(key, value)| (String::from_utf8(key).unwrap(), value.to_vec()))
+        };
+        assert_eq!(last(b"a0", b"a4"), Some(("a3".into(), b"a3".to_vec())));
+        scratch.commit();
+        assert_eq!(last(b"a0", b"a4"), Some(("a3".into(), b"a3".to_vec())));
+        assert_eq!(last(b"a0", b"a0"), None);
+        // the batch's own writes and removals over the committed keys
+        let tree = scratch.batch();
+        tree.remove(b"a3").unwrap();
+        assert_eq!(last(b"a0", b"a4"), Some(("a1".into(), b"a1".to_vec())));
+        tree.insert(b"a2", b"new".as_slice()).unwrap();
+        assert_eq!(last(b"a0", b"a4"), Some(("a2".into(), b"new".to_vec())));
+        tree.insert(b"a1", b"changed".as_slice()).unwrap();
+        tree.remove(b"a2").unwrap();
+        assert_eq!(last(b"a0", b"a4"), Some(("a1".into(), b"changed".to_vec())));
+        assert_eq!(last(b"a6", b"b5"), Some(("b0".into(), b"b0".to_vec())));
+    }
 }

@@ -15,6 +15,8 @@ mod fold;
 mod folding;
 mod metrics;
 mod runtime;
+#[cfg(any(test, feature = "test-support"))]
+pub mod scratch;
 mod skipped;
 mod store;
 mod values;

@@ -4,13 +4,14 @@
 //! log of the partition it was folded from; the trees hold where it is.
 //!
 //! - `by_id`: `tenant \0 id(16)` -> [`Record`]: position and body offset (28 bytes).
-//! - `by_stored`: every statement of a tenant in posting blocks (`postings`) under the
-//!   value prefix `tenant \0`: stored order with the log position as tie breaker, the
-//!   order of every index too.
+//! - `by_stored`: every statement of a tenant, in runs ([`POSITIONS`]) under
+//!   `tenant \0`: stored order with the log position as tie breaker, the order of every
+//!   index too.
 //! - `voiding`: `tenant \0 target(16) voiding(16)` -> empty; every statement that claims
 //!   to void the target, whichever arrived first.
-//! - `by_learner`: see [`learner_entry`].
+//! - `by_learner`: see [`LEARNER_STATEMENTS`].
 
+use super::runs::Layout;
 use learnlog_projector::tenant_prefix;
 use uuid::Uuid;
 
@@ -66,28 +67,48 @@ pub(crate) fn split_body(body: &[u8]) -> Option<(Uuid, BodyJson<'_>)> {
     Some((id, BodyJson::Sealed { learner, sealed }))
 }
 
-/// `by_learner`: `tenant \0 learner(16) partition(4) offset(8)` -> `id(16)`, every
-/// statement sealed for a learner, for erasing them.
+/// The entries of a run of statements in stored order (`by_stored` and every index):
+/// a [`Record`] each, ordered by its position.
+pub(crate) const POSITIONS: Layout = Layout {
+    entry_len: 28,
+    order_len: 20,
+};
+
+/// The run of statements filed under `value_prefix` by the fold of `partition`.
+pub(crate) fn run(value_prefix: &[u8], partition: u32) -> Vec<u8> {
+    let mut run = value_prefix.to_vec();
+    run.extend_from_slice(&partition.to_be_bytes());
+    run
+}
+
+/// `by_learner`: every statement sealed for a learner, for erasing them: a run under
+/// [`learner_prefix`] of entries `offset(8) id(16)`, ordered by offset.
+pub(crate) const LEARNER_STATEMENTS: Layout = Layout {
+    entry_len: 24,
+    order_len: 8,
+};
+
+/// The run of the statements of `learner` sealed on `partition` (and the prefix of
+/// what they told of their actor, see `agents`).
 pub(crate) fn learner_prefix(tenant: &str, learner: Uuid, partition: u32) -> Vec<u8> {
-    let mut key = learnlog_projector::learners::learner_key(tenant, learner);
-    key.extend_from_slice(&partition.to_be_bytes());
-    key
+    run(
+        &learnlog_projector::learners::learner_key(tenant, learner),
+        partition,
+    )
 }
 
-pub(crate) fn learner_entry(
-    tenant: &str,
-    learner: Uuid,
-    id: Uuid,
-    position: StorePosition,
-) -> (Vec<u8>, [u8; 16]) {
-    let mut key = learner_prefix(tenant, learner, position.partition);
-    key.extend_from_slice(&position.offset.to_be_bytes());
-    (key, *id.as_bytes())
+/// The `by_learner` entry of statement `id` at log `offset`.
+pub(crate) fn learner_entry(offset: u64, id: Uuid) -> [u8; 24] {
+    let mut entry = [0; 24];
+    entry[..8].copy_from_slice(&offset.to_be_bytes());
+    entry[8..].copy_from_slice(id.as_bytes());
+    entry
 }
 
-/// The statement id of a `by_learner` entry's value.
-pub(crate) fn decode_learner_entry(value: &[u8]) -> Option<Uuid> {
-    Uuid::from_slice(value).ok()
+/// The statement ids of a `by_learner` block's entries.
+pub(crate) fn learner_entry_ids(entries: &[u8]) -> impl Iterator<Item = Uuid> + '_ {
+    (entries.chunks_exact(LEARNER_STATEMENTS.entry_len))
+        .filter_map(|entry| Uuid::from_slice(&entry[8..]).ok())
 }
 
 /// What `by_id` holds for a statement: where it sits in stored order and where its
@@ -99,7 +120,7 @@ pub(crate) struct Record {
 }
 
 impl Record {
-    // Fixed-width: bytes `digest` hashes.
+    // Fixed-width: bytes `digest` hashes, and a [`POSITIONS`] entry.
     pub(crate) fn encode(&self) -> [u8; 28] {
         let mut value = [0; 28];
         value[..20].copy_from_slice(&self.position.to_bytes());

@@ -1,11 +1,12 @@
 //! The statement store's part of erasing a learner: what it notes of each statement
 //! sealed for a learner, and what a `LearnerErased` event removes.
 //!
-//! Each partition notes its own sealed statements (`by_learner`, keyed with the
-//! partition) and erases them when its copy of the event comes, so the committed keys
-//! it reads are exactly its own.
+//! Each partition notes its own sealed statements (`by_learner`, a run per learner and
+//! partition, see `runs`) and erases them when its copy of the event comes, so the
+//! committed keys it reads are exactly its own.
 
-use super::codec::{self, StorePosition};
+use super::codec::{self, StorePosition, LEARNER_STATEMENTS};
+use super::runs;
 use super::{BY_ID, BY_LEARNER};
 use crate::agents;
 use learnlog_projection::{FoldError, FoldTrees};
@@ -31,9 +32,9 @@ pub(crate) fn record_sealed(
     position: StorePosition,
     statement: &Value,
 ) -> Result<(), FoldError> {
-    let (key, value) = codec::learner_entry(tenant, learner, id, position);
-    trees.tree(BY_LEARNER).insert(key, &value)?;
     let prefix = codec::learner_prefix(tenant, learner, position.partition);
+    let entry = codec::learner_entry(position.offset, id);
+    runs::add(&trees.tree(BY_LEARNER), LEARNER_STATEMENTS, &prefix, &entry)?;
     agents::record_learner_actor(trees, tenant, &prefix, statement)
 }
 
@@ -48,13 +49,16 @@ pub(crate) fn erase(
     let prefix = codec::learner_prefix(tenant, learner, partition);
     let by_learner = trees.tree(BY_LEARNER);
     for key in trees.committed_keys(BY_LEARNER, &prefix) {
-        let Some(value) = by_learner.get(key)? else {
+        let Some(block) = by_learner.get(key)? else {
             continue;
         };
-        let id = codec::decode_learner_entry(&value)
-            .ok_or_else(|| FoldError::BadEvent("by_learner entry corrupt".into()))?;
-        // its `by_stored` and index entries stay: their body no longer opens
-        trees.tree(BY_ID).remove(codec::id_key(tenant, id))?;
+        let entries = LEARNER_STATEMENTS
+            .entries(prefix.len(), key, &block)
+            .ok_or_else(|| FoldError::BadEvent("by_learner block corrupt".into()))?;
+        // their `by_stored` and index entries stay: their bodies no longer open
+        for id in codec::learner_entry_ids(entries) {
+            trees.tree(BY_ID).remove(codec::id_key(tenant, id))?;
+        }
         by_learner.remove(key.as_ref())?;
     }
     agents::erase_learner_actor(trees, &prefix)

@@ -1,11 +1,11 @@
 //! The secondary indexes of the statement store, written by the fold in the same
 //! commit as the statement (the filters of xAPI Communication §2.1.3 GET Statements).
 //!
-//! Each index is its own tree of posting blocks (`postings`): the entries of one value
-//! from one partition within one second of stored time, under the key
-//! `tenant \0 value_hash(16) second(8 BE) partition(4 BE)`, each entry the statement's
-//! position and its body's offset in the partition's value log, so every filter is a
-//! range scan in stored order (`scan`). The value (an IFI, a verb or activity IRI, a
+//! Each index is its own tree of runs (`runs`): the statements of one partition filed
+//! under one value, in stored order, under the prefix
+//! `tenant \0 value_hash(16) partition(4 BE)`, each entry the statement's position and
+//! its body's offset in its partition's value log, so every filter is a merge of a few
+//! runs in stored order (`scan`). The value (an IFI, a verb or activity IRI, a
 //! registration) is filed under the first 16 bytes of its SHA-256 ([`value_prefix`]):
 //! IRIs of any length cost 16 bytes, and two values meet only by a SHA-256 collision on
 //! 128 bits. What a statement
@@ -26,7 +26,7 @@
 //! order statements arrive in.
 
 use super::codec::{self, BodyJson, Record};
-use super::postings;
+use super::runs;
 use super::BY_ID;
 use learnlog_keys::LearnerKeys;
 use learnlog_projection::{FoldError, FoldTrees};
@@ -82,6 +82,18 @@ impl IndexKind {
             IndexKind::RelatedAgent => Some(IndexKind::Agent),
             IndexKind::RelatedActivity => Some(IndexKind::Activity),
             _ => None,
+        }
+    }
+
+    /// The run a statement of `partition` is filed in, among a value's runs: a kind
+    /// whose values most statements share (a verb, a course, the authority) keeps a run
+    /// per partition, so each partition's fold appends in order; a kind whose values
+    /// few statements share (a learner, an item, a registration) keeps one run, so a
+    /// value's statements gather in blocks sooner.
+    pub(crate) fn shard(self, partition: u32) -> u32 {
+        match self {
+            IndexKind::Verb | IndexKind::RelatedAgent | IndexKind::RelatedActivity => partition,
+            IndexKind::Agent | IndexKind::Activity | IndexKind::Registration => 0,
         }
     }
 
@@ -266,6 +278,7 @@ pub(crate) fn stored_json(
     }
 }
 
+/// Files the statement `at` under `entries`, in the runs of its partition.
 fn write_entries(
     trees: &FoldTrees<'_>,
     tenant: &str,
@@ -279,7 +292,16 @@ fn write_entries(
         if filed_as_direct {
             continue;
         }
-        postings::add(&trees.tree(kind.tree()), &value_prefix(tenant, value), at)?;
+        let run = codec::run(
+            &value_prefix(tenant, value),
+            kind.shard(at.position.partition),
+        );
+        runs::add(
+            &trees.tree(kind.tree()),
+            codec::POSITIONS,
+            &run,
+            &at.encode(),
+        )?;
     }
     Ok(())
 }

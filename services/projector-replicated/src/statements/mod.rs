@@ -31,9 +31,9 @@
 mod codec;
 mod erasure;
 mod index;
-mod postings;
 mod query;
 mod reader;
+mod runs;
 mod scan;
 
 pub use codec::{StorePosition, StoredStatement};
@@ -173,7 +173,13 @@ impl Fold for StatementStore {
                 let body_at = trees.append_value(&body)?;
                 let record = codec::Record { position, body_at };
                 let every_statement = learnlog_projector::tenant_prefix(&event.tenant);
-                postings::add(&trees.tree(BY_STORED), &every_statement, record)?;
+                let run = codec::run(&every_statement, partition);
+                runs::add(
+                    &trees.tree(BY_STORED),
+                    codec::POSITIONS,
+                    &run,
+                    &record.encode(),
+                )?;
                 by_id.insert(key, &record.encode())?;
                 if let Some(learner) = learner {
                     erasure::record_sealed(trees, &event.tenant, learner, id, position, &json)?;

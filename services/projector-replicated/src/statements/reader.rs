@@ -116,12 +116,16 @@ impl StatementReader {
     /// stored since sealing began), in stored order.
     pub fn learner_statements(&self, tenant: &str, learner: Uuid) -> Result<Vec<StoredStatement>> {
         let prefix = learnlog_projector::learners::learner_key(tenant, learner);
+        let run_len = codec::learner_prefix(tenant, learner, 0).len();
         let mut statements = Vec::new();
-        for entry in self.by_learner.scan_prefix(prefix) {
-            let (_, value) = entry?;
-            let id = codec::decode_learner_entry(&value)
-                .ok_or_else(|| Error::Corrupt("by_learner entry".into()))?;
-            statements.extend(self.get(tenant, id)?);
+        for block in self.by_learner.scan_prefix(prefix) {
+            let (key, block) = block?;
+            let entries = codec::LEARNER_STATEMENTS
+                .entries(run_len, &key, &block)
+                .ok_or_else(|| Error::Corrupt("by_learner block".into()))?;
+            for id in codec::learner_entry_ids(entries) {
+                statements.extend(self.get(tenant, id)?);
+            }
         }
         statements.sort_by_key(|s| (s.stored_micros, s.partition, s.offset));
         Ok(statements)

@@ -1,12 +1,12 @@
 //! Scanning in stored order: every statement of a tenant (`by_stored`), or one value's
-//! entries in an index, gathered from posting blocks (`postings`) a second at a time,
-//! with a related kind's tree merged with its direct kind's (see `index`: an entry both
-//! kinds have is filed only under the direct one).
+//! entries in an index, merged from the runs (`runs`) of every partition that filed
+//! any, with a related kind's tree merged with its direct kind's (see `index`: an entry
+//! both kinds have is filed only under the direct one).
 
-use super::codec::StorePosition;
+use super::codec::{self, Record, StorePosition};
 use super::index::IndexKind;
-use super::postings;
 use super::reader::StatementReader;
+use super::runs::RunScan;
 use learnlog_projector::{Error, Result};
 use std::iter::Peekable;
 use std::ops::{Bound, RangeBounds};
@@ -17,13 +17,11 @@ pub(super) type PositionRange = (Bound<StorePosition>, Bound<StorePosition>);
 /// Statements `(position, body offset)`, in the order a query asked for.
 pub(super) type Scan = Box<dyn Iterator<Item = Result<(StorePosition, u64)>>>;
 
-type Entries = Box<dyn Iterator<Item = sled::Result<(sled::IVec, sled::IVec)>>>;
-
 impl StatementReader {
     /// Every statement of `tenant` within `bounds`; descending unless `ascending`.
     pub(super) fn scan_stored(&self, tenant: &str, bounds: PositionRange, ascending: bool) -> Scan {
         let every_statement = learnlog_projector::tenant_prefix(tenant);
-        blocks(&self.by_stored, &every_statement, bounds, ascending)
+        runs(&self.by_stored, &every_statement, bounds, ascending)
     }
 
     /// The statements filed under `value_prefix` (`index::value_prefix`) in the index
@@ -36,7 +34,7 @@ impl StatementReader {
         bounds: PositionRange,
         ascending: bool,
     ) -> Scan {
-        let filed = |kind: IndexKind| blocks(self.index(kind), value_prefix, bounds, ascending);
+        let filed = |kind: IndexKind| runs(self.index(kind), value_prefix, bounds, ascending);
         match kind.direct() {
             Some(direct) => Box::new(Union {
                 one: filed(kind).peekable(),
@@ -48,25 +46,60 @@ impl StatementReader {
     }
 }
 
-/// The statements in the posting blocks of `value_prefix` in `tree` within `bounds`:
-/// every partition's blocks of the seconds from the first position to the last.
-fn blocks(
+/// The statements filed under `value_prefix` in `tree` within `bounds`: every
+/// partition's run of it, merged.
+fn runs(
     tree: &learnlog_projection::StoreTree,
     value_prefix: &[u8],
     bounds: PositionRange,
     ascending: bool,
 ) -> Scan {
+    match partition_runs(tree, value_prefix, bounds, ascending) {
+        Ok(runs) => Box::new(Merge { runs, ascending }),
+        Err(error) => Box::new(std::iter::once(Err(error))),
+    }
+}
+
+/// One scan per partition that filed anything under `value_prefix`, found by seeking
+/// from each partition to the next one holding a key.
+fn partition_runs(
+    tree: &learnlog_projection::StoreTree,
+    value_prefix: &[u8],
+    bounds: PositionRange,
+    ascending: bool,
+) -> Result<Vec<Peekable<InBounds>>> {
     let (first, last) = span(&bounds);
-    let block = |at: StorePosition, partition: u32| {
-        postings::block_key(value_prefix, StorePosition { partition, ..at })
-    };
-    let keys = block(first, 0)..=block(last, u32::MAX);
-    Box::new(Blocks {
-        blocks: ordered(tree.range(keys), ascending).peekable(),
-        bounds,
-        ascending,
-        ready: Vec::new().into_iter(),
-    })
+    let from = if ascending { first } else { last }.to_bytes();
+    let mut runs = Vec::new();
+    let mut next = Some(0u32);
+    while let Some(partition) = next {
+        let Some(found) = tree
+            .range(codec::run(value_prefix, partition)..)
+            .keys()
+            .next()
+        else {
+            break;
+        };
+        let found = found?;
+        let Some(partition) = (found.strip_prefix(value_prefix))
+            .and_then(|rest| rest.get(..4))
+            .map(|bytes| u32::from_be_bytes(bytes.try_into().unwrap_or_default()))
+        else {
+            break;
+        };
+        let run = codec::run(value_prefix, partition);
+        let scan = RunScan::new(tree, codec::POSITIONS, &run, &from, ascending)?;
+        runs.push(
+            InBounds {
+                scan,
+                bounds,
+                ascending,
+            }
+            .peekable(),
+        );
+        next = partition.checked_add(1);
+    }
+    Ok(runs)
 }
 
 /// The first and the last position `bounds` may hold, ends included; an open end is
@@ -84,70 +117,83 @@ fn span(bounds: &PositionRange) -> (StorePosition, StorePosition) {
     (first, last)
 }
 
-fn ordered(scan: learnlog_projection::StoreIter, ascending: bool) -> Entries {
-    if ascending {
-        Box::new(scan)
-    } else {
-        Box::new(scan.rev())
-    }
-}
-
-/// One value's blocks, a second (every partition's block of it) at a time, as
-/// statements in order within the bounds.
-struct Blocks {
-    blocks: Peekable<Entries>,
+/// One run's statements within the bounds, in the scan's order; it ends at the first
+/// entry past the far bound (a run is in stored order).
+struct InBounds {
+    scan: RunScan,
     bounds: PositionRange,
     ascending: bool,
-    ready: std::vec::IntoIter<(StorePosition, u64)>,
 }
 
-/// The second a block key names (the 8 bytes before the partition).
-fn second_of(key: &[u8]) -> Option<&[u8]> {
-    key.get(key.len().checked_sub(12)?..key.len() - 4)
-}
-
-impl Blocks {
-    /// The statements of the next second's blocks within the bounds, in order.
-    fn next_second(&mut self) -> Result<Option<Vec<(StorePosition, u64)>>> {
-        let Some(first) = self.blocks.next() else {
-            return Ok(None);
+impl InBounds {
+    /// Whether `position` lies beyond the bound the scan moves towards.
+    fn past_end(&self, position: &StorePosition) -> bool {
+        let (end, beyond) = if self.ascending {
+            (self.bounds.1, std::cmp::Ordering::Greater)
+        } else {
+            (self.bounds.0, std::cmp::Ordering::Less)
         };
-        let corrupt = || Error::Corrupt("posting block".into());
-        let (key, block) = first?;
-        let mut statements = postings::entries(&key, &block).ok_or_else(corrupt)?;
-        let second = second_of(&key).ok_or_else(corrupt)?;
-        while let Some(Ok((next, _))) = self.blocks.peek() {
-            if second_of(next) != Some(second) {
-                break;
-            }
-            let Some(Ok((key, block))) = self.blocks.next() else {
-                break;
-            };
-            statements.extend(postings::entries(&key, &block).ok_or_else(corrupt)?);
+        match end {
+            Bound::Included(end) => position.cmp(&end) == beyond,
+            Bound::Excluded(end) => position.cmp(&end) != beyond.reverse(),
+            Bound::Unbounded => false,
         }
-        statements.retain(|(position, _)| self.bounds.contains(position));
-        statements.sort_unstable_by_key(|(position, _)| *position);
-        if !self.ascending {
-            statements.reverse();
-        }
-        Ok(Some(statements))
     }
 }
 
-impl Iterator for Blocks {
+impl Iterator for InBounds {
     type Item = Result<(StorePosition, u64)>;
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
-            if let Some(statement) = self.ready.next() {
-                return Some(Ok(statement));
+            let entry = match self.scan.next()? {
+                Ok(entry) => entry,
+                Err(error) => return Some(Err(Error::Corrupt(error))),
+            };
+            let Some(record) = Record::decode(&entry) else {
+                return Some(Err(Error::Corrupt("statement run entry".into())));
+            };
+            if self.past_end(&record.position) {
+                return None;
             }
-            match self.next_second() {
-                Ok(Some(statements)) => self.ready = statements.into_iter(),
-                Ok(None) => return None,
-                Err(error) => return Some(Err(error)),
+            if self.bounds.contains(&record.position) {
+                return Some(Ok((record.position, record.body_at)));
             }
         }
+    }
+}
+
+/// The runs of every partition merged into one scan in stored order (a statement is
+/// in one partition's run at most once).
+struct Merge {
+    runs: Vec<Peekable<InBounds>>,
+    ascending: bool,
+}
+
+impl Iterator for Merge {
+    type Item = Result<(StorePosition, u64)>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let mut chosen: Option<(usize, StorePosition)> = None;
+        for (index, run) in self.runs.iter_mut().enumerate() {
+            match run.peek() {
+                None => {}
+                Some(Err(_)) => return run.next(),
+                Some(Ok((position, _))) => {
+                    let better = chosen.is_none_or(|(_, best)| {
+                        if self.ascending {
+                            *position < best
+                        } else {
+                            *position > best
+                        }
+                    });
+                    if better {
+                        chosen = Some((index, *position));
+                    }
+                }
+            }
+        }
+        self.runs[chosen?.0].next()
     }
 }
 
