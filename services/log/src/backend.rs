@@ -56,6 +56,17 @@ pub trait LogBackend: Send + Sync + 'static {
         offset: u64,
         timeout: Duration,
     ) -> BoxFuture<'a, Result<u64>>;
+    /// Whether [`LogBackend::read_in_place`] reads one record at the cost of a file read.
+    fn reads_in_place(&self) -> bool {
+        false
+    }
+    fn read_in_place(&self, topic: &str, partition: u32, offset: u64) -> Result<StoredRecord> {
+        let _ = (topic, partition, offset);
+        Err(Error::Unsupported(format!(
+            "reading one record in place needs the embedded log: {} reads in batches",
+            self.describe()
+        )))
+    }
     fn close(&self) -> BoxFuture<'_, Result<()>>;
     /// Consumer groups; a log that belongs to one process has none.
     fn join_group(
@@ -124,6 +135,12 @@ impl LogBackend for embedded::EmbeddedLog {
     }
     fn watermarks_are_local(&self) -> bool {
         true
+    }
+    fn reads_in_place(&self) -> bool {
+        true
+    }
+    fn read_in_place(&self, topic: &str, partition: u32, offset: u64) -> Result<StoredRecord> {
+        self.read_in_place(topic, partition, offset)
     }
     delegate!();
 }

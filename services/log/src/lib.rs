@@ -219,6 +219,20 @@ impl EventLog {
             .await
     }
 
+    /// Whether [`EventLog::read_in_place`] reads a record at the cost of a file read (the
+    /// embedded log). Kafka reads in batches from where a consumer stands, so one record
+    /// here and one there would each cost a fetch: it does not.
+    pub fn reads_in_place(&self) -> bool {
+        self.backend.reads_in_place()
+    }
+
+    /// The durable record at `offset` of `partition`, read in place; blocking. Fails with
+    /// [`Error::Unsupported`] where [`EventLog::reads_in_place`] is false or no durable
+    /// record is at `offset`, and with [`Error::Corrupt`] if the record fails its CRC.
+    pub fn read_in_place(&self, topic: &str, partition: u32, offset: u64) -> Result<StoredRecord> {
+        self.backend.read_in_place(topic, partition, offset)
+    }
+
     /// The next offset to be written in `partition`, which is also the number of durable
     /// records in it. Never decreases while the log is open. On Kafka it is asked of the
     /// partition's leader on every call (one round trip, blocking for at most the log's

@@ -100,6 +100,33 @@ async fn segments_roll_at_segment_bytes_and_reads_cross_them() {
 }
 
 #[tokio::test]
+async fn any_durable_record_reads_in_place_across_segments() {
+    let dir = tempfile::tempdir().unwrap();
+    // records of about 10 KB in segments of 64 KB, then small ones: reads start at
+    // index entries before them and cross the chunk a read of one record fetches
+    let log = EventLog::open_embedded(dir.path(), options(64 * 1024)).unwrap();
+    log.ensure_topic("t", 1).unwrap();
+    let big = |i: usize| format!("{i:05}{}", "x".repeat(10_000));
+    let mut expected: Vec<String> = (0..40).map(big).collect();
+    expected.extend((40..400).map(|i| format!("value-{i:04}")));
+    let records = expected.iter().map(|value| record("k", value)).collect();
+    log.append("t", records).await.unwrap();
+    assert!(log.reads_in_place());
+    assert!(segments(dir.path(), "t", 0).len() > 5);
+    for offset in [0, 1, 17, 39, 40, 41, 250, 399] {
+        let read = log.read_in_place("t", 0, offset).unwrap();
+        assert_eq!(read.offset, offset);
+        assert_eq!(read.value, expected[offset as usize].as_bytes());
+    }
+    for (topic, partition, offset) in [("t", 0, 400), ("t", 1, 0), ("u", 0, 0)] {
+        assert!(
+            log.read_in_place(topic, partition, offset).is_err(),
+            "{topic}/{partition} has no record at {offset}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn a_record_larger_than_a_segment_gets_a_segment_of_its_own() {
     let dir = tempfile::tempdir().unwrap();
     let log = EventLog::open_embedded(dir.path(), options(64)).unwrap();

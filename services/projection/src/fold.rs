@@ -2,6 +2,7 @@
 
 use crate::store::StoreTree;
 use crate::values::ValueLog;
+use learnlog_log::EventLog;
 use learnlog_proto::v1::Envelope;
 use sled::IVec;
 use std::cell::{Cell, RefCell};
@@ -56,10 +57,12 @@ pub(crate) struct CommittedRange {
     pub(crate) keys: Vec<IVec>,
 }
 
-/// The value log as one batch of one partition sees it: where its next value goes.
+/// The value log as one batch of one partition sees it: where its next value goes; and
+/// the event log, whose events a fold may read back instead of copying them.
 #[derive(Clone, Copy)]
 pub(crate) struct Values<'a> {
     pub(crate) log: &'a ValueLog,
+    pub(crate) events: &'a EventLog,
     pub(crate) topic: &'a str,
     pub(crate) partition: u32,
     /// Where the next value of the partition is written; committed with the batch.
@@ -94,6 +97,7 @@ impl<'a> FoldTrees<'a> {
             topic,
             partition,
             end,
+            ..
         } = self.values;
         let offset = end.get();
         let next = log
@@ -114,6 +118,26 @@ impl<'a> FoldTrees<'a> {
                 let error = std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string());
                 FoldError::Store(error.into())
             })
+    }
+
+    /// Whether the log reads one event in place at the cost of a file read (the
+    /// embedded log, not Kafka): then a fold may keep where an event is instead of a copy
+    /// of it in the value log, and read it back with [`FoldTrees::read_event`].
+    pub fn events_in_place(&self) -> bool {
+        self.values.events.reads_in_place()
+    }
+
+    /// The event at `offset` of `partition` of the topic being folded, as the log holds
+    /// it (an encoded envelope); only where [`FoldTrees::events_in_place`].
+    pub fn read_event(&self, partition: u32, offset: u64) -> Result<Vec<u8>, FoldError> {
+        let read = self
+            .values
+            .events
+            .read_in_place(self.values.topic, partition, offset);
+        read.map(|record| record.value).map_err(|e| {
+            let error = std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string());
+            FoldError::Store(error.into())
+        })
     }
 
     /// The tree declared under `name`.

@@ -535,6 +535,21 @@ impl Projection {
         self.inner.values.read(topic, partition, offset)
     }
 
+    /// Whether the log reads one event in place ([`crate::FoldTrees::events_in_place`]).
+    pub fn events_in_place(&self) -> bool {
+        self.inner.log.reads_in_place()
+    }
+
+    /// The event at `offset` of `partition` of `topic` (an encoded envelope), read in
+    /// place; blocking. Only where [`Projection::events_in_place`].
+    pub fn read_event(&self, topic: &str, partition: u32, offset: u64) -> Result<Vec<u8>> {
+        Ok(self
+            .inner
+            .log
+            .read_in_place(topic, partition, offset)?
+            .value)
+    }
+
     /// Writes the value log's and sled's state to disk (checkpoints included), the
     /// values first: sled never holds a reference to a value the disk lacks.
     pub async fn flush(&self) -> Result<()> {

@@ -1,7 +1,10 @@
 //! A fold running over a real embedded log in a temporary directory: the harness of
 //! this crate's given/when/then tests.
 
-use learnlog_log::{EmbeddedOptions, EventLog, Position, Record};
+use futures::future::BoxFuture;
+use learnlog_log::{
+    EmbeddedOptions, EventLog, LogBackend, LogStats, Position, Record, StoredRecord,
+};
 use learnlog_projection::{Fold, Projection, ProjectionOptions};
 use learnlog_proto::v1::{envelope::Event, Envelope};
 use learnlog_proto::Message;
@@ -29,12 +32,26 @@ impl FoldHarness {
     /// A harness whose topic (and the fold's other topics) has `partitions` partitions
     /// (1 for folds that rely on one total order, such as frameworks).
     pub fn with_partitions(fold: Arc<dyn Fold>, topic: &'static str, partitions: u32) -> Self {
+        Self::over(fold, topic, partitions, Reads::InPlace)
+    }
+
+    /// A harness over a log that reads only in batches from an offset on, as Kafka
+    /// does: folds that would read events back in place keep copies instead.
+    pub fn reading_in_batches(fold: Arc<dyn Fold>, topic: &'static str) -> Self {
+        Self::over(fold, topic, 3, Reads::InBatches)
+    }
+
+    fn over(fold: Arc<dyn Fold>, topic: &'static str, partitions: u32, reads: Reads) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let options = EmbeddedOptions {
             fsync: false,
             ..EmbeddedOptions::default()
         };
         let log = EventLog::open_embedded(&dir.path().join("log"), options).unwrap();
+        let log = match reads {
+            Reads::InPlace => log,
+            Reads::InBatches => EventLog::with_backend(Arc::new(InBatches(log))),
+        };
         log.ensure_topic(topic, partitions).unwrap();
         // the fold's other topics, empty
         for other in fold.topics() {
@@ -99,6 +116,64 @@ impl FoldHarness {
             .outcome(self.topic, position.partition, position.offset)
             .unwrap()
             .expect("the fold records an outcome")
+    }
+}
+
+/// How the harness's log reads.
+enum Reads {
+    /// As the embedded log does: also one record in place.
+    InPlace,
+    /// Only in batches from an offset on, as Kafka does.
+    InBatches,
+}
+
+/// The embedded log, reading only as Kafka reads.
+struct InBatches(EventLog);
+
+impl LogBackend for InBatches {
+    fn describe(&self) -> String {
+        format!("{:?}, read in batches", self.0)
+    }
+    fn ensure_topic(&self, topic: &str, partitions: u32) -> learnlog_log::Result<()> {
+        self.0.ensure_topic(topic, partitions)
+    }
+    fn partition_count(&self, topic: &str) -> learnlog_log::Result<u32> {
+        self.0.partition_count(topic)
+    }
+    fn append<'a>(
+        &'a self,
+        topic: &'a str,
+        records: Vec<Record>,
+    ) -> BoxFuture<'a, learnlog_log::Result<Vec<Position>>> {
+        Box::pin(self.0.append(topic, records))
+    }
+    fn read<'a>(
+        &'a self,
+        topic: &'a str,
+        partition: u32,
+        from: u64,
+        max_records: usize,
+        max_bytes: usize,
+    ) -> BoxFuture<'a, learnlog_log::Result<Vec<StoredRecord>>> {
+        Box::pin(self.0.read(topic, partition, from, max_records, max_bytes))
+    }
+    fn high_watermark(&self, topic: &str, partition: u32) -> learnlog_log::Result<u64> {
+        self.0.high_watermark(topic, partition)
+    }
+    fn wait_for_offset<'a>(
+        &'a self,
+        topic: &'a str,
+        partition: u32,
+        offset: u64,
+        timeout: Duration,
+    ) -> BoxFuture<'a, learnlog_log::Result<u64>> {
+        Box::pin(self.0.wait_for_offset(topic, partition, offset, timeout))
+    }
+    fn close(&self) -> BoxFuture<'_, learnlog_log::Result<()>> {
+        Box::pin(self.0.close())
+    }
+    fn stats(&self) -> LogStats {
+        self.0.stats()
     }
 }
 

@@ -208,6 +208,24 @@ impl EmbeddedLog {
         .map_err(|e| Error::io("reading the log", std::io::Error::other(e.to_string())))?
     }
 
+    /// The durable record at `offset`; blocking (one positional read, mostly).
+    pub(crate) fn read_in_place(
+        &self,
+        topic: &str,
+        partition: u32,
+        offset: u64,
+    ) -> Result<StoredRecord> {
+        let topic_log = self.topic(topic)?;
+        let part = topic_log.partition(partition)?;
+        let end = part.high_watermark();
+        if offset >= end {
+            return Err(Error::Unsupported(format!(
+                "{topic}/{partition} holds no durable record at offset {offset} (it ends at {end})"
+            )));
+        }
+        part.read_one(offset)
+    }
+
     pub(crate) fn high_watermark(&self, topic: &str, partition: u32) -> Result<u64> {
         Ok(self.topic(topic)?.partition(partition)?.high_watermark())
     }

@@ -18,6 +18,9 @@ use crate::{Error, Result, StoredRecord};
 
 /// Bytes fetched per `pread` when serving reads.
 const READ_CHUNK_BYTES: usize = 64 * 1024;
+/// Bytes a read of one record fetches at a time: the segment index's interval and a
+/// typical record, so one `pread` mostly reaches it.
+const READ_ONE_CHUNK_BYTES: usize = 8 * 1024;
 /// A read that starts within this many bytes of the end of the active segment is served
 /// on the calling task: those bytes were just written, so they are in the page cache and
 /// copying them costs tens of microseconds, less than a hop to the blocking pool.
@@ -103,6 +106,25 @@ impl Partition {
         max_records: usize,
         max_bytes: usize,
     ) -> Result<Vec<StoredRecord>> {
+        self.read_chunked(from, max_records, max_bytes, READ_CHUNK_BYTES)
+    }
+
+    /// The durable record at `offset` (below the high watermark), reading from the
+    /// segment's index entry before it a little more than the index's interval. Blocking.
+    pub(crate) fn read_one(&self, offset: u64) -> Result<StoredRecord> {
+        let mut records = self.read_chunked(offset, 1, usize::MAX, READ_ONE_CHUNK_BYTES)?;
+        records
+            .pop()
+            .ok_or_else(|| Error::Unsupported(format!("no record at offset {offset}")))
+    }
+
+    fn read_chunked(
+        &self,
+        from: u64,
+        max_records: usize,
+        max_bytes: usize,
+        chunk: usize,
+    ) -> Result<Vec<StoredRecord>> {
         let end = self.high_watermark();
         let mut out = Vec::new();
         let mut bytes = 0usize;
@@ -120,7 +142,7 @@ impl Partition {
                     segment.size,
                 )
             };
-            let mut reader = FrameReader::new(&file, position, size, READ_CHUNK_BYTES);
+            let mut reader = FrameReader::new(&file, position, size, chunk);
             let mut progressed = false;
             loop {
                 let scan = reader

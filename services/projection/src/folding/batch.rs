@@ -148,6 +148,7 @@ impl Inner {
         let values_end = Cell::new(values_start);
         let values = Values {
             log: &self.values,
+            events: &self.log,
             topic,
             partition,
             end: &values_end,

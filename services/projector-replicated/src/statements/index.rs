@@ -25,7 +25,8 @@
 //! through `refs`. Entries are only ever added, so the result does not depend on the
 //! order statements arrive in.
 
-use super::codec::{self, BodyJson, Record};
+use super::bodies;
+use super::codec::{self, Record};
 use super::runs;
 use super::BY_ID;
 use learnlog_keys::LearnerKeys;
@@ -266,16 +267,15 @@ pub(crate) fn stored_json(
     tenant: &str,
     record: Record,
 ) -> Result<Option<Vec<u8>>, FoldError> {
-    let body = trees.read_value(record.position.partition, record.body_at)?;
-    match codec::split_body(&body).ok_or_else(|| fold_error("stored body corrupt"))? {
-        (_, BodyJson::Plain(json)) => Ok(Some(json.to_vec())),
-        (id, BodyJson::Sealed { learner, sealed }) => learnlog_projector::sealing::open_statement(
-            keys, tenant, learner, id, sealed,
-        )
-        .map_err(|e| {
-            learnlog_projector::sealing::key_fold_error(&format!("stored statement {id}"), e)
-        }),
-    }
+    let in_log = bodies::in_log(record);
+    let bytes = if in_log {
+        trees.read_event(record.position.partition, record.position.offset)?
+    } else {
+        trees.read_value(record.position.partition, record.body_at)?
+    };
+    let opened = bodies::open(keys, tenant, &bytes, in_log)
+        .map_err(|e| e.into_fold_error(&format!("stored statement at {:?}", record.position)))?;
+    Ok(opened.map(|(_, json)| json))
 }
 
 /// Files the statement `at` under `entries`, in the runs of its partition.

@@ -13,11 +13,13 @@
 //! the stored voiding statement, so the target and the voiding statement may arrive in
 //! either order and a rejected voiding statement voids nothing.
 //!
-//! Bodies: each accepted statement's JSON is appended once to the value log of its
-//! partition; every tree holds only where it is (see `codec`).
+//! Bodies: an accepted statement's body is its submission event, read back from the
+//! log where the log reads events in place (the embedded log); elsewhere (Kafka) its
+//! JSON is appended once to the value log of its partition. Every tree holds only
+//! where it is (see `bodies`, `codec`).
 //!
 //! Erasure: a statement whose actor is a learner arrives sealed with the learner's
-//! data key and stays sealed in the value log; it is opened on every read. A
+//! data key and stays sealed in the log and the value log; it is opened on every read. A
 //! `LearnerErased` event (one on every partition) removes the learner's statements of
 //! that partition from `by_id`, and what they told about the actor from
 //! `agents.persons` (see `erasure`); once the key is destroyed, their bodies and the
@@ -28,6 +30,7 @@
 //! as the statement (see `index`), and [`StatementReader::query`] range-scans them in
 //! stored order (see `query`).
 
+mod bodies;
 mod codec;
 mod erasure;
 mod index;
@@ -164,13 +167,16 @@ impl Fold for StatementStore {
                     partition,
                     offset,
                 };
-                let body = match learner {
-                    Some(learner) => {
-                        codec::sealed_body(id, learner, &submitted.sealed_statement_json)
-                    }
-                    None => codec::body(id, &json_bytes),
+                let body_at = if trees.events_in_place() {
+                    bodies::IN_LOG
+                } else {
+                    trees.append_value(&match learner {
+                        Some(learner) => {
+                            codec::sealed_body(id, learner, &submitted.sealed_statement_json)
+                        }
+                        None => codec::body(id, &json_bytes),
+                    })?
                 };
-                let body_at = trees.append_value(&body)?;
                 let record = codec::Record { position, body_at };
                 let every_statement = learnlog_projector::tenant_prefix(&event.tenant);
                 let run = codec::run(&every_statement, partition);
@@ -228,9 +234,21 @@ fn running_store() -> (
     StatementReader,
     tempfile::TempDir,
 ) {
+    running_store_over(learnlog_projector::test_support::FoldHarness::new)
+}
+
+/// [`running_store`] over the harness `over` starts for the fold and its topic.
+#[cfg(test)]
+fn running_store_over(
+    over: fn(Arc<dyn Fold>, &'static str) -> learnlog_projector::test_support::FoldHarness,
+) -> (
+    learnlog_projector::test_support::FoldHarness,
+    StatementReader,
+    tempfile::TempDir,
+) {
     let keys_dir = tempfile::tempdir().unwrap();
     let keys = Arc::new(LearnerKeys::open(keys_dir.path()).unwrap());
-    let fold = learnlog_projector::test_support::FoldHarness::new(
+    let fold = over(
         Arc::new(StatementStore::new(keys.clone())),
         topics::STATEMENTS,
     );

@@ -1,8 +1,9 @@
-//! Reading the statement store: records from its trees, bodies from its value log,
-//! opened with the learner's key when sealed (an erased learner's statement reads as
-//! never stored).
+//! Reading the statement store: records from its trees, bodies from the log or the
+//! value log (`bodies`), opened with the learner's key when sealed (an erased
+//! learner's statement reads as never stored).
 
-use super::codec::{self, BodyJson, Record, StorePosition, StoredStatement};
+use super::bodies;
+use super::codec::{self, Record, StorePosition, StoredStatement};
 use super::index::IndexKind;
 use super::{BY_ID, BY_LEARNER, BY_STORED, VOIDING};
 use learnlog_keys::LearnerKeys;
@@ -84,24 +85,17 @@ impl StatementReader {
         position: StorePosition,
         body_at: u64,
     ) -> Result<Option<(Uuid, StoredStatement)>> {
-        let body = self
-            .projection
-            .read_value(topics::STATEMENTS, position.partition, body_at)
-            .map_err(|e| Error::Corrupt(e.to_string()))?;
-        let corrupt = || Error::Corrupt(format!("statement body at {body_at}"));
-        let (id, json) = codec::split_body(&body).ok_or_else(corrupt)?;
-        let json = match json {
-            BodyJson::Plain(json) => json.to_vec(),
-            BodyJson::Sealed { learner, sealed } => {
-                let opened = learnlog_projector::sealing::open_statement(
-                    &self.keys, tenant, learner, id, sealed,
-                )
-                .map_err(|e| Error::Corrupt(format!("statement {id}: {e}")))?;
-                match opened {
-                    Some(json) => json,
-                    None => return Ok(None),
-                }
-            }
+        let in_log = body_at == bodies::IN_LOG;
+        let bytes = if in_log {
+            (self.projection).read_event(topics::STATEMENTS, position.partition, position.offset)
+        } else {
+            (self.projection).read_value(topics::STATEMENTS, position.partition, body_at)
+        };
+        let bytes = bytes.map_err(|e| Error::Corrupt(e.to_string()))?;
+        let opened = bodies::open(&self.keys, tenant, &bytes, in_log)
+            .map_err(|e| Error::Corrupt(format!("statement at {position:?}: {e}")))?;
+        let Some((id, json)) = opened else {
+            return Ok(None);
         };
         let statement = StoredStatement {
             stored_micros: position.stored_micros,

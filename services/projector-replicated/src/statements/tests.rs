@@ -13,7 +13,16 @@ struct Harness {
 
 impl Harness {
     fn new() -> Self {
-        let (fold, reader, keys_dir) = running_store();
+        Self::over(FoldHarness::new)
+    }
+
+    /// The store over a log that reads only in batches, as Kafka does.
+    fn reading_in_batches() -> Self {
+        Self::over(FoldHarness::reading_in_batches)
+    }
+
+    fn over(harness: fn(Arc<dyn Fold>, &'static str) -> FoldHarness) -> Self {
+        let (fold, reader, keys_dir) = running_store_over(harness);
         Self {
             fold,
             reader,
@@ -64,6 +73,40 @@ fn voiding(id: Uuid, target: Uuid) -> String {
     format!(
         r#"{{"id":"{id}","actor":{{"mbox":"mailto:t@example.org"}},"verb":{{"id":"http://adlnet.gov/expapi/verbs/voided"}},"object":{{"objectType":"StatementRef","id":"{target}"}}}}"#
     )
+}
+
+#[tokio::test]
+async fn bodies_are_read_from_the_log_in_place_or_kept_in_the_value_log_where_it_cannot() {
+    for (store, copies) in [
+        (Harness::new(), false),
+        (Harness::reading_in_batches(), true),
+    ] {
+        let (first, second) = (Uuid::new_v4(), Uuid::new_v4());
+        store.submit("t", first, &answered(first, 1)).await;
+        store.submit("t", second, &answered(second, 2)).await;
+        // the duplicate check reads the stored body back, wherever it is
+        assert_eq!(
+            store.submit("t", first, &answered(first, 1)).await,
+            Kind::Duplicate
+        );
+        assert_eq!(
+            store.submit("t", first, &answered(first, 3)).await,
+            Kind::Conflict
+        );
+        for (id, item) in [(first, 1), (second, 2)] {
+            let stored = store.reader.get("t", id).unwrap().expect("stored");
+            assert_eq!(stored.json, answered(id, item).into_bytes());
+        }
+        let page = store.reader.query(
+            "t",
+            &StatementQuery::default(),
+            None,
+            store.reader.newest("t").unwrap().unwrap(),
+        );
+        assert_eq!(page.unwrap().statements.len(), 2);
+        let value_log = store.fold.projection.value_log_bytes().unwrap();
+        assert_eq!(value_log > 0, copies, "value log of {value_log} bytes");
+    }
 }
 
 #[tokio::test]
