@@ -32,8 +32,9 @@
 //!   Migrating is a rebuild.
 //! - 9: the statement store keeps index entries, stored order and each learner's
 //!   sealed statements in runs: blocks of about 32 entries whose boundaries the
-//!   entries decide, one run per learner, item and registration across partitions
-//!   (ADR 23). Migrating is a rebuild.
+//!   entries decide, one run per learner, item and registration across partitions;
+//!   on the embedded log it reads a statement's body from its event instead of a
+//!   value-log copy (ADR 23). Migrating is a rebuild.
 
 use anyhow::{bail, Context};
 use std::path::Path;

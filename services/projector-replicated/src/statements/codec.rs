@@ -1,7 +1,9 @@
 //! Keys and values of the statement store's trees, and of its bodies.
 //!
-//! A statement's body (`id(16)` then its JSON, plain or sealed, see [`body`]) is kept once, in the value
-//! log of the partition it was folded from; the trees hold where it is.
+//! A statement's body is its submission event in the log where the log reads events in
+//! place; elsewhere it is kept once (`id(16)` then its JSON, plain or sealed, see
+//! [`body`]) in the value log of the partition it was folded from (see `bodies`). The
+//! trees hold where it is.
 //!
 //! - `by_id`: `tenant \0 id(16)` -> [`Record`]: position and body offset (28 bytes).
 //! - `by_stored`: every statement of a tenant, in runs ([`POSITIONS`]) under
@@ -112,7 +114,8 @@ pub(crate) fn learner_entry_ids(entries: &[u8]) -> impl Iterator<Item = Uuid> + 
 }
 
 /// What `by_id` holds for a statement: where it sits in stored order and where its
-/// body is in its partition's value log.
+/// body is in its partition's value log (`bodies::IN_LOG` when the body is the
+/// statement's submission event, at its position in the log).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Record {
     pub(crate) position: StorePosition,

@@ -1,16 +1,16 @@
 //! The secondary indexes of the statement store, written by the fold in the same
 //! commit as the statement (the filters of xAPI Communication §2.1.3 GET Statements).
 //!
-//! Each index is its own tree of runs (`runs`): the statements of one partition filed
-//! under one value, in stored order, under the prefix
-//! `tenant \0 value_hash(16) partition(4 BE)`, each entry the statement's position and
-//! its body's offset in its partition's value log, so every filter is a merge of a few
-//! runs in stored order (`scan`). The value (an IFI, a verb or activity IRI, a
-//! registration) is filed under the first 16 bytes of its SHA-256 ([`value_prefix`]):
-//! IRIs of any length cost 16 bytes, and two values meet only by a SHA-256 collision on
-//! 128 bits. What a statement
-//! contributes by its own content is [`own_entries`]; the query engine post-filters
-//! with the same function, so the index and the filter semantics cannot drift apart.
+//! Each index is its own tree of runs (`runs`): the statements filed under one value, in
+//! stored order, under the prefix `tenant \0 value_hash(16) shard(4 BE)` (one run per
+//! partition for values most statements share, one run for the others, see
+//! [`IndexKind::shard`]), each entry the statement's position and where its body is
+//! (`bodies`), so every filter is a merge of a few runs in stored order (`scan`). The
+//! value (an IFI, a verb or activity IRI, a registration) is filed under the first 16
+//! bytes of its SHA-256 ([`value_prefix`]): IRIs of any length cost 16 bytes, and two
+//! values meet only by a SHA-256 collision on 128 bits. What a statement contributes by
+//! its own content is [`own_entries`]; the query engine post-filters with the same
+//! function, so the index and the filter semantics cannot drift apart.
 //!
 //! The related kinds include their direct kind (an actor is also a related agent), but
 //! an entry is written once: a related entry whose value the statement also has under

@@ -76,9 +76,8 @@ impl StatementReader {
             .map(|(_, statement)| statement))
     }
 
-    /// The statement of `tenant` stored at `position` whose body is at `body_at` of its
-    /// partition's value log, and its id: `None` when it was sealed for a learner since
-    /// erased.
+    /// The statement of `tenant` stored at `position` whose body is at `body_at` (see
+    /// `bodies`), and its id: `None` when it was sealed for a learner since erased.
     pub(super) fn body(
         &self,
         tenant: &str,

@@ -60,8 +60,8 @@ fn runs(
     }
 }
 
-/// One scan per partition that filed anything under `value_prefix`, found by seeking
-/// from each partition to the next one holding a key.
+/// One scan per run under `value_prefix` (per partition, or one, see
+/// `IndexKind::shard`), found by seeking from each run to the next one holding a key.
 fn partition_runs(
     tree: &learnlog_projection::StoreTree,
     value_prefix: &[u8],
