@@ -79,7 +79,8 @@ pub struct FoldReport {
     pub log_bytes: u64,
     /// Bytes of the statement store's files after a flush.
     pub store_bytes: u64,
-    /// The part of `store_bytes` that is the value log (the bodies); the rest is sled's.
+    /// The part of `store_bytes` that is the value log (the bodies where the log cannot
+    /// read them in place; none on the embedded log); the rest is sled's.
     pub value_log_bytes: u64,
     /// `store_bytes / log_bytes`.
     pub store_to_log: f64,
@@ -432,23 +433,18 @@ mod tests {
             report.store_bytes > 0 && report.fold_per_second > 0.0,
             "{report:?}"
         );
-        // the bodies are in the value log, at least the statements' bytes
-        assert!(
-            report.value_log_bytes >= 1_500 * 600 && report.value_log_bytes < report.store_bytes,
-            "{report:?}"
-        );
+        // on the embedded log the bodies are read from it: no copy in the value log
+        assert_eq!(report.value_log_bytes, 0, "{report:?}");
         for rate in [report.first_tenth_per_second, report.last_tenth_per_second] {
             assert!(rate.is_finite() && rate > 0.0, "{report:?}");
         }
         let by_learner = (report.trees.iter())
             .find(|tree| tree.name == "statements.by_learner")
             .map(|tree| tree.entries);
-        let expected = if sealed { 1_500 } else { 0 };
-        assert_eq!(
-            by_learner,
-            Some(expected),
-            "erasure notes, sealed: {sealed}"
-        );
+        // erasure notes in blocks, a few per learner, for sealed statements only
+        let noted = by_learner.expect("the by_learner tree is reported");
+        assert_eq!(noted > 0, sealed, "{noted} erasure blocks, sealed: {sealed}");
+        assert!(noted < 1_500, "{noted} erasure blocks for 1,500 statements");
 
         let log =
             EventLog::open_embedded(&dir.path().join("log"), EmbeddedOptions::default()).unwrap();
