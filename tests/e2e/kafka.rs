@@ -40,19 +40,20 @@ fn post_batches(server: &Learnlog, count: usize, batch: usize, first_n: usize) -
 
 /// Every statement id a query returns, following `more` to the end.
 pub(crate) fn query_ids(server: &Learnlog, query: &str) -> Vec<String> {
+    (query_statements(server, query).iter())
+        .map(|s| s["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Every statement a query returns, following `more` to the end.
+fn query_statements(server: &Learnlog, query: &str) -> Vec<Value> {
     let mut seen = Vec::new();
     let mut next = query.to_owned();
     loop {
         let response = server.xapi(Method::GET, &next).send().unwrap();
         assert_eq!(response.status(), 200, "GET {next}");
         let page = json(response);
-        seen.extend(
-            page["statements"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|s| s["id"].as_str().unwrap().to_owned()),
-        );
+        seen.extend(page["statements"].as_array().unwrap().iter().cloned());
         match page["more"].as_str().unwrap() {
             "" => return seen,
             more => next = more.to_owned(),
@@ -252,7 +253,39 @@ fn the_same_events_fold_to_the_same_projections_on_the_embedded_log_and_on_kafka
     }
     Learnlog::run_offline_with(on_kafka.path(), "rebuild", &["--log", &url]);
     let digest = Learnlog::run_offline_with(on_kafka.path(), "digest", &["--log", &url]);
-    assert_eq!(digest, expected, "every projection digest matches");
+    // The statement store reads bodies from the embedded log in place and keeps copies
+    // of them on Kafka, where each entry names its copy (ADR 23): its bytes differ by
+    // design, so it is compared by what it serves; every other projection byte for byte.
+    let but_statements = |digest: &str| -> Vec<String> {
+        (digest.lines())
+            .filter(|line| !line.starts_with("statements "))
+            .map(str::to_owned)
+            .collect()
+    };
+    assert_eq!(
+        but_statements(&digest),
+        but_statements(&expected),
+        "every other projection digest matches"
+    );
+    assert_eq!(digest.lines().count(), expected.lines().count());
+    let on_embedded = Learnlog::start(embedded.path());
+    let on_kafka = Learnlog::start_with(on_kafka.path(), &["--log", &url]);
+    for query in [
+        "/xapi/statements?limit=90",
+        "/xapi/statements?limit=40&ascending=true",
+        "/xapi/statements?agent=%7B%22mbox%22%3A%22mailto%3Alearner3%40example.org%22%7D",
+        "/xapi/statements?activity=https%3A%2F%2Fexample.org%2Fitems%2F7&related_activities=true",
+        "/xapi/statements?verb=http%3A%2F%2Fadlnet.gov%2Fexpapi%2Fverbs%2Fvoided",
+    ] {
+        let served = query_statements(&on_kafka, query);
+        assert!(!served.is_empty(), "{query} finds statements");
+        assert_eq!(served, query_statements(&on_embedded, query), "{query}");
+    }
+    let voided = format!("/xapi/statements?voidedStatementId={target}");
+    let voided = |server: &Learnlog| json(server.xapi(Method::GET, &voided).send().unwrap());
+    assert_eq!(voided(&on_kafka), voided(&on_embedded));
+    assert_eq!(voided(&on_kafka)["id"], target.as_str());
+    drop((on_embedded, on_kafka));
     drop(broker);
 }
 

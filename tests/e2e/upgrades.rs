@@ -26,13 +26,14 @@ fn an_old_directory_is_refused_with_its_migration_which_works_and_a_newer_one_is
     assert_eq!(server.put_statement(&id, &statement(&id, 1)).status(), 204);
     assert!(server.terminate().success());
     let format = data.path().join("FORMAT");
-    assert_eq!(std::fs::read_to_string(&format).unwrap().trim(), "8");
+    assert_eq!(std::fs::read_to_string(&format).unwrap().trim(), "9");
     let migrate = format!("learnlog rebuild --data-dir {}", data.path().display());
 
     // as left by a learnlog from before the format was recorded, then by one that
     // wrote format 2 (statement bodies inside sled), 3 (no erasure indexes), 4 (a sled
-    // tree per tree of a projection), 6 (a key per activity definition leaf), then 7
-    // (an outcome per accepted statement, a `by_stored` key per statement)
+    // tree per tree of a projection), 6 (a key per activity definition leaf), 7 (an
+    // outcome per accepted statement, a `by_stored` key per statement), then 8 (posting
+    // blocks of a second, bodies copied into the value log)
     let older_formats = [
         (1, None),
         (2, Some("2\n")),
@@ -40,6 +41,7 @@ fn an_old_directory_is_refused_with_its_migration_which_works_and_a_newer_one_is
         (4, Some("4\n")),
         (6, Some("6\n")),
         (7, Some("7\n")),
+        (8, Some("8\n")),
     ];
     for (older, marker) in older_formats {
         match marker {
@@ -54,13 +56,13 @@ fn an_old_directory_is_refused_with_its_migration_which_works_and_a_newer_one_is
         assert!(refused.contains(&migrate), "{refused}");
 
         Learnlog::run_offline(data.path(), "rebuild");
-        assert_eq!(std::fs::read_to_string(&format).unwrap().trim(), "8");
+        assert_eq!(std::fs::read_to_string(&format).unwrap().trim(), "9");
         let server = Learnlog::start(data.path());
         assert_eq!(server.get_statement(&id).status(), 200, "the data survived");
         assert!(server.terminate().success());
     }
 
-    std::fs::write(&format, "9\n").unwrap();
+    std::fs::write(&format, "10\n").unwrap();
     let refused = refusal(data.path());
     assert!(refused.contains("newer learnlog"), "{refused}");
 }
@@ -114,7 +116,7 @@ fn a_format_5_directory_with_a_key_file_per_learner_is_rebuilt_and_converted() {
         );
     }
     assert!(server.terminate().success());
-    assert_eq!(std::fs::read_to_string(&format).unwrap().trim(), "8");
+    assert_eq!(std::fs::read_to_string(&format).unwrap().trim(), "9");
     for tenant in tenants {
         let names: Vec<String> = (std::fs::read_dir(&tenant).unwrap())
             .map(|entry| entry.unwrap().file_name().into_string().unwrap())

@@ -443,7 +443,11 @@ mod tests {
             .map(|tree| tree.entries);
         // erasure notes in blocks, a few per learner, for sealed statements only
         let noted = by_learner.expect("the by_learner tree is reported");
-        assert_eq!(noted > 0, sealed, "{noted} erasure blocks, sealed: {sealed}");
+        assert_eq!(
+            noted > 0,
+            sealed,
+            "{noted} erasure blocks, sealed: {sealed}"
+        );
         assert!(noted < 1_500, "{noted} erasure blocks for 1,500 statements");
 
         let log =

@@ -190,6 +190,11 @@ pub(super) fn add(
 
 /// One run's entries in order, ascending or descending, from the block that covers
 /// `from` (an order) on; lazily, a block at a time.
+///
+/// A scan is not a snapshot: a commit may seal the tail or split a block while it
+/// reads, so it may meet entries it has already passed under their new key (never lose
+/// one it has not: entries only move to a key the scan reaches later, or to one it has
+/// read with them). It passes only entries strictly beyond the last one it gave.
 pub(super) struct RunScan {
     layout: Layout,
     run_len: usize,
@@ -198,6 +203,8 @@ pub(super) struct RunScan {
     /// Entries of the block being read, in the scan's order.
     ready: std::vec::IntoIter<Vec<u8>>,
     ascending: bool,
+    /// The order of the last entry given.
+    last: Option<Vec<u8>>,
 }
 
 impl RunScan {
@@ -235,6 +242,7 @@ impl RunScan {
             blocks,
             ready: Vec::new().into_iter(),
             ascending,
+            last: None,
         })
     }
 }
@@ -245,7 +253,19 @@ impl Iterator for RunScan {
     fn next(&mut self) -> Option<Self::Item> {
         loop {
             if let Some(entry) = self.ready.next() {
-                return Some(Ok(entry));
+                let order = self.layout.order(&entry);
+                let beyond = self.last.as_deref().is_none_or(|last| {
+                    if self.ascending {
+                        order > last
+                    } else {
+                        order < last
+                    }
+                });
+                if beyond {
+                    self.last = Some(order.to_vec());
+                    return Some(Ok(entry));
+                }
+                continue;
             }
             let (key, block) = match self.blocks.next()? {
                 Ok(block) => block,

@@ -96,6 +96,32 @@ fn filing_an_entry_again_changes_nothing() {
 }
 
 #[test]
+fn a_scan_meeting_a_commit_that_moves_entries_gives_each_entry_once() {
+    let boundary = (1..)
+        .find(|&order| LAYOUT.is_boundary(&entry(order)))
+        .unwrap();
+    let after = (boundary + 1..)
+        .find(|&order| LAYOUT.is_boundary(&entry(order)))
+        .unwrap();
+    for ascending in [false, true] {
+        let scratch = ScratchTree::default();
+        // a tail from `boundary` holding every entry up to `after`
+        file(&scratch, &(0..after).collect::<Vec<_>>(), 1000);
+        let from = if ascending { 0 } else { u32::MAX >> 8 };
+        let from = &from.to_be_bytes()[1..];
+        let mut scan = RunScan::new(scratch.committed(), LAYOUT, RUN, from, ascending).unwrap();
+        let first = scan.next().unwrap().unwrap();
+        // the next boundary seals the tail: its entries move under the old boundary
+        file(&scratch, &[after], 1);
+        let mut seen = vec![first];
+        seen.extend(scan.map(Result::unwrap));
+        let unique: std::collections::HashSet<&Vec<u8>> = seen.iter().collect();
+        assert_eq!(unique.len(), seen.len(), "ascending: {ascending}");
+        assert!(seen.len() >= after as usize, "ascending: {ascending}");
+    }
+}
+
+#[test]
 fn a_malformed_block_is_an_error_not_entries() {
     let scratch = ScratchTree::default();
     file(&scratch, &[1, 2], 1);
