@@ -274,7 +274,7 @@ fn the_same_events_fold_to_the_same_projections_on_the_embedded_log_and_on_kafka
         "/xapi/statements?limit=90",
         "/xapi/statements?limit=40&ascending=true",
         "/xapi/statements?agent=%7B%22mbox%22%3A%22mailto%3Alearner3%40example.org%22%7D",
-        "/xapi/statements?activity=https%3A%2F%2Fexample.org%2Fitems%2F7&related_activities=true",
+        "/xapi/statements?activity=https%3A%2F%2Fexample.org%2Fitems%2F17&related_activities=true",
         "/xapi/statements?verb=http%3A%2F%2Fadlnet.gov%2Fexpapi%2Fverbs%2Fvoided",
     ] {
         let served = query_statements(&on_kafka, query);
