@@ -76,10 +76,11 @@ pub(crate) const POSITIONS: Layout = Layout {
     order_len: 20,
 };
 
-/// The run of statements filed under `value_prefix` by the fold of `partition`.
-pub(crate) fn run(value_prefix: &[u8], partition: u32) -> Vec<u8> {
+/// The run of statements filed under `value_prefix` in `shard` (a partition, or 0 for
+/// a value whose runs are one, see `IndexKind::shard`).
+pub(crate) fn run(value_prefix: &[u8], shard: u32) -> Vec<u8> {
     let mut run = value_prefix.to_vec();
-    run.extend_from_slice(&partition.to_be_bytes());
+    run.extend_from_slice(&shard.to_be_bytes());
     run
 }
 

@@ -1,7 +1,7 @@
 //! Scanning in stored order: every statement of a tenant (`by_stored`), or one value's
-//! entries in an index, merged from the runs (`runs`) of every partition that filed
-//! any, with a related kind's tree merged with its direct kind's (see `index`: an entry
-//! both kinds have is filed only under the direct one).
+//! entries in an index, merged from the value's runs (`runs`: one per partition, or one
+//! for all, see `IndexKind::shard`), with a related kind's tree merged with its direct
+//! kind's (see `index`: an entry both kinds have is filed only under the direct one).
 
 use super::codec::{self, Record, StorePosition};
 use super::index::IndexKind;
@@ -46,23 +46,23 @@ impl StatementReader {
     }
 }
 
-/// The statements filed under `value_prefix` in `tree` within `bounds`: every
-/// partition's run of it, merged.
+/// The statements filed under `value_prefix` in `tree` within `bounds`: its runs,
+/// merged.
 fn runs(
     tree: &learnlog_projection::StoreTree,
     value_prefix: &[u8],
     bounds: PositionRange,
     ascending: bool,
 ) -> Scan {
-    match partition_runs(tree, value_prefix, bounds, ascending) {
+    match value_runs(tree, value_prefix, bounds, ascending) {
         Ok(runs) => Box::new(Merge { runs, ascending }),
         Err(error) => Box::new(std::iter::once(Err(error))),
     }
 }
 
-/// One scan per run under `value_prefix` (per partition, or one, see
-/// `IndexKind::shard`), found by seeking from each run to the next one holding a key.
-fn partition_runs(
+/// One scan per run under `value_prefix`, found by seeking from each shard to the next
+/// one holding a key.
+fn value_runs(
     tree: &learnlog_projection::StoreTree,
     value_prefix: &[u8],
     bounds: PositionRange,
@@ -72,22 +72,18 @@ fn partition_runs(
     let from = if ascending { first } else { last }.to_bytes();
     let mut runs = Vec::new();
     let mut next = Some(0u32);
-    while let Some(partition) = next {
-        let Some(found) = tree
-            .range(codec::run(value_prefix, partition)..)
-            .keys()
-            .next()
-        else {
+    while let Some(shard) = next {
+        let Some(found) = tree.range(codec::run(value_prefix, shard)..).keys().next() else {
             break;
         };
         let found = found?;
-        let Some(partition) = (found.strip_prefix(value_prefix))
+        let Some(shard) = (found.strip_prefix(value_prefix))
             .and_then(|rest| rest.get(..4))
             .map(|bytes| u32::from_be_bytes(bytes.try_into().unwrap_or_default()))
         else {
             break;
         };
-        let run = codec::run(value_prefix, partition);
+        let run = codec::run(value_prefix, shard);
         let scan = RunScan::new(tree, codec::POSITIONS, &run, &from, ascending)?;
         runs.push(
             InBounds {
@@ -97,7 +93,7 @@ fn partition_runs(
             }
             .peekable(),
         );
-        next = partition.checked_add(1);
+        next = shard.checked_add(1);
     }
     Ok(runs)
 }
@@ -163,8 +159,8 @@ impl Iterator for InBounds {
     }
 }
 
-/// The runs of every partition merged into one scan in stored order (a statement is
-/// in one partition's run at most once).
+/// A value's runs merged into one scan in stored order (a statement is in one of them
+/// at most once).
 struct Merge {
     runs: Vec<Peekable<InBounds>>,
     ascending: bool,
