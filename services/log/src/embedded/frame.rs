@@ -120,6 +120,36 @@ impl<'a> FrameReader<'a> {
         Ok(self.buf.len() - self.start)
     }
 
+    /// Moves past the frames before the one of `offset` reading only their headers and
+    /// offsets (no CRC, no copy: they are not returned), so that [`FrameReader::next_frame`]
+    /// decodes the frame of `offset` or whatever stands where it should be. Stops where
+    /// the bytes are not a plausible frame, leaving them to `next_frame` to judge.
+    pub(crate) fn skip_to(&mut self, offset: u64) -> std::io::Result<()> {
+        const PEEK: usize = HEADER_BYTES + 8;
+        loop {
+            if self.fill(PEEK)? < PEEK {
+                return Ok(());
+            }
+            let head = &self.buf[self.start..self.start + PEEK];
+            let body_len = u32::from_le_bytes([head[0], head[1], head[2], head[3]]) as usize;
+            let at = u64::from_le_bytes(head[HEADER_BYTES..PEEK].try_into().unwrap_or_default());
+            if at >= offset
+                || !(BODY_FIXED_BYTES..=BODY_FIXED_BYTES + MAX_RECORD_BYTES).contains(&body_len)
+            {
+                return Ok(());
+            }
+            let frame_len = HEADER_BYTES + body_len;
+            if frame_len <= self.buf.len() - self.start {
+                self.start += frame_len;
+            } else {
+                // the next frame starts past what is buffered: read from there
+                self.buf_pos += (self.start + frame_len) as u64;
+                self.buf.clear();
+                self.start = 0;
+            }
+        }
+    }
+
     /// Decodes the next frame.
     pub(crate) fn next_frame(&mut self) -> std::io::Result<Scan> {
         let position = self.position();
@@ -185,6 +215,33 @@ mod tests {
                 other => return (frames, other),
             }
         }
+    }
+
+    #[test]
+    fn skipping_to_an_offset_reads_the_frames_before_it_by_their_headers_alone() {
+        let mut bytes = Vec::new();
+        for offset in 10..20 {
+            encode_frame(
+                &mut bytes,
+                offset,
+                b"k",
+                &vec![offset as u8; 100 * offset as usize],
+            );
+        }
+        let file = file_with(&bytes);
+        for (chunk, wanted) in [(7, 15), (64, 19), (4096, 10), (16, 12)] {
+            let mut reader = FrameReader::new(&file, 0, bytes.len() as u64, chunk);
+            reader.skip_to(wanted).unwrap();
+            let Scan::Frame(frame) = reader.next_frame().unwrap() else {
+                panic!("frame {wanted} with chunks of {chunk}");
+            };
+            assert_eq!(frame.offset, wanted);
+            assert_eq!(frame.value, vec![wanted as u8; 100 * wanted as usize]);
+        }
+        // past the last frame: nothing left to decode
+        let mut reader = FrameReader::new(&file, 0, bytes.len() as u64, 64);
+        reader.skip_to(20).unwrap();
+        assert!(matches!(reader.next_frame().unwrap(), Scan::End));
     }
 
     #[test]

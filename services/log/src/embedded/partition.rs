@@ -18,9 +18,9 @@ use crate::{Error, Result, StoredRecord};
 
 /// Bytes fetched per `pread` when serving reads.
 const READ_CHUNK_BYTES: usize = 64 * 1024;
-/// Bytes a read of one record fetches at a time: the segment index's interval and a
-/// typical record, so one `pread` mostly reaches it.
-const READ_ONE_CHUNK_BYTES: usize = 8 * 1024;
+/// Bytes a read of one record fetches at a time: frames before it are skipped by their
+/// headers, so a read mostly takes one or two `pread`s of this size.
+const READ_ONE_CHUNK_BYTES: usize = 4 * 1024;
 /// A read that starts within this many bytes of the end of the active segment is served
 /// on the calling task: those bytes were just written, so they are in the page cache and
 /// copying them costs tens of microseconds, less than a hop to the blocking pool.
@@ -109,8 +109,8 @@ impl Partition {
         self.read_chunked(from, max_records, max_bytes, READ_CHUNK_BYTES)
     }
 
-    /// The durable record at `offset` (below the high watermark), reading from the
-    /// segment's index entry before it a little more than the index's interval. Blocking.
+    /// The durable record at `offset` (below the high watermark): from the segment's
+    /// index entry before it, the frames before it by their headers alone. Blocking.
     pub(crate) fn read_one(&self, offset: u64) -> Result<StoredRecord> {
         let mut records = self.read_chunked(offset, 1, usize::MAX, READ_ONE_CHUNK_BYTES)?;
         records
@@ -143,6 +143,9 @@ impl Partition {
                 )
             };
             let mut reader = FrameReader::new(&file, position, size, chunk);
+            reader
+                .skip_to(next)
+                .map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
             let mut progressed = false;
             loop {
                 let scan = reader

@@ -10,7 +10,9 @@
 //!   `tenant \0`: stored order with the log position as tie breaker, the order of every
 //!   index too.
 //! - `voiding`: `tenant \0 target(16) voiding(16)` -> empty; every statement that claims
-//!   to void the target, whichever arrived first.
+//!   to void the target, whichever arrived first; and `tenant \0 target(16)` -> empty,
+//!   the target of any claim (a get answers whether there is one: a scan copies the
+//!   sled node it starts in, whose neighbours may be large blocks).
 //! - `by_learner`: see [`LEARNER_STATEMENTS`].
 
 use super::runs::Layout;

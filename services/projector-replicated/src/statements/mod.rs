@@ -197,9 +197,11 @@ impl Fold for StatementStore {
             Some(Event::StatementVoided(voided)) => {
                 let target = parse_id(&voided.target_statement_id, "target_statement_id")?;
                 let voiding = parse_id(&voided.voiding_statement_id, "voiding_statement_id")?;
-                trees
-                    .tree(VOIDING)
-                    .insert(codec::voiding_key(&event.tenant, target, voiding), &[])?;
+                let claims = trees.tree(VOIDING);
+                claims.insert(codec::voiding_key(&event.tenant, target, voiding), &[])?;
+                // the claimed target alone, so a reader asks with a get whether any claim
+                // names a statement before it scans them
+                claims.insert(codec::id_key(&event.tenant, target), &[])?;
                 Ok(Folded::default())
             }
             Some(Event::LearnerErased(erased)) => {

@@ -138,8 +138,17 @@ impl StatementReader {
 
     /// The ids of the statements that claimed (so far) to void `id`, accepted or not.
     pub fn voiding_claims(&self, tenant: &str, id: Uuid) -> Result<Vec<Uuid>> {
+        let target = codec::id_key(tenant, id);
+        if !self.voiding.contains_key(&target)? {
+            return Ok(Vec::new());
+        }
         self.voiding
-            .scan_prefix(codec::id_key(tenant, id))
+            .scan_prefix(&target)
+            .filter(|claim| {
+                claim
+                    .as_ref()
+                    .map_or(true, |(key, _)| key.len() > target.len())
+            })
             .map(|claim| {
                 let (key, _) = claim?;
                 key.get(key.len() - 16..)
@@ -157,19 +166,11 @@ impl StatementReader {
         id: Uuid,
         statement: &StoredStatement,
     ) -> Result<bool> {
-        let mut claims = self
-            .voiding
-            .scan_prefix(codec::id_key(tenant, id))
-            .peekable();
-        if claims.peek().is_none() || voided_target(&statement.json).is_some() {
+        let claims = self.voiding_claims(tenant, id)?;
+        if claims.is_empty() || voided_target(&statement.json).is_some() {
             return Ok(false);
         }
-        for claim in claims {
-            let (key, _) = claim?;
-            let voiding = key
-                .get(key.len() - 16..)
-                .and_then(|bytes| Uuid::from_slice(bytes).ok())
-                .ok_or_else(|| Error::Corrupt("voiding key".into()))?;
+        for voiding in claims {
             if let Some(voiding_statement) = self.get(tenant, voiding)? {
                 if voided_target(&voiding_statement.json) == Some(id) {
                     return Ok(true);
