@@ -34,7 +34,8 @@
 //!   sealed statements in runs: blocks of about 32 entries whose boundaries the
 //!   entries decide, one run per learner, item and registration across partitions;
 //!   on the embedded log it reads a statement's body from its event instead of a
-//!   value-log copy (ADR 23). Migrating is a rebuild.
+//!   value-log copy; a voiding claim also marks its target (ADR 23). Migrating is a
+//!   rebuild.
 
 use anyhow::{bail, Context};
 use std::path::Path;
