@@ -60,7 +60,12 @@ pub trait LogBackend: Send + Sync + 'static {
     fn reads_in_place(&self) -> bool {
         false
     }
-    fn read_in_place(&self, topic: &str, partition: u32, offset: u64) -> Result<StoredRecord> {
+    fn read_in_place(
+        &self,
+        topic: &str,
+        partition: u32,
+        offset: u64,
+    ) -> Result<Option<StoredRecord>> {
         let _ = (topic, partition, offset);
         Err(Error::Unsupported(format!(
             "reading one record in place needs the embedded log: {} reads in batches",
@@ -139,7 +144,12 @@ impl LogBackend for embedded::EmbeddedLog {
     fn reads_in_place(&self) -> bool {
         true
     }
-    fn read_in_place(&self, topic: &str, partition: u32, offset: u64) -> Result<StoredRecord> {
+    fn read_in_place(
+        &self,
+        topic: &str,
+        partition: u32,
+        offset: u64,
+    ) -> Result<Option<StoredRecord>> {
         self.read_in_place(topic, partition, offset)
     }
     delegate!();

@@ -226,10 +226,16 @@ impl EventLog {
         self.backend.reads_in_place()
     }
 
-    /// The durable record at `offset` of `partition`, read in place; blocking. Fails with
-    /// [`Error::Unsupported`] where [`EventLog::reads_in_place`] is false or no durable
-    /// record is at `offset`, and with [`Error::Corrupt`] if the record fails its CRC.
-    pub fn read_in_place(&self, topic: &str, partition: u32, offset: u64) -> Result<StoredRecord> {
+    /// The durable record at `offset` of `partition`, read in place; blocking. `None` when
+    /// no durable record is there (at or past the high watermark). Fails with
+    /// [`Error::Unsupported`] where [`EventLog::reads_in_place`] is false, and with
+    /// [`Error::Corrupt`] if the record fails its CRC.
+    pub fn read_in_place(
+        &self,
+        topic: &str,
+        partition: u32,
+        offset: u64,
+    ) -> Result<Option<StoredRecord>> {
         self.backend.read_in_place(topic, partition, offset)
     }
 

@@ -33,8 +33,20 @@ pub struct Folded {
 }
 
 /// What a batch wrote so far, by key of the projection's sled tree (`None`: removed);
-/// committed as one `sled::Batch` when the batch ends.
+/// committed as one `sled::Batch` when the batch ends ([`into_batch`]).
 pub(crate) type Writes = BTreeMap<Vec<u8>, Option<IVec>>;
+
+/// A batch's writes as the one `sled::Batch` that commits them.
+pub(crate) fn into_batch(writes: Writes) -> sled::Batch {
+    let mut batch = sled::Batch::default();
+    for (key, value) in writes {
+        match value {
+            Some(value) => batch.insert(key, value),
+            None => batch.remove(key),
+        }
+    }
+    batch
+}
 
 /// The trees of one projection as one batch sees them (the committed state under the
 /// batch's own writes), looked up by the names the fold declared in [`Fold::trees`],
@@ -111,13 +123,9 @@ impl<'a> FoldTrees<'a> {
     /// The value at `offset` of a partition's value log (of the topic being folded):
     /// committed, or appended earlier in this batch.
     pub fn read_value(&self, partition: u32, offset: u64) -> Result<Vec<u8>, FoldError> {
-        self.values
-            .log
+        (self.values.log)
             .read(self.values.topic, partition, offset)
-            .map_err(|e| {
-                let error = std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string());
-                FoldError::Store(error.into())
-            })
+            .map_err(unreadable)
     }
 
     /// Whether the log reads one event in place at the cost of a file read (the
@@ -130,14 +138,13 @@ impl<'a> FoldTrees<'a> {
     /// The event at `offset` of `partition` of the topic being folded, as the log holds
     /// it (an encoded envelope); only where [`FoldTrees::events_in_place`].
     pub fn read_event(&self, partition: u32, offset: u64) -> Result<Vec<u8>, FoldError> {
-        let read = self
-            .values
-            .events
-            .read_in_place(self.values.topic, partition, offset);
-        read.map(|record| record.value).map_err(|e| {
-            let error = std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string());
-            FoldError::Store(error.into())
-        })
+        let topic = self.values.topic;
+        match (self.values.events.read_in_place(topic, partition, offset)).map_err(unreadable)? {
+            Some(record) => Ok(record.value),
+            None => Err(unreadable(format!(
+                "no event at {topic}/{partition}/{offset}"
+            ))),
+        }
     }
 
     /// The tree declared under `name`.
@@ -172,6 +179,12 @@ impl<'a> FoldTrees<'a> {
             .position(|declared| *declared == name)
             .unwrap_or_else(|| panic!("fold used undeclared tree {name}"))
     }
+}
+
+/// A value or an event the fold kept a reference to that does not read back.
+fn unreadable(error: impl std::fmt::Display) -> FoldError {
+    let error = std::io::Error::new(std::io::ErrorKind::InvalidData, error.to_string());
+    FoldError::Store(error.into())
 }
 
 /// One tree of a projection as a batch sees it. Writes stay in the batch until it

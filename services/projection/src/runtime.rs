@@ -543,11 +543,12 @@ impl Projection {
     /// The event at `offset` of `partition` of `topic` (an encoded envelope), read in
     /// place; blocking. Only where [`Projection::events_in_place`].
     pub fn read_event(&self, topic: &str, partition: u32, offset: u64) -> Result<Vec<u8>> {
-        Ok(self
-            .inner
-            .log
-            .read_in_place(topic, partition, offset)?
-            .value)
+        match self.inner.log.read_in_place(topic, partition, offset)? {
+            Some(record) => Ok(record.value),
+            None => Err(Error::Values(format!(
+                "no event at {topic}/{partition}/{offset}"
+            ))),
+        }
     }
 
     /// Writes the value log's and sled's state to disk (checkpoints included), the

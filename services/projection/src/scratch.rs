@@ -1,7 +1,7 @@
 //! A fold tree over a temporary sled database, for testing fold code that reads and
 //! writes keys without running a whole projection (`test-support` feature).
 
-use crate::fold::{FoldTree, Writes};
+use crate::fold::{into_batch, FoldTree, Writes};
 use crate::store::StoreTree;
 use std::cell::{Cell, RefCell};
 
@@ -43,13 +43,7 @@ impl ScratchTree {
 
     /// Commits the open batch's writes.
     pub fn commit(&self) {
-        let mut batch = sled::Batch::default();
-        for (key, value) in std::mem::take(&mut *self.writes.borrow_mut()) {
-            match value {
-                Some(value) => batch.insert(key, value),
-                None => batch.remove(key),
-            }
-        }
-        self.tree.apply_batch(batch).expect("a sled batch applies");
+        let writes = std::mem::take(&mut *self.writes.borrow_mut());
+        (self.tree.apply_batch(into_batch(writes))).expect("a sled batch applies");
     }
 }

@@ -208,22 +208,19 @@ impl EmbeddedLog {
         .map_err(|e| Error::io("reading the log", std::io::Error::other(e.to_string())))?
     }
 
-    /// The durable record at `offset`; blocking (one positional read, mostly).
+    /// The durable record at `offset`, if any; blocking (one positional read, mostly).
     pub(crate) fn read_in_place(
         &self,
         topic: &str,
         partition: u32,
         offset: u64,
-    ) -> Result<StoredRecord> {
-        let topic_log = self.topic(topic)?;
-        let part = topic_log.partition(partition)?;
-        let end = part.high_watermark();
-        if offset >= end {
-            return Err(Error::Unsupported(format!(
-                "{topic}/{partition} holds no durable record at offset {offset} (it ends at {end})"
-            )));
+    ) -> Result<Option<StoredRecord>> {
+        let topic = self.topic(topic)?;
+        let part = topic.partition(partition)?;
+        if offset >= part.high_watermark() {
+            return Ok(None);
         }
-        part.read_one(offset)
+        part.read_one(offset).map(Some)
     }
 
     pub(crate) fn high_watermark(&self, topic: &str, partition: u32) -> Result<u64> {

@@ -113,9 +113,12 @@ impl Partition {
     /// index entry before it, the frames before it by their headers alone. Blocking.
     pub(crate) fn read_one(&self, offset: u64) -> Result<StoredRecord> {
         let mut records = self.read_chunked(offset, 1, usize::MAX, READ_ONE_CHUNK_BYTES)?;
-        records
-            .pop()
-            .ok_or_else(|| Error::Unsupported(format!("no record at offset {offset}")))
+        // a durable record below the high watermark is always found or reported corrupt
+        records.pop().ok_or_else(|| Error::Corrupt {
+            path: self.dir.clone(),
+            position: 0,
+            reason: format!("durable record {offset} is missing"),
+        })
     }
 
     fn read_chunked(

@@ -4,7 +4,7 @@
 
 use super::Checkpoint;
 use crate::checkpoint::{self, OUTCOME_RETENTION};
-use crate::fold::{CommittedRange, FoldError, FoldTree, FoldTrees, Values, Writes};
+use crate::fold::{into_batch, CommittedRange, FoldError, FoldTree, FoldTrees, Values, Writes};
 use crate::metrics;
 use crate::runtime::{Inner, RUNTIME_TREES};
 use crate::{Error, Result};
@@ -213,14 +213,7 @@ impl Inner {
             if let Some(time) = last_time {
                 event_times.insert(&key, &time.to_be_bytes())?;
             }
-            let mut commit = sled::Batch::default();
-            for (key, value) in writes.into_inner() {
-                match value {
-                    Some(value) => commit.insert(key, value),
-                    None => commit.remove(key),
-                }
-            }
-            self.store.apply_batch(commit)?;
+            self.store.apply_batch(into_batch(writes.into_inner()))?;
             progress
                 .values_end
                 .store(values_end.get(), Ordering::Release);

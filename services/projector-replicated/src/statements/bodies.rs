@@ -1,16 +1,16 @@
 //! A stored statement's body, wherever the store keeps it: its own submission event in
-//! the log, when the log reads events in place (the embedded log; [`Record::body_at`]
+//! the log, when the log reads events in place (the embedded log; [`codec::Record::body_at`]
 //! is then [`IN_LOG`]), else a copy in its partition's value log (`codec::body`).
 //! Either way a sealed body is opened with its learner's key, and one sealed for a
 //! learner erased since reads as never stored.
 
-use super::codec::{self, BodyJson, Record};
+use super::codec::{self, BodyJson};
 use learnlog_keys::LearnerKeys;
 use learnlog_proto::v1::{envelope::Event, Envelope};
 use learnlog_proto::Message;
 use uuid::Uuid;
 
-/// [`Record::body_at`] of a statement whose body is its submission event in the log, at
+/// [`codec::Record::body_at`] of a statement whose body is its submission event in the log, at
 /// the statement's position.
 pub(crate) const IN_LOG: u64 = u64::MAX;
 
@@ -41,11 +41,6 @@ impl std::fmt::Display for Unopened {
             Unopened::Keys(error) => write!(f, "{error}"),
         }
     }
-}
-
-/// Whether `record`'s body is its submission event rather than a value-log copy.
-pub(crate) fn in_log(record: Record) -> bool {
-    record.body_at == IN_LOG
 }
 
 /// The id and JSON of the statement of `tenant` whose body is `bytes`: the submission

@@ -267,7 +267,7 @@ pub(crate) fn stored_json(
     tenant: &str,
     record: Record,
 ) -> Result<Option<Vec<u8>>, FoldError> {
-    let in_log = bodies::in_log(record);
+    let in_log = record.body_at == bodies::IN_LOG;
     let bytes = if in_log {
         trees.read_event(record.position.partition, record.position.offset)?
     } else {
