@@ -298,8 +298,10 @@ pub trait Fold: Send + Sync + 'static {
     }
     /// How long to let events of `topic` gather after folding a batch smaller than the
     /// batch limit. Zero (the default) folds each event as soon as it is appended; a
-    /// fold whose results no writer waits for on `topic` can trade that much staleness
-    /// for fewer, larger commits while events stream in.
+    /// fold whose results writers seldom wait for on `topic` can trade that much
+    /// staleness (and that much more waiting for those writers, only while events
+    /// stream in) for fewer, larger commits: each commit writes and syncs sled's log
+    /// buffers, whatever it holds.
     fn linger(&self, topic: &str) -> Duration {
         let _ = topic;
         Duration::ZERO

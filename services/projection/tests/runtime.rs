@@ -627,3 +627,85 @@ async fn an_event_whose_needs_are_unreachable_is_folded_later_not_skipped() {
     tasks.join_all().await;
     assert_eq!(projection.failure(), None);
 }
+
+/// A counter named `name` that lets events gather for `linger` after a partial batch.
+struct Lingering {
+    name: &'static str,
+    linger: Duration,
+}
+
+impl Fold for Lingering {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+    fn topics(&self) -> &'static [&'static str] {
+        &[TOPIC]
+    }
+    fn trees(&self) -> &'static [&'static str] {
+        &["counts"]
+    }
+    fn linger(&self, _topic: &str) -> Duration {
+        self.linger
+    }
+    fn apply(
+        &self,
+        trees: &FoldTrees<'_>,
+        topic: &str,
+        partition: u32,
+        offset: u64,
+        event: &Envelope,
+    ) -> Result<Folded, FoldError> {
+        Counter.apply(trees, topic, partition, offset, event)
+    }
+}
+
+/// Batches a projection named `name` has folded, from its batch-time histogram.
+fn batches_folded(name: &str) -> u64 {
+    prometheus::gather()
+        .iter()
+        .filter(|family| family.name() == "learnlog_projection_batch_seconds")
+        .flat_map(|family| family.get_metric())
+        .filter(|metric| {
+            (metric.get_label().iter()).any(|l| l.name() == "projection" && l.value() == name)
+        })
+        .map(|metric| metric.get_histogram().get_sample_count())
+        .sum()
+}
+
+#[tokio::test]
+async fn a_lingering_fold_gathers_a_stream_of_events_into_few_batches() {
+    let streams = [
+        ("streaming", Duration::ZERO),
+        ("lingering", Duration::from_secs(1)),
+    ];
+    for (name, linger) in streams {
+        let dir = tempfile::tempdir().unwrap();
+        let log = open_log(dir.path());
+        let fold = Arc::new(Lingering { name, linger });
+        let projection = Projection::open(
+            &dir.path().join(name),
+            log.clone(),
+            fold,
+            Default::default(),
+        )
+        .unwrap();
+        let cancel = CancellationToken::new();
+        let tasks = projection.run(cancel.clone());
+        // 20 events, one every 10 ms: a fold that does not linger keeps up with each
+        for at in 0..20 {
+            log.append(TOPIC, vec![event("k", at)]).await.unwrap();
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        projection.catch_up(Duration::from_secs(10)).await.unwrap();
+        assert_eq!(count(&projection, "k"), 20, "{name}");
+        let batches = batches_folded(name);
+        if linger.is_zero() {
+            assert!(batches >= 10, "{name}: {batches} batches");
+        } else {
+            // the first event alone, then the rest together once the linger is over
+            assert!(batches <= 3, "{name}: {batches} batches");
+        }
+        cancel.cancel();
+        tasks.join_all().await;
+    }
+}

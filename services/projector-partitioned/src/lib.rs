@@ -11,6 +11,8 @@
 //! Each also folds `LearnerErased`: after it, nothing of that learner in that tenant
 //! is left in any of its trees, and what the learner does afterwards starts afresh.
 
+use std::time::Duration;
+
 pub mod decisions;
 pub mod documents;
 mod erasure;
@@ -18,3 +20,11 @@ pub mod mastery;
 pub mod profiles;
 #[cfg(test)]
 mod tree_dump;
+
+/// How long learner events gather before the profile and mastery folds fold them again
+/// after a partial batch. Each commit of a sled database writes and syncs its log
+/// buffers, so a fold that commits after every statement of a stream costs the disk two
+/// small writes per statement; gathering for this long bounds a projection to 50 commits
+/// a second per partition while statements stream in, and delays what a writer waits
+/// for (a goal it set) by at most this much, only then.
+pub(crate) const LEARNER_EVENTS_LINGER: Duration = Duration::from_millis(20);

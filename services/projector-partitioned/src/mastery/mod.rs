@@ -130,6 +130,10 @@ impl Fold for MasteryStore {
         &[topics::LEARNER_EVENTS]
     }
 
+    fn linger(&self, _topic: &str) -> std::time::Duration {
+        crate::LEARNER_EVENTS_LINGER
+    }
+
     fn trees(&self) -> &'static [&'static str] {
         &[
             LEARNERS,

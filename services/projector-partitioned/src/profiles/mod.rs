@@ -184,6 +184,10 @@ impl Fold for ProfileStore {
         &[LEARNERS, ACTIVITIES, GOALS, WATERMARKS]
     }
 
+    fn linger(&self, _topic: &str) -> std::time::Duration {
+        crate::LEARNER_EVENTS_LINGER
+    }
+
     fn reads_committed(&self, _partition: u32, event: &Envelope) -> Vec<(&'static str, Vec<u8>)> {
         erasure::learner_ranges(event, &LEARNER_TREES)
     }
