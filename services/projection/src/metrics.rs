@@ -42,3 +42,13 @@ pub(crate) static BATCH_SECONDS: LazyLock<HistogramVec> = LazyLock::new(|| {
     )
     .expect("metric registers once")
 });
+
+pub(crate) static COMMITS: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    register_int_counter_vec!(
+        "learnlog_projection_commits_total",
+        "sled commits of a projection: batches of every partition folded together, or a \
+         checkpoint alone.",
+        &["projection"]
+    )
+    .expect("metric registers once")
+});

@@ -4,7 +4,7 @@
 
 use crate::checkpoint::{self, CHECKPOINTS, EVENT_TIMES, OUTCOMES};
 use crate::fold::Fold;
-use crate::folding;
+use crate::folding::{self, Waiting};
 use crate::skipped::{SkippedEvents, SkippedRecord};
 use crate::store::StoreTree;
 use crate::values::ValueLog;
@@ -79,6 +79,9 @@ pub(crate) struct Inner {
     /// (definitions, persons), so one batch's reads must see every earlier batch's
     /// writes. Batches of different projections fold side by side.
     pub(crate) folding: std::sync::Mutex<()>,
+    /// Batches waiting for `folding`, folded together by whichever task takes it first
+    /// (see `folding::batch`).
+    pub(crate) waiting: std::sync::Mutex<Vec<Arc<Waiting>>>,
     pub(crate) partitions: HashMap<&'static str, Vec<PartitionProgress>>,
     /// Per topic, the latest instant (µs) a consistent-through answer backed by the
     /// log's ends claimed; 0 before the first.
@@ -201,6 +204,7 @@ impl Projection {
                 store,
                 trees,
                 folding: std::sync::Mutex::new(()),
+                waiting: std::sync::Mutex::new(Vec::new()),
                 partitions,
                 claimed_through,
                 values,
@@ -247,6 +251,12 @@ impl Projection {
         let at = (names.position(|declared| *declared == name))
             .unwrap_or_else(|| panic!("projection {} has no tree {name}", self.inner.fold.name()));
         self.inner.trees[at].clone()
+    }
+
+    /// The shared state behind the handle, for the runtime's own tests.
+    #[cfg(test)]
+    pub(crate) fn inner(&self) -> &Inner {
+        &self.inner
     }
 
     /// Starts folding every partition; the tasks stop when `cancel` fires, after

@@ -1,6 +1,11 @@
 //! One batch of a partition: decoding it, and committing what folding it wrote with
 //! the checkpoint, outcomes and value log end in one atomic sled batch; a batch that
 //! changed nothing commits nothing until its checkpoint is due.
+//!
+//! Batches of a projection's partitions that wait for its folding lock at the same
+//! time are folded and committed together, as one sled batch (a group commit): every
+//! sled commit writes and syncs sled's log buffers however little it holds, and under
+//! many writers of single statements each partition's batch holds one or two events.
 
 use super::Checkpoint;
 use crate::checkpoint::{self, OUTCOME_RETENTION};
@@ -13,6 +18,7 @@ use learnlog_proto::v1::Envelope;
 use learnlog_proto::Message;
 use std::cell::{Cell, RefCell};
 use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 /// One event of a batch, decoded once.
 pub(crate) struct Decoded {
@@ -53,6 +59,30 @@ impl Batch {
     fn last_undecodable(&self) -> Option<(u64, String)> {
         (self.events.iter().rev()).find_map(|e| Some((e.offset, e.undecodable.clone()?)))
     }
+}
+
+/// A batch waiting for the folding lock with its partition's checkpoint: folded by
+/// whichever waiting task takes the lock first, with every batch waiting then.
+pub(crate) struct Waiting {
+    topic: &'static str,
+    partition: u32,
+    batch: Batch,
+    checkpoint: Mutex<Checkpoint>,
+    /// Set once the batch is folded (and committed) or failed, before the folding lock
+    /// is released.
+    result: Mutex<Option<Result<()>>>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// What folding one batch of a group left to do once the group is committed.
+struct Folding {
+    rejected: Vec<(u64, String)>,
+    /// Whether its checkpoint (and anything it wrote) is in the group's commit.
+    written: bool,
+    values_end: u64,
 }
 
 impl Inner {
@@ -121,29 +151,105 @@ impl Inner {
     }
 
     /// Folds `batch` and commits what it wrote with the new checkpoint, as one sled
-    /// batch. A batch whose events wrote nothing commits nothing until its checkpoint is
-    /// due ([`ProjectionOptions::checkpoint_every`]): a projection that reads every
-    /// event of a topic but keeps few pays per event only its reads, not a commit per
-    /// batch.
+    /// batch together with the batches of other partitions waiting at the same time. A
+    /// batch whose events wrote nothing commits nothing until its checkpoint is due
+    /// ([`ProjectionOptions::checkpoint_every`]): a projection that reads every event of
+    /// a topic but keeps few pays per event only its reads, not a commit per batch.
     ///
-    /// The fold reads the committed trees under the batch's own writes and writes only
-    /// into the batch; batches of one projection fold one at a time (`Inner::folding`),
-    /// so each sees everything committed before it.
+    /// The fold reads the committed trees under the group's writes so far and writes
+    /// only into the group; groups of one projection fold one at a time
+    /// (`Inner::folding`), so each batch sees everything folded before it.
     ///
     /// [`ProjectionOptions::checkpoint_every`]: crate::ProjectionOptions::checkpoint_every
     pub(crate) fn commit_batch(
         &self,
-        topic: &str,
+        topic: &'static str,
         partition: u32,
-        batch: &Batch,
+        batch: Batch,
         checkpoint: &mut Checkpoint,
     ) -> Result<()> {
+        let waiting = Arc::new(Waiting {
+            topic,
+            partition,
+            batch,
+            checkpoint: Mutex::new(*checkpoint),
+            result: Mutex::new(None),
+        });
+        lock(&self.waiting).push(waiting.clone());
+        let alone = lock(&self.folding);
+        // Folded by an earlier holder of the lock, or still waiting: a holder folds
+        // every batch it takes from the queue before it lets the lock go.
+        if lock(&waiting.result).is_none() {
+            let group = std::mem::take(&mut *lock(&self.waiting));
+            self.commit_group(&group);
+        }
+        drop(alone);
+        *checkpoint = *lock(&waiting.checkpoint);
+        let result = lock(&waiting.result).take();
+        result.expect("a batch taken from the queue has a result when the lock is let go")
+    }
+
+    /// Folds and commits `group`, and gives each batch its result. When one batch
+    /// fails, nothing of the group is committed, and each batch is folded again alone.
+    fn commit_group(&self, group: &[Arc<Waiting>]) {
+        match self.fold_group(group) {
+            Ok(()) => {}
+            Err(_) if group.len() > 1 => {
+                for waiting in group {
+                    if let Err(error) = self.fold_group(std::slice::from_ref(waiting)) {
+                        *lock(&waiting.result) = Some(Err(error));
+                    }
+                }
+            }
+            Err(error) => *lock(&group[0].result) = Some(Err(error)),
+        }
+    }
+
+    /// Folds the batches of `group` in turn into one set of writes and commits it; on
+    /// success, records each batch as folded and gives it its result.
+    fn fold_group(&self, group: &[Arc<Waiting>]) -> Result<()> {
+        let writes = RefCell::new(Writes::new());
+        let foldings = group
+            .iter()
+            .map(|waiting| self.fold_into(waiting, &writes))
+            .collect::<Result<Vec<_>>>()?;
+        if foldings.iter().any(|folding| folding.written) {
+            self.store.apply_batch(into_batch(writes.into_inner()))?;
+            (metrics::COMMITS.with_label_values(&[self.fold.name()])).inc();
+        }
+        // Committed: from here on, a failure is the batch's own, never the group's (a
+        // group that failed would be folded again).
+        for (waiting, folding) in group.iter().zip(foldings) {
+            let (topic, partition) = (waiting.topic, waiting.partition);
+            let mut checkpoint = lock(&waiting.checkpoint);
+            let result = self.progress(topic, partition).and_then(|progress| {
+                if folding.written {
+                    (progress.values_end).store(folding.values_end, Ordering::Release);
+                }
+                self.folded(
+                    topic,
+                    partition,
+                    &waiting.batch,
+                    &folding.rejected,
+                    &mut checkpoint,
+                    folding.written,
+                )
+            });
+            *lock(&waiting.result) = Some(result);
+        }
+        Ok(())
+    }
+
+    /// Folds one waiting batch into `writes`, with its checkpoint when it wrote
+    /// anything or its checkpoint is due.
+    fn fold_into(&self, waiting: &Waiting, writes: &RefCell<Writes>) -> Result<Folding> {
+        let (topic, partition, batch) = (waiting.topic, waiting.partition, &waiting.batch);
+        let checkpoint = *lock(&waiting.checkpoint);
         let name = self.fold.name();
         let next = batch.next();
         let last_time = batch.last_time().or(checkpoint.unwritten_time);
         let may_skip = !checkpoint.due(next, &self.options);
         let progress = self.progress(topic, partition)?;
-        let _alone = (self.folding.lock()).unwrap_or_else(std::sync::PoisonError::into_inner);
         let values_start = progress.values_end.load(Ordering::Acquire);
         let values_end = Cell::new(values_start);
         let values = Values {
@@ -154,17 +260,16 @@ impl Inner {
             end: &values_end,
         };
         let ranges = self.committed_ranges(partition, batch)?;
-        let writes = RefCell::new(Writes::new());
         let wrote = Cell::new(false);
         let fold_trees = FoldTrees::new(
             self.fold.trees(),
             &self.trees[RUNTIME_TREES..],
-            &writes,
+            writes,
             &ranges,
             &wrote,
             values,
         );
-        let runtime_tree = |at: usize| FoldTree::new(&self.trees[at], &writes, &wrote);
+        let runtime_tree = |at: usize| FoldTree::new(&self.trees[at], writes, &wrote);
         let (checkpoints, outcomes, event_times) =
             (runtime_tree(0), runtime_tree(1), runtime_tree(2));
         // the events the fold rejected, with why
@@ -213,12 +318,12 @@ impl Inner {
             if let Some(time) = last_time {
                 event_times.insert(&key, &time.to_be_bytes())?;
             }
-            self.store.apply_batch(into_batch(writes.into_inner()))?;
-            progress
-                .values_end
-                .store(values_end.get(), Ordering::Release);
         }
-        self.folded(topic, partition, batch, &rejected, checkpoint, written)
+        Ok(Folding {
+            rejected,
+            written,
+            values_end: values_end.get(),
+        })
     }
 
     /// The committed keys of the ranges the batch's first event declares
@@ -249,13 +354,13 @@ impl Inner {
     /// ([`Inner::passes_by`]), committed otherwise.
     pub(crate) fn fold_batch(
         &self,
-        topic: &str,
+        topic: &'static str,
         partition: u32,
-        batch: &Batch,
+        batch: Batch,
         checkpoint: &mut Checkpoint,
     ) -> Result<()> {
-        if self.passes_by(batch, checkpoint) {
-            self.folded(topic, partition, batch, &[], checkpoint, false)
+        if self.passes_by(&batch, checkpoint) {
+            self.folded(topic, partition, &batch, &[], checkpoint, false)
         } else {
             self.commit_batch(topic, partition, batch, checkpoint)
         }
@@ -305,5 +410,186 @@ impl Inner {
         }
         progress.folded.send_replace(next);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{lock, Waiting};
+    use crate::folding::Checkpoint;
+    use crate::{Error, Fold, FoldError, FoldTrees, Folded, Projection, ProjectionOptions};
+    use learnlog_log::{EmbeddedOptions, EventLog, Record};
+    use learnlog_proto::v1::{envelope::Event, CredentialRevoked, Envelope};
+    use learnlog_proto::Message;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Mutex};
+    use std::time::Instant;
+
+    const TOPIC: &str = "events";
+
+    /// Counts events per key; events keyed `gated` cannot be folded while `open` is
+    /// false, as when a learner key is on a log the process cannot reach.
+    struct GatedCounter {
+        open: AtomicBool,
+    }
+
+    impl Fold for GatedCounter {
+        fn name(&self) -> &'static str {
+            "gated-counter"
+        }
+        fn topics(&self) -> &'static [&'static str] {
+            &[TOPIC]
+        }
+        fn trees(&self) -> &'static [&'static str] {
+            &["counts"]
+        }
+        fn apply(
+            &self,
+            trees: &FoldTrees<'_>,
+            _topic: &str,
+            _partition: u32,
+            _offset: u64,
+            event: &Envelope,
+        ) -> Result<Folded, FoldError> {
+            if event.key == "gated" && !self.open.load(Ordering::SeqCst) {
+                return Err(FoldError::Unavailable("closed".into()));
+            }
+            let counts = trees.tree("counts");
+            let count = (counts.get(&event.key)?)
+                .map_or(0, |v| u64::from_be_bytes(v.as_ref().try_into().unwrap()));
+            counts.insert(&event.key, &(count + 1).to_be_bytes())?;
+            Ok(Folded::default())
+        }
+    }
+
+    fn record(key: &str, at: i64) -> Record {
+        let envelope = Envelope {
+            event_id: format!("{key}-{at}"),
+            tenant: "t".into(),
+            key: key.into(),
+            produced_at_micros: at,
+            event: Some(Event::CredentialRevoked(CredentialRevoked {
+                key: key.into(),
+            })),
+        };
+        Record {
+            key: key.as_bytes().to_vec(),
+            value: envelope.encode_to_vec(),
+        }
+    }
+
+    /// A key whose events go to the other partition than `gated`'s.
+    fn other_key(partitions: u32) -> &'static str {
+        let gated = learnlog_log::partition_for_key(b"gated", partitions);
+        ["a", "b", "c", "d", "e", "f"]
+            .into_iter()
+            .find(|key| learnlog_log::partition_for_key(key.as_bytes(), partitions) != gated)
+            .expect("one of six keys goes to the other partition")
+    }
+
+    fn count(projection: &Projection, key: &str) -> u64 {
+        (projection.tree("counts").get(key).unwrap())
+            .map_or(0, |v| u64::from_be_bytes(v.as_ref().try_into().unwrap()))
+    }
+
+    /// Batches of the events from `from` on of `key`'s partition, waiting to be folded.
+    async fn waiting(
+        projection: &Projection,
+        log: &EventLog,
+        key: &str,
+        from: u64,
+    ) -> Arc<Waiting> {
+        let partition = learnlog_log::partition_for_key(key.as_bytes(), 2);
+        let records = log
+            .read(TOPIC, partition, from, 100, 1 << 20)
+            .await
+            .unwrap();
+        let batch = projection.inner().batch(TOPIC, partition, records).unwrap();
+        let checkpoint = Checkpoint {
+            next: from,
+            written: from,
+            written_at: Instant::now(),
+            unwritten_time: None,
+        };
+        Arc::new(Waiting {
+            topic: TOPIC,
+            partition,
+            batch,
+            checkpoint: Mutex::new(checkpoint),
+            result: Mutex::new(None),
+        })
+    }
+
+    #[tokio::test]
+    async fn batches_waiting_together_fold_together_and_a_failing_one_holds_up_none() {
+        let dir = tempfile::tempdir().unwrap();
+        let options = EmbeddedOptions {
+            fsync: false,
+            ..EmbeddedOptions::default()
+        };
+        let log = EventLog::open_embedded(&dir.path().join("log"), options).unwrap();
+        log.ensure_topic(TOPIC, 2).unwrap();
+        let key = other_key(2);
+        log.append(TOPIC, vec![record(key, 1), record(key, 2)])
+            .await
+            .unwrap();
+        log.append(TOPIC, vec![record("gated", 3)]).await.unwrap();
+        let fold = Arc::new(GatedCounter {
+            open: AtomicBool::new(false),
+        });
+        let dir_of = dir.path().join("counter");
+        let projection = Projection::open(
+            &dir_of,
+            log.clone(),
+            fold.clone(),
+            ProjectionOptions::default(),
+        )
+        .unwrap();
+        let inner = projection.inner();
+
+        // the gated batch fails: the other is committed, alone, all the same
+        let (open, gated) = (
+            waiting(&projection, &log, key, 0).await,
+            waiting(&projection, &log, "gated", 0).await,
+        );
+        inner.commit_group(&[gated.clone(), open.clone()]);
+        assert!(matches!(lock(&open.result).take(), Some(Ok(()))));
+        assert!(matches!(
+            lock(&gated.result).take(),
+            Some(Err(Error::Unavailable(_)))
+        ));
+        assert_eq!(count(&projection, key), 2);
+        assert_eq!(count(&projection, "gated"), 0);
+        assert_eq!(projection.folded(TOPIC, open.partition).unwrap(), 2);
+        assert_eq!(projection.folded(TOPIC, gated.partition).unwrap(), 0);
+        assert_eq!(lock(&open.checkpoint).next, 2);
+        assert_eq!(lock(&gated.checkpoint).next, 0);
+
+        // both fold once the gate opens: one commit with both checkpoints
+        fold.open.store(true, Ordering::SeqCst);
+        log.append(TOPIC, vec![record(key, 4)]).await.unwrap();
+        let (open, gated) = (
+            waiting(&projection, &log, key, 2).await,
+            waiting(&projection, &log, "gated", 0).await,
+        );
+        inner.commit_group(&[open.clone(), gated.clone()]);
+        assert!(matches!(lock(&open.result).take(), Some(Ok(()))));
+        assert!(matches!(lock(&gated.result).take(), Some(Ok(()))));
+        assert_eq!(
+            (count(&projection, key), count(&projection, "gated")),
+            (3, 1)
+        );
+        assert_eq!(projection.folded(TOPIC, open.partition).unwrap(), 3);
+        assert_eq!(projection.folded(TOPIC, gated.partition).unwrap(), 1);
+        for (partition, next) in [(open.partition, 3u64), (gated.partition, 1)] {
+            let mut checkpoint_key = TOPIC.as_bytes().to_vec();
+            checkpoint_key.push(0);
+            checkpoint_key.extend_from_slice(&partition.to_be_bytes());
+            let written = projection
+                .tree("runtime.checkpoints")
+                .get(checkpoint_key)
+                .unwrap();
+            assert_eq!(written.as_deref(), Some(next.to_be_bytes().as_slice()));
+        }
     }
 }

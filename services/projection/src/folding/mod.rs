@@ -4,6 +4,8 @@
 
 mod batch;
 
+pub(crate) use batch::Waiting;
+
 use crate::checkpoint;
 use crate::metrics;
 use crate::runtime::{Inner, ProjectionOptions};
@@ -63,6 +65,7 @@ impl Inner {
             commit.insert(self.trees[2].stored_key(&key), &time.to_be_bytes());
         }
         self.store.apply_batch(commit)?;
+        (metrics::COMMITS.with_label_values(&[self.fold.name()])).inc();
         checkpoint.written();
         Ok(())
     }
@@ -201,17 +204,17 @@ async fn step(
         // handing them to the blocking pool, which a batch passing by never needs
         let batch = inner.batch(topic, partition, records)?;
         if inner.passes_by(&batch, checkpoint) {
-            inner.fold_batch(topic, partition, &batch, checkpoint)?;
+            inner.fold_batch(topic, partition, batch, checkpoint)?;
         } else {
             blocking(inner, checkpoint, move |inner, checkpoint| {
-                inner.fold_batch(topic, partition, &batch, checkpoint)
+                inner.fold_batch(topic, partition, batch, checkpoint)
             })
             .await?;
         }
     } else {
         blocking(inner, checkpoint, move |inner, checkpoint| {
             let batch = inner.batch(topic, partition, records)?;
-            inner.fold_batch(topic, partition, &batch, checkpoint)
+            inner.fold_batch(topic, partition, batch, checkpoint)
         })
         .await?;
     }
