@@ -75,9 +75,9 @@ pub(crate) struct Inner {
     pub(crate) store: sled::Tree,
     /// `[checkpoints, outcomes, event_times, fold trees…]`: their prefixes in `store`.
     pub(crate) trees: Vec<StoreTree>,
-    /// Held while a batch folds and commits: partitions of one projection share keys
-    /// (definitions, persons), so one batch's reads must see every earlier batch's
-    /// writes. Batches of different projections fold side by side.
+    /// Held while a group of batches folds and commits: partitions of one projection
+    /// share keys (definitions, persons), so one batch's reads must see every earlier
+    /// batch's writes. Batches of different projections fold side by side.
     pub(crate) folding: std::sync::Mutex<()>,
     /// Batches waiting for `folding`, folded together by whichever task takes it first
     /// (see `folding::batch`).

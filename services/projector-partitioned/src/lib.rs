@@ -28,3 +28,22 @@ mod tree_dump;
 /// a second per partition while statements stream in, and delays what a writer waits
 /// for (a goal it set) by at most this much, only then.
 pub(crate) const LEARNER_EVENTS_LINGER: Duration = Duration::from_millis(20);
+
+#[cfg(test)]
+mod tests {
+    use super::LEARNER_EVENTS_LINGER;
+    use crate::{decisions::DecisionStore, mastery::MasteryStore, profiles::ProfileStore};
+    use learnlog_projection::Fold;
+    use learnlog_proto::topics::LEARNER_EVENTS;
+    use std::time::Duration;
+
+    #[test]
+    fn profiles_and_mastery_let_learner_events_gather_and_decisions_do_not() {
+        assert!(LEARNER_EVENTS_LINGER > Duration::ZERO);
+        assert_eq!(ProfileStore.linger(LEARNER_EVENTS), LEARNER_EVENTS_LINGER);
+        let mastery = MasteryStore::new(0.95);
+        assert_eq!(mastery.linger(LEARNER_EVENTS), LEARNER_EVENTS_LINGER);
+        // a learner choosing an objective waits for the decision fold: no gathering
+        assert_eq!(DecisionStore.linger(LEARNER_EVENTS), Duration::ZERO);
+    }
+}

@@ -547,7 +547,9 @@ mod tests {
         .unwrap();
         let inner = projection.inner();
 
+        let commits = || (crate::metrics::COMMITS.with_label_values(&["gated-counter"])).get();
         // the gated batch fails: the other is committed, alone, all the same
+        let before = commits();
         let (open, gated) = (
             waiting(&projection, &log, key, 0).await,
             waiting(&projection, &log, "gated", 0).await,
@@ -564,9 +566,11 @@ mod tests {
         assert_eq!(projection.folded(TOPIC, gated.partition).unwrap(), 0);
         assert_eq!(lock(&open.checkpoint).next, 2);
         assert_eq!(lock(&gated.checkpoint).next, 0);
+        assert_eq!(commits() - before, 1, "the good batch alone");
 
         // both fold once the gate opens: one commit with both checkpoints
         fold.open.store(true, Ordering::SeqCst);
+        let before = commits();
         log.append(TOPIC, vec![record(key, 4)]).await.unwrap();
         let (open, gated) = (
             waiting(&projection, &log, key, 2).await,
@@ -579,6 +583,7 @@ mod tests {
             (count(&projection, key), count(&projection, "gated")),
             (3, 1)
         );
+        assert_eq!(commits() - before, 1, "both batches in one commit");
         assert_eq!(projection.folded(TOPIC, open.partition).unwrap(), 3);
         assert_eq!(projection.folded(TOPIC, gated.partition).unwrap(), 1);
         for (partition, next) in [(open.partition, 3u64), (gated.partition, 1)] {
