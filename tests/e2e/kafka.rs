@@ -95,6 +95,21 @@ fn statements_on_kafka_are_read_back_conflict_and_survive_restarts_exactly_once(
         "same id, same content: acknowledged again"
     );
 
+    // Writes share the statements' ends for their Consistent-Through for a moment
+    // instead of asking the broker each; one sent well after the last write asks again
+    // and claims a time after it was sent, not a stale one.
+    std::thread::sleep(Duration::from_millis(500));
+    let id = new_id();
+    let sent_at = chrono::Utc::now() - chrono::Duration::milliseconds(1);
+    let written = server.put_statement(&id, &statement(&id, 2_000));
+    assert_eq!(written.status(), 204);
+    let claimed = consistent_through(&written);
+    assert!(
+        claimed >= sent_at && claimed <= chrono::Utc::now(),
+        "a write sent at {sent_at} claims {claimed}"
+    );
+    sent.push(id);
+
     // A graceful stop and a crash: both restart from the sled checkpoints over the same
     // topics, folding only what came after them.
     assert!(server.terminate().success());

@@ -108,6 +108,8 @@ pub struct AppState {
     pub disk_space: DiskSpace,
     /// Statement ids of writes in flight in this process.
     pub statement_claims: StatementClaims,
+    /// The statements' ends shared by write responses' consistency headers (Kafka).
+    pub write_ends: crate::middleware::WriteEnds,
     /// Held while a tenant is created, so that two requests for one id in this process
     /// cannot both pass the check that it is free.
     pub tenant_creation: Arc<tokio::sync::Mutex<()>>,

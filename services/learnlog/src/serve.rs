@@ -134,6 +134,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         ),
         rate_limits: args.limits.rate_limits(),
         statement_claims: Default::default(),
+        write_ends: Default::default(),
         slow_verifications: learnlog_api::CredentialRateLimits::new(
             learnlog_api::SLOW_VERIFICATIONS_PER_SECOND,
             learnlog_api::SLOW_VERIFICATIONS_BURST,

@@ -254,6 +254,12 @@ impl EventLog {
         self.backend.high_watermarks(topic)
     }
 
+    /// Whether asking the ends is a memory read (the embedded log) rather than a round
+    /// trip to the brokers (Kafka).
+    pub fn watermarks_are_local(&self) -> bool {
+        self.backend.watermarks_are_local()
+    }
+
     /// [`EventLog::high_watermark`] for async code. Where the answer is a round trip
     /// (Kafka) the call runs on the blocking pool, so the caller's worker thread serves
     /// its other tasks meanwhile; where it is a memory read (the embedded log) it runs

@@ -1,16 +1,19 @@
 //! Request middleware: xAPI version negotiation and its response header, the
 //! consistency header of /statements, and HTTP metrics; CORS, the 1.0.3 alternate
-//! request syntax and the limits on a request's head in their own modules.
+//! request syntax, the limits on a request's head and the ends shared by write
+//! responses' consistency headers in their own modules.
 
 mod alternate_syntax;
 mod cors;
 mod request_limits;
 mod version_memory;
+mod write_ends;
 
 pub use alternate_syntax::alternate_syntax;
 pub use cors::cors;
 pub use request_limits::request_limits;
 pub use version_memory::VersionMemory;
+pub use write_ends::WriteEnds;
 
 use crate::auth::AuthenticatedKey;
 use crate::error::ApiError;
@@ -127,6 +130,8 @@ pub struct AskedEnds {
 /// Sets `X-Experience-API-Consistent-Through` from the statement store's watermark on
 /// every /statements response, errors included. It never claims more than is folded:
 /// when the log's ends cannot be asked, it is the newest instant known to be folded.
+/// A write's response on Kafka is computed from ends shared by the writes answered
+/// within `write_ends::WRITE_ENDS_FRESH_FOR` rather than asked for each.
 pub async fn consistent_through(
     request: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -142,8 +147,18 @@ pub async fn consistent_through(
         // request would wait another timeout to learn the same); such a response gets
         // what is known to be folded without asking.
         let asked_by_read = response.request().extensions().get::<AskedEnds>().cloned();
+        let method = response.request().method();
+        let is_write =
+            !(method == actix_web::http::Method::GET || method == actix_web::http::Method::HEAD);
         let asked = if response.status() == actix_web::http::StatusCode::SERVICE_UNAVAILABLE {
             None
+        } else if is_write && !state.log.watermarks_are_local() {
+            let shared = state.write_ends.ask(&state.log).await.ok();
+            shared.and_then(|asked| {
+                (state.statements)
+                    .consistent_through_at(topics::STATEMENTS, asked.now_micros, &asked.ends)
+                    .ok()
+            })
         } else if let Some(read) = asked_by_read {
             // the read asked the ends after its own "now": no second round trip
             (state.statements)
