@@ -5,7 +5,7 @@
 
 use crate::{facts, Error, Inner, Result};
 use learnlog_log::{Record, StoredRecord};
-use learnlog_projector_replicated::statements::{Lookup, StoredStatement};
+use learnlog_projector_replicated::statements::Lookup;
 use learnlog_proto::v1::{envelope::Event, Envelope, StatementSubmitted};
 use learnlog_proto::Message;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -83,7 +83,9 @@ impl Inner {
         )))
     }
 
-    /// True when the store keeps the submission at `partition`/`offset` as `id`.
+    /// True when the store keeps the submission at `partition`/`offset` as `id`. Reads
+    /// only the id's position, not the statement: this is asked of every submission
+    /// of a batch, before [`Inner::learner_events`] reads the ones it publishes.
     pub(crate) fn accepted_here(
         &self,
         tenant: &str,
@@ -91,23 +93,9 @@ impl Inner {
         partition: u32,
         offset: u64,
     ) -> Result<bool> {
-        Ok(self.stored_here(tenant, id, partition, offset)?.is_some())
-    }
-
-    /// The statement `id` when the store keeps it from the submission at
-    /// `partition`/`offset` (and its learner is not erased).
-    fn stored_here(
-        &self,
-        tenant: &str,
-        id: Uuid,
-        partition: u32,
-        offset: u64,
-    ) -> Result<Option<StoredStatement>> {
-        let stored = self
-            .reader
-            .get(tenant, id)
-            .map_err(|e| Error::Reader(e.to_string()))?;
-        Ok(stored.filter(|s| s.partition == partition && s.offset == offset))
+        let position =
+            (self.reader.position(tenant, id)).map_err(|e| Error::Reader(e.to_string()))?;
+        Ok(position.is_some_and(|at| (at.partition, at.offset) == (partition, offset)))
     }
 
     pub(crate) fn is_voided(&self, tenant: &str, id: Uuid) -> Result<bool> {

@@ -66,14 +66,29 @@ impl StatementReader {
 
     /// The stored statement with this id, voided or not.
     pub fn get(&self, tenant: &str, id: Uuid) -> Result<Option<StoredStatement>> {
+        let Some(record) = self.record(tenant, id)? else {
+            return Ok(None);
+        };
+        Ok(self
+            .body(tenant, record.position, record.body_at)?
+            .map(|(_, statement)| statement))
+    }
+
+    /// The position of the submission the store keeps as statement `id`, without
+    /// reading its body: `None` when no submission of `id` is stored. Unlike
+    /// [`StatementReader::get`] it does not tell whether the statement's learner was
+    /// erased since (its body is then unreadable).
+    pub fn position(&self, tenant: &str, id: Uuid) -> Result<Option<StorePosition>> {
+        Ok(self.record(tenant, id)?.map(|record| record.position))
+    }
+
+    fn record(&self, tenant: &str, id: Uuid) -> Result<Option<Record>> {
         let Some(value) = self.by_id.get(codec::id_key(tenant, id))? else {
             return Ok(None);
         };
         let record =
             Record::decode(&value).ok_or_else(|| Error::Corrupt(format!("statement {id}")))?;
-        Ok(self
-            .body(tenant, record.position, record.body_at)?
-            .map(|(_, statement)| statement))
+        Ok(Some(record))
     }
 
     /// The statement of `tenant` stored at `position` whose body is at `body_at` (see

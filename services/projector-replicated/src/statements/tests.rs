@@ -155,6 +155,22 @@ async fn different_content_under_a_stored_id_is_a_conflict_and_keeps_the_first()
 }
 
 #[tokio::test]
+async fn an_ids_position_is_that_of_the_submission_kept() {
+    let store = Harness::new();
+    let id = Uuid::new_v4();
+    store.submit("t", id, &answered(id, 1)).await;
+    store.submit("t", id, &answered(id, 2)).await;
+    let kept = store.reader.get("t", id).unwrap().unwrap();
+    let position = store.reader.position("t", id).unwrap().expect("stored");
+    assert_eq!(
+        (position.stored_micros, position.partition, position.offset),
+        (kept.stored_micros, kept.partition, kept.offset)
+    );
+    assert_eq!(store.reader.position("t", Uuid::new_v4()).unwrap(), None);
+    assert_eq!(store.reader.position("other", id).unwrap(), None);
+}
+
+#[tokio::test]
 async fn voiding_works_whichever_event_arrives_first() {
     let store = Harness::new();
     let (target, voider) = (Uuid::new_v4(), Uuid::new_v4());
