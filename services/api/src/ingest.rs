@@ -137,8 +137,10 @@ pub async fn submit(
     Ok(submissions.iter().map(|s| s.id).collect())
 }
 
-/// Seals the JSON of each submission to append whose actor is a learner, on a blocking
-/// thread: a learner's first statement creates their key, which writes and syncs a file.
+/// Seals the JSON of each submission to append whose actor is a learner. Sealing is
+/// CPU only, done on the request's own thread; a request naming a learner who has no key
+/// yet seals on a blocking thread instead, since creating the key writes and syncs a file
+/// (the new learners of a request get their keys together).
 async fn seal(
     keys: &Arc<LearnerKeys>,
     tenant: &str,
@@ -151,23 +153,38 @@ async fn seal(
     if to_seal.is_empty() {
         return Ok(());
     }
-    let (keys, tenant) = (keys.clone(), tenant.to_owned());
-    let sealed = actix_web::web::block(move || {
-        // the request's new learners get their keys together
-        keys.create_missing(&tenant, to_seal.iter().map(|(_, learner, _, _)| *learner))?;
-        (to_seal.into_iter())
-            .map(|(n, learner, id, json)| {
-                seal_statement(&keys, &tenant, learner, id, &json).map(|sealed| (n, sealed))
-            })
-            .collect::<Result<Vec<_>, _>>()
-    })
-    .await
-    .map_err(|error| ApiError::Internal(format!("sealing task: {error}")))?
+    let every_learner_has_a_key = to_seal
+        .iter()
+        .all(|(_, learner, _, _)| keys.has_key(tenant, *learner).unwrap_or(false));
+    let sealed = if every_learner_has_a_key {
+        seal_each(keys, tenant, to_seal)
+    } else {
+        let (keys, tenant) = (keys.clone(), tenant.to_owned());
+        actix_web::web::block(move || {
+            keys.create_missing(&tenant, to_seal.iter().map(|(_, learner, _, _)| *learner))?;
+            seal_each(&keys, &tenant, to_seal)
+        })
+        .await
+        .map_err(|error| ApiError::Internal(format!("sealing task: {error}")))?
+    }
     .map_err(|error| ApiError::sealing("sealing statements", error))?;
     for (n, json) in sealed {
         submissions[n].sealed = Some(json);
     }
     Ok(())
+}
+
+/// Each `(submission, learner, id, json)` sealed, as `(submission, sealed json)`.
+fn seal_each(
+    keys: &LearnerKeys,
+    tenant: &str,
+    to_seal: Vec<(usize, Uuid, Uuid, Vec<u8>)>,
+) -> Result<Vec<(usize, Vec<u8>)>, learnlog_keys::Error> {
+    (to_seal.into_iter())
+        .map(|(n, learner, id, json)| {
+            seal_statement(keys, tenant, learner, id, &json).map(|sealed| (n, sealed))
+        })
+        .collect()
 }
 
 /// An error after the append began: when it leaves the statements' fate unknown (the
