@@ -131,6 +131,12 @@ pub trait Source: Send + Sync + 'static {
     }
     /// What a record makes for this subscriber, if anything.
     fn event(&self, state: &AppState, partition: u32, record: &StoredRecord) -> Option<Self::Item>;
+    /// How long the follower lets records gather after it learns of new ones, before
+    /// it reads them: none for a subscriber (each event as soon as it is folded), more
+    /// for one that gathers what it sends anyway.
+    fn gather(&self) -> Duration {
+        Duration::ZERO
+    }
 }
 
 /// How far every gate has folded `partition`: the smallest of their positions, with
@@ -217,6 +223,12 @@ pub async fn follow<S: Source>(
             (waited, _, _) = futures::future::select_all(waits) => {
                 if waited.is_err() && sink.send(Followed::Quiet).await.is_err() {
                     return;
+                }
+                if waited.is_ok() && !source.gather().is_zero() {
+                    tokio::select! {
+                        () = tokio::time::sleep(source.gather()) => {}
+                        () = sink.closed() => return,
+                    }
                 }
             }
             () = sink.closed() => return,

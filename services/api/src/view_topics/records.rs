@@ -177,6 +177,12 @@ impl Source for ViewRecords {
         Some(self.partitions.clone())
     }
 
+    /// The publisher gathers [`super::GATHER`] of changes per append: reading them as
+    /// they come would only wake the follower once per learner event.
+    fn gather(&self) -> std::time::Duration {
+        super::GATHER
+    }
+
     fn event(
         &self,
         state: &AppState,
