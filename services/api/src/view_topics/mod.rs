@@ -4,10 +4,11 @@
 //! published), so that analytics teams rebuild the views with any Kafka client. Runs on
 //! Kafka only; each process publishes for the `learner-events` partitions it owns.
 //!
-//! A publisher gathers the changes of [`GATHER`] into one append, each key's latest
-//! record only: on Kafka every partition of an append is a produce request of its own,
-//! and publishing each change as it came cost the broker two or three requests per
-//! statement beside the statement's own.
+//! A publisher's follower lets learner events gather for [`GATHER`] before it reads
+//! them, and the publisher appends what the follower sends together as one append,
+//! each key's latest record only: on Kafka every partition of an append is a produce
+//! request of its own, and publishing each change as it came cost the broker two or
+//! three requests per statement beside the statement's own.
 //!
 //! Publishing is at least once: after a restart or a move of a partition to another
 //! process, records since the last saved position (saved at most every
@@ -35,8 +36,10 @@ use tokio_util::sync::CancellationToken;
 pub const SAVE_EVERY: Duration = Duration::from_secs(1);
 /// Most records gathered into one append.
 const APPEND_RECORDS: usize = 500;
-/// How long a publisher gathers changes after the first before appending them.
+/// How long a publisher's follower lets learner events gather before reading them.
 pub const GATHER: Duration = Duration::from_millis(100);
+/// The longest pause between two changes the follower sends together.
+const BURST_GAP: Duration = Duration::from_millis(5);
 /// The wait before appending again after a failed append.
 const RETRY: Duration = Duration::from_secs(1);
 
@@ -121,9 +124,8 @@ async fn publish(state: web::Data<AppState>, source: ViewRecords, path: PathBuf,
         let mut records: Vec<Record> = Vec::new();
         let mut next = None;
         gather(first, &mut records, &mut next);
-        let until = tokio::time::Instant::now() + GATHER;
         while records.len() < APPEND_RECORDS {
-            match tokio::time::timeout_at(until, changes.recv()).await {
+            match tokio::time::timeout(BURST_GAP, changes.recv()).await {
                 Ok(Some(followed)) => gather(followed, &mut records, &mut next),
                 Ok(None) | Err(_) => break,
             }

@@ -232,6 +232,16 @@ mod tests {
     }
 
     #[test]
+    fn a_publishers_follower_lets_learner_events_gather() {
+        let source = ViewRecords {
+            view: PublishedView::Mastery,
+            partitions: vec![0],
+        };
+        assert!(super::super::GATHER > std::time::Duration::ZERO);
+        assert_eq!(source.gather(), super::super::GATHER);
+    }
+
+    #[test]
     fn keys_are_json_arrays_and_a_tombstone_has_no_value() {
         let record = tombstone(&["district", "a/b", "c\"1"]);
         let parts: Vec<String> = serde_json::from_slice(&record.key).unwrap();
