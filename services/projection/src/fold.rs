@@ -301,7 +301,9 @@ pub trait Fold: Send + Sync + 'static {
     /// fold whose results writers seldom wait for on `topic` can trade that much
     /// staleness (and that much more waiting for those writers, only while events
     /// stream in) for fewer, larger commits: each commit writes and syncs sled's log
-    /// buffers, whatever it holds.
+    /// buffers, whatever it holds. The wait ends on a clock the partitions share (the
+    /// next multiple of the linger), so partitions streaming together fold together and
+    /// meet in one group commit.
     fn linger(&self, topic: &str) -> Duration {
         let _ = topic;
         Duration::ZERO
