@@ -28,6 +28,15 @@ pub trait LogBackend: Send + Sync + 'static {
         topic: &'a str,
         records: Vec<Record>,
     ) -> BoxFuture<'a, Result<Vec<Position>>>;
+    /// By default a derived append is an append: only a backend whose appends wait on
+    /// round trips (Kafka) gains from gathering them longer.
+    fn append_derived<'a>(
+        &'a self,
+        topic: &'a str,
+        records: Vec<Record>,
+    ) -> BoxFuture<'a, Result<Vec<Position>>> {
+        self.append(topic, records)
+    }
     fn read<'a>(
         &'a self,
         topic: &'a str,
@@ -170,6 +179,13 @@ impl LogBackend for kafka::KafkaLog {
     }
     fn high_watermarks(&self, topic: &str) -> Result<Vec<u64>> {
         self.high_watermarks(topic)
+    }
+    fn append_derived<'a>(
+        &'a self,
+        topic: &'a str,
+        records: Vec<Record>,
+    ) -> BoxFuture<'a, Result<Vec<Position>>> {
+        Box::pin(self.append_derived(topic, records))
     }
     delegate!();
 }

@@ -197,6 +197,19 @@ impl EventLog {
         self.backend.append(topic, records).await
     }
 
+    /// Appends records derived from others already in the log, which no caller waits on
+    /// promptly (the learner events re-published from statements): as
+    /// [`EventLog::append`], except that on Kafka they go through a producer of their
+    /// own that lets records gather for `derived_linger_ms` (see [`KafkaOptions`]), so
+    /// that one produce request per partition carries many of them instead of one each.
+    /// Records of one call that land on one partition get offsets in input order, and
+    /// contiguous ones among the derived appends of this `EventLog`; records of
+    /// [`EventLog::append`] may come between them. The embedded log appends them as
+    /// `append` does.
+    pub async fn append_derived(&self, topic: &str, records: Vec<Record>) -> Result<Vec<Position>> {
+        self.backend.append_derived(topic, records).await
+    }
+
     /// Reads up to `max_records` records of `partition` with offsets from `from`
     /// (inclusive), in offset order, stopping before the record that would take the total
     /// of key and value bytes past `max_bytes` — but always returning at least one record

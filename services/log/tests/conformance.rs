@@ -108,6 +108,46 @@ mod suite {
         assert_eq!(second[0].offset, next[&second[0].partition]);
     }
 
+    pub async fn derived_appends_land_in_input_order_beside_appends(h: &impl Harness) {
+        let log = h.open();
+        log.ensure_topic("derived", 3).unwrap();
+        let derived = numbered("derived", 30);
+        let direct = numbered("direct", 30);
+        let (from_derived, from_direct) = tokio::join!(
+            log.append_derived("derived", derived.clone()),
+            log.append("derived", direct.clone()),
+        );
+        let (from_derived, from_direct) = (from_derived.unwrap(), from_direct.unwrap());
+        for positions in [&from_derived, &from_direct] {
+            let mut last = BTreeMap::new();
+            for position in positions {
+                if let Some(before) = last.insert(position.partition, position.offset) {
+                    assert!(position.offset > before, "offsets follow input order");
+                }
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        let every = derived.iter().zip(&from_derived);
+        for (record, position) in every.chain(direct.iter().zip(&from_direct)) {
+            assert!(seen.insert(*position), "{position:?} given twice");
+            assert_eq!(
+                position.partition,
+                log.partition_for("derived", &record.key).unwrap()
+            );
+            let read = log
+                .read(
+                    "derived",
+                    position.partition,
+                    position.offset,
+                    1,
+                    usize::MAX,
+                )
+                .await
+                .unwrap();
+            assert_eq!(read[0].value, record.value, "the record at {position:?}");
+        }
+    }
+
     pub async fn keyed_placement_is_stable_and_matches_kafka(h: &impl Harness) {
         let log = h.open();
         log.ensure_topic("placement", 7).unwrap();
@@ -455,6 +495,7 @@ const TEST_TIMEOUT: Duration = Duration::from_secs(60);
 
 conformance!(embedded, super::Embedded::new();
     append_returns_positions_in_input_order_with_contiguous_offsets,
+    derived_appends_land_in_input_order_beside_appends,
     keyed_placement_is_stable_and_matches_kafka,
     read_from_an_offset_returns_the_records_from_there,
     read_at_or_past_the_end_is_empty,
@@ -472,6 +513,7 @@ conformance!(embedded, super::Embedded::new();
 
 conformance!(kafka, super::Kafka::new();
     append_returns_positions_in_input_order_with_contiguous_offsets,
+    derived_appends_land_in_input_order_beside_appends,
     keyed_placement_is_stable_and_matches_kafka,
     read_from_an_offset_returns_the_records_from_there,
     read_at_or_past_the_end_is_empty,

@@ -62,8 +62,9 @@ impl Inner {
                         .map_err(|e| Error::Reader(e.to_string()))??;
                 let republished = learner_events.len() as u64;
                 if republished > 0 {
+                    // derived from statements already in the log: gathered on Kafka
                     self.log
-                        .append(topics::LEARNER_EVENTS, learner_events)
+                        .append_derived(topics::LEARNER_EVENTS, learner_events)
                         .await?;
                 }
                 metrics::REPUBLISHED.inc_by(republished);

@@ -6,7 +6,8 @@
 //!   partitioner chose, and answer once the cluster acknowledged every record; when the
 //!   cluster is unreachable they fail within the configured timeout with
 //!   [`Error::Unavailable`](crate::Error::Unavailable), and later appends succeed once it
-//!   is back, on the same handle;
+//!   is back, on the same handle; derived appends go the same way through a second
+//!   producer that lingers longer (`derived_linger_ms`);
 //! - reads come from consumers assigned to one partition each (no group membership, no
 //!   committed offsets: projections keep their own), kept between reads so a read loop
 //!   is served from prefetched records, and parked (fetching nothing) once at the end;
@@ -52,6 +53,8 @@ pub(crate) struct KafkaLog {
     options: KafkaOptions,
     topics: Arc<Topics>,
     appender: Appender,
+    /// Derived appends' own producer, lingering `derived_linger`.
+    derived_appender: Appender,
     readers: Arc<ReaderPool>,
     recent: Arc<RecentAppends>,
     watcher: EndWatcher,
@@ -67,6 +70,10 @@ impl KafkaLog {
             watcher: EndWatcher::start(topics.clone(), options.fetch_wait, options.timeout)?,
             topics,
             appender: Appender::new(&options)?,
+            derived_appender: Appender::new(&KafkaOptions {
+                linger: options.derived_linger,
+                ..options.clone()
+            })?,
             readers: Arc::new(ReaderPool::new(&options)),
             recent: Arc::default(),
             counters: Counters::default(),
@@ -94,6 +101,24 @@ impl KafkaLog {
     }
 
     pub(crate) async fn append(&self, topic: &str, records: Vec<Record>) -> Result<Vec<Position>> {
+        self.append_through(&self.appender, topic, records).await
+    }
+
+    pub(crate) async fn append_derived(
+        &self,
+        topic: &str,
+        records: Vec<Record>,
+    ) -> Result<Vec<Position>> {
+        self.append_through(&self.derived_appender, topic, records)
+            .await
+    }
+
+    async fn append_through(
+        &self,
+        appender: &Appender,
+        topic: &str,
+        records: Vec<Record>,
+    ) -> Result<Vec<Position>> {
         let state = self.topics.get(topic)?;
         if records.is_empty() {
             return Ok(Vec::new());
@@ -112,7 +137,7 @@ impl KafkaLog {
             })
             .collect::<Result<Vec<_>>>()?;
         let _appending = (self.recent).begin(topic, placed.iter().map(|(p, _)| *p).collect());
-        let positions = self.appender.append(topic, &placed).await?;
+        let positions = appender.append(topic, &placed).await?;
         // Kept before the ends are raised: raising them wakes waiters, whose reads must
         // find these records here rather than fetch them from the broker.
         let appended = positions.iter().copied().zip(placed.iter().map(|(_, r)| r));
@@ -212,6 +237,7 @@ impl KafkaLog {
 
     pub(crate) async fn close(&self) -> Result<()> {
         self.appender.close(self.options.timeout).await;
+        self.derived_appender.close(self.options.timeout).await;
         self.watcher.stop();
         let readers = self.readers.clone();
         tokio::task::spawn_blocking(move || readers.shut_down_idle())

@@ -10,7 +10,7 @@ use crate::{Error, Result, MAX_RECORD_BYTES};
 
 /// The options a Kafka log URL may carry, for error messages.
 const KNOWN_OPTIONS: &str =
-    "replication, timeout_ms, linger_ms, fetch_wait_ms, max_record_bytes, client_id";
+    "replication, timeout_ms, linger_ms, derived_linger_ms, fetch_wait_ms, max_record_bytes, client_id";
 
 /// Settings of the Kafka backend. Build them with [`KafkaOptions::from_url`]; every field
 /// has a URL option of the same name (durations in milliseconds, `…_ms`).
@@ -31,6 +31,11 @@ pub struct KafkaOptions {
     /// How long the producer waits to gather records into one request (`linger.ms`).
     /// Default 1 ms: a single-record append costs one round trip plus this.
     pub linger: Duration,
+    /// How long the producer of derived records ([`crate::EventLog::append_derived`]:
+    /// the learner events re-published from statements, which no request waits for)
+    /// waits to gather them into one request per partition. Default 50 ms: each learner
+    /// event would otherwise cost the broker a produce request of its own.
+    pub derived_linger: Duration,
     /// How long a fetch may wait on the broker for new records (`fetch.wait.max.ms`), and
     /// how often a waiting handle asks for the ends of the partitions it waits on: the
     /// delay before a record appended by another process is seen. Default 100 ms.
@@ -90,6 +95,9 @@ impl KafkaOptions {
                 "replication" => options.replication = number(1, i16::MAX as u64)? as i32,
                 "timeout_ms" => options.timeout = Duration::from_millis(number(100, 300_000)?),
                 "linger_ms" => options.linger = Duration::from_millis(number(0, 60_000)?),
+                "derived_linger_ms" => {
+                    options.derived_linger = Duration::from_millis(number(0, 60_000)?)
+                }
                 "fetch_wait_ms" => options.fetch_wait = Duration::from_millis(number(1, 60_000)?),
                 "max_record_bytes" => {
                     options.max_record_bytes = number(1, MAX_RECORD_BYTES as u64)? as usize
@@ -103,12 +111,17 @@ impl KafkaOptions {
                 }
             }
         }
-        if options.linger >= options.timeout {
-            return Err(invalid(format!(
-                "linger_ms ({}) must be below timeout_ms ({})",
-                options.linger.as_millis(),
-                options.timeout.as_millis()
-            )));
+        for (name, linger) in [
+            ("linger_ms", options.linger),
+            ("derived_linger_ms", options.derived_linger),
+        ] {
+            if linger >= options.timeout {
+                return Err(invalid(format!(
+                    "{name} ({}) must be below timeout_ms ({})",
+                    linger.as_millis(),
+                    options.timeout.as_millis()
+                )));
+            }
         }
         Ok(options)
     }
@@ -238,6 +251,7 @@ impl Default for KafkaOptions {
             replication: -1,
             timeout: Duration::from_secs(5),
             linger: Duration::from_millis(1),
+            derived_linger: Duration::from_millis(50),
             fetch_wait: Duration::from_millis(100),
             max_record_bytes: 1_000_000,
             client_id: "learnlog".to_owned(),
@@ -267,6 +281,8 @@ mod tests {
         assert_eq!(options.replication, 3);
         assert_eq!(options.timeout, Duration::from_secs(2));
         assert_eq!(options.linger, KafkaOptions::default().linger);
+        let options = KafkaOptions::from_url("kafka://a:9092?derived_linger_ms=20").unwrap();
+        assert_eq!(options.derived_linger, Duration::from_millis(20));
     }
 
     #[test]
@@ -290,6 +306,10 @@ mod tests {
             (
                 "kafka://h:1?linger_ms=500&timeout_ms=500",
                 "below timeout_ms",
+            ),
+            (
+                "kafka://h:1?derived_linger_ms=600&timeout_ms=500",
+                "derived_linger_ms (600) must be below",
             ),
         ] {
             let error = KafkaOptions::from_url(url).unwrap_err();
