@@ -28,8 +28,8 @@ pub trait LogBackend: Send + Sync + 'static {
         topic: &'a str,
         records: Vec<Record>,
     ) -> BoxFuture<'a, Result<Vec<Position>>>;
-    /// By default a derived append is an append: only a backend whose appends wait on
-    /// round trips (Kafka) gains from gathering them longer.
+    /// By default a derived append is an append (a backend wrapping another passes it on
+    /// as one, ungathered).
     fn append_derived<'a>(
         &'a self,
         topic: &'a str,
@@ -152,6 +152,13 @@ impl LogBackend for embedded::EmbeddedLog {
     }
     fn reads_in_place(&self) -> bool {
         true
+    }
+    fn append_derived<'a>(
+        &'a self,
+        topic: &'a str,
+        records: Vec<Record>,
+    ) -> BoxFuture<'a, Result<Vec<Position>>> {
+        Box::pin(self.append_derived(topic, records))
     }
     fn read_in_place(
         &self,

@@ -27,6 +27,7 @@ mod error;
 mod kafka;
 mod partitioner;
 mod stats;
+pub mod ticks;
 mod topic_rules;
 
 use std::path::Path;
@@ -199,13 +200,14 @@ impl EventLog {
 
     /// Appends records derived from others already in the log, which no caller waits on
     /// promptly (the learner events re-published from statements): as
-    /// [`EventLog::append`], except that on Kafka they go through a producer of their
+    /// [`EventLog::append`], but gathered. On Kafka they go through a producer of their
     /// own that lets records gather for `derived_linger_ms` (see [`KafkaOptions`]), so
     /// that one produce request per partition carries many of them instead of one each.
     /// Records of one call that land on one partition get offsets in input order, and
     /// contiguous ones among the derived appends of this `EventLog`; records of
-    /// [`EventLog::append`] may come between them. The embedded log appends them as
-    /// `append` does.
+    /// [`EventLog::append`] may come between them. The embedded log holds them until
+    /// the next tick of a 20 ms clock the process shares ([`ticks`]), so the derived
+    /// appends of one tick share one write and fsync of each partition file.
     pub async fn append_derived(&self, topic: &str, records: Vec<Record>) -> Result<Vec<Position>> {
         self.backend.append_derived(topic, records).await
     }

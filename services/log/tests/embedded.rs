@@ -395,3 +395,32 @@ async fn concurrent_appends_share_fsyncs_and_are_counted() {
         stats.fsyncs
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn derived_appends_made_apart_are_written_together() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = EventLog::open_embedded(dir.path(), options(1 << 20)).unwrap();
+    log.ensure_topic("t", 1).unwrap();
+    log.append("t", vec![record("k", "first")]).await.unwrap();
+    let before = log.stats().fsyncs;
+    // eight appends 2 ms apart: alone, each would be a group (a write and an fsync) of
+    // its own; derived, they wait for the same tick or two of the 20 ms clock
+    let mut tasks = JoinSet::new();
+    for task in 0..8 {
+        let log = log.clone();
+        tasks.spawn(async move {
+            (log.append_derived("t", vec![record("k", &format!("derived-{task}"))])
+                .await)
+                .unwrap()
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+    let mut offsets = Vec::new();
+    while let Some(done) = tasks.join_next().await {
+        offsets.extend(done.unwrap().into_iter().map(|position| position.offset));
+    }
+    offsets.sort_unstable();
+    assert_eq!(offsets, (1..=8).collect::<Vec<u64>>());
+    let groups = log.stats().fsyncs - before;
+    assert!(groups <= 2, "{groups} fsyncs for 8 derived appends");
+}

@@ -34,6 +34,10 @@ use self::writer::{AppendRequest, Command, Writer};
 use crate::stats::{Counters, LogStats};
 use crate::{partition_for_key, Error, Position, Record, Result, StoredRecord, MAX_RECORD_BYTES};
 
+/// How long derived appends ([`crate::EventLog::append_derived`]) gather: they are
+/// written at the next tick of this period, together.
+const DERIVED_GATHER: Duration = Duration::from_millis(20);
+
 /// Settings of the embedded log.
 #[derive(Clone, Debug)]
 pub struct EmbeddedOptions {
@@ -183,6 +187,19 @@ impl EmbeddedLog {
             }))
             .map_err(|_| Error::Closed)?;
         answer.await.map_err(|_| Error::Closed)?
+    }
+
+    /// Appends at the next tick of [`DERIVED_GATHER`] (see [`crate::ticks`]): derived
+    /// appends of one tick reach the writer together and share its write and fsync of
+    /// each partition file instead of one group each.
+    pub(crate) async fn append_derived(
+        &self,
+        topic: &str,
+        records: Vec<Record>,
+    ) -> Result<Vec<Position>> {
+        let tick = crate::ticks::next_tick(tokio::time::Instant::now(), DERIVED_GATHER);
+        tokio::time::sleep_until(tick).await;
+        self.append(topic, records).await
     }
 
     pub(crate) async fn read(

@@ -221,22 +221,12 @@ async fn step(
     timer.observe_duration();
     let linger = inner.fold.linger(topic);
     if partial && !linger.is_zero() {
-        tokio::time::sleep_until(lingered_until(tokio::time::Instant::now(), linger)).await;
+        // until the linger's next tick, shared by every partition: partitions streaming
+        // together fold together, and their batches meet in one group commit
+        let tick = learnlog_log::ticks::next_tick(tokio::time::Instant::now(), linger);
+        tokio::time::sleep_until(tick).await;
     }
     Ok(Stepped::Folded { end })
-}
-
-/// When a partition that folded at `now` reads again after lingering for up to
-/// `linger`: the next multiple of `linger` on a clock every partition shares, so the
-/// partitions of a fold wake together and their batches meet in one group commit
-/// (each lingering from its own fold would spread the commits over the period).
-fn lingered_until(now: tokio::time::Instant, linger: Duration) -> tokio::time::Instant {
-    static EPOCH: std::sync::OnceLock<tokio::time::Instant> = std::sync::OnceLock::new();
-    let epoch = *EPOCH.get_or_init(|| now);
-    let period = linger.as_nanos().max(1);
-    let since = now.saturating_duration_since(epoch).as_nanos();
-    let next = (since / period + 1) * period;
-    epoch + Duration::from_nanos(u64::try_from(next).unwrap_or(u64::MAX))
 }
 
 /// Runs `work` on the blocking pool (sled's reads and commits block) with a copy of
@@ -257,27 +247,4 @@ async fn blocking(
     done?;
     *checkpoint = copy;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::lingered_until;
-    use std::time::Duration;
-    use tokio::time::Instant;
-
-    #[test]
-    fn partitions_lingering_within_one_period_wake_together_at_its_end() {
-        let linger = Duration::from_millis(20);
-        let first = Instant::now();
-        let woken = lingered_until(first, linger);
-        assert!(woken > first && woken - first <= linger);
-        // another partition folding later in the same period wakes at the same instant
-        let later = first + (woken - first) / 2;
-        assert_eq!(lingered_until(later, linger), woken);
-        // one folding at the boundary itself waits a whole period, never zero
-        assert_eq!(lingered_until(woken, linger), woken + linger);
-        // a fold of another period wakes at that period's end
-        let next_period = woken + linger / 4;
-        assert_eq!(lingered_until(next_period, linger), woken + linger);
-    }
 }
