@@ -65,7 +65,8 @@ pub struct StorageArgs {
 
     /// The event log. Default: the embedded log in `DATA_DIR/log`.
     /// `kafka://host:port[,host:port…][?option=value&…]` runs on a Kafka cluster (options:
-    /// replication, timeout_ms, linger_ms, fetch_wait_ms, max_record_bytes, client_id);
+    /// replication, timeout_ms, linger_ms, derived_linger_ms, fetch_wait_ms,
+    /// max_record_bytes, client_id);
     /// `file:///path` or a plain path is an embedded log elsewhere. Projection state stays
     /// in the data directory either way.
     #[arg(long = "log", env = "LEARNLOG_LOG")]
