@@ -112,6 +112,13 @@ macro_rules! delegate {
         ) -> BoxFuture<'a, Result<Vec<Position>>> {
             Box::pin(self.append(topic, records))
         }
+        fn append_derived<'a>(
+            &'a self,
+            topic: &'a str,
+            records: Vec<Record>,
+        ) -> BoxFuture<'a, Result<Vec<Position>>> {
+            Box::pin(self.append_derived(topic, records))
+        }
         fn read<'a>(
             &'a self,
             topic: &'a str,
@@ -153,13 +160,6 @@ impl LogBackend for embedded::EmbeddedLog {
     fn reads_in_place(&self) -> bool {
         true
     }
-    fn append_derived<'a>(
-        &'a self,
-        topic: &'a str,
-        records: Vec<Record>,
-    ) -> BoxFuture<'a, Result<Vec<Position>>> {
-        Box::pin(self.append_derived(topic, records))
-    }
     fn read_in_place(
         &self,
         topic: &str,
@@ -186,13 +186,6 @@ impl LogBackend for kafka::KafkaLog {
     }
     fn high_watermarks(&self, topic: &str) -> Result<Vec<u64>> {
         self.high_watermarks(topic)
-    }
-    fn append_derived<'a>(
-        &'a self,
-        topic: &'a str,
-        records: Vec<Record>,
-    ) -> BoxFuture<'a, Result<Vec<Position>>> {
-        Box::pin(self.append_derived(topic, records))
     }
     delegate!();
 }
