@@ -62,7 +62,8 @@ impl Inner {
                         .map_err(|e| Error::Reader(e.to_string()))??;
                 let republished = learner_events.len() as u64;
                 if republished > 0 {
-                    // derived from statements already in the log: gathered on Kafka
+                    // derived from statements already in the log: nobody waits on them,
+                    // so the log gathers them (see `EventLog::append_derived`)
                     self.log
                         .append_derived(topics::LEARNER_EVENTS, learner_events)
                         .await?;
